@@ -1,0 +1,39 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Identity;
+using CloudMarket.Features.Organizations;
+using Microsoft.AspNetCore.Components;
+
+namespace CloudMarket.Components;
+
+/// <summary>
+/// Base of every page inside Customer View: resolves the customer in view (or sends the user to
+/// "Select organization") and offers the actor, the database and the clock.
+/// </summary>
+public abstract class CustomerPage : ComponentBase
+{
+    [CascadingParameter] public HttpContext HttpContext { get; set; } = null!;
+    [Inject] protected AppDbContext Db { get; set; } = null!;
+    [Inject] protected NavigationManager Navigation { get; set; } = null!;
+    [Inject] protected TimeProvider Clock { get; set; } = null!;
+
+    protected CustomerContext Customer { get; private set; } = null!;
+    protected Actor Actor => Customer.Actor;
+    protected CancellationToken Aborted => HttpContext.RequestAborted;
+
+    protected sealed override async Task OnInitializedAsync()
+    {
+        var ctx = await CustomerView.ResolveAsync(HttpContext, Db);
+        if (ctx is null)
+        {
+            Navigation.NavigateTo("/select-organization");
+            return;
+        }
+        Customer = ctx;
+        await OnCustomerViewAsync();
+    }
+
+    /// <summary>Runs once the customer in view is known.</summary>
+    protected abstract Task OnCustomerViewAsync();
+
+    protected bool Ready => Customer is not null;
+}

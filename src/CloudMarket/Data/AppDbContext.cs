@@ -1,0 +1,185 @@
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Identity;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Provisioning;
+using CloudMarket.Features.Subscriptions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Data;
+
+/// <summary>
+/// The one database context. Provider-specific subclasses exist only so each provider has its own
+/// migration set (EF Core "Migrations with multiple providers").
+/// </summary>
+public abstract class AppDbContext(DbContextOptions options)
+    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<Vendor> Vendors => Set<Vendor>();
+    public DbSet<Offer> Offers => Set<Offer>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<OrderItem> OrderItems => Set<OrderItem>();
+    public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
+    public DbSet<PlaceIdempotency> PlaceIdempotency => Set<PlaceIdempotency>();
+    public DbSet<ProvisioningJob> ProvisioningJobs => Set<ProvisioningJob>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+
+        b.Entity<Organization>(e =>
+        {
+            e.Property(o => o.Name).HasMaxLength(200);
+            e.Property(o => o.Type).HasConversion<string>().HasMaxLength(20);
+            e.Property(o => o.Country).HasMaxLength(2);
+            e.Property(o => o.DistributorMarkupPercent).HasPrecision(9, 4);
+            e.Property(o => o.DefaultSellerMarkupPercent).HasPrecision(9, 4);
+            e.HasIndex(o => new { o.ParentId, o.Name });
+        });
+
+        b.Entity<AppUser>(e =>
+        {
+            e.Property(u => u.FirstName).HasMaxLength(100);
+            e.Property(u => u.LastName).HasMaxLength(100);
+            e.HasIndex(u => u.OrganizationId);
+        });
+
+        b.Entity<Vendor>(e =>
+        {
+            e.Property(v => v.Id).HasMaxLength(64);
+            e.Property(v => v.Name).HasMaxLength(200);
+            e.Property(v => v.Api).HasConversion<string>().HasMaxLength(20);
+        });
+
+        b.Entity<Offer>(e =>
+        {
+            e.Property(o => o.Id).HasMaxLength(64);
+            e.Property(o => o.Name).HasMaxLength(200);
+            e.Property(o => o.Currency).HasMaxLength(3);
+            e.Property(o => o.MonthlyVendorCost).HasPrecision(18, 4);
+            e.HasOne(o => o.Vendor).WithMany().HasForeignKey(o => o.VendorId);
+            e.Property(o => o.AddonFor).HasConversion(
+                v => string.Join(',', v),
+                v => v.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList(),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<string>>(
+                    (a, c) => a!.SequenceEqual(c!), v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s.GetHashCode())), v => v.ToList()))
+                .HasMaxLength(1000);
+            e.Ignore(o => o.BillingCycles);
+        });
+
+        b.Entity<Subscription>(e =>
+        {
+            e.Property(s => s.OfferId).HasMaxLength(64);
+            e.HasOne(s => s.Offer).WithMany().HasForeignKey(s => s.OfferId);
+            e.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(s => s.BillingCycle).HasConversion<string>().HasMaxLength(20);
+            e.Property(s => s.MarkupPercent).HasPrecision(9, 4);
+            e.Property(s => s.AdminEmail).HasMaxLength(254);
+            e.Property(s => s.AdminFirstName).HasMaxLength(100);
+            e.Property(s => s.AdminLastName).HasMaxLength(100);
+            e.Property(s => s.TenantName).HasMaxLength(253);
+            e.Property(s => s.VendorSubscriptionId).HasMaxLength(100);
+            e.Ignore(s => s.AdminContact);
+            e.HasIndex(s => new { s.CustomerId, s.StartDate });
+        });
+
+        b.Entity<Order>(e =>
+        {
+            e.Property(o => o.Id).ValueGeneratedOnAdd();
+            e.Property(o => o.Name).HasMaxLength(Order.MaxNameLength);
+            e.Property(o => o.Status).HasConversion<string>().HasMaxLength(32);
+            e.Property(o => o.CreatedByName).HasMaxLength(200);
+            e.Property(o => o.CreatedByOrganizationName).HasMaxLength(200);
+            e.Property(o => o.CreatedByOrganizationType).HasConversion<string>().HasMaxLength(20);
+            e.Property(o => o.Note).HasMaxLength(Order.MaxNoteLength);
+            e.Property(o => o.PaymentMethod).HasConversion<string>().HasMaxLength(20);
+            e.Property(o => o.CardBrand).HasMaxLength(30);
+            e.Property(o => o.CardLast4).HasMaxLength(4);
+            e.Property(o => o.InvoiceContract).HasMaxLength(50);
+            e.Property(o => o.Currency).HasMaxLength(3);
+            e.Property(o => o.Version).IsConcurrencyToken();
+            e.HasMany(o => o.Items).WithOne().HasForeignKey(i => i.OrderId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(o => o.Events).WithOne().HasForeignKey(ev => ev.OrderId).OnDelete(DeleteBehavior.Cascade);
+            e.Navigation(o => o.Items).UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Navigation(o => o.Events).UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Ignore(o => o.IsEditable);
+            e.Ignore(o => o.PendingItems);
+            e.Ignore(o => o.SucceededItems);
+            // The lists: one customer, newest first, optionally one status; keyset on (Date, Id).
+            e.HasIndex(o => new { o.CustomerId, o.Date, o.Id }).IsDescending(false, true, true);
+            e.HasIndex(o => new { o.CustomerId, o.Status, o.Date, o.Id }).IsDescending(false, false, true, true);
+        });
+
+        b.Entity<OrderItem>(e =>
+        {
+            e.Property(i => i.Id).ValueGeneratedNever();
+            e.Property(i => i.Kind).HasConversion<string>().HasMaxLength(32);
+            e.Property(i => i.OfferId).HasMaxLength(64);
+            e.Property(i => i.OfferName).HasMaxLength(200);
+            e.Property(i => i.VendorId).HasMaxLength(64);
+            e.Property(i => i.VendorName).HasMaxLength(200);
+            e.Property(i => i.BillingCycle).HasConversion<string>().HasMaxLength(20);
+            e.Property(i => i.MarkupPercent).HasPrecision(9, 4);
+            e.Property(i => i.PreviousMarkupPercent).HasPrecision(9, 4);
+            e.Property(i => i.AdminEmail).HasMaxLength(254);
+            e.Property(i => i.AdminFirstName).HasMaxLength(100);
+            e.Property(i => i.AdminLastName).HasMaxLength(100);
+            e.Property(i => i.TenantName).HasMaxLength(253);
+            e.Property(i => i.MonthlyVendorCost).HasPrecision(18, 4);
+            e.Property(i => i.DistributorMarkupPercent).HasPrecision(9, 4);
+            e.Property(i => i.SellerMarkupPercent).HasPrecision(9, 4);
+            e.Property(i => i.Currency).HasMaxLength(3);
+            e.Property(i => i.Description).HasMaxLength(400);
+            e.Property(i => i.ProvisioningStatus).HasConversion<string>().HasMaxLength(32);
+            e.Property(i => i.ErrorCode).HasMaxLength(100);
+            e.Property(i => i.ErrorMessage).HasMaxLength(1000);
+            e.Property(i => i.VendorReference).HasMaxLength(200);
+            e.Ignore(i => i.AdminContact);
+            e.Ignore(i => i.UnitPrices);
+            e.Ignore(i => i.AddonPrices);
+            e.Ignore(i => i.IdempotencyKey);
+            e.OwnsMany(i => i.Addons, a =>
+            {
+                a.ToTable("OrderItemAddons");
+                a.WithOwner().HasForeignKey("OrderItemId");
+                a.Property<int>("Id");
+                a.HasKey("Id");
+                a.Property(x => x.OfferId).HasMaxLength(64);
+                a.Property(x => x.OfferName).HasMaxLength(200);
+                a.Property(x => x.MonthlyVendorCost).HasPrecision(18, 4);
+            });
+            e.HasIndex(i => new { i.OrderId, i.Position });
+            e.HasIndex(i => i.SubscriptionId);
+        });
+
+        b.Entity<OrderEvent>(e =>
+        {
+            e.Property(ev => ev.FromStatus).HasConversion<string>().HasMaxLength(32);
+            e.Property(ev => ev.ToStatus).HasConversion<string>().HasMaxLength(32);
+            e.Property(ev => ev.ActorName).HasMaxLength(200);
+            e.Property(ev => ev.ActorOrganizationName).HasMaxLength(200);
+            e.Property(ev => ev.Reason).HasMaxLength(4000);
+            e.HasIndex(ev => new { ev.OrderId, ev.Id });
+        });
+
+        b.Entity<PlaceIdempotency>(e =>
+        {
+            e.HasKey(p => new { p.UserId, p.Key });
+            e.Property(p => p.Key).HasMaxLength(200);
+        });
+
+        b.Entity<ProvisioningJob>(e =>
+        {
+            e.Property(j => j.LeaseOwner).HasMaxLength(100);
+            e.Property(j => j.LastError).HasMaxLength(2000);
+            e.HasIndex(j => new { j.CompletedAt, j.DueAt });
+            e.HasIndex(j => j.OrderId);
+        });
+    }
+}

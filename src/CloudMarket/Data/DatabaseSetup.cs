@@ -1,0 +1,50 @@
+using CloudMarket.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CloudMarket.Data;
+
+public static class DatabaseSetup
+{
+    /// <summary>Registers <see cref="AppDbContext"/> for the configured provider.</summary>
+    public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        var provider = configuration.GetSection(DatabaseOptions.Section).GetValue(nameof(DatabaseOptions.Provider), DatabaseProvider.Sqlite);
+        switch (provider)
+        {
+            case DatabaseProvider.Postgres:
+                var pg = configuration.GetConnectionString("Postgres")
+                         ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
+                             ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
+                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>(o => o.UseNpgsql(pg));
+                break;
+            default:
+                var sqlite = configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db";
+                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(sqlite));
+                break;
+        }
+        return services;
+    }
+
+    /// <summary>Applies migrations and seeds the demo data into an empty database.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (options.MigrateOnStart)
+        {
+            if (db.Database.IsSqlite())
+                // WAL lets readers go on while the single writer (requests or the worker) commits.
+                await db.Database.OpenConnectionAsync();
+            await db.Database.MigrateAsync();
+            if (db.Database.IsSqlite())
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        await scope.ServiceProvider.GetRequiredService<DemoData>().SeedIfEmptyAsync();
+    }
+}

@@ -1,0 +1,279 @@
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
+
+namespace CloudMarket.Features.Orders;
+
+public enum PaymentMethod { Invoice, Card }
+
+/// <summary>
+/// An order of one customer organization. Every status change goes through <see cref="TransitionTo"/>
+/// and the one table in <see cref="OrderLifecycle"/>; every change is recorded as an <see cref="OrderEvent"/>.
+/// </summary>
+public sealed class Order
+{
+    public const int MaxNameLength = 200;
+    public const int MaxNoteLength = 2000;
+
+    private Order() { }
+
+    public static Order CreateCart(Organization customer, EventActor creator, OrganizationType creatorOrganizationType,
+        string? name, DateTime now)
+    {
+        var order = new Order
+        {
+            CustomerId = customer.Id,
+            Name = string.IsNullOrWhiteSpace(name) ? DefaultName(now) : name.Trim(),
+            Status = OrderStatus.Started,
+            CreatedAt = now,
+            Date = now,
+            CreatedByUserId = creator.UserId,
+            CreatedByName = creator.Name,
+            CreatedByOrganizationId = creator.OrganizationId,
+            CreatedByOrganizationName = creator.OrganizationName,
+            CreatedByOrganizationType = creatorOrganizationType,
+            PaymentMethod = PaymentMethod.Invoice,
+            InvoiceContract = $"INV-{customer.Id.ToString("N")[..8].ToUpperInvariant()}",
+            Currency = "EUR",
+        };
+        order._events.Add(new OrderEvent(now, null, OrderStatus.Started, creator, "Cart created.", false));
+        return order;
+    }
+
+    /// <summary>"Order #" and the creation date as dd-MM-yyyy (orders.md).</summary>
+    public static string DefaultName(DateTime createdAt) => $"Order #{createdAt:dd-MM-yyyy}";
+
+    public long Id { get; private set; }
+    public Guid CustomerId { get; private set; }
+    public string Name { get; private set; } = "";
+    public OrderStatus Status { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? PlacedAt { get; private set; }
+
+    /// <summary>The list date: when placed, or when created if never placed. The lists sort and page on it.</summary>
+    public DateTime Date { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+    public Guid CreatedByUserId { get; private set; }
+    public string CreatedByName { get; private set; } = "";
+    public Guid CreatedByOrganizationId { get; private set; }
+    public string CreatedByOrganizationName { get; private set; } = "";
+    public OrganizationType CreatedByOrganizationType { get; private set; }
+    public string? Note { get; private set; }
+    public PaymentMethod PaymentMethod { get; private set; }
+    public string? CardBrand { get; private set; }
+    public string? CardLast4 { get; private set; }
+    public string InvoiceContract { get; private set; } = "";
+    public string Currency { get; private set; } = "EUR";
+
+    /// <summary>
+    /// True when every item is a markup change. Kept on the row because the visibility rule filters on
+    /// it in every list query: such an order does not exist for customer-level users.
+    /// </summary>
+    public bool IsMarkupOnly { get; private set; }
+
+    /// <summary>Optimistic concurrency: bumped on every change, so of two concurrent writers one gets 409.</summary>
+    public int Version { get; private set; }
+
+    private readonly List<OrderItem> _items = [];
+    public IReadOnlyList<OrderItem> Items => _items;
+
+    private readonly List<OrderEvent> _events = [];
+    public IReadOnlyList<OrderEvent> Events => _events;
+
+    public bool IsEditable => OrderLifecycle.IsEditable(Status);
+
+    // ---- cart and draft -------------------------------------------------------------
+
+    public OrderItem AddItem(ItemSpec spec, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        var item = new OrderItem(Guid.NewGuid(), _items.Count == 0 ? 0 : _items.Max(i => i.Position) + 1, spec);
+        _items.Add(item);
+        Changed(now, actor, $"Item added: {item.Description}", item.IsMarkupChange);
+        return item;
+    }
+
+    public OrderItem UpdateItem(Guid itemId, ItemSpec spec, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        var item = FindItem(itemId);
+        var wasMarkup = item.IsMarkupChange;
+        item.Apply(spec);
+        Changed(now, actor, $"Item changed: {item.Description}", wasMarkup && item.IsMarkupChange);
+        return item;
+    }
+
+    public void RemoveItem(Guid itemId, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        var item = FindItem(itemId);
+        _items.Remove(item);
+        Changed(now, actor, $"Item removed: {item.Description}", item.IsMarkupChange);
+    }
+
+    public void Rename(string name, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        Name = name.Trim();
+        Changed(now, actor, $"Renamed to \"{Name}\".", false);
+    }
+
+    public void SetPayment(PaymentMethod method, string? cardBrand, string? cardLast4, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        PaymentMethod = method;
+        CardBrand = method == PaymentMethod.Card ? cardBrand : null;
+        CardLast4 = method == PaymentMethod.Card ? cardLast4 : null;
+        Changed(now, actor, method == PaymentMethod.Card ? $"Payment by card {cardBrand} •••• {cardLast4}." : "Payment by invoice.", false);
+    }
+
+    public void SaveAsDraft(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Draft, actor, now, "Saved as draft.");
+
+    public void Resume(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Started, actor, now, "Draft resumed as cart.");
+
+    public void Delete(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Deleted, actor, now, "Deleted.");
+
+    /// <summary>Accepts the purchase. The caller has validated the items (<see cref="OrderValidator"/>).</summary>
+    public void Place(EventActor actor, DateTime now)
+    {
+        if (_items.Count == 0)
+            throw RequestValidationException.For("items", "An order needs at least one item to be placed.");
+        TransitionTo(OrderStatus.InProgress, actor, now, "Placed.");
+        PlacedAt = now;
+        Date = now;
+    }
+
+    public void SetNote(string? note, EventActor actor, DateTime now)
+    {
+        Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        Changed(now, actor, Note is null ? "Note removed." : $"Note: {Note}", false);
+    }
+
+    // ---- provisioning ---------------------------------------------------------------
+
+    /// <summary>The items the worker still has to send to their vendors.</summary>
+    public IEnumerable<OrderItem> PendingItems => _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.Pending);
+
+    /// <summary>Marks the pending items as sent; the first dispatch moves the order to provisioningStarted.</summary>
+    public void StartProvisioning(DateTime now)
+    {
+        if (Status == OrderStatus.InProgress)
+            TransitionTo(OrderStatus.ProvisioningStarted, null, now, "Sent to the vendors.");
+        else if (Status != OrderStatus.ProvisioningStarted)
+            throw new DomainException($"Order {Id} is {Status} and cannot be sent to vendors.");
+        foreach (var item in PendingItems.ToList())
+            item.MarkSent();
+    }
+
+    /// <summary>Records one vendor answer; the last answer moves the order on.</summary>
+    public void RecordVendorAnswer(Guid itemId, VendorAnswer answer, DateTime now)
+    {
+        if (Status != OrderStatus.ProvisioningStarted)
+            throw new DomainException($"Order {Id} is {Status}; vendor answers are only recorded while provisioning.");
+        var item = FindItem(itemId);
+        if (item.ProvisioningStatus != ItemProvisioningStatus.ProvisioningStarted)
+            return; // a late duplicate answer for an item already settled changes nothing
+        if (answer.Succeeded)
+            item.RecordSuccess(answer.VendorReference);
+        else
+        {
+            item.RecordRejection(answer.ErrorCode ?? "rejected", answer.ErrorMessage ?? "The vendor rejected the item.");
+            Changed(now, null, $"{item.Description}: rejected by {item.VendorName}: {item.ErrorMessage} ({item.ErrorCode})", item.IsMarkupChange);
+        }
+
+        if (_items.Any(i => i.ProvisioningStatus != ItemProvisioningStatus.ProvisioningFinished &&
+                            i.ProvisioningStatus != ItemProvisioningStatus.ProvisioningFailed))
+            return;
+        var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
+        if (failed.Count == 0)
+            TransitionTo(OrderStatus.ProvisioningFinished, null, now, "Every item was provisioned.");
+        else
+            TransitionTo(OrderStatus.ProvisioningFailed, null, now,
+                $"{failed.Count} of {_items.Count} items rejected: " + string.Join("; ", failed.Select(f => $"{f.OfferName}: {f.ErrorMessage}")));
+    }
+
+    /// <summary>Sends the rejected items again, with corrections, keeping those that succeeded.</summary>
+    public IReadOnlyList<OrderItem> Retry(IReadOnlyDictionary<Guid, (AdminContact? Contact, string? Tenant)> corrections, EventActor actor, DateTime now)
+    {
+        EnsureCan(OrderStatus.ProvisioningStarted);
+        var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
+        var unknown = corrections.Keys.Where(k => failed.All(f => f.Id != k)).ToList();
+        if (unknown.Count > 0)
+            throw RequestValidationException.For("items", $"Only failed items can be corrected; {string.Join(", ", unknown)} is not a failed item of this order.");
+        foreach (var item in failed)
+        {
+            corrections.TryGetValue(item.Id, out var c);
+            item.PrepareRetry(c.Contact, c.Tenant);
+        }
+        // The worker sends the pending items again, as it does after a placement.
+        TransitionTo(OrderStatus.ProvisioningStarted, actor, now, $"Retry of {failed.Count} failed item(s).");
+        return failed;
+    }
+
+    /// <summary>All items succeeded: the subscriptions were updated in this same unit of work.</summary>
+    public void Complete(DateTime now) =>
+        TransitionTo(OrderStatus.Completed, null, now, "Subscriptions updated.");
+
+    /// <summary>Ends a failed provisioning: succeeded items were applied, rejected ones stay with their errors.</summary>
+    public void Close(EventActor actor, DateTime now)
+    {
+        var anySucceeded = _items.Any(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished);
+        TransitionTo(anySucceeded ? OrderStatus.CompletedWithErrors : OrderStatus.Failed, actor, now,
+            anySucceeded ? "Closed; succeeded items applied to subscriptions." : "Closed; no item succeeded.");
+    }
+
+    /// <summary>The items whose result the subscriptions take when the order completes or closes.</summary>
+    public IEnumerable<OrderItem> SucceededItems => _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished);
+
+    // ---- the one way a status changes ------------------------------------------------
+
+    private void TransitionTo(OrderStatus to, EventActor? actor, DateTime now, string reason)
+    {
+        EnsureCan(to);
+        var from = Status;
+        Status = to;
+        Bump(now);
+        _events.Add(new OrderEvent(now, from, to, actor, reason, false));
+    }
+
+    private void EnsureCan(OrderStatus to)
+    {
+        if (!OrderLifecycle.CanTransition(Status, to))
+            throw new DomainException($"An order in status {ApiName(Status)} cannot become {ApiName(to)}.");
+    }
+
+    /// <summary>For handlers that validate an item before changing the order: refuse a closed order first (409).</summary>
+    public void EnsureEditableForRequest() => EnsureEditable();
+
+    private void EnsureEditable()
+    {
+        if (!IsEditable)
+            throw new DomainException($"Only started or draft orders can be edited; this one is {ApiName(Status)}.");
+    }
+
+    private void Changed(DateTime now, EventActor? actor, string reason, bool concernsOnlyMarkup)
+    {
+        Bump(now);
+        IsMarkupOnly = _items.Count > 0 && _items.All(i => i.IsMarkupChange);
+        _events.Add(new OrderEvent(now, Status, Status, actor, reason, concernsOnlyMarkup));
+    }
+
+    private void Bump(DateTime now)
+    {
+        Version++;
+        UpdatedAt = now;
+    }
+
+    private OrderItem FindItem(Guid itemId) =>
+        _items.SingleOrDefault(i => i.Id == itemId) ?? throw new NotFoundException($"Item {itemId}");
+
+    internal static string ApiName(OrderStatus s) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(s.ToString());
+}
+
+/// <summary>A vendor's final word on one item.</summary>
+public sealed record VendorAnswer(bool Succeeded, string? VendorReference, string? ErrorCode, string? ErrorMessage)
+{
+    public static VendorAnswer Success(string? reference) => new(true, reference, null, null);
+    public static VendorAnswer Rejected(string code, string message) => new(false, null, code, message);
+}

@@ -1,0 +1,66 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Subscriptions;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// Applies what the vendors provisioned to the subscriptions, in the same unit of work that moves
+/// the order to completed / completedWithErrors / failed (orders.md, Lifecycle).
+/// </summary>
+public static class OrderCompletion
+{
+    /// <summary>provisioningFinished → completed, with every item applied.</summary>
+    public static async Task CompleteAsync(AppDbContext db, Order order, DateTime now, CancellationToken ct)
+    {
+        // The transition first: if the status does not allow it, nothing is applied.
+        order.Complete(now);
+        await ApplySucceededItemsAsync(db, order, now, ct);
+    }
+
+    /// <summary>provisioningFailed → completedWithErrors or failed, with the succeeded items applied.</summary>
+    public static async Task CloseAsync(AppDbContext db, Order order, EventActor actor, DateTime now, CancellationToken ct)
+    {
+        order.Close(actor, now);
+        await ApplySucceededItemsAsync(db, order, now, ct);
+    }
+
+    private static async Task ApplySucceededItemsAsync(AppDbContext db, Order order, DateTime now, CancellationToken ct)
+    {
+        var items = order.SucceededItems.ToList();
+        var subscriptionIds = items.Where(i => i.SubscriptionId is not null).Select(i => i.SubscriptionId!.Value).ToList();
+        var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        var offerIds = items.Where(i => i.Kind == OrderItemKind.NewSubscription)
+            .SelectMany(i => i.Addons.Select(a => a.OfferId).Append(i.OfferId)).Distinct().ToList();
+        var offers = await db.Offers.Where(o => offerIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, ct);
+
+        foreach (var item in items)
+        {
+            if (item.Kind == OrderItemKind.NewSubscription)
+            {
+                var id = Guid.CreateVersion7();
+                var subscription = new Subscription(id, order.CustomerId, offers[item.OfferId], item.Quantity, item.BillingCycle,
+                    autoRenew: true, now, item.SellerMarkupPercent, item.AdminContact, item.TenantName, parentSubscriptionId: null);
+                subscription.SetVendorSubscriptionId(item.VendorReference);
+                db.Subscriptions.Add(subscription);
+                foreach (var addon in item.Addons)
+                    db.Subscriptions.Add(new Subscription(Guid.CreateVersion7(), order.CustomerId, offers[addon.OfferId], addon.Quantity,
+                        item.BillingCycle, autoRenew: true, now, item.SellerMarkupPercent, item.AdminContact, item.TenantName, id));
+                item.LinkSubscription(id);
+                continue;
+            }
+
+            if (!subscriptions.TryGetValue(item.SubscriptionId!.Value, out var sub))
+                continue; // the subscription is gone; nothing left to apply it to
+            switch (item.Kind)
+            {
+                case OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity: sub.SetQuantity(item.Quantity); break;
+                case OrderItemKind.Suspend: sub.Suspend(); break;
+                case OrderItemKind.Reactivate: sub.Reactivate(); break;
+                case OrderItemKind.ChangeAutoRenew: sub.SetAutoRenew(item.AutoRenew ?? sub.AutoRenew); break;
+                case OrderItemKind.ChangeMarkup: sub.SetMarkup(item.MarkupPercent ?? sub.MarkupPercent); break;
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>The CSV export of a list: the same rows, and so the same visibility, as the list itself.</summary>
+public static class OrderCsv
+{
+    public static readonly string[] Header =
+        ["Order ID", "Name", "Items", "Requested changes", "Created by", "Created by organization", "Date", "Status", "Note"];
+
+    public static async Task WriteAsync(TextWriter writer, IAsyncEnumerable<OrderSummaryDto> rows, CancellationToken ct)
+    {
+        await writer.WriteLineAsync(string.Join(',', Header.Select(Cell)));
+        await foreach (var o in rows.WithCancellation(ct))
+        {
+            await writer.WriteLineAsync(string.Join(',', new[]
+            {
+                o.Id.ToString(CultureInfo.InvariantCulture), o.Name, o.ItemCount.ToString(CultureInfo.InvariantCulture),
+                string.Join(" | ", o.RequestedChanges), o.CreatedBy.Name, o.CreatedBy.OrganizationName,
+                o.Date.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(o.Status.ToString()), o.Note ?? "",
+            }.Select(Cell)));
+        }
+    }
+
+    /// <summary>RFC 4180 quoting, and a leading apostrophe on text a spreadsheet would run as a formula.</summary>
+    public static string Cell(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0]))
+            value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
+
+namespace CloudMarket.Features.Orders;
+
+public sealed record CreatedByDto(Guid UserId, string Name, Guid OrganizationId, string OrganizationName, OrganizationType OrganizationType);
+
+/// <summary>A row of the Recent / Historical lists (api.md orderSummary).</summary>
+public sealed record OrderSummaryDto(
+    long Id,
+    string Name,
+    OrderStatus Status,
+    int ItemCount,
+    IReadOnlyList<string> RequestedChanges,
+    CreatedByDto CreatedBy,
+    DateTime Date,
+    string? Note,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null);
+
+/// <summary>The extra columns of the detailed Historical "All" view.</summary>
+public sealed record OrderSummaryDetailsDto(IReadOnlyList<SummaryItemDto> Items, PaymentMethod PaymentMethod, TotalsDto Totals);
+
+public sealed record SummaryItemDto(string Description, int Quantity, Money Cost);
+
+public sealed record OrderListDto(IReadOnlyList<OrderSummaryDto> Items, string? NextCursor);
+
+/// <summary>Prices of one item as the caller may see them. Cost, markup and margin are absent for customer-level users.</summary>
+public sealed record ItemPricesDto(
+    Money UnitPrice,
+    Money PeriodCost,
+    Money TermCost,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? UnitCost = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? MarkupPercent = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? PeriodMargin = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? VendorUnitCost = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? DistributorMarkupPercent = null);
+
+public sealed record AddonDto(string OfferId, string Name, int Quantity, Money UnitPrice);
+
+public sealed record ItemErrorDto(string Code, string Message);
+
+public sealed record OrderItemDto(
+    Guid Id,
+    OrderItemKind Kind,
+    string Description,
+    string OfferId,
+    string OfferName,
+    string Vendor,
+    Guid? SubscriptionId,
+    int Quantity,
+    int? PreviousQuantity,
+    BillingCycle BillingCycle,
+    int TermMonths,
+    bool? AutoRenew,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? MarkupPercent,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? PreviousMarkupPercent,
+    IReadOnlyList<AddonDto> Addons,
+    AdminContactDto? AdminContact,
+    string? TenantName,
+    ItemProvisioningStatus ProvisioningStatus,
+    ItemErrorDto? Error,
+    ItemPricesDto Prices);
+
+public sealed record PaymentDto(PaymentMethod Method, string? CardBrand, string? CardLast4, string? BillingCycle, string InvoiceContract, string Currency);
+
+public sealed record TotalsDto(
+    Money PeriodTotal,
+    Money TermTotal,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? PeriodCost = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? PeriodMargin = null);
+
+public sealed record EventActorDto(string Name, string? OrganizationName);
+
+/// <summary><c>actor</c> is an <see cref="EventActorDto"/> or the string "system" (api.md).</summary>
+public sealed record OrderEventDto(DateTime At, OrderStatus? From, OrderStatus To, object Actor, string Reason);
+
+public sealed record OrderDetailDto(
+    long Id,
+    string Name,
+    OrderStatus Status,
+    Guid CustomerId,
+    int ItemCount,
+    IReadOnlyList<string> RequestedChanges,
+    CreatedByDto CreatedBy,
+    DateTime CreatedAt,
+    DateTime? PlacedAt,
+    DateTime Date,
+    DateTime UpdatedAt,
+    string? Note,
+    int Version,
+    IReadOnlyList<OrderItemDto> Items,
+    PaymentDto Payment,
+    TotalsDto Totals,
+    IReadOnlyList<OrderEventDto> Events,
+    IReadOnlyList<string> Actions);

@@ -1,0 +1,258 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using CloudMarket.Data;
+using CloudMarket.Features.Identity;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>The filters of the Recent / Historical lists and the export (api.md GET /api/v1/orders).</summary>
+public sealed record OrderListFilter(
+    OrderView View = OrderView.Recent,
+    HistoricalState State = HistoricalState.Active,
+    OrderStatus? Status = null,
+    Guid? CreatedBy = null,
+    DateTime? From = null,
+    DateTime? To = null,
+    string? Search = null)
+{
+    public const int DefaultLimit = 25;
+    public const int MaxLimit = 200;
+    public const int MaxSearchLength = 200;
+
+    /// <summary>Parses the query string values, answering 400 with every bad one.</summary>
+    public static OrderListFilter Parse(string? view, string? state, string? status, string? createdBy, string? from, string? to, string? q)
+    {
+        var errors = new ValidationErrors();
+        var v = ParseEnum(view, OrderView.Recent, "view", errors);
+        var s = ParseEnum(state, HistoricalState.Active, "state", errors);
+        OrderStatus? st = status is null ? null : ParseEnum(status, OrderStatus.Started, "status", errors);
+        Guid? by = null;
+        if (createdBy is not null)
+        {
+            if (Guid.TryParse(createdBy, out var g)) by = g;
+            else errors.Add("createdBy", "Must be a user id.");
+        }
+        var f = ParseDate(from, "from", endOfDay: false, errors);
+        var t = ParseDate(to, "to", endOfDay: true, errors);
+        if (f is not null && t is not null && f > t)
+            errors.Add("from", "Must not be after 'to'.");
+        if (q is { Length: > MaxSearchLength })
+            errors.Add("q", $"At most {MaxSearchLength} characters.");
+        if (v == OrderView.Recent && state is not null)
+            errors.Add("state", "Only the historical view has a state.");
+        errors.ThrowIfAny();
+        return new OrderListFilter(v, s, st, by, f, t, string.IsNullOrWhiteSpace(q) ? null : q.Trim());
+    }
+
+    private static T ParseEnum<T>(string? value, T fallback, string field, ValidationErrors errors) where T : struct, Enum
+    {
+        if (value is null) return fallback;
+        if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !value.Any(char.IsDigit))
+            return parsed;
+        errors.Add(field, "Must be one of: " + string.Join(", ", Enum.GetNames<T>().Select(n => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(n))) + ".");
+        return fallback;
+    }
+
+    /// <summary>ISO-8601 dates or date-times; a date alone for "to" includes that whole day. Times are UTC unless an offset is given.</summary>
+    private static DateTime? ParseDate(string? value, string field, bool endOfDay, ValidationErrors errors)
+    {
+        if (value is null) return null;
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return endOfDay ? day.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc) : day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            && at.Year is > 1900 and < 9000)
+            return at.UtcDateTime;
+        errors.Add(field, "Must be an ISO-8601 date (2026-11-25) or date-time (2026-11-25T09:30:00Z).");
+        return null;
+    }
+}
+
+/// <summary>Read side of orders: lists, detail and export, with the visibility rule applied in the query.</summary>
+public static class OrderQueries
+{
+    public static async Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit, CancellationToken ct)
+    {
+        var (afterDate, afterId) = DecodeCursor(cursor);
+        var query = Filtered(db, ctx, filter);
+        if (afterDate is { } d)
+            query = query.Where(o => o.Date < d || (o.Date == d && o.Id < afterId));
+        var rows = await query
+            .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
+            .Take(limit + 1)
+            .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
+                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency))
+            .ToListAsync(ct);
+        var page = rows.Take(limit).ToList();
+        var summaries = await SummarizeAsync(db, ctx, page, detailed: filter is { View: OrderView.Historical, State: HistoricalState.All }, ct);
+        var next = rows.Count > limit ? EncodeCursor(page[^1].Date, page[^1].Id) : null;
+        return new OrderListDto(summaries, next);
+    }
+
+    /// <summary>Every matching order, newest first, fetched page by page so an export of any size streams.</summary>
+    public static async IAsyncEnumerable<OrderSummaryDto> ExportAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(db, ctx, filter, cursor, OrderListFilter.MaxLimit, ct);
+            foreach (var row in page.Items)
+                yield return row;
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+    }
+
+    public static async Task<OrderDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, long id, CancellationToken ct)
+    {
+        var order = await db.Orders.AsNoTracking().VisibleOrders(ctx)
+            .Include(o => o.Items).Include(o => o.Events)
+            .AsSplitQuery()
+            .SingleOrDefaultAsync(o => o.Id == id, ct);
+        return order is null ? null : ToDetail(order, ctx);
+    }
+
+    private static IQueryable<Order> Filtered(AppDbContext db, CustomerContext ctx, OrderListFilter filter)
+    {
+        var query = db.Orders.AsNoTracking().VisibleOrders(ctx);
+        var statuses = OrderLifecycle.StatusesOf(filter.View, filter.State);
+        if (statuses is not null)
+            query = query.Where(o => statuses.Contains(o.Status));
+        if (filter.Status is { } status)
+            query = query.Where(o => o.Status == status);
+        if (filter.CreatedBy is { } by)
+            query = query.Where(o => o.CreatedByUserId == by);
+        if (filter.From is { } from)
+            query = query.Where(o => o.Date >= from);
+        if (filter.To is { } to)
+            query = query.Where(o => o.Date <= to);
+        if (filter.Search is { } q)
+        {
+            var term = q.ToLower();
+            var number = long.TryParse(q.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+            var visibleItem = OrderVisibility.VisibleItem(ctx);
+            var matchingItems = db.OrderItems.Where(visibleItem).Where(i => i.OfferName.ToLower().Contains(term)).Select(i => i.OrderId);
+            query = query.Where(o => o.Id == number || o.Name.ToLower().Contains(term) || matchingItems.Contains(o.Id));
+        }
+        return query;
+    }
+
+    private sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
+        OrganizationType OrgType, DateTime Date, string? Note, PaymentMethod PaymentMethod, string Currency);
+
+    private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
+    {
+        if (rows.Count == 0) return [];
+        var ids = rows.Select(r => r.Id).ToList();
+        var items = await db.OrderItems.AsNoTracking()
+            .Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
+            .OrderBy(i => i.OrderId).ThenBy(i => i.Position)
+            .ToListAsync(ct);
+        var byOrder = items.ToLookup(i => i.OrderId);
+        return rows.Select(r =>
+        {
+            var own = byOrder[r.Id].ToList();
+            return new OrderSummaryDto(r.Id, r.Name, r.Status, own.Count, own.Select(i => i.Description).ToList(),
+                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note,
+                detailed
+                    ? new OrderSummaryDetailsDto(
+                        own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.PeriodCost(p => p.CustomerPrice))).ToList(),
+                        r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost))
+                    : null);
+        }).ToList();
+    }
+
+    public static OrderDetailDto ToDetail(Order order, CustomerContext ctx)
+    {
+        var seesCost = ctx.Actor.SeesMarkupAndCost;
+        var seesVendorCost = ctx.Actor.OrganizationType == OrganizationType.Distributor;
+        var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
+        var cycles = items.Select(i => i.BillingCycle).Distinct().ToList();
+        return new OrderDetailDto(
+            order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
+            new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
+            order.CreatedAt, order.PlacedAt, order.Date, order.UpdatedAt, order.Note, order.Version,
+            items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
+            new PaymentDto(order.PaymentMethod, order.CardBrand, order.CardLast4,
+                cycles.Count == 1 ? JsonName(cycles[0].ToString()) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
+            Totals(items, order.Currency, seesCost),
+            order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
+                .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
+                    e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
+                .ToList(),
+            OrderActions.For(order, ctx.Actor));
+    }
+
+    private static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
+    {
+        var unit = i.UnitPrices;
+        var periods = Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle);
+        var periodCost = i.PeriodCost(p => p.CustomerPrice);
+        var prices = new ItemPricesDto(unit.CustomerPrice, periodCost, periodCost.Times(periods),
+            seesCost ? unit.SellerPrice : null,
+            seesCost ? unit.SellerMarkupPercent : null,
+            seesCost ? periodCost - i.PeriodCost(p => p.SellerPrice) : null,
+            seesVendorCost ? unit.VendorCost : null,
+            seesVendorCost ? unit.DistributorMarkupPercent : null);
+        return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
+            i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.AutoRenew,
+            seesCost ? i.MarkupPercent : null, seesCost ? i.PreviousMarkupPercent : null,
+            i.AddonPrices.Select(a => new AddonDto(a.Addon.OfferId, a.Addon.OfferName, a.Addon.Quantity, a.Prices.CustomerPrice)).ToList(),
+            i.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null,
+            i.TenantName, i.ProvisioningStatus,
+            i.ErrorCode is null ? null : new ItemErrorDto(i.ErrorCode, i.ErrorMessage ?? ""),
+            prices);
+    }
+
+    /// <summary>Totals of the visible items for one billing period and one term.</summary>
+    private static TotalsDto Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost)
+    {
+        var zero = Money.Zero(currency);
+        var period = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.CustomerPrice));
+        var term = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.CustomerPrice).Times(Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle)));
+        if (!seesCost) return new TotalsDto(period, term);
+        var cost = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.SellerPrice));
+        return new TotalsDto(period, term, cost, period - cost);
+    }
+
+    private static string JsonName(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+
+    // The cursor is opaque to clients: the (date, id) of the last row, base64url-encoded.
+    public static string EncodeCursor(DateTime date, long id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{date.Ticks}:{id}"));
+
+    private static (DateTime? Date, long Id) DecodeCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return (null, 0);
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
+            if (parts.Length == 2 && long.TryParse(parts[0], out var ticks) && long.TryParse(parts[1], out var id)
+                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
+                return (new DateTime(ticks, DateTimeKind.Utc), id);
+        }
+        catch (FormatException) { }
+        throw RequestValidationException.For("cursor", "Not a cursor this API returned; start again without it.");
+    }
+}
+
+/// <summary>The actions the viewer may take on an order in its status (order details page and API).</summary>
+public static class OrderActions
+{
+    public static IReadOnlyList<string> For(Order order, Actor actor)
+    {
+        var actions = new List<string>();
+        if (actor.CanBuy)
+        {
+            if (order.IsEditable) actions.AddRange(["edit", "place", "delete"]);
+            if (order.Status == OrderStatus.Started) actions.Add("saveAsDraft");
+            if (order.Status == OrderStatus.Draft) actions.Add("resume");
+            if (order.Status == OrderStatus.ProvisioningFailed) actions.AddRange(["retry", "close"]);
+        }
+        if (actor.CanWriteNotes) actions.Add("editNote");
+        return actions;
+    }
+}

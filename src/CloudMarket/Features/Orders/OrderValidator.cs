@@ -1,0 +1,252 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// Turns item requests into <see cref="ItemSpec"/>s and checks every business rule of an item
+/// (orders.md, "Placing validates the whole order first"). Used when an item is added or changed
+/// and again, for every item, when the order is placed, so the rules live only here.
+/// </summary>
+public sealed partial class OrderValidator
+{
+    public const decimal MaxMarkupPercent = 500m;
+
+    private readonly CustomerContext _ctx;
+    private readonly Organization _seller;
+    private readonly Dictionary<string, Offer> _offers;
+    private readonly Dictionary<Guid, Subscription> _subscriptions;
+
+    private OrderValidator(CustomerContext ctx, Organization seller, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions)
+    {
+        _ctx = ctx;
+        _seller = seller;
+        _offers = offers;
+        _subscriptions = subscriptions;
+    }
+
+    /// <summary>Loads the catalog and the customer's subscriptions once for a whole validation.</summary>
+    public static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
+    {
+        var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
+        var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).ToDictionaryAsync(o => o.Id, ct);
+        // Tracked: applying a completed order changes these same subscription objects.
+        var subscriptions = await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId).ToDictionaryAsync(s => s.Id, ct);
+        return new OrderValidator(ctx, seller, offers, subscriptions);
+    }
+
+    /// <summary>Resolves one request into a spec and validates it; throws 400 with every problem.</summary>
+    public ItemSpec Resolve(OrderItemRequest request, string prefix = "")
+    {
+        var errors = new ValidationErrors();
+        var spec = Resolve(request, prefix, errors);
+        errors.ThrowIfAny();
+        return spec!;
+    }
+
+    /// <summary>Rebuilds a spec from a stored item against today's subscriptions, for placing.</summary>
+    public OrderItemRequest ToRequest(OrderItem item) => new(
+        item.Kind,
+        item.Kind == OrderItemKind.NewSubscription ? item.OfferId : null,
+        item.SubscriptionId,
+        item.Kind is OrderItemKind.NewSubscription or OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity ? item.Quantity : null,
+        item.BillingCycle,
+        item.Addons.Select(a => new AddonRequest(a.OfferId, a.Quantity)).ToList(),
+        item.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null,
+        item.TenantName,
+        item.AutoRenew,
+        item.MarkupPercent);
+
+    /// <summary>Validates every item of an order for placing; all problems at once.</summary>
+    public void ValidateForPlacing(Order order)
+    {
+        var errors = new ValidationErrors();
+        if (!_ctx.Actor.CanBuy)
+            errors.Add("order", "Your role may not place orders.");
+        // Indexes are those of the items the caller sees, so a customer-level user's errors never
+        // reveal a markup item; that such an order cannot be placed by them is said without detail.
+        var visible = order.Items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).ToList();
+        if (visible.Count < order.Items.Count)
+            errors.Add("order", "This order holds changes that only your seller can place; ask your seller to place it.");
+        foreach (var (item, index) in visible.Select((item, index) => (item, index)))
+            Resolve(ToRequest(item), $"items[{index}]", errors);
+        var duplicates = order.Items.Where(i => i.SubscriptionId is not null && i.Kind != OrderItemKind.ChangeMarkup)
+            .GroupBy(i => (i.SubscriptionId, Quantity: i.Kind is OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity))
+            .Where(g => g.Key.Quantity && g.Count() > 1);
+        foreach (var g in duplicates)
+            errors.Add("items", $"The order changes the licences of {g.First().OfferName} more than once; keep one item.");
+        errors.ThrowIfAny("The order cannot be placed; correct the items listed.");
+    }
+
+    public Subscription? Subscription(Guid id) => _subscriptions.GetValueOrDefault(id);
+    public Offer? Offer(string id) => _offers.GetValueOrDefault(id);
+    public Organization Seller => _seller;
+
+    private ItemSpec? Resolve(OrderItemRequest r, string prefix, ValidationErrors errors)
+    {
+        string F(string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
+        if (r.Kind is not { } kind)
+        {
+            errors.Add(F("kind"), "Required: one of " + string.Join(", ", Enum.GetNames<OrderItemKind>().Select(JsonName)) + ".");
+            return null;
+        }
+
+        if (kind == OrderItemKind.ChangeMarkup ? !_ctx.Actor.CanChangeMarkup : !_ctx.Actor.CanBuy)
+            errors.Add(F("kind"), kind == OrderItemKind.ChangeMarkup
+                ? "Your role may not change the markup of a subscription."
+                : "Your role may not buy or change subscriptions.");
+
+        Subscription? subscription = null;
+        Offer? offer;
+        if (kind == OrderItemKind.NewSubscription)
+        {
+            offer = r.OfferId is null ? null : _offers.GetValueOrDefault(r.OfferId);
+            if (offer is null)
+            {
+                errors.Add(F("offerId"), r.OfferId is null ? "Required for a new subscription." : $"No offer '{Clip(r.OfferId)}' in the catalog.");
+                return null;
+            }
+        }
+        else
+        {
+            subscription = r.SubscriptionId is { } sid ? _subscriptions.GetValueOrDefault(sid) : null;
+            if (subscription is null)
+            {
+                errors.Add(F("subscriptionId"), r.SubscriptionId is null ? "Required for this kind of change." : "No such subscription for this customer.");
+                return null;
+            }
+            offer = _offers[subscription.OfferId];
+        }
+
+        var addons = new List<(Offer, int)>();
+        var cycle = subscription?.BillingCycle ?? r.BillingCycle ?? BillingCycle.Monthly;
+        switch (kind)
+        {
+            case OrderItemKind.NewSubscription:
+                if (offer.IsAddon)
+                    errors.Add(F("offerId"), $"{offer.Name} is an add-on; add it to a subscription of {string.Join(" or ", offer.AddonFor.Select(a => _offers.GetValueOrDefault(a)?.Name ?? a))}.");
+                CheckQuantity(r.Quantity, offer, F("quantity"), errors);
+                if (!offer.BillingCycles.Contains(cycle))
+                    errors.Add(F("billingCycle"), $"{offer.Name} is billed {string.Join(" or ", offer.BillingCycles.Select(c => JsonName(c.ToString())))} only.");
+                CheckContact(r.AdminContact, F("adminContact"), errors);
+                if (offer.Vendor.RequiresTenant)
+                    CheckTenant(r.TenantName, F("tenantName"), errors, required: true);
+                else if (!string.IsNullOrWhiteSpace(r.TenantName))
+                    errors.Add(F("tenantName"), $"{offer.Vendor.Name} offers have no tenant name.");
+                foreach (var (addon, i) in (r.Addons ?? []).Select((a, i) => (a, i)))
+                {
+                    var field = F($"addons[{i}]");
+                    var addonOffer = addon?.OfferId is null ? null : _offers.GetValueOrDefault(addon.OfferId);
+                    if (addonOffer is null)
+                        errors.Add($"{field}.offerId", addon?.OfferId is null ? "Required." : $"No offer '{Clip(addon.OfferId)}' in the catalog.");
+                    else if (!addonOffer.AddonFor.Contains(offer.Id))
+                        errors.Add($"{field}.offerId", $"{addonOffer.Name} is not an add-on of {offer.Name}.");
+                    else
+                    {
+                        CheckQuantity(addon!.Quantity, addonOffer, $"{field}.quantity", errors);
+                        addons.Add((addonOffer, addon.Quantity ?? 0));
+                    }
+                }
+                if (addons.GroupBy(a => a.Item1.Id).Any(g => g.Count() > 1))
+                    errors.Add(F("addons"), "Each add-on may be listed once.");
+                break;
+
+            case OrderItemKind.IncreaseQuantity:
+                CheckQuantity(r.Quantity, offer, F("quantity"), errors);
+                if (r.Quantity is { } up && up <= subscription!.Quantity)
+                    errors.Add(F("quantity"), $"An increase must be above the current {subscription.Quantity} licences.");
+                break;
+
+            case OrderItemKind.DecreaseQuantity:
+                if (r.Quantity is < 0)
+                    errors.Add(F("quantity"), "A quantity cannot be below zero.");
+                else
+                    CheckQuantity(r.Quantity, offer, F("quantity"), errors);
+                if (r.Quantity is { } down && down >= subscription!.Quantity)
+                    errors.Add(F("quantity"), $"A decrease must be below the current {subscription.Quantity} licences.");
+                break;
+
+            case OrderItemKind.Suspend:
+                if (subscription!.Status != SubscriptionStatus.Active)
+                    errors.Add(F("subscriptionId"), "Only an active subscription can be suspended.");
+                break;
+
+            case OrderItemKind.Reactivate:
+                if (subscription!.Status != SubscriptionStatus.Suspended)
+                    errors.Add(F("subscriptionId"), "Only a suspended subscription can be reactivated.");
+                break;
+
+            case OrderItemKind.ChangeAutoRenew:
+                if (r.AutoRenew is null)
+                    errors.Add(F("autoRenew"), "Required: true or false.");
+                break;
+
+            case OrderItemKind.ChangeMarkup:
+                if (r.MarkupPercent is not { } m)
+                    errors.Add(F("markupPercent"), "Required.");
+                else if (m < 0 || m > MaxMarkupPercent)
+                    errors.Add(F("markupPercent"), $"Must be between 0 and {MaxMarkupPercent}.");
+                else if (decimal.Round(m, 2) != m)
+                    errors.Add(F("markupPercent"), "At most two decimals.");
+                break;
+        }
+
+        return new ItemSpec(kind, offer, subscription, r.Quantity, cycle, addons,
+            r.AdminContact is { Email: { } e } c ? new AdminContact(e.Trim(), c.FirstName?.Trim() ?? "", c.LastName?.Trim() ?? "") : null,
+            r.TenantName, r.AutoRenew, r.MarkupPercent, _seller.DistributorMarkupPercent,
+            subscription?.MarkupPercent ?? _seller.DefaultSellerMarkupPercent);
+    }
+
+    private static void CheckQuantity(int? quantity, Offer offer, string field, ValidationErrors errors)
+    {
+        if (quantity is not { } q)
+            errors.Add(field, "Required.");
+        else if (q < offer.MinQuantity || q > offer.MaxQuantity)
+            errors.Add(field, $"{offer.Name} is sold in quantities from {offer.MinQuantity} to {offer.MaxQuantity}.");
+    }
+
+    public static void CheckContact(AdminContactDto? contact, string field, ValidationErrors errors)
+    {
+        if (contact is null)
+        {
+            errors.Add(field, "An admin contact (email, firstName, lastName) is required for a new subscription.");
+            return;
+        }
+        if (!IsEmail(contact.Email))
+            errors.Add($"{field}.email", "A valid e-mail address is required.");
+        if (string.IsNullOrWhiteSpace(contact.FirstName) || contact.FirstName.Length > 100)
+            errors.Add($"{field}.firstName", "Required, at most 100 characters.");
+        if (string.IsNullOrWhiteSpace(contact.LastName) || contact.LastName.Length > 100)
+            errors.Add($"{field}.lastName", "Required, at most 100 characters.");
+    }
+
+    public static void CheckTenant(string? tenant, string field, ValidationErrors errors, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(tenant))
+        {
+            if (required) errors.Add(field, "Microsoft subscriptions need the customer's tenant name, e.g. fabrikam.onmicrosoft.com.");
+            return;
+        }
+        if (!TenantPattern().IsMatch(tenant.Trim()))
+            errors.Add(field, "A tenant name looks like fabrikam.onmicrosoft.com (letters and digits, 3 to 27 characters, then .onmicrosoft.com).");
+    }
+
+    public static bool IsEmail(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254) return false;
+        return MailAddress.TryCreate(email.Trim(), out var parsed) && parsed.Address == email.Trim() && parsed.Host.Contains('.');
+    }
+
+    [GeneratedRegex(@"^[a-zA-Z0-9]{3,27}\.onmicrosoft\.com$")]
+    private static partial Regex TenantPattern();
+
+    private static string JsonName(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+
+    private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;
+}

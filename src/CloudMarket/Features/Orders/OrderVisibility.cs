@@ -1,0 +1,30 @@
+using System.Linq.Expressions;
+using CloudMarket.Features.Organizations;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// What of an order a caller may see — the one rule, applied in the queries used by the API,
+/// the pages and the export alike. Customer-level users never see markup changes, and an order
+/// made only of markup changes does not exist for them.
+/// </summary>
+public static class OrderVisibility
+{
+    public static bool SeesMarkup(CustomerContext ctx) => ctx.Actor.SeesMarkupAndCost;
+
+    /// <summary>The orders of the customer in view that the caller may see.</summary>
+    public static IQueryable<Order> VisibleOrders(this IQueryable<Order> orders, CustomerContext ctx)
+    {
+        var customerId = ctx.CustomerId;
+        var query = orders.Where(o => o.CustomerId == customerId);
+        return SeesMarkup(ctx) ? query : query.Where(o => !o.IsMarkupOnly);
+    }
+
+    public static bool SeesItem(CustomerContext ctx, OrderItemKind kind) => SeesMarkup(ctx) || kind != OrderItemKind.ChangeMarkup;
+
+    /// <summary>The item filter as an expression, for queries that load items.</summary>
+    public static Expression<Func<OrderItem, bool>> VisibleItem(CustomerContext ctx) =>
+        SeesMarkup(ctx) ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
+
+    public static bool SeesEvent(CustomerContext ctx, OrderEvent e) => SeesMarkup(ctx) || !e.ConcernsOnlyMarkup;
+}

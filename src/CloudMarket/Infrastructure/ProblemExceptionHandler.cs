@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Infrastructure;
+
+/// <summary>
+/// The one place where exceptions become RFC 9457 problem details. Domain and validation
+/// failures are expected answers (4xx); anything else is logged and becomes a 500.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        ProblemDetails problem = exception switch
+        {
+            RequestValidationException v => new HttpValidationProblemDetails(v.Errors)
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "The request is invalid.", Detail = v.Message,
+            },
+            BadHttpRequestException b => BadRequest(b),
+            JsonException j => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "The request body is not valid JSON.", Detail = j.Message,
+            },
+            UnauthorizedAccessException => new ProblemDetails { Status = StatusCodes.Status401Unauthorized, Title = "Sign in first." },
+            NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found.", Detail = n.Message },
+            ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Not allowed.", Detail = f.Message },
+            DomainException d => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Not allowed in this state.", Detail = d.Message },
+            ConcurrencyConflictException c => Conflict(c.Message),
+            DbUpdateConcurrencyException => Conflict("The order was changed by someone else; reload it and try again."),
+            _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred." },
+        };
+
+        if (problem.Status >= 500)
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
+        else
+            logger.LogInformation("Request refused with {Status}: {Reason}", problem.Status, exception.Message);
+
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails Conflict(string detail) =>
+        new() { Status = StatusCodes.Status409Conflict, Title = "Concurrent change.", Detail = detail };
+
+    private static ProblemDetails BadRequest(BadHttpRequestException b)
+    {
+        // Minimal APIs wrap JSON errors; the inner message names the path and the problem, which a client needs.
+        var detail = b.InnerException is JsonException j ? j.Message : b.Message;
+        return new ProblemDetails
+        {
+            Status = b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400,
+            Title = b.InnerException is JsonException ? "The request body is not valid JSON for this endpoint." : "The request is invalid.",
+            Detail = detail,
+        };
+    }
+}

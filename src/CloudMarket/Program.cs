@@ -1,0 +1,66 @@
+using CloudMarket.Components;
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Identity;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Provisioning;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddAppDatabase(builder.Configuration);
+builder.Services.AddScoped<DemoData>();
+builder.Services.AddAppSecurity(builder.Configuration);
+builder.Services.AddAppHealthChecks();
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.Configure<JsonOptions>(o => WebSetup.ConfigureJson(o.SerializerOptions));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddOpenApi();
+builder.Services.AddRazorComponents();
+builder.Services.AddCascadingAuthenticationState();
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddProvisioning(builder.Configuration);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseRequestLogging();
+app.UseStaticFiles();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapScalarApiReference("/api-docs", o => o.WithTitle("CloudMarket API"));
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+
+var api = app.MapGroup("/api/v1")
+    .RequireAuthorization(p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+    .RequireRateLimiting("api");
+api.MapIdentityApi();
+api.MapOrganizationsApi();
+api.MapCatalogApi();
+api.MapSubscriptionsApi();
+api.MapOrdersApi();
+
+app.MapVendorSandbox();
+app.MapAuthPages();
+app.MapRazorComponents<App>();
+
+await app.PrepareDatabaseAsync();
+app.Run();
+
+public partial class Program;
