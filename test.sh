@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every test of CloudMarket on a fresh machine:
+#  - installs what the tests need when it is missing (PostgreSQL 15 and Chromium from Debian's packages),
+#  - starts a private PostgreSQL on a free loopback port with its own data folder,
+#  - checks that no EF Core model change lacks a migration (both providers),
+#  - runs every test project of the solution (SQLite and PostgreSQL API suites, browser tests),
+#  - stops what it started and ends with "N passed, N failed".
+# No suite is ever skipped: a test that needs PostgreSQL or Chromium fails when they are absent.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+PG_BIN=/usr/lib/postgresql/15/bin
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if [ ! -x "$PG_BIN/pg_ctl" ]; then echo "Installing PostgreSQL 15…"; apt_install postgresql-15; fi
+if ! command -v chromium >/dev/null 2>&1; then echo "Installing Chromium…"; apt_install chromium fonts-liberation; fi
+
+# A private PostgreSQL: own data folder, own free port, loopback only, stopped on exit.
+PGDATA=$(mktemp -d /tmp/cloudmarket-pg.XXXXXX)
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 55432)
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql postgres; chown postgres: "$PGDATA"; fi
+stop_pg() { run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
+trap stop_pg EXIT
+run_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" start >/dev/null
+export CLOUDMARKET_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Include Error Detail=true"
+echo "PostgreSQL 15 running on 127.0.0.1:$PGPORT"
+
+dotnet tool restore >/dev/null
+dotnet build CloudMarket.slnx -c Release -v quiet -nologo | grep -E "error|Warn|Error" || true
+
+echo "Checking that every model change has a migration…"
+migrations_ok=1
+for ctx in SqliteAppDbContext PostgresAppDbContext; do
+  if ! dotnet ef migrations has-pending-model-changes --no-build --configuration Release --project src/CloudMarket --context "$ctx" >/dev/null 2>&1; then
+    echo "FAILED: $ctx has model changes without a migration"; migrations_ok=0
+  fi
+done
+
+RESULTS="$ROOT/TestResults"
+rm -rf "$RESULTS"
+set +e
+dotnet test CloudMarket.slnx -c Release --no-build --results-directory "$RESULTS" --logger "trx" --logger "console;verbosity=minimal" "$@"
+test_rc=$?
+set -e
+
+passed=0; failed=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ $migrations_ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ $test_rc != 0 ] && [ $failed = 0 ]; then failed=1; echo "dotnet test failed without a failing test (build or test host error)"; fi
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,147 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudMarket.Data;
+using CloudMarket.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace CloudMarket.Tests.Infrastructure;
+
+/// <summary>
+/// The whole application on one database of its own, seeded with the demo data.
+/// The same API suites run once per provider through <see cref="SqliteFactory"/> and <see cref="PostgresFactory"/>.
+/// </summary>
+public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string PostgresVariable = "CLOUDMARKET_TEST_POSTGRES";
+
+    public abstract DatabaseProvider Provider { get; }
+    protected abstract string ConnectionString { get; }
+
+    /// <summary>Extra settings a test class needs (e.g. a lower lockout threshold).</summary>
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public static readonly JsonSerializerOptions Json = CreateJson();
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        WebSetup.ConfigureJson(json);
+        return json;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Database:Provider", Provider.ToString());
+        builder.UseSetting($"ConnectionStrings:{Provider}", ConnectionString);
+        builder.UseSetting("Security:SignInRequestsPerMinute", "100000");
+        builder.UseSetting("Security:ApiRequestsPerSecondPerUser", "100000");
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
+    }
+
+    public virtual ValueTask InitializeAsync()
+    {
+        // Building the host migrates and seeds the database.
+        _ = Server;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A fresh scope's database context, to look at or arrange state directly.</summary>
+    public async Task<T> WithDbAsync<T>(Func<AppDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    private readonly Dictionary<string, string> _tokens = new();
+    private readonly SemaphoreSlim _tokenLock = new(1, 1);
+
+    /// <summary>An API client signed in as a demo user (tokens cached per factory), optionally acting on behalf of a customer.</summary>
+    public async Task<HttpClient> ClientAsync(string email, Guid? onBehalfOf = null)
+    {
+        string token;
+        await _tokenLock.WaitAsync();
+        try
+        {
+            if (!_tokens.TryGetValue(email, out token!))
+            {
+                using var anonymous = CreateClient();
+                var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { email, password = DemoPassword });
+                response.EnsureSuccessStatusCode();
+                token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+                _tokens[email] = token;
+            }
+        }
+        finally { _tokenLock.Release(); }
+
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (onBehalfOf is { } customer)
+            client.DefaultRequestHeaders.Add("X-On-Behalf-Of", customer.ToString());
+        return client;
+    }
+
+    public const string DemoPassword = "Demo123!";
+}
+
+public class SqliteFactory : CloudMarketFactory
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"cloudmarket-test-{Guid.NewGuid():N}.db");
+
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+    protected override string ConnectionString => $"Data Source={_file}";
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
+            File.Delete(f);
+    }
+}
+
+/// <summary>
+/// A database of its own on the PostgreSQL server that ./test.sh starts. Without that server the
+/// tests fail with a clear message: a PostgreSQL suite is never silently skipped.
+/// </summary>
+public class PostgresFactory : CloudMarketFactory
+{
+    private readonly string _database = $"cloudmarket_test_{Guid.NewGuid():N}";
+    private string? _connectionString;
+
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+    protected override string ConnectionString => _connectionString ??= new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database }.ConnectionString;
+
+    public static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"The PostgreSQL test suite needs a server: set {PostgresVariable} to a connection string, or run ./test.sh, which starts one.");
+
+    public override async ValueTask InitializeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(ServerConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
