@@ -88,6 +88,14 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     }
 
     public const string DemoPassword = "Demo123!";
+
+    /// <summary>A signed-in client whose X-On-Behalf-Of header carries any text, valid or not.</summary>
+    public async Task<HttpClient> CreateAuthenticatedWithRawHeaderAsync(string email, string onBehalfOf)
+    {
+        var client = await ClientAsync(email);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("X-On-Behalf-Of", onBehalfOf);
+        return client;
+    }
 }
 
 public class SqliteFactory : CloudMarketFactory

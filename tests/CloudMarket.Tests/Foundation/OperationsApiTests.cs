@@ -1,0 +1,54 @@
+using System.Net;
+using CloudMarket.Tests.Infrastructure;
+
+namespace CloudMarket.Tests.Foundation;
+
+public abstract class OperationsApiTests(CloudMarketFactory app)
+{
+    [Fact]
+    public async Task Health_LiveAndReady_AnswerHealthyWithTheDatabaseUp()
+    {
+        var client = app.CreateClient();
+        Assert.Equal("Healthy", await client.GetStringAsync("/health/live"));
+        Assert.Equal("Healthy", await client.GetStringAsync("/health/ready"));
+    }
+
+    [Fact]
+    public async Task OpenApi_DocumentListsTheContractPaths()
+    {
+        var doc = await app.CreateClient().GetJsonAsync("/openapi/v1.json");
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+        foreach (var path in new[] { "/api/v1/auth/token", "/api/v1/me", "/api/v1/organizations", "/api/v1/catalog/offers", "/api/v1/subscriptions",
+                     "/api/v1/subscriptions/{id}", "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/place", "/api/v1/orders/{id}/note",
+                     "/api/v1/orders/export", "/api/v1/orders/{id}/items", "/api/v1/orders/{id}/items/{itemId}", "/api/v1/orders/{id}/draft",
+                     "/api/v1/orders/{id}/resume", "/api/v1/orders/{id}/retry", "/api/v1/orders/{id}/close" })
+            Assert.Contains(path, paths);
+    }
+
+    [Fact]
+    public async Task ApiReference_IsServed()
+    {
+        var response = await app.CreateClient().GetAsync("/api-docs/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("text/html", response.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
+    public async Task Responses_CarrySecurityHeaders()
+    {
+        var response = await app.CreateClient().GetAsync("/signin");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("default-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task UnknownApiPath_Answers404()
+    {
+        var client = await app.ClientAsync(Demo.SellerAdmin);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/nothing-here")).StatusCode);
+    }
+}
+
+public sealed class OperationsApiTestsOnSqlite(SqliteFactory app) : OperationsApiTests(app), IClassFixture<SqliteFactory>;
+public sealed class OperationsApiTestsOnPostgres(PostgresFactory app) : OperationsApiTests(app), IClassFixture<PostgresFactory>;
