@@ -76,21 +76,35 @@ public static class OrderQueries
 {
     public static async Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit, CancellationToken ct)
     {
-        var (afterDate, afterId) = DecodeCursor(cursor);
-        var query = Filtered(db, ctx, filter);
-        if (afterDate is { } d)
-            query = query.Where(o => o.Date < d || (o.Date == d && o.Id < afterId));
-        var rows = await query
-            .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
-            .Take(limit + 1)
-            .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
-                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency))
-            .ToListAsync(ct);
+        var rows = await PageQuery(db, ctx, filter, cursor, limit).ToListAsync(ct);
         var page = rows.Take(limit).ToList();
         var summaries = await SummarizeAsync(db, ctx, page, detailed: filter is { View: OrderView.Historical, State: HistoricalState.All }, ct);
         var next = rows.Count > limit ? EncodeCursor(page[^1].Date, page[^1].Id) : null;
         return new OrderListDto(summaries, next);
     }
+
+    /// <summary>
+    /// One page of a list as a single keyset query (one row more than the page, to know whether
+    /// another page follows). Internal so the benchmark can time its SQL directly.
+    /// </summary>
+    internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit)
+    {
+        var (afterDate, afterId) = DecodeCursor(cursor);
+        var query = Filtered(db, ctx, filter);
+        if (afterDate is { } d)
+            query = query.Where(o => o.Date < d || (o.Date == d && o.Id < afterId));
+        return query
+            .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
+            .Take(limit + 1)
+            .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
+                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency));
+    }
+
+    /// <summary>The visible items of the orders on a page, in order: the list's second and last query.</summary>
+    internal static IQueryable<OrderItem> PageItemsQuery(AppDbContext db, CustomerContext ctx, IReadOnlyCollection<long> orderIds) =>
+        db.OrderItems.AsNoTracking()
+            .Where(i => orderIds.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
+            .OrderBy(i => i.OrderId).ThenBy(i => i.Position);
 
     /// <summary>Every matching order, newest first, fetched page by page so an export of any size streams.</summary>
     public static async IAsyncEnumerable<OrderSummaryDto> ExportAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
@@ -140,17 +154,14 @@ public static class OrderQueries
         return query;
     }
 
-    private sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
+    internal sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
         OrganizationType OrgType, DateTime Date, string? Note, PaymentMethod PaymentMethod, string Currency);
 
     private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.Id).ToList();
-        var items = await db.OrderItems.AsNoTracking()
-            .Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
-            .OrderBy(i => i.OrderId).ThenBy(i => i.Position)
-            .ToListAsync(ct);
+        var items = await PageItemsQuery(db, ctx, ids).ToListAsync(ct);
         var byOrder = items.ToLookup(i => i.OrderId);
         return rows.Select(r =>
         {
