@@ -6,11 +6,19 @@ using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Subscriptions;
+using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
+
+if (args.Contains("--vendor-sandbox"))
+{
+    // The vendor sandbox on its own, e.g. to share one between app instances.
+    await VendorSandboxServer.RunStandaloneAsync(args);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -55,8 +63,8 @@ api.MapOrganizationsApi();
 api.MapCatalogApi();
 api.MapSubscriptionsApi();
 api.MapOrdersApi();
+api.MapProvisioningApi();
 
-app.MapVendorSandbox();
 app.MapAuthPages();
 app.MapRazorComponents<App>();
 

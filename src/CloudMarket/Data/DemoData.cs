@@ -94,27 +94,39 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
 
     private void SeedCatalog()
     {
-        db.Vendors.AddRange(
-            new Vendor("microsoft", "Microsoft", VendorApi.Microsoft),
-            new Vendor("acronis", "Acronis", VendorApi.Generic),
-            new Vendor("bitdefender", "Bitdefender", VendorApi.Generic));
-        db.Offers.AddRange(
-            new Offer(OfferIds.BusinessBasic, "microsoft", "Microsoft 365 Business Basic", 5.00m, "EUR", 1, 300, 12, true, true),
-            new Offer(OfferIds.BusinessStandard, "microsoft", "Microsoft 365 Business Standard", 10.50m, "EUR", 1, 300, 12, true, true),
-            new Offer(OfferIds.BusinessPremium, "microsoft", "Microsoft 365 Business Premium", 18.70m, "EUR", 1, 300, 12, true, true),
-            new Offer(OfferIds.E3, "microsoft", "Microsoft 365 E3", 30.00m, "EUR", 1, 10000, 12, true, true),
-            new Offer(OfferIds.ExchangePlan1, "microsoft", "Exchange Online (Plan 1)", 3.60m, "EUR", 1, 10000, 12, true, true),
-            new Offer(OfferIds.TeamsAudio, "microsoft", "Microsoft Teams Audio Conferencing", 3.20m, "EUR", 1, 10000, 12, true, true,
-                [OfferIds.BusinessStandard, OfferIds.BusinessPremium, OfferIds.E3]),
-            new Offer(OfferIds.DefenderP1, "microsoft", "Microsoft Defender for Office 365 (Plan 1)", 1.70m, "EUR", 1, 300, 12, true, true,
-                [OfferIds.BusinessBasic, OfferIds.BusinessStandard, OfferIds.ExchangePlan1]),
-            new Offer(OfferIds.AcronisProtect, "acronis", "Acronis Cyber Protect Standard", 6.25m, "EUR", 1, 1000, 1, false, true),
-            new Offer(OfferIds.AcronisStorage, "acronis", "Acronis Cloud Storage 250 GB", 12.00m, "EUR", 1, 100, 1, false, true,
-                [OfferIds.AcronisProtect]),
-            new Offer(OfferIds.BitdefenderBusiness, "bitdefender", "Bitdefender GravityZone Business Security", 2.15m, "EUR", 3, 3000, 12, true, false),
-            new Offer(OfferIds.BitdefenderEmail, "bitdefender", "Bitdefender GravityZone Email Security", 1.10m, "EUR", 3, 3000, 12, true, false,
-                [OfferIds.BitdefenderBusiness]));
+        db.Vendors.AddRange(CreateVendors());
+        db.Offers.AddRange(CreateOffers());
     }
+
+    public static IReadOnlyList<Vendor> CreateVendors() =>
+    [
+        new Vendor("microsoft", "Microsoft", VendorApi.Microsoft),
+        new Vendor("acronis", "Acronis", VendorApi.Generic),
+        new Vendor("bitdefender", "Bitdefender", VendorApi.Generic),
+    ];
+
+    /// <summary>
+    /// The demo catalog. The vendor sandbox sells the same offers, so its quantity limits and
+    /// suspension rules come from here too.
+    /// </summary>
+    public static IReadOnlyList<Offer> CreateOffers() =>
+    [
+        new Offer(OfferIds.BusinessBasic, "microsoft", "Microsoft 365 Business Basic", 5.00m, "EUR", 1, 300, 12, true, true),
+        new Offer(OfferIds.BusinessStandard, "microsoft", "Microsoft 365 Business Standard", 10.50m, "EUR", 1, 300, 12, true, true),
+        new Offer(OfferIds.BusinessPremium, "microsoft", "Microsoft 365 Business Premium", 18.70m, "EUR", 1, 300, 12, true, true),
+        new Offer(OfferIds.E3, "microsoft", "Microsoft 365 E3", 30.00m, "EUR", 1, 10000, 12, true, true),
+        new Offer(OfferIds.ExchangePlan1, "microsoft", "Exchange Online (Plan 1)", 3.60m, "EUR", 1, 10000, 12, true, true),
+        new Offer(OfferIds.TeamsAudio, "microsoft", "Microsoft Teams Audio Conferencing", 3.20m, "EUR", 1, 10000, 12, true, true,
+            [OfferIds.BusinessStandard, OfferIds.BusinessPremium, OfferIds.E3]),
+        new Offer(OfferIds.DefenderP1, "microsoft", "Microsoft Defender for Office 365 (Plan 1)", 1.70m, "EUR", 1, 300, 12, true, true,
+            [OfferIds.BusinessBasic, OfferIds.BusinessStandard, OfferIds.ExchangePlan1]),
+        new Offer(OfferIds.AcronisProtect, "acronis", "Acronis Cyber Protect Standard", 6.25m, "EUR", 1, 1000, 1, false, true),
+        new Offer(OfferIds.AcronisStorage, "acronis", "Acronis Cloud Storage 250 GB", 12.00m, "EUR", 1, 100, 1, false, true,
+            [OfferIds.AcronisProtect]),
+        new Offer(OfferIds.BitdefenderBusiness, "bitdefender", "Bitdefender GravityZone Business Security", 2.15m, "EUR", 3, 3000, 12, true, false),
+        new Offer(OfferIds.BitdefenderEmail, "bitdefender", "Bitdefender GravityZone Email Security", 1.10m, "EUR", 3, 3000, 12, true, false,
+            [OfferIds.BitdefenderBusiness]),
+    ];
 
     private async Task SeedUsersAsync()
     {
@@ -157,7 +169,17 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
 
     private Dictionary<Guid, Subscription> SeedSubscriptions(DateTime now)
     {
-        var offers = db.Offers.Local.ToDictionary(o => o.Id);
+        var subs = CreateSubscriptions(db.Offers.Local.ToDictionary(o => o.Id), now);
+        db.Subscriptions.AddRange(subs);
+        return subs.ToDictionary(s => s.Id);
+    }
+
+    /// <summary>
+    /// The demo customers' subscriptions, bought a year ago. The vendor sandbox knows them too, as the
+    /// vendor would (e.g. to refuse decreasing them outside the cancellation window).
+    /// </summary>
+    public static IReadOnlyList<Subscription> CreateSubscriptions(IReadOnlyDictionary<string, Offer> offers, DateTime now)
+    {
         var start = new DateTime(now.Year - 1, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
         Subscription Sub(Guid id, Guid customer, string offer, int qty, BillingCycle cycle, decimal markup, string? tenant,
             (string Email, string First, string Last) admin, Guid? parent = null, bool autoRenew = true) =>
@@ -180,8 +202,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
             Sub(SubscriptionIds.ProsewareAcronis, Proseware, OfferIds.AcronisProtect, 12, BillingCycle.Monthly, 15m, null, ("it@proseware.example", "Pia", "Virtanen")),
         };
         subs.Single(s => s.Id == SubscriptionIds.FabrikamAcronis).Suspend();
-        db.Subscriptions.AddRange(subs);
-        return subs.ToDictionary(s => s.Id);
+        return subs;
     }
 
     private async Task SeedOrdersAsync(Dictionary<Guid, Subscription> subs, DateTime now)

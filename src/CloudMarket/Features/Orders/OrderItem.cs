@@ -117,6 +117,9 @@ public sealed class OrderItem
 
     public bool IsMarkupChange => Kind == OrderItemKind.ChangeMarkup;
 
+    /// <summary>The error code of an item its vendor never answered for (as opposed to a rejection).</summary>
+    public const string VendorUnavailableCode = "vendorUnavailable";
+
     public AdminContact? AdminContact => AdminEmail is null ? null : new(AdminEmail, AdminFirstName ?? "", AdminLastName ?? "");
 
     /// <summary>The key every vendor call for this attempt carries, so a repeated call never purchases twice.</summary>
@@ -216,7 +219,10 @@ public sealed class OrderItem
         if (!string.IsNullOrWhiteSpace(correctedTenant))
             TenantName = correctedTenant.Trim();
         ProvisioningStatus = ItemProvisioningStatus.Pending;
-        ProvisioningAttempt++;
+        // A rejected request bought nothing, so the corrected one is a new purchase with a new key.
+        // An unanswered one may have been carried out: it must be asked again under the same key.
+        if (ErrorCode != VendorUnavailableCode)
+            ProvisioningAttempt++;
         ErrorCode = null;
         ErrorMessage = null;
     }

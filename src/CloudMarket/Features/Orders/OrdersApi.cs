@@ -171,8 +171,9 @@ public static class OrdersApi
             return Task.CompletedTask;
         });
 
-    private static Task<Ok<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
-        Change(id, ctx, db, clock, http, ct, requireBuyer: true, (order, actor, now) =>
+    private static async Task<Ok<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var result = await Change(id, ctx, db, clock, http, ct, requireBuyer: true, (order, actor, now) =>
         {
             var errors = new ValidationErrors();
             var corrections = new Dictionary<Guid, (AdminContact?, string?)>();
@@ -192,6 +193,9 @@ public static class OrdersApi
             db.ProvisioningJobs.Add(new ProvisioningJob(order.Id, now));
             return Task.CompletedTask;
         });
+        http.RequestServices.GetRequiredService<ProvisioningSignal>().Notify();
+        return result;
+    }
 
     private static Task<Ok<OrderDetailDto>> Close(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         Change(id, ctx, db, clock, http, ct, requireBuyer: true, (order, actor, now) => OrderCompletion.CloseAsync(db, order, actor, now, ct));
@@ -223,6 +227,8 @@ public static class OrdersApi
             if (await PlacedBefore(db, ctx, key, id, ct) is { } winner) return winner;
             throw;
         }
+        // Wake this instance's worker now rather than at its next poll.
+        http.RequestServices.GetRequiredService<ProvisioningSignal>().Notify();
         var detail = await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
         http.Response.Headers.ETag = ETag(detail.Version);
         return TypedResults.Accepted($"/api/v1/orders/{id}", detail);

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CloudMarket.Features.Provisioning;
+
+/// <summary>
+/// Provisions one claimed order: marks its pending items as sent, sends them to their vendors
+/// concurrently, records every answer and, when the last item is settled, completes the order and
+/// applies it to the subscriptions, all in the transaction that ends the job. Every step can be
+/// repeated after a crash: items are re-sent with the same idempotency keys, and answers for items
+/// already settled change nothing.
+/// </summary>
+public sealed class OrderProvisioner(
+    IServiceScopeFactory scopes,
+    IEnumerable<IVendorConnector> connectors,
+    IOptions<ProvisioningOptions> options,
+    ProvisioningMetrics metrics,
+    TimeProvider clock,
+    ILogger<OrderProvisioner> logger)
+{
+    /// <summary>The code of an item the vendor never answered for; retrying it re-sends the same request.</summary>
+    public const string VendorUnavailableCode = OrderItem.VendorUnavailableCode;
+
+    private const int MaxSaveAttempts = 5;
+    private readonly SemaphoreSlim _vendorCalls = new(options.Value.MaxConcurrentVendorCalls);
+    private readonly Dictionary<VendorApi, IVendorConnector> _connectors = connectors.ToDictionary(c => c.Api);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task ProcessAsync(ClaimedJob job, string owner, CancellationToken ct)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["OrderNumber"] = job.OrderId, ["ProvisioningJob"] = job.Id });
+        var requests = await StartAsync(job, ct);
+        if (requests is null)
+        {
+            await SettleAsync(job, owner, [], ct);
+            return;
+        }
+        var answers = await Task.WhenAll(requests.Select(r => SendAsync(r, ct)));
+        await SettleAsync(job, owner, answers, ct);
+    }
+
+    /// <summary>Marks pending items as sent and builds the vendor requests; null when the order needs nothing from vendors.</summary>
+    private async Task<List<ItemRequest>?> StartAsync(ClaimedJob job, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
+        if (order is null || order.Status is not (OrderStatus.InProgress or OrderStatus.ProvisioningStarted))
+            return null;
+        if (order.Status == OrderStatus.InProgress || order.PendingItems.Any())
+        {
+            order.StartProvisioning(Now);
+            await db.SaveChangesAsync(ct);
+            logger.LogInformation("Order {OrderNumber} sent to the vendors (attempt {Attempt})", order.Id, job.Attempts);
+        }
+
+        var sent = order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningStarted).ToList();
+        var subscriptionIds = sent.Where(i => i.SubscriptionId is not null).Select(i => i.SubscriptionId!.Value).ToList();
+        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id))
+            .Select(s => new { s.Id, s.VendorSubscriptionId, s.TenantName }).ToDictionaryAsync(s => s.Id, ct);
+        var vendors = await db.Vendors.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.Api, ct);
+        var customerName = await db.Organizations.Where(o => o.Id == order.CustomerId).Select(o => o.Name).SingleAsync(ct);
+
+        return sent.Select(item =>
+        {
+            var subscription = item.SubscriptionId is { } id && subscriptions.TryGetValue(id, out var s) ? s : null;
+            var request = new VendorRequest(item.IdempotencyKey, item.Kind, item.OfferId, item.Quantity, item.BillingCycle,
+                item.Addons.Select(a => (a.OfferId, a.Quantity)).ToList(),
+                // Subscriptions bought before this platform talked to the vendor are known there by our id.
+                subscription?.VendorSubscriptionId ?? subscription?.Id.ToString(),
+                item.TenantName ?? subscription?.TenantName, item.AdminContact, item.AutoRenew, order.CustomerId, customerName);
+            return new ItemRequest(item.Id, item.IsMarkupChange ? null : vendors[item.VendorId], item.VendorName, request);
+        }).ToList();
+    }
+
+    /// <summary>One item's round trip. Null answer: the vendor could not be reached; the item is sent again later.</summary>
+    private async Task<ItemAnswer> SendAsync(ItemRequest item, CancellationToken ct)
+    {
+        // The markup is the seller's own business: nothing to ask a vendor.
+        if (item.Api is not { } api)
+            return new ItemAnswer(item.ItemId, VendorAnswer.Success(null), null);
+
+        await _vendorCalls.WaitAsync(ct);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var answer = await _connectors[api].SendAsync(item.Request, ct);
+            metrics.VendorCall(item.VendorName, answer.Succeeded ? "succeeded" : "rejected", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (!answer.Succeeded)
+                logger.LogWarning("{Vendor} rejected item {ItemId}: {ErrorCode} {ErrorMessage}", item.VendorName, item.ItemId, answer.ErrorCode, answer.ErrorMessage);
+            return new ItemAnswer(item.ItemId, answer, null);
+        }
+        catch (VendorUnavailableException e)
+        {
+            metrics.VendorCall(item.VendorName, "unavailable", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.LogWarning("{Vendor} unavailable for item {ItemId}: {Reason}", item.VendorName, item.ItemId, e.Message);
+            return new ItemAnswer(item.ItemId, null, e.Message);
+        }
+        finally
+        {
+            _vendorCalls.Release();
+        }
+    }
+
+    /// <summary>
+    /// Records the answers and ends or reschedules the job in one transaction. A concurrent change of
+    /// the order (a note, another worker) makes the save fail; then everything is read again and
+    /// re-applied, which is safe because answers to settled items are ignored.
+    /// </summary>
+    private async Task SettleAsync(ClaimedJob claimed, string owner, IReadOnlyList<ItemAnswer> answers, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var job = await db.ProvisioningJobs.SingleAsync(j => j.Id == claimed.Id, ct);
+            var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == claimed.OrderId, ct);
+            var now = Now;
+            var giveUp = job.Attempts >= options.Value.MaxAttempts;
+
+            if (order?.Status == OrderStatus.ProvisioningStarted)
+                foreach (var answer in answers)
+                {
+                    if (answer.Answer is { } a)
+                        order.RecordVendorAnswer(answer.ItemId, a, now);
+                    else if (giveUp)
+                        order.RecordVendorAnswer(answer.ItemId, VendorAnswer.Rejected(VendorUnavailableCode,
+                            $"The vendor could not be reached after {job.Attempts} attempts ({answer.Error}). Retry the order to send it again."), now);
+                }
+            if (order?.Status == OrderStatus.ProvisioningFinished)
+                await OrderCompletion.CompleteAsync(db, order, now, ct);
+
+            var settled = order is null || order.Status is not (OrderStatus.InProgress or OrderStatus.ProvisioningStarted);
+            if (job.LeaseOwner == owner && job.CompletedAt is null)
+            {
+                if (settled)
+                {
+                    job.CompletedAt = now;
+                    job.LastError = null;
+                }
+                else
+                {
+                    // Some vendor did not answer: give the lease back and come again after a backoff.
+                    job.DueAt = now + Backoff(job.Attempts);
+                    job.LeaseOwner = null;
+                    job.LeaseExpiresAt = null;
+                    job.LastError = Truncate(string.Join("; ", answers.Where(a => a.Answer is null).Select(a => a.Error)), 2000);
+                }
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                if (settled && order is not null)
+                {
+                    metrics.OrderSettled(Order.ApiName(order.Status));
+                    logger.LogInformation("Order {OrderNumber} provisioned: {Status}", order.Id, Order.ApiName(order.Status));
+                }
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxSaveAttempts)
+            {
+                logger.LogDebug("Order {OrderNumber} changed meanwhile; recording the answers again", claimed.OrderId);
+            }
+        }
+    }
+
+    /// <summary>After an unexpected failure: give the job back to be tried again after a backoff.</summary>
+    public async Task ReleaseAsync(ClaimedJob claimed, string owner, Exception error)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var now = Now;
+        var due = now + Backoff(claimed.Attempts);
+        var message = Truncate($"{error.GetType().Name}: {error.Message}", 2000);
+        await db.ProvisioningJobs
+            .Where(j => j.Id == claimed.Id && j.LeaseOwner == owner && j.CompletedAt == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(j => j.DueAt, due)
+                .SetProperty(j => j.LastError, message));
+    }
+
+    private TimeSpan Backoff(int attempts)
+    {
+        var baseMs = options.Value.RetryDelayMs * Math.Pow(2, Math.Min(attempts - 1, 10));
+        return TimeSpan.FromMilliseconds(baseMs * (0.5 + Random.Shared.NextDouble() / 2));
+    }
+
+    private static string? Truncate(string text, int max) => text.Length == 0 ? null : text.Length <= max ? text : text[..max];
+
+    private sealed record ItemRequest(Guid ItemId, VendorApi? Api, string VendorName, VendorRequest Request);
+
+    public sealed record ItemAnswer(Guid ItemId, VendorAnswer? Answer, string? Error);
+}

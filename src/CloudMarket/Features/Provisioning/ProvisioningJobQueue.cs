@@ -1,0 +1,34 @@
+using CloudMarket.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Provisioning;
+
+public sealed record ClaimedJob(long Id, long OrderId, int Attempts);
+
+/// <summary>Claiming outbox rows so that each is worked on by one worker at a time, across instances.</summary>
+public static class ProvisioningJobQueue
+{
+    /// <summary>
+    /// Leases up to <paramref name="max"/> due jobs in one statement. On PostgreSQL rows another
+    /// instance is claiming are skipped (<c>FOR UPDATE SKIP LOCKED</c>) rather than waited for; SQLite
+    /// has a single writer, so the statement is atomic there as it is. A job whose lease ran out (its
+    /// worker died) is due again.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(AppDbContext db, string owner, int max, DateTime now, TimeSpan lease,
+        CancellationToken ct)
+    {
+        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
+        var sql = $$"""
+            UPDATE "ProvisioningJobs"
+            SET "LeaseOwner" = {0}, "LeaseExpiresAt" = {1}, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (
+                SELECT "Id" FROM "ProvisioningJobs"
+                WHERE "CompletedAt" IS NULL AND "DueAt" <= {2} AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" < {2})
+                ORDER BY "DueAt", "Id"
+                LIMIT {3}
+                {{skipLocked}})
+            RETURNING "Id", "OrderId", "Attempts"
+            """;
+        return await db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CloudMarket.Features.Provisioning;
+
+/// <summary>Section "Provisioning": the worker that sends placed orders to the vendors.</summary>
+public sealed class ProvisioningOptions
+{
+    public const string Section = "Provisioning";
+
+    /// <summary>Run the worker in this instance. Every instance may run one; they share the work through the database.</summary>
+    public bool WorkerEnabled { get; set; } = true;
+
+    /// <summary>Orders this instance provisions at the same time.</summary>
+    [Range(1, 1024)] public int MaxConcurrentOrders { get; set; } = 32;
+
+    /// <summary>Vendor calls this instance has in flight at the same time, over all orders.</summary>
+    [Range(1, 4096)] public int MaxConcurrentVendorCalls { get; set; } = 64;
+
+    /// <summary>Jobs claimed in one round trip.</summary>
+    [Range(1, 1000)] public int ClaimBatchSize { get; set; } = 16;
+
+    /// <summary>How often an idle worker looks for work placed by other instances.</summary>
+    [Range(10, 60_000)] public int PollIntervalMs { get; set; } = 500;
+
+    /// <summary>
+    /// How long a claimed job belongs to its worker. A worker that dies leaves its jobs to be reclaimed
+    /// after this; it must be longer than one order's vendor round trips take.
+    /// </summary>
+    [Range(1, 3600)] public int LeaseSeconds { get; set; } = 120;
+
+    /// <summary>Attempts at reaching a vendor before the remaining items fail as unavailable (the order can then be retried).</summary>
+    [Range(1, 100)] public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>First wait before another attempt after a vendor stayed unreachable; doubles per attempt, with jitter.</summary>
+    [Range(0, 3600_000)] public int RetryDelayMs { get; set; } = 2_000;
+
+    /// <summary>Partner Center: how often to ask whether a checkout's line items are fulfilled, and for how long.</summary>
+    [Range(1, 60_000)] public int FulfilmentPollMs { get; set; } = 250;
+
+    [Range(1, 3600_000)] public int FulfilmentTimeoutMs { get; set; } = 60_000;
+}
+
+/// <summary>Section "Vendors": where each vendor API lives. Empty base URLs mean the in-process sandbox.</summary>
+public sealed class VendorOptions
+{
+    public const string Section = "Vendors";
+
+    public VendorEndpointOptions Microsoft { get; set; } = new();
+    public VendorEndpointOptions Generic { get; set; } = new();
+}
+
+public sealed class VendorEndpointOptions
+{
+    /// <summary>The API's root, e.g. https://api.partnercenter.microsoft.com/. Empty: the in-process sandbox.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The bearer key sent with every call (the sandbox's default key unless configured).</summary>
+    public string ApiKey { get; set; } = "sandbox-key";
+}
