@@ -27,6 +27,12 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
     public DbSet<PlaceIdempotency> PlaceIdempotency => Set<PlaceIdempotency>();
     public DbSet<ProvisioningJob> ProvisioningJobs => Set<ProvisioningJob>();
+
+    /// <summary>
+    /// Runs a write that bypasses SaveChanges (raw SQL, ExecuteUpdate) under the same writer
+    /// discipline as SaveChanges: on SQLite, one writer at a time.
+    /// </summary>
+    public virtual Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken ct) => write(ct);
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder b)

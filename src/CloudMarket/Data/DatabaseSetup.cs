@@ -21,7 +21,7 @@ public static class DatabaseSetup
                 break;
             default:
                 var sqlite = configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db";
-                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(sqlite));
+                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
                 break;
         }
         return services;

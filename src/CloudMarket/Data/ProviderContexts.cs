@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -7,6 +8,44 @@ namespace CloudMarket.Data;
 /// <summary>SQLite: the embedded default. Its migrations live in Data/Migrations/Sqlite.</summary>
 public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> options) : AppDbContext(options)
 {
+    /// <summary>
+    /// SQLite has one writer. Letting requests and the worker queue here, one lock per database file,
+    /// is much faster than letting them collide in SQLite and back off; other processes on the same
+    /// file (not a supported deployment) still meet SQLite's busy timeout.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Writers = new();
+
+    private SemaphoreSlim Writer => Writers.GetOrAdd(Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+
+    public override async Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken ct)
+    {
+        await Writer.WaitAsync(ct);
+        try
+        {
+            return await write(ct);
+        }
+        finally
+        {
+            Writer.Release();
+        }
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default) =>
+        WriteAsync(token => base.SaveChangesAsync(acceptAllChangesOnSuccess, token), ct);
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        Writer.Wait();
+        try
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            Writer.Release();
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
         // SQLite has no time zone type: store UTC and read it back as UTC, so the API always says "Z".

@@ -178,13 +178,13 @@ public sealed class OrderProvisioner(
         var now = Now;
         var due = now + Backoff(claimed.Attempts);
         var message = Truncate($"{error.GetType().Name}: {error.Message}", 2000);
-        await db.ProvisioningJobs
+        await db.WriteAsync(ct => db.ProvisioningJobs
             .Where(j => j.Id == claimed.Id && j.LeaseOwner == owner && j.CompletedAt == null)
             .ExecuteUpdateAsync(u => u
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.DueAt, due)
-                .SetProperty(j => j.LastError, message));
+                .SetProperty(j => j.LastError, message), ct), CancellationToken.None);
     }
 
     private TimeSpan Backoff(int attempts)

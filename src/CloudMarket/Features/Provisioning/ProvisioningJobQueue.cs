@@ -29,6 +29,6 @@ public static class ProvisioningJobQueue
                 {{skipLocked}})
             RETURNING "Id", "OrderId", "Attempts"
             """;
-        return await db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(ct);
+        return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }
 }
