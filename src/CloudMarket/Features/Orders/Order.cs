@@ -196,7 +196,9 @@ public sealed class Order
     /// <summary>Sends the rejected items again, with corrections, keeping those that succeeded.</summary>
     public IReadOnlyList<OrderItem> Retry(IReadOnlyDictionary<Guid, (AdminContact? Contact, string? Tenant)> corrections, EventActor actor, DateTime now)
     {
-        EnsureCan(OrderStatus.ProvisioningStarted);
+        // Only a provisioningFailed order is retried; inProgress → provisioningStarted is the worker's dispatch, not a retry.
+        if (Status != OrderStatus.ProvisioningFailed)
+            throw new DomainException($"Only a provisioningFailed order can be retried; this one is {ApiName(Status)}.");
         var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
         var unknown = corrections.Keys.Where(k => failed.All(f => f.Id != k)).ToList();
         if (unknown.Count > 0)
