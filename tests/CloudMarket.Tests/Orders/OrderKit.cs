@@ -15,7 +15,7 @@ namespace CloudMarket.Tests.Orders;
 /// </summary>
 public static class OrderKit
 {
-    public const string Orders = "/api/v1/orders";
+    public const string OrdersUrl = "/api/v1/orders";
 
     public static readonly object FabrikamContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
 
@@ -44,12 +44,12 @@ public static class OrderKit
     // ---- HTTP -------------------------------------------------------------------------------
 
     public static async Task<JsonElement> CreateCartAsync(this HttpClient client, params object[] items) =>
-        await client.PostJsonAsync(Orders, new { items }, HttpStatusCode.Created);
+        await client.PostJsonAsync(OrdersUrl, new { items }, HttpStatusCode.Created);
 
     public static async Task<long> CreateCartIdAsync(this HttpClient client, params object[] items) =>
         (await client.CreateCartAsync(items)).Id();
 
-    public static Task<JsonElement> OrderAsync(this HttpClient client, long id) => client.GetJsonAsync($"{Orders}/{id}");
+    public static Task<JsonElement> OrderAsync(this HttpClient client, long id) => client.GetJsonAsync($"{OrdersUrl}/{id}");
 
     public static async Task<HttpResponseMessage> SendAsync(this HttpClient client, HttpMethod method, string url, object? body = null,
         string? ifMatch = null, string? idempotencyKey = null)
@@ -62,13 +62,13 @@ public static class OrderKit
     }
 
     public static Task<HttpResponseMessage> ActAsync(this HttpClient client, long id, string action, string? ifMatch = null, string? idempotencyKey = null, object? body = null) =>
-        client.SendAsync(HttpMethod.Post, $"{Orders}/{id}/{action}", body, ifMatch, idempotencyKey);
+        client.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/{action}", body, ifMatch, idempotencyKey);
 
     public static Task<HttpResponseMessage> PlaceAsync(this HttpClient client, long id, string? idempotencyKey = null, string? ifMatch = null) =>
         client.ActAsync(id, "place", ifMatch, idempotencyKey);
 
     public static Task<HttpResponseMessage> NoteAsync(this HttpClient client, long id, string? text, string? ifMatch = null) =>
-        client.SendAsync(HttpMethod.Put, $"{Orders}/{id}/note", new { text }, ifMatch);
+        client.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/note", new { text }, ifMatch);
 
     /// <summary>A 4xx answer that is RFC 9457 problem details with the expected status.</summary>
     public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
@@ -87,7 +87,7 @@ public static class OrderKit
         var pages = 0;
         do
         {
-            var url = $"{Orders}?limit={limit}" + (query.Length > 0 ? "&" + query : "") + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
+            var url = $"{OrdersUrl}?limit={limit}" + (query.Length > 0 ? "&" + query : "") + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
             var page = await client.GetJsonAsync(url);
             rows.AddRange(page.GetProperty("items").EnumerateArray());
             cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextCursor").GetString();
