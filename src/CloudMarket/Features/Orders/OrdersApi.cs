@@ -207,6 +207,9 @@ public static class OrdersApi
         {
             await Change(id, ctx, db, clock, http, ct, requireBuyer: true, async (order, actor, now) =>
             {
+                // A status that cannot be placed is a refused transition (409), whatever its items hold.
+                if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
+                    throw new DomainException($"An order in status {Order.ApiName(order.Status)} cannot become {Order.ApiName(OrderStatus.InProgress)}.");
                 var validator = await OrderValidator.LoadAsync(db, ctx, ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);
