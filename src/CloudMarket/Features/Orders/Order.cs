@@ -98,9 +98,9 @@ public sealed class Order
     {
         EnsureEditable();
         var item = FindItem(itemId);
-        var wasMarkup = item.IsMarkupChange;
         item.Apply(spec);
-        Changed(now, actor, $"Item changed: {item.Description}", wasMarkup && item.IsMarkupChange);
+        // The event text is the new description: it concerns markup only when the item now is a markup change.
+        Changed(now, actor, $"Item changed: {item.Description}", item.IsMarkupChange);
         return item;
     }
 
