@@ -189,8 +189,14 @@ public sealed class Order
         if (failed.Count == 0)
             TransitionTo(OrderStatus.ProvisioningFinished, null, now, "Every item was provisioned.");
         else
-            TransitionTo(OrderStatus.ProvisioningFailed, null, now,
-                $"{failed.Count} of {_items.Count} items rejected: " + string.Join("; ", failed.Select(f => $"{f.OfferName}: {f.ErrorMessage}")));
+        {
+            // Everyone sees the transition, so it counts and names only the items everyone sees; a rejected
+            // markup change is told by its own rejection event above, which customer-level users do not see.
+            var shown = failed.Where(f => !f.IsMarkupChange).ToList();
+            TransitionTo(OrderStatus.ProvisioningFailed, null, now, shown.Count == 0
+                ? "Items were rejected by their vendors; see the items."
+                : $"{shown.Count} of {_items.Count(i => !i.IsMarkupChange)} items rejected: " + string.Join("; ", shown.Select(f => $"{f.OfferName}: {f.ErrorMessage}")));
+        }
     }
 
     /// <summary>Sends the rejected items again, with corrections, keeping those that succeeded.</summary>
