@@ -71,7 +71,8 @@ public sealed partial class OrderValidator
             errors.Add("order", "Your role may not place orders.");
         // Indexes are those of the items the caller sees, so a customer-level user's errors never
         // reveal a markup item; that such an order cannot be placed by them is said without detail.
-        var visible = order.Items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).ToList();
+        // In the order's own item order, so items[i] names the item the client sees at index i.
+        var visible = order.Items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         if (visible.Count < order.Items.Count)
             errors.Add("order", "This order holds changes that only your seller can place; ask your seller to place it.");
         foreach (var (item, index) in visible.Select((item, index) => (item, index)))
