@@ -40,8 +40,8 @@ public sealed record OrderListFilter(
         var t = ParseDate(to, "to", endOfDay: true, errors);
         if (f is not null && t is not null && f > t)
             errors.Add("from", "Must not be after 'to'.");
-        if (q is { Length: > MaxSearchLength })
-            errors.Add("q", $"At most {MaxSearchLength} characters.");
+        if (q is { Length: > MaxSearchLength } || OrderValidator.HasNul(q))
+            errors.Add("q", $"At most {MaxSearchLength} characters, without NUL characters.");
         if (v == OrderView.Recent && state is not null)
             errors.Add("state", "Only the historical view has a state.");
         errors.ThrowIfAny();

@@ -221,9 +221,9 @@ public sealed partial class OrderValidator
         }
         if (!IsEmail(contact.Email))
             errors.Add($"{field}.email", "A valid e-mail address is required.");
-        if (string.IsNullOrWhiteSpace(contact.FirstName) || contact.FirstName.Length > 100)
+        if (string.IsNullOrWhiteSpace(contact.FirstName) || contact.FirstName.Length > 100 || HasNul(contact.FirstName))
             errors.Add($"{field}.firstName", "Required, at most 100 characters.");
-        if (string.IsNullOrWhiteSpace(contact.LastName) || contact.LastName.Length > 100)
+        if (string.IsNullOrWhiteSpace(contact.LastName) || contact.LastName.Length > 100 || HasNul(contact.LastName))
             errors.Add($"{field}.lastName", "Required, at most 100 characters.");
     }
 
@@ -238,9 +238,12 @@ public sealed partial class OrderValidator
             errors.Add(field, "A tenant name looks like fabrikam.onmicrosoft.com (letters and digits, 3 to 27 characters, then .onmicrosoft.com).");
     }
 
+    /// <summary>PostgreSQL text cannot hold a NUL character: such input is malformed (400), never a 500.</summary>
+    public static bool HasNul(string? text) => text is not null && text.Contains('\0');
+
     public static bool IsEmail(string? email)
     {
-        if (string.IsNullOrWhiteSpace(email) || email.Length > 254) return false;
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || HasNul(email)) return false;
         return MailAddress.TryCreate(email.Trim(), out var parsed) && parsed.Address == email.Trim() && parsed.Host.Contains('.');
     }
 
