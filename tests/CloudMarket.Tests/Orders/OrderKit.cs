@@ -164,6 +164,7 @@ public static class OrderKit
         order.StartProvisioning(now);
         foreach (var (item, i) in order.Items.OrderBy(i => i.Position).Select((item, i) => (item, i)).ToList())
         {
+            if (item.ProvisioningStatus != ItemProvisioningStatus.ProvisioningStarted) continue; // settled before a retry
             var ok = i >= outcomes.Length || outcomes[i];
             order.RecordVendorAnswer(item.Id, ok
                 ? VendorAnswer.Success($"vendor-{item.Id:N}")
