@@ -98,9 +98,9 @@ public sealed class Order
     {
         EnsureEditable();
         var item = FindItem(itemId);
-        var wasMarkup = item.IsMarkupChange;
         item.Apply(spec);
-        Changed(now, actor, $"Item changed: {item.Description}", wasMarkup && item.IsMarkupChange);
+        // The event text is the new description: it concerns markup only when the item now is a markup change.
+        Changed(now, actor, $"Item changed: {item.Description}", item.IsMarkupChange);
         return item;
     }
 
@@ -189,14 +189,22 @@ public sealed class Order
         if (failed.Count == 0)
             TransitionTo(OrderStatus.ProvisioningFinished, null, now, "Every item was provisioned.");
         else
-            TransitionTo(OrderStatus.ProvisioningFailed, null, now,
-                $"{failed.Count} of {_items.Count} items rejected: " + string.Join("; ", failed.Select(f => $"{f.OfferName}: {f.ErrorMessage}")));
+        {
+            // Everyone sees the transition, so it counts and names only the items everyone sees; a rejected
+            // markup change is told by its own rejection event above, which customer-level users do not see.
+            var shown = failed.Where(f => !f.IsMarkupChange).ToList();
+            TransitionTo(OrderStatus.ProvisioningFailed, null, now, shown.Count == 0
+                ? "Items were rejected by their vendors; see the items."
+                : $"{shown.Count} of {_items.Count(i => !i.IsMarkupChange)} items rejected: " + string.Join("; ", shown.Select(f => $"{f.OfferName}: {f.ErrorMessage}")));
+        }
     }
 
     /// <summary>Sends the rejected items again, with corrections, keeping those that succeeded.</summary>
     public IReadOnlyList<OrderItem> Retry(IReadOnlyDictionary<Guid, (AdminContact? Contact, string? Tenant)> corrections, EventActor actor, DateTime now)
     {
-        EnsureCan(OrderStatus.ProvisioningStarted);
+        // Only a provisioningFailed order is retried; inProgress → provisioningStarted is the worker's dispatch, not a retry.
+        if (Status != OrderStatus.ProvisioningFailed)
+            throw new DomainException($"Only a provisioningFailed order can be retried; this one is {ApiName(Status)}.");
         var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
         var unknown = corrections.Keys.Where(k => failed.All(f => f.Id != k)).ToList();
         if (unknown.Count > 0)

@@ -40,8 +40,8 @@ public sealed record OrderListFilter(
         var t = ParseDate(to, "to", endOfDay: true, errors);
         if (f is not null && t is not null && f > t)
             errors.Add("from", "Must not be after 'to'.");
-        if (q is { Length: > MaxSearchLength })
-            errors.Add("q", $"At most {MaxSearchLength} characters.");
+        if (q is { Length: > MaxSearchLength } || OrderValidator.HasNul(q))
+            errors.Add("q", $"At most {MaxSearchLength} characters, without NUL characters.");
         if (v == OrderView.Recent && state is not null)
             errors.Add("state", "Only the historical view has a state.");
         errors.ThrowIfAny();
@@ -51,7 +51,8 @@ public sealed record OrderListFilter(
     private static T ParseEnum<T>(string? value, T fallback, string field, ValidationErrors errors) where T : struct, Enum
     {
         if (value is null) return fallback;
-        if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !value.Any(char.IsDigit))
+        // No digits and no commas: Enum.TryParse also reads "3" and "started,deleted" (the bitwise OR of two values).
+        if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !value.Any(c => char.IsDigit(c) || c == ','))
             return parsed;
         errors.Add(field, "Must be one of: " + string.Join(", ", Enum.GetNames<T>().Select(n => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(n))) + ".");
         return fallback;

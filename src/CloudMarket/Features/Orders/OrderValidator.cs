@@ -71,7 +71,8 @@ public sealed partial class OrderValidator
             errors.Add("order", "Your role may not place orders.");
         // Indexes are those of the items the caller sees, so a customer-level user's errors never
         // reveal a markup item; that such an order cannot be placed by them is said without detail.
-        var visible = order.Items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).ToList();
+        // In the order's own item order, so items[i] names the item the client sees at index i.
+        var visible = order.Items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         if (visible.Count < order.Items.Count)
             errors.Add("order", "This order holds changes that only your seller can place; ask your seller to place it.");
         foreach (var (item, index) in visible.Select((item, index) => (item, index)))
@@ -220,9 +221,9 @@ public sealed partial class OrderValidator
         }
         if (!IsEmail(contact.Email))
             errors.Add($"{field}.email", "A valid e-mail address is required.");
-        if (string.IsNullOrWhiteSpace(contact.FirstName) || contact.FirstName.Length > 100)
+        if (string.IsNullOrWhiteSpace(contact.FirstName) || contact.FirstName.Length > 100 || HasNul(contact.FirstName))
             errors.Add($"{field}.firstName", "Required, at most 100 characters.");
-        if (string.IsNullOrWhiteSpace(contact.LastName) || contact.LastName.Length > 100)
+        if (string.IsNullOrWhiteSpace(contact.LastName) || contact.LastName.Length > 100 || HasNul(contact.LastName))
             errors.Add($"{field}.lastName", "Required, at most 100 characters.");
     }
 
@@ -237,9 +238,12 @@ public sealed partial class OrderValidator
             errors.Add(field, "A tenant name looks like fabrikam.onmicrosoft.com (letters and digits, 3 to 27 characters, then .onmicrosoft.com).");
     }
 
+    /// <summary>PostgreSQL text cannot hold a NUL character: such input is malformed (400), never a 500.</summary>
+    public static bool HasNul(string? text) => text is not null && text.Contains('\0');
+
     public static bool IsEmail(string? email)
     {
-        if (string.IsNullOrWhiteSpace(email) || email.Length > 254) return false;
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || HasNul(email)) return false;
         return MailAddress.TryCreate(email.Trim(), out var parsed) && parsed.Address == email.Trim() && parsed.Host.Contains('.');
     }
 

@@ -110,7 +110,7 @@ public static class OrdersApi
                 var errors = new ValidationErrors();
                 if (method == PaymentMethod.Card)
                 {
-                    if (string.IsNullOrWhiteSpace(request.CardBrand) || request.CardBrand.Length > 30)
+                    if (string.IsNullOrWhiteSpace(request.CardBrand) || request.CardBrand.Length > 30 || OrderValidator.HasNul(request.CardBrand))
                         errors.Add("cardBrand", "Required for card payment, at most 30 characters.");
                     if (request.CardLast4 is not { Length: 4 } last4 || !last4.All(char.IsAsciiDigit))
                         errors.Add("cardLast4", "The last four digits of the card.");
@@ -165,8 +165,8 @@ public static class OrdersApi
         {
             if (!ctx.Actor.CanWriteNotes) throw new ForbiddenException("Your role may read orders but not write notes.");
             if (request is null) throw RequestValidationException.For("text", "Required (an empty text removes the note).");
-            if (request.Text is { Length: > Order.MaxNoteLength })
-                throw RequestValidationException.For("text", $"At most {Order.MaxNoteLength} characters.");
+            if (request.Text is { Length: > Order.MaxNoteLength } || OrderValidator.HasNul(request.Text))
+                throw RequestValidationException.For("text", $"At most {Order.MaxNoteLength} characters, without NUL characters.");
             order.SetNote(request.Text, actor, now);
             return Task.CompletedTask;
         });
@@ -211,6 +211,9 @@ public static class OrdersApi
         {
             await Change(id, ctx, db, clock, http, ct, requireBuyer: true, async (order, actor, now) =>
             {
+                // A status that cannot be placed is a refused transition (409), whatever its items hold.
+                if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
+                    throw new DomainException($"An order in status {Order.ApiName(order.Status)} cannot become {Order.ApiName(OrderStatus.InProgress)}.");
                 var validator = await OrderValidator.LoadAsync(db, ctx, ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);
@@ -277,7 +280,7 @@ public static class OrdersApi
 
     private static void CheckName(string? name)
     {
-        if (name is not null && (string.IsNullOrWhiteSpace(name) || name.Length > Order.MaxNameLength))
+        if (name is not null && (string.IsNullOrWhiteSpace(name) || name.Length > Order.MaxNameLength || OrderValidator.HasNul(name)))
             throw RequestValidationException.For("name", $"1 to {Order.MaxNameLength} characters.");
     }
 

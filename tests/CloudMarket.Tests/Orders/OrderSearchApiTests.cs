@@ -1,0 +1,317 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using CloudMarket.Data;
+using CloudMarket.Features.Orders;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static CloudMarket.Tests.Orders.OrderKit;
+
+namespace CloudMarket.Tests.Orders;
+
+/// <summary>
+/// Search and filters of the lists and the export (orders.md; docs/orders.md): q over order number,
+/// order name and offer names; status, createdBy and date range; every bad value answers 400 naming
+/// the field, and no malformed input anywhere in the orders API gets a 500.
+/// </summary>
+public abstract class OrderSearchApiTests(CloudMarketFactory app)
+{
+    private const string All = "view=historical&state=all";
+
+    private async Task<HttpClient> Anna() => await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+
+    private static List<long> Ids(IEnumerable<JsonElement> rows) => rows.Select(r => r.Id()).ToList();
+
+    // ---- search ------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Search_ByOrderNumber_WithOrWithoutHash()
+    {
+        var anna = await Anna();
+        var id = await anna.CreateCartIdAsync(NewAcronis(2));
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q={id}")));
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q=%23{id}")));
+        Assert.DoesNotContain(id, Ids(await anna.AllPagesAsync($"{All}&q={id + 100000}")));
+    }
+
+    [Fact]
+    public async Task Search_ByOrderName_IsCaseInsensitiveAndPartial()
+    {
+        var anna = await Anna();
+        var order = await anna.PostJsonAsync(OrdersUrl, new { name = "Zebra Renewal 2027", items = new[] { NewAcronis(2) } }, HttpStatusCode.Created);
+        Assert.Equal([order.Id()], Ids(await anna.AllPagesAsync($"{All}&q=zebra%20RENEWAL")));
+        Assert.Equal([order.Id()], Ids(await anna.AllPagesAsync($"{All}&q=bra%20ren")));
+        Assert.Equal(["Backup expansion"], (await anna.AllPagesAsync($"{All}&q=BACKUP")).Select(r => r.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Search_ByOfferName_FindsExactlyTheOrdersWithSuchAnItem()
+    {
+        var anna = await Anna();
+        foreach (var term in new[] { "premium", "Exchange Online", "ACRONIS", "gravityzone" })
+        {
+            var expected = await app.WithDbAsync(db => db.Orders
+                .Where(o => o.CustomerId == Demo.Fabrikam)
+                .Where(o => o.Items.Any(i => i.OfferName.ToLower().Contains(term.ToLower())) || o.Name.ToLower().Contains(term.ToLower()))
+                .Select(o => o.Id).ToListAsync());
+            Assert.NotEmpty(expected);
+            var rows = await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(term)}");
+            Assert.Equal(expected.Order(), Ids(rows).Order());
+        }
+        Assert.Empty(await anna.AllPagesAsync($"{All}&q=no-such-offer-anywhere"));
+    }
+
+    [Theory]
+    [InlineData("%")]
+    [InlineData("_")]
+    [InlineData("[a]")]
+    [InlineData("'")]
+    [InlineData("\\")]
+    public async Task Search_TreatsWildcardsAndQuotesAsText(string q)
+    {
+        var anna = await Anna();
+        Assert.Empty(await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(q)}"));
+        var order = await anna.PostJsonAsync(OrdersUrl, new { name = $"Special {q} order", items = new[] { NewAcronis(1) } }, HttpStatusCode.Created);
+        Assert.Equal([order.Id()], Ids(await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(q)}")));
+        await anna.DeleteJsonAsync($"{OrdersUrl}/{order.Id()}", HttpStatusCode.OK);
+        await anna.PutJsonAsync($"{OrdersUrl}/{order.Id()}/note", new { text = "" }, HttpStatusCode.OK);
+        await app.WithDbAsync(db => db.Orders.Where(o => o.Id == order.Id()).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, "renamed after the test")));
+    }
+
+    [Fact]
+    public async Task Search_AlsoFiltersTheCsvExport()
+    {
+        var anna = await Anna();
+        var rows = await anna.AllPagesAsync($"{All}&q=premium");
+        var csv = await (await anna.GetAsync($"{OrdersUrl}/export?{All}&q=premium")).Content.ReadAsStringAsync();
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(string.Join(',', OrderCsv.Header), lines[0].TrimEnd('\r'));
+        Assert.Equal(Ids(rows).Select(i => i.ToString()), lines.Skip(1).Select(l => l.Split(',')[0]));
+    }
+
+    // ---- filters -----------------------------------------------------------------------------
+
+    [Fact]
+    public async Task CreatedBy_ShowsOnlyThatUsersOrders()
+    {
+        var anna = await Anna();
+        var ida = await app.UserIdAsync(Demo.FabrikamAdmin);
+        var expected = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == Demo.Fabrikam && o.CreatedByUserId == ida).Select(o => o.Id).ToListAsync());
+        var rows = await anna.AllPagesAsync($"{All}&createdBy={ida}");
+        Assert.NotEmpty(rows);
+        Assert.Equal(expected.Order(), Ids(rows).Order());
+        Assert.All(rows, r => Assert.Equal(ida, r.GetProperty("createdBy").GetProperty("userId").GetGuid()));
+        Assert.Empty(await anna.AllPagesAsync($"{All}&createdBy={Guid.NewGuid()}"));
+    }
+
+    [Fact]
+    public async Task DateRange_IncludesBothEnds_AndADateAloneForToIsTheWholeDay()
+    {
+        var anna = await Anna();
+        var all = await anna.AllPagesAsync(All);
+        var dates = all.Select(r => (Id: r.Id(), Date: r.GetProperty("date").GetDateTime())).ToList();
+        var now = DateTime.UtcNow;
+        var from = DateOnly.FromDateTime(now.AddDays(-50));
+        var to = DateOnly.FromDateTime(now.AddDays(-10));
+        var expected = dates.Where(d => DateOnly.FromDateTime(d.Date) >= from && DateOnly.FromDateTime(d.Date) <= to).Select(d => d.Id).ToList();
+        Assert.NotEmpty(expected);
+        Assert.NotEqual(dates.Count, expected.Count);
+        Assert.Equal(expected, Ids(await anna.AllPagesAsync($"{All}&from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}")));
+
+        // Date-times: exactly one order's date as both ends finds exactly that order.
+        var one = dates[dates.Count / 2];
+        var at = Uri.EscapeDataString(one.Date.ToString("O"));
+        Assert.Equal([one.Id], Ids(await anna.AllPagesAsync($"{All}&from={at}&to={at}")));
+        // With an offset: the same instant written in another zone.
+        var plusTwo = Uri.EscapeDataString(new DateTimeOffset(one.Date).ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-ddTHH:mm:ss.fffffffzzz"));
+        Assert.Equal([one.Id], Ids(await anna.AllPagesAsync($"{All}&from={plusTwo}&to={plusTwo}")));
+        // Only one end.
+        Assert.Equal(dates.Where(d => d.Date >= one.Date).Select(d => d.Id), Ids(await anna.AllPagesAsync($"{All}&from={at}")));
+        Assert.Equal(dates.Where(d => d.Date <= one.Date).Select(d => d.Id), Ids(await anna.AllPagesAsync($"{All}&to={at}")));
+    }
+
+    [Fact]
+    public async Task Filters_Combine()
+    {
+        var anna = await Anna();
+        var ida = await app.UserIdAsync(Demo.FabrikamAdmin);
+        var rows = await anna.AllPagesAsync($"{All}&status=completedWithErrors&createdBy={ida}&q=exchange");
+        var expected = await app.WithDbAsync(db => db.Orders
+            .Where(o => o.CustomerId == Demo.Fabrikam && o.Status == OrderStatus.CompletedWithErrors && o.CreatedByUserId == ida)
+            .Where(o => o.Items.Any(i => i.OfferName.ToLower().Contains("exchange")))
+            .Select(o => o.Id).ToListAsync());
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Order(), Ids(rows).Order());
+        Assert.Empty(await anna.AllPagesAsync($"{All}&status=draft&createdBy={ida}"));
+    }
+
+    // ---- bad values --------------------------------------------------------------------------
+
+    private static string Cursor(string raw) => Convert.ToBase64String(Encoding.UTF8.GetBytes(raw)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static TheoryData<string, string> BadFilters => new()
+    {
+        { "view=old", "view" },
+        { "view=1", "view" },
+        { "view=historical&state=foo", "state" },
+        { "view=historical&state=2", "state" },
+        { "status=pending", "status" },
+        { "status=3", "status" },
+        { "status=started,deleted", "status" },
+        { "createdBy=abc", "createdBy" },
+        { "createdBy=1234", "createdBy" },
+        { "from=yesterday", "from" },
+        { "to=2026-13-45", "to" },
+        { "from=2026-11-25&to=2026-11-01", "from" },
+        { "from=0001-01-01T00:00:00Z", "from" },
+        { "to=99999-01-01", "to" },
+        { "limit=0", "limit" },
+        { "limit=-1", "limit" },
+        { "limit=201", "limit" },
+        { "limit=abc", "limit" },
+        { "limit=1.5", "limit" },
+        { "limit=99999999999999999999", "limit" },
+        { "q=" + new string('y', 201), "q" },
+        { "cursor=garbage!!", "cursor" },
+        { "cursor=%25%25%25", "cursor" },
+        { "cursor=" + "AAAA", "cursor" },
+        { "cursor=eDp5", "cursor" }, // "x:y"
+        { "cursor=LTU6MQ", "cursor" }, // "-5:1"
+        { "cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk6MQ", "cursor" }, // ticks beyond DateTime
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFilters))]
+    public async Task ABadFilterValue_Answers400NamingIt_InListAndExport(string query, string field)
+    {
+        var anna = await Anna();
+        foreach (var path in new[] { OrdersUrl, $"{OrdersUrl}/export" })
+        {
+            if (path.EndsWith("export") && (query.StartsWith("limit") || query.StartsWith("cursor"))) continue; // the export takes neither
+            var problem = await (await anna.GetAsync($"{path}?{query}")).ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains(field, problem.ErrorFields());
+        }
+    }
+
+    [Fact]
+    public async Task SeveralBadFilterValues_AreAllNamedAtOnce()
+    {
+        var anna = await Anna();
+        var problem = await (await anna.GetAsync($"{OrdersUrl}?view=sideways&status=unknown&createdBy=me&from=x&to=y")).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(new[] { "createdBy", "from", "status", "to", "view" }, problem.ErrorFields().Order());
+    }
+
+    [Theory]
+    [InlineData("from=0001-01-01&to=9999-12-31")]
+    [InlineData("from=1901-01-01T00:00:00Z")]
+    [InlineData("to=8999-12-31T23:59:59Z")]
+    [InlineData("cursor=MTox")] // "1:1": before every order
+    [InlineData("cursor=MzE1NTM3ODk3NTk5OTk5OTk5OTo5MjIzMzcyMDM2ODU0Nzc1ODA3")] // DateTime.MaxValue, long.MaxValue
+    [InlineData("q=%F0%9F%98%80")]
+    [InlineData("status=STARTED")]
+    public async Task ExtremeButValidFilters_Answer200(string query)
+    {
+        var anna = await Anna();
+        var response = await anna.GetAsync($"{OrdersUrl}?{All}&{query}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{query}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    // ---- no malformed input gets a 500 ----------------------------------------------------------
+
+    public static TheoryData<string, string, string?> Malformed => new()
+    {
+        // method, path ({cart} = a started order, {failed} = a provisioningFailed one), raw body
+        { "GET", "/api/v1/orders/abc", null },
+        { "GET", "/api/v1/orders/99999999999999999999", null },
+        { "GET", "/api/v1/orders/-5", null },
+        { "GET", "/api/v1/orders/0", null },
+        { "GET", "/api/v1/orders/1e3", null },
+        { "PUT", "/api/v1/orders/{cart}/items/not-a-guid", "{}" },
+        { "DELETE", "/api/v1/orders/{cart}/items/00000000-0000-0000-0000-000000000000", null },
+        { "POST", "/api/v1/orders", "{" },
+        { "POST", "/api/v1/orders", "[]" },
+        { "POST", "/api/v1/orders", "null" },
+        { "POST", "/api/v1/orders", "" },
+        { "POST", "/api/v1/orders", "{\"items\": {}}" },
+        { "POST", "/api/v1/orders", "{\"items\": [null]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"buyEverything\"}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": 0}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"subscriptionId\": \"nope\", \"quantity\": 5}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"quantity\": \"12\"}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"quantity\": 2147483648}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"quantity\": 1e40}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"changeMarkup\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"markupPercent\": 1e30}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"changeMarkup\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"markupPercent\": 12.345}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"changeMarkup\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"markupPercent\": -1}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"newSubscription\", \"offerId\": \"ms-365-e3\", \"quantity\": 1, \"billingCycle\": \"weekly\"}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"newSubscription\", \"offerId\": \"ms-365-e3\", \"quantity\": 1, \"addons\": [null], \"adminContact\": \"ida\"}]}" },
+        { "POST", "/api/v1/orders", "{\"items\": [{\"kind\": \"newSubscription\", \"offerId\": \"" + new string('x', 5000) + "\", \"quantity\": 1}]}" },
+        { "POST", "/api/v1/orders", "{\"name\": \"   \", \"items\": []}" },
+        { "POST", "/api/v1/orders", "{\"name\": \"" + new string('n', 201) + "\", \"items\": []}" },
+        { "POST", "/api/v1/orders", "{\"name\": 42}" },
+        { "POST", "/api/v1/orders", new string('[', 5000) + new string(']', 5000) },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"suspend\"}" },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"changeAutoRenew\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\"}" },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"decreaseQuantity\", \"subscriptionId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\", \"quantity\": -2147483648}" },
+        { "PATCH", "/api/v1/orders/{cart}", "{\"paymentMethod\": \"bitcoin\"}" },
+        { "PATCH", "/api/v1/orders/{cart}", "{\"paymentMethod\": \"card\", \"cardBrand\": \"Visa\", \"cardLast4\": \"12a4\"}" },
+        { "PATCH", "/api/v1/orders/{cart}", "null" },
+        { "PUT", "/api/v1/orders/{cart}/note", "{\"text\": {\"a\": 1}}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"x\"}]}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [null, {}]}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"00000000-0000-0000-0000-000000000000\"}]}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"{failedItem}\", \"adminContact\": {\"email\": \"bad\"}, \"tenantName\": \"x y\"}]}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"{failedItem}\"}, {\"itemId\": \"{failedItem}\"}]}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "[1,2,3]" },
+        { "GET", "/api/v1/orders?limit=10&cursor=" + new string('A', 10000), null },
+        { "POST", "/api/v1/orders", "{\"name\": \"a\\u0000b\", \"items\": []}" },
+        { "PATCH", "/api/v1/orders/{cart}", "{\"name\": \"\\u0000\"}" },
+        { "PUT", "/api/v1/orders/{cart}/note", "{\"text\": \"PO\\u0000 17\"}" },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"newSubscription\", \"offerId\": \"acronis-cyber-protect-standard\", \"quantity\": 2, \"adminContact\": {\"email\": \"it@fabrikam.example\", \"firstName\": \"I\\u0000da\", \"lastName\": \"Lund\"}}" },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"newSubscription\", \"offerId\": \"ms-365-e3\\u0000\", \"quantity\": 2}" },
+        { "GET", "/api/v1/orders?q=%00", null },
+        { "GET", "/api/v1/orders/export?q=a%00b", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task MalformedInput_AnswersA4xx_NeverA500_AndChangesNothing(string method, string path, string? body)
+    {
+        var anna = await Anna();
+        var cart = await anna.CreateCartIdAsync(NewAcronis(1), Increase(DemoData.SubscriptionIds.FabrikamE3, 17));
+        var failed = await anna.CreateCartIdAsync(NewAcronis(2), NewAcronis(3));
+        await (await anna.PlaceAsync(failed)).JsonAsync(HttpStatusCode.Accepted);
+        await app.ProvisionAsync(failed, false, true);
+        var failedItem = (await anna.OrderAsync(failed)).ItemId(0);
+        var (cartBefore, failedBefore) = (await app.SnapshotAsync(cart), await app.SnapshotAsync(failed));
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{cart}", cart.ToString()).Replace("{failed}", failed.ToString()));
+        if (body is not null)
+            request.Content = new StringContent(body.Replace("{failedItem}", failedItem.ToString()), Encoding.UTF8, "application/json");
+        var response = await anna.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{method} {path} {body?[..Math.Min(body.Length, 80)]}: {(int)response.StatusCode} {text}");
+        Assert.Equal(cartBefore, await app.SnapshotAsync(cart));
+        Assert.Equal(failedBefore, await app.SnapshotAsync(failed));
+    }
+
+    [Fact]
+    public async Task NonJsonBodies_AndOversizedIdempotencyKeys_Are4xx()
+    {
+        var anna = await Anna();
+        var cart = await anna.CreateCartIdAsync(NewAcronis(1));
+        var before = await app.SnapshotAsync(cart);
+        var plain = await anna.PostAsync(OrdersUrl, new StringContent("{\"items\": []}", Encoding.UTF8, "text/plain"));
+        Assert.InRange((int)plain.StatusCode, 400, 499);
+        var invalidUtf8 = new ByteArrayContent([0x7B, 0x22, 0x6E, 0x61, 0x6D, 0x65, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D]);
+        invalidUtf8.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        Assert.InRange((int)(await anna.PostAsync(OrdersUrl, invalidUtf8)).StatusCode, 400, 499);
+        var longKey = await anna.PlaceAsync(cart, new string('k', 201));
+        Assert.Contains(OrdersApi.IdempotencyKeyHeader, (await longKey.ProblemAsync(HttpStatusCode.BadRequest)).ErrorFields());
+        Assert.Equal(before, await app.SnapshotAsync(cart));
+    }
+}
+
+public sealed class OrderSearchApiTestsOnSqlite(SqliteFactory app) : OrderSearchApiTests(app), IClassFixture<SqliteFactory>;
+public sealed class OrderSearchApiTestsOnPostgres(PostgresFactory app) : OrderSearchApiTests(app), IClassFixture<PostgresFactory>;
