@@ -144,12 +144,14 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
     }
 
     [Fact]
-    public async Task TakenTenantName_IsRejected_AndRetryWithAnotherTenantCompletes()
+    public async Task TakenTenantName_IsRejected_AndRetryWithAnotherTenantSendsOnlyThatItemAgain()
     {
         var client = await SellerAsync();
-        var failed = await WaitForAsync(client, await PlaceAsync(client, "Taken tenant", NewMicrosoft("contoso.onmicrosoft.com")), FinalOrWaiting);
-        var item = failed.GetProperty("items")[0];
+        var failed = await WaitForAsync(client, await PlaceAsync(client, "Taken tenant", NewMicrosoft("contoso.onmicrosoft.com"), NewAcronis(2)), FinalOrWaiting);
+        var item = failed.Item(i => i.GetProperty("offerId").GetString() == DemoData.OfferIds.BusinessPremium);
         Assert.Equal("DomainAlreadyExists", item.GetProperty("error").GetProperty("code").GetString());
+        var purchasesBeforeRetry = PurchasesFor(failed);
+        Assert.Single(purchasesBeforeRetry); // the Acronis item went through
 
         var tenant = $"fab{Guid.NewGuid().ToString("N")[..10]}.onmicrosoft.com";
         await client.PostJsonAsync($"/api/v1/orders/{failed.GetProperty("id").GetInt64()}/retry",
@@ -157,7 +159,11 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
         var completed = await WaitForAsync(client, failed.GetProperty("id").GetInt64(), FinalOrWaiting);
 
         Assert.Equal("completed", completed.GetProperty("status").GetString());
-        Assert.Equal(tenant, completed.GetProperty("items")[0].GetProperty("tenantName").GetString());
+        Assert.Equal(tenant, completed.Item(i => i.GetProperty("offerId").GetString() == DemoData.OfferIds.BusinessPremium).GetProperty("tenantName").GetString());
+        // Only the failed item was sent again: the Acronis purchase is still the one from before.
+        var purchases = PurchasesFor(completed);
+        Assert.Equal(2, purchases.Count);
+        Assert.Contains(purchasesBeforeRetry[0], purchases);
     }
 
     [Fact]
