@@ -58,6 +58,7 @@ api.MapOrdersApi();
 
 app.MapVendorSandbox();
 app.MapAuthPages();
+app.MapOrderPages();
 app.MapRazorComponents<App>();
 
 await app.PrepareDatabaseAsync();
