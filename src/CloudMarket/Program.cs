@@ -66,6 +66,7 @@ api.MapOrdersApi();
 api.MapProvisioningApi();
 
 app.MapAuthPages();
+app.MapOrderPages();
 app.MapRazorComponents<App>();
 
 await app.PrepareDatabaseAsync();

@@ -1,12 +1,16 @@
 using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>Registers <see cref="AppDbContext"/> for the configured provider.</summary>
+    /// <summary>
+    /// Registers <see cref="AppDbContext"/> for the configured provider, with every <see cref="IInterceptor"/>
+    /// the features register (e.g. provisioning's wake-up after new jobs commit).
+    /// </summary>
     public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
@@ -17,11 +21,12 @@ public static class DatabaseSetup
                 var pg = configuration.GetConnectionString("Postgres")
                          ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
                              ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
-                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>(o => o.UseNpgsql(pg));
+                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetServices<IInterceptor>()));
                 break;
             default:
                 var sqlite = configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db";
-                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
+                services.AddDbContextPool<AppDbContext, SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite)
+                    .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSetup()));
                 break;
         }
         return services;

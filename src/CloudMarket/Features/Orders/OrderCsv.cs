@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text;
+using CloudMarket.Data;
+using CloudMarket.Features.Organizations;
 
 namespace CloudMarket.Features.Orders;
 
@@ -7,6 +10,15 @@ public static class OrderCsv
 {
     public static readonly string[] Header =
         ["Order ID", "Name", "Items", "Requested changes", "Created by", "Created by organization", "Date", "Status", "Note"];
+
+    /// <summary>The export as an HTTP download; the API and the Orders page answer with this same body.</summary>
+    public static async Task WriteExportAsync(HttpResponse response, AppDbContext db, CustomerContext ctx, OrderListFilter filter, CancellationToken ct)
+    {
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"orders-{filter.View.ToString().ToLowerInvariant()}.csv\"";
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false));
+        await WriteAsync(writer, OrderQueries.ExportAsync(db, ctx, filter, ct), ct);
+    }
 
     public static async Task WriteAsync(TextWriter writer, IAsyncEnumerable<OrderSummaryDto> rows, CancellationToken ct)
     {

@@ -70,17 +70,3 @@ public sealed class ProvisioningMetrics : IDisposable
 }
 
 public sealed record VendorCallSummary(string Vendor, string Outcome, long Calls, double AverageMs, double MaxMs);
-
-/// <summary>Wakes the worker when this instance placed or retried an order, so it need not wait for the next poll.</summary>
-public sealed class ProvisioningSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try { _signal.Release(); }
-        catch (SemaphoreFullException) { } // already signalled; one wake-up is enough
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}

@@ -2,6 +2,7 @@ using CloudMarket.Features.Provisioning.Generic;
 using CloudMarket.Features.Provisioning.Microsoft;
 using CloudMarket.Features.VendorSandbox;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Features.Provisioning;
@@ -33,6 +34,7 @@ public static class ProvisioningSetup
         services.AddMetrics();
         services.AddSingleton<ProvisioningMetrics>();
         services.AddSingleton<ProvisioningSignal>();
+        services.AddSingleton<IInterceptor, ProvisioningJobsCommitted>();
         services.AddSingleton<OrderProvisioner>();
         services.AddSingleton<ProvisioningWorker>();
         if (configuration.GetSection(ProvisioningOptions.Section).GetValue(nameof(ProvisioningOptions.WorkerEnabled), true))

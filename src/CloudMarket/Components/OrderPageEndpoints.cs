@@ -1,0 +1,102 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Components;
+
+/// <summary>
+/// The two non-HTML answers of the Orders pages, on the sign-in cookie and the Customer View
+/// cookie (the API's twins take a bearer token and X-On-Behalf-Of): the CSV export of a list and
+/// the live status that wwwroot/js/app.js polls while an order is being provisioned.
+/// </summary>
+public static class OrderPageEndpoints
+{
+    public const int MaxLiveOrders = 100;
+
+    public static void MapOrderPages(this IEndpointRouteBuilder app)
+    {
+        var orders = app.MapGroup("/orders").RequireAuthorization().ExcludeFromDescription();
+        orders.MapGet("/export", Export);
+        orders.MapGet("/live", Live);
+    }
+
+    /// <summary>The list's filters as the page's form sends them (an empty field means "any"), every page of it as CSV.</summary>
+    private static async Task Export(HttpContext http, AppDbContext db, CancellationToken ct,
+        string? view = null, string? state = null, string? status = null, string? createdBy = null,
+        string? from = null, string? to = null, string? q = null)
+    {
+        var ctx = await CustomerView.ResolveAsync(http, db);
+        if (ctx is null)
+        {
+            http.Response.Redirect("/select-organization");
+            return;
+        }
+        var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q));
+        await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
+    }
+
+    private static async Task<IResult> Live(HttpContext http, AppDbContext db, CancellationToken ct, string? ids = null)
+    {
+        var ctx = await CustomerView.ResolveAsync(http, db);
+        if (ctx is null) return Results.NotFound();
+        var wanted = ParseIds(ids);
+        if (wanted is null)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [$"Up to {MaxLiveOrders} order ids, separated by commas."] });
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Json(await LiveAsync(db, ctx, wanted, ct));
+    }
+
+    public sealed record LiveOrderDto(long Id, OrderStatus Status, string Label, int Version, int Items, int Settled, bool InFlight);
+
+    /// <summary>
+    /// The live state of some orders, as the visibility rule lets the caller see them. The page
+    /// renders the same signature, so the first poll already tells whether anything moved since.
+    /// </summary>
+    public sealed record LiveDto(IReadOnlyList<LiveOrderDto> Items, string Signature, bool InFlight);
+
+    public static async Task<LiveDto> LiveAsync(AppDbContext db, CustomerContext ctx, IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return new LiveDto([], "", false);
+        var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
+            .Where(o => ids.Contains(o.Id))
+            .Select(o => new { o.Id, o.Status, o.Version })
+            .ToListAsync(ct);
+        // Item answers do not always bump the order's version, so progress is counted from the items themselves.
+        var items = await db.OrderItems.AsNoTracking()
+            .Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
+            .GroupBy(i => i.OrderId)
+            .Select(g => new
+            {
+                OrderId = g.Key,
+                Total = g.Count(),
+                Settled = g.Count(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
+                                       || i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed),
+            })
+            .ToListAsync(ct);
+        var counts = items.ToDictionary(i => i.OrderId);
+        var live = orders.OrderBy(o => o.Id).Select(o =>
+        {
+            var c = counts.GetValueOrDefault(o.Id);
+            return new LiveOrderDto(o.Id, o.Status, OrderPages.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderPages.IsInFlight(o.Status));
+        }).ToList();
+        var signature = string.Join('|', live.Select(o => $"{o.Id}:{OrderPages.ApiName(o.Status)}:{o.Version}:{o.Settled}"));
+        return new LiveDto(live, signature, live.Any(o => o.InFlight));
+    }
+
+    private static List<long>? ParseIds(string? ids)
+    {
+        if (string.IsNullOrWhiteSpace(ids)) return [];
+        var parts = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length > MaxLiveOrders) return null;
+        var result = new List<long>();
+        foreach (var p in parts)
+        {
+            if (!long.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) return null;
+            result.Add(id);
+        }
+        return result.Distinct().ToList();
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,233 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Provisioning;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// Every change to an order, shared by the API (<see cref="OrdersApi"/>) and the pages, so both go
+/// through the same checks: load the visible order, check the role and the version the client last
+/// saw, call one domain method, save once, answer with the whole order as the caller may see it.
+/// </summary>
+/// <remarks>
+/// <c>ifMatch</c> is the version the client last saw, as the ETag the API sends (<c>"7"</c>); null or
+/// <c>*</c> accepts any version. A stale version is refused with 409 and nothing changes.
+/// </remarks>
+public static class OrderCommands
+{
+    public static async Task<OrderDetailDto> CreateAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock,
+        CreateOrderRequest? request, CancellationToken ct)
+    {
+        EnsureCanBuy(ctx);
+        if (request is null) throw RequestValidationException.For("body", "A JSON body { name?, items: [...] } is required.");
+        CheckName(request.Name);
+        var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+        var errors = new ValidationErrors();
+        var specs = new List<ItemSpec>();
+        foreach (var (item, i) in (request.Items ?? []).Select((item, i) => (item, i)))
+        {
+            try { specs.Add(validator.Resolve(item ?? new OrderItemRequest(null), $"items[{i}]")); }
+            catch (RequestValidationException e) { foreach (var (k, v) in e.Errors) foreach (var m in v) errors.Add(k, m); }
+        }
+        errors.ThrowIfAny();
+
+        var now = Now(clock);
+        var creator = EventActorOf(ctx);
+        var order = Order.CreateCart(ctx.Customer, creator, ctx.Actor.OrganizationType, request.Name, now);
+        foreach (var spec in specs)
+            order.AddItem(spec, creator, now);
+        db.Orders.Add(order);
+        await db.SaveChangesAsync(ct);
+        return OrderQueries.ToDetail(order, ctx);
+    }
+
+    public static Task<OrderDetailDto> UpdateAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        UpdateOrderRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) =>
+        {
+            if (request is null) throw RequestValidationException.For("body", "A JSON body is required.");
+            CheckName(request.Name);
+            if (request.Name is not null) order.Rename(request.Name, actor, now);
+            if (request.PaymentMethod is { } method)
+            {
+                var errors = new ValidationErrors();
+                if (method == PaymentMethod.Card)
+                {
+                    if (string.IsNullOrWhiteSpace(request.CardBrand) || request.CardBrand.Length > 30 || OrderValidator.HasNul(request.CardBrand))
+                        errors.Add("cardBrand", "Required for card payment, at most 30 characters.");
+                    if (request.CardLast4 is not { Length: 4 } last4 || !last4.All(char.IsAsciiDigit))
+                        errors.Add("cardLast4", "The last four digits of the card.");
+                }
+                errors.ThrowIfAny();
+                order.SetPayment(method, request.CardBrand?.Trim(), request.CardLast4, actor, now);
+            }
+            return Task.CompletedTask;
+        });
+
+    public static Task<OrderDetailDto> AddItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        OrderItemRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
+        {
+            if (request is null) throw RequestValidationException.For("body", "An item is required.");
+            order.EnsureEditableForRequest();
+            var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+            order.AddItem(validator.Resolve(request), actor, now);
+        });
+
+    public static Task<OrderDetailDto> UpdateItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, Guid itemId,
+        OrderItemRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
+        {
+            if (request is null) throw RequestValidationException.For("body", "An item is required.");
+            EnsureItemVisible(order, itemId, ctx);
+            order.EnsureEditableForRequest();
+            var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+            order.UpdateItem(itemId, validator.Resolve(request), actor, now);
+        });
+
+    public static Task<OrderDetailDto> RemoveItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, Guid itemId,
+        string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) =>
+        {
+            EnsureItemVisible(order, itemId, ctx);
+            order.RemoveItem(itemId, actor, now);
+            return Task.CompletedTask;
+        });
+
+    public static Task<OrderDetailDto> SaveAsDraftAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => { order.SaveAsDraft(actor, now); return Task.CompletedTask; });
+
+    public static Task<OrderDetailDto> ResumeAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => { order.Resume(actor, now); return Task.CompletedTask; });
+
+    public static Task<OrderDetailDto> DeleteAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => { order.Delete(actor, now); return Task.CompletedTask; });
+
+    public static Task<OrderDetailDto> SetNoteAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        NoteRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
+        {
+            if (!ctx.Actor.CanWriteNotes) throw new ForbiddenException("Your role may read orders but not write notes.");
+            if (request is null) throw RequestValidationException.For("text", "Required (an empty text removes the note).");
+            if (request.Text is { Length: > Order.MaxNoteLength } || OrderValidator.HasNul(request.Text))
+                throw RequestValidationException.For("text", $"At most {Order.MaxNoteLength} characters, without NUL characters.");
+            order.SetNote(request.Text, actor, now);
+            return Task.CompletedTask;
+        });
+
+    public static Task<OrderDetailDto> RetryAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        RetryRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) =>
+        {
+            var errors = new ValidationErrors();
+            var corrections = new Dictionary<Guid, (AdminContact?, string?)>();
+            foreach (var (c, i) in (request?.Items ?? []).Select((c, i) => (c, i)))
+            {
+                var f = $"items[{i}]";
+                if (c?.ItemId is not { } itemId) { errors.Add($"{f}.itemId", "Required."); continue; }
+                if (c.AdminContact is not null) OrderValidator.CheckContact(c.AdminContact, $"{f}.adminContact", errors);
+                if (c.TenantName is not null) OrderValidator.CheckTenant(c.TenantName, $"{f}.tenantName", errors, required: false);
+                if (!corrections.TryAdd(itemId, (c.AdminContact is { Email: { } e } a ? new AdminContact(e.Trim(), a.FirstName?.Trim() ?? "", a.LastName?.Trim() ?? "") : null, c.TenantName)))
+                    errors.Add($"{f}.itemId", "Each item may be corrected once.");
+                else if (!order.Items.Any(x => x.Id == itemId && OrderVisibility.SeesItem(ctx, x.Kind)))
+                    errors.Add($"{f}.itemId", "Not an item of this order.");
+            }
+            errors.ThrowIfAny();
+            order.Retry(corrections, actor, now);
+            db.ProvisioningJobs.Add(new ProvisioningJob(order.Id, now));
+            return Task.CompletedTask;
+        });
+
+    public static Task<OrderDetailDto> CloseAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => OrderCompletion.CloseAsync(db, order, actor, now, ct));
+
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>
+    /// Places the order once per idempotency key: a repeated key (a double click, a client retry)
+    /// answers with the order as the first request left it and never places twice.
+    /// </summary>
+    public static async Task<OrderDetailDto> PlaceAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        string? idempotencyKey, string? ifMatch, CancellationToken ct)
+    {
+        var key = idempotencyKey ?? "";
+        if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(OrdersApi.IdempotencyKeyHeader, $"At most {MaxIdempotencyKeyLength} characters.");
+        if (key.Length > 0 && await PlacedBeforeAsync(db, ctx, key, id, ct) is { } earlier)
+            return earlier;
+
+        try
+        {
+            return await ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
+            {
+                // A status that cannot be placed is a refused transition (409), whatever its items hold.
+                if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
+                    throw new DomainException($"An order in status {Order.ApiName(order.Status)} cannot become {Order.ApiName(OrderStatus.InProgress)}.");
+                var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+                validator.ValidateForPlacing(order);
+                order.Place(actor, now);
+                // The outbox row commits with the status change: a placed order always reaches the worker.
+                db.ProvisioningJobs.Add(new ProvisioningJob(order.Id, now));
+                if (key.Length > 0)
+                    db.PlaceIdempotency.Add(new PlaceIdempotency(ctx.Actor.UserId, key, order.Id, now));
+            });
+        }
+        catch (Exception e) when (key.Length > 0 && e is DbUpdateException or DomainException)
+        {
+            // A concurrent request with the same key won the race: answer with its result.
+            db.ChangeTracker.Clear();
+            if (await PlacedBeforeAsync(db, ctx, key, id, ct) is { } winner) return winner;
+            throw;
+        }
+    }
+
+    private static async Task<OrderDetailDto?> PlacedBeforeAsync(AppDbContext db, CustomerContext ctx, string key, long id, CancellationToken ct)
+    {
+        var record = await db.PlaceIdempotency.AsNoTracking().SingleOrDefaultAsync(p => p.UserId == ctx.Actor.UserId && p.Key == key, ct);
+        if (record is null) return null;
+        if (record.OrderId != id)
+            throw new DomainException($"This Idempotency-Key was already used to place order {record.OrderId}; use a new key for another order.");
+        return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
+    }
+
+    /// <summary>The shape of every order change; a lost race on the version token becomes 409.</summary>
+    private static async Task<OrderDetailDto> ChangeAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        string? ifMatch, bool requireBuyer, CancellationToken ct, Func<Order, EventActor, DateTime, Task> change)
+    {
+        var order = await db.Orders.VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
+                    ?? throw new NotFoundException($"Order {id}");
+        if (requireBuyer) EnsureCanBuy(ctx);
+        if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != ETag(order.Version))
+            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {ETag(order.Version)}. Reload it and try again.");
+        await change(order, EventActorOf(ctx), Now(clock));
+        await db.SaveChangesAsync(ct);
+        return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
+    }
+
+    /// <summary>The version token of an order as an HTTP entity tag.</summary>
+    public static string ETag(int version) => $"\"{version}\"";
+
+    public static void EnsureCanBuy(CustomerContext ctx)
+    {
+        if (!ctx.Actor.CanBuy) throw new ForbiddenException("Your role may see orders but not buy or change subscriptions.");
+    }
+
+    private static void EnsureItemVisible(Order order, Guid itemId, CustomerContext ctx)
+    {
+        if (!order.Items.Any(i => i.Id == itemId && OrderVisibility.SeesItem(ctx, i.Kind)))
+            throw new NotFoundException($"Item {itemId}");
+    }
+
+    private static void CheckName(string? name)
+    {
+        if (name is not null && (string.IsNullOrWhiteSpace(name) || name.Length > Order.MaxNameLength || OrderValidator.HasNul(name)))
+            throw RequestValidationException.For("name", $"1 to {Order.MaxNameLength} characters.");
+    }
+
+    public static EventActor EventActorOf(CustomerContext ctx) =>
+        new(ctx.Actor.UserId, ctx.Actor.Name, ctx.Actor.OrganizationId, ctx.Actor.OrganizationName);
+
+    private static DateTime Now(TimeProvider clock) => clock.GetUtcNow().UtcDateTime;
+}

@@ -1,0 +1,69 @@
+using CloudMarket.BrowserTests.Infrastructure;
+
+namespace CloudMarket.BrowserTests;
+
+/// <summary>
+/// The walks of issue #5 that need the provisioning worker and the vendor sandbox: an order placed in
+/// the browser must reach "completed" (or be rejected by the sandbox) by itself, with the page
+/// following it live. Each waits up to a minute for the worker.
+/// </summary>
+public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : BrowserTest(app, chromium), IClassFixture<AppServer>
+{
+    [Fact]
+    public async Task SellerAdmin_BuysAnOfferForFabrikam_PlacesIt_AndSeesItCompleteInRecentThenHistorical()
+    {
+        var page = await SellerInFabrikamAsync();
+        var orderId = await AddOfferToCartAsync(page, "Microsoft 365 Business Basic", 3, "it@fabrikam.example", "fabrikam.onmicrosoft.com");
+
+        // The cart is an order in Recent, in status Started.
+        await page.GetByTestId("nav-orders").ClickAsync();
+        await Assertions.Expect(Row(page, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "started");
+
+        await page.GetByTestId("nav-cart").ClickAsync();
+        await PlaceCartAsync(page, orderId);
+        await MarkWindowAsync(page);
+
+        // The order page follows provisioning by itself until the order is completed.
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = ProvisioningTimeoutMs });
+        Assert.True(await WasNotReloadedAsync(page), "The status changed without the page being reloaded.");
+        await Assertions.Expect(page.GetByTestId("item-status").First).ToHaveAttributeAsync("data-status", "provisioningFinished");
+
+        // Completed orders leave Recent for Historical (Active).
+        await page.GetByTestId("nav-orders").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("orders-title")).ToHaveTextAsync("Recent orders");
+        await Assertions.Expect(Row(page, orderId)).ToHaveCountAsync(0);
+        await page.GetByTestId("show-historical").ClickAsync();
+        await Assertions.Expect(Row(page, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "completed");
+        await Assertions.Expect(Row(page, orderId)).ToContainTextAsync("New subscription: Microsoft 365 Business Basic × 3");
+
+        // The subscription it created is there.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Subscriptions", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("subscriptions")).ToContainTextAsync("Microsoft 365 Business Basic");
+        Assert.Empty(ScriptProblems);
+    }
+
+    [Fact]
+    public async Task FailingOrder_RejectedForItsAdminEmail_IsCorrectedAndRetried_ThenCompletes()
+    {
+        var page = await SellerInFabrikamAsync();
+        var orderId = await AddOfferToCartAsync(page, "Exchange Online (Plan 1)", 2, "nobody@invalid.example", "fabrikam.onmicrosoft.com");
+        await PlaceCartAsync(page, orderId);
+
+        // The vendor sandbox rejects the admin e-mail: the page shows the rejection and the vendor's error.
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed", new() { Timeout = ProvisioningTimeoutMs });
+        await Assertions.Expect(page.GetByTestId("item-status").First).ToHaveAttributeAsync("data-status", "provisioningFailed");
+        await Assertions.Expect(page.GetByTestId("item-error").First).Not.ToBeEmptyAsync();
+
+        // Correct the e-mail and retry, behind a confirmation step.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Correct and retry…" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm")).ToContainTextAsync("Correct and retry the rejected items");
+        await page.GetByLabel("Admin e-mail").FillAsync("it@fabrikam.example");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry rejected items" }).ClickAsync();
+        await page.WaitForURLAsync($"**/orders/{orderId}?done=retried");
+
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = ProvisioningTimeoutMs });
+        await Assertions.Expect(page.GetByTestId("item-admin").First).ToContainTextAsync("it@fabrikam.example");
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Retry of 1 failed item(s).");
+        Assert.Empty(ScriptProblems);
+    }
+}

@@ -1,0 +1,62 @@
+using CloudMarket.BrowserTests.Infrastructure;
+using CloudMarket.Data;
+using CloudMarket.Features.Orders;
+
+namespace CloudMarket.BrowserTests;
+
+/// <summary>
+/// Walks the main pages and photographs them. With CLOUDMARKET_SCREENSHOTS set to a folder (e.g.
+/// docs/screenshots) the pictures land there for the docs; otherwise in a temporary folder.
+/// </summary>
+public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserTest(app, chromium), IClassFixture<AppServer>
+{
+    public const string FolderVariable = "CLOUDMARKET_SCREENSHOTS";
+
+    [Fact]
+    public async Task MainPages_RenderAndAreCaptured()
+    {
+        var folder = Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } f
+            ? Path.GetFullPath(f) : Path.Combine(Path.GetTempPath(), "cloudmarket-screenshots");
+        Directory.CreateDirectory(folder);
+        var failedId = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.ProvisioningFailed && o.CustomerId == DemoData.Fabrikam);
+
+        var page = await NewPageAsync(1280, 800);
+        await SignInAsync(page, SellerAdmin);
+        await Shot(page, folder, "select-organization");
+        await ActOnBehalfAsync(page, Fabrikam);
+        await Shot(page, folder, "orders-recent");
+        await page.GotoAsync("/orders?view=historical&state=all");
+        await Shot(page, folder, "orders-historical-all");
+        await page.GotoAsync($"/orders/{failedId}");
+        await Shot(page, folder, "order-details");
+        await page.GotoAsync($"/orders/{failedId}?confirm=retry");
+        await Shot(page, folder, "order-retry");
+        await page.GotoAsync("/catalog");
+        await Shot(page, folder, "catalog");
+        await page.GotoAsync("/catalog/ms-365-business-standard");
+        await Shot(page, folder, "catalog-offer");
+        await AddOfferToCartAsync(page, "Microsoft 365 Business Standard", 10, "it@fabrikam.example", "fabrikam.onmicrosoft.com");
+        await Shot(page, folder, "cart");
+        await page.GotoAsync($"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}");
+        await Shot(page, folder, "subscription-details");
+
+        var customer = await NewPageAsync(1280, 800);
+        await SignInAsync(customer, CustomerAdmin);
+        await customer.GotoAsync("/orders?view=historical&state=all");
+        await Shot(customer, folder, "orders-customer-view");
+
+        var phone = await NewPageAsync(390, 844);
+        await SignInAsync(phone, CustomerAdmin);
+        await Shot(phone, folder, "orders-phone");
+
+        Assert.True(File.Exists(Path.Combine(folder, "order-details.png")));
+        TestContext.Current.SendDiagnosticMessage($"Screenshots in {folder}");
+        Assert.Empty(ScriptProblems);
+    }
+
+    private static async Task Shot(IPage page, string folder, string name)
+    {
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+}
