@@ -230,6 +230,29 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         Assert.Empty(ScriptProblems);
     }
 
+    [Fact]
+    public async Task RetryOfARejectedItem_ShowsErrorsNextToTheCorrection_ThenSendsTheItemAgain()
+    {
+        // The demo's provisioningFailed order: a Microsoft tenant name the vendor said was taken.
+        var failedId = await OrderIdAsync(o => o.CustomerId == DemoData.Fabrikam && o.Status == Features.Orders.OrderStatus.ProvisioningFailed);
+        var page = await SellerInFabrikamAsync();
+        await page.GotoAsync($"/orders/{failedId}");
+        await Assertions.Expect(page.GetByTestId("item-error")).ToContainTextAsync("TenantNameTaken");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Correct and retry…" }).ClickAsync();
+        await page.GetByLabel("Microsoft tenant name").FillAsync("not a tenant");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry rejected items" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=field-error][data-field='items[0].tenantName']")).ToContainTextAsync("onmicrosoft.com");
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed");
+
+        await page.GetByLabel("Microsoft tenant name").FillAsync("fabrikamnew.onmicrosoft.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry rejected items" }).ClickAsync();
+        await page.WaitForURLAsync($"**/orders/{failedId}?done=retried");
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Retry of 1 failed item(s).");
+        await Assertions.Expect(page.GetByTestId("order-items")).ToContainTextAsync("Tenant: fabrikamnew.onmicrosoft.com");
+        Assert.Empty(ScriptProblems);
+    }
+
     private static async Task<List<string>> StatusesAsync(IPage page) =>
         [.. await page.Locator("[data-testid=order-row] [data-testid=order-status]").EvaluateAllAsync<string[]>("b => b.map(x => x.dataset.status)")];
 
