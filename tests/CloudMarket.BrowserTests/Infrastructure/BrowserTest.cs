@@ -41,7 +41,9 @@ public abstract partial class BrowserTest(AppServer app, Chromium chromium) : IA
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: CI machines have two shared cores; a slow answer is not what these tests judge.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(15_000);
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.PageError += (_, error) => ScriptProblems.Add(error);
