@@ -73,8 +73,7 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         Assert.Empty(await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(q)}"));
         var order = await anna.PostJsonAsync(OrdersUrl, new { name = $"Special {q} order", items = new[] { NewAcronis(1) } }, HttpStatusCode.Created);
         Assert.Equal([order.Id()], Ids(await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(q)}")));
-        await anna.DeleteJsonAsync($"{OrdersUrl}/{order.Id()}", HttpStatusCode.OK);
-        await anna.PutJsonAsync($"{OrdersUrl}/{order.Id()}/note", new { text = "" }, HttpStatusCode.OK);
+        // Out of the way of the next case.
         await app.WithDbAsync(db => db.Orders.Where(o => o.Id == order.Id()).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, "renamed after the test")));
     }
 
