@@ -200,7 +200,7 @@ public static class OrdersApi
     {
         var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
         if (key.Length > 200) throw RequestValidationException.For(IdempotencyKeyHeader, "At most 200 characters.");
-        if (key.Length > 0 && await PlacedBefore(db, ctx, key, id, ct) is { } earlier)
+        if (key.Length > 0 && await PlacedBefore(db, ctx, key, id, http, ct) is { } earlier)
             return earlier;
 
         try
@@ -223,7 +223,7 @@ public static class OrdersApi
         {
             // A concurrent request with the same key won the race: answer with its result.
             db.ChangeTracker.Clear();
-            if (await PlacedBefore(db, ctx, key, id, ct) is { } winner) return winner;
+            if (await PlacedBefore(db, ctx, key, id, http, ct) is { } winner) return winner;
             throw;
         }
         var detail = await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
@@ -231,13 +231,14 @@ public static class OrdersApi
         return TypedResults.Accepted($"/api/v1/orders/{id}", detail);
     }
 
-    private static async Task<IResult?> PlacedBefore(AppDbContext db, CustomerContext ctx, string key, long id, CancellationToken ct)
+    private static async Task<IResult?> PlacedBefore(AppDbContext db, CustomerContext ctx, string key, long id, HttpContext http, CancellationToken ct)
     {
         var record = await db.PlaceIdempotency.AsNoTracking().SingleOrDefaultAsync(p => p.UserId == ctx.Actor.UserId && p.Key == key, ct);
         if (record is null) return null;
         if (record.OrderId != id)
             throw new DomainException($"This Idempotency-Key was already used to place order {record.OrderId}; use a new key for another order.");
         var detail = await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
+        http.Response.Headers.ETag = ETag(detail.Version);
         return TypedResults.Accepted($"/api/v1/orders/{id}", detail);
     }
 
