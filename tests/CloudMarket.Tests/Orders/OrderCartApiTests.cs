@@ -131,6 +131,8 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
 
         Assert.Equal(firstBody.GetRawText(), secondBody.GetRawText());
         Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+        Assert.Equal($"\"{secondBody.Version()}\"", second.Headers.ETag?.ToString());
         Assert.Equal(1, await app.JobCountAsync(id));
         Assert.Single(secondBody.Transitions(), t => t.EndsWith("→inProgress"));
     }

@@ -80,20 +80,29 @@ public static class OrderKit
     }
 
     /// <summary>Every row of a list, following nextCursor to the end.</summary>
-    public static async Task<List<JsonElement>> AllPagesAsync(this HttpClient client, string query = "", int limit = 200)
+    public static async Task<List<JsonElement>> AllPagesAsync(this HttpClient client, string query = "", int limit = 200) =>
+        (await client.PagesAsync(query, limit)).SelectMany(p => p).ToList();
+
+    /// <summary>
+    /// The pages of a list, following nextCursor to the end, optionally doing something between two
+    /// requests. A cursor that comes back twice, or a list that never ends, fails instead of hanging.
+    /// </summary>
+    public static async Task<List<List<JsonElement>>> PagesAsync(this HttpClient client, string query, int limit, Func<Task>? between = null)
     {
-        var rows = new List<JsonElement>();
+        var pages = new List<List<JsonElement>>();
+        var cursors = new HashSet<string>();
         string? cursor = null;
-        var pages = 0;
         do
         {
             var url = $"{OrdersUrl}?limit={limit}" + (query.Length > 0 ? "&" + query : "") + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
             var page = await client.GetJsonAsync(url);
-            rows.AddRange(page.GetProperty("items").EnumerateArray());
+            pages.Add(page.GetProperty("items").EnumerateArray().ToList());
             cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextCursor").GetString();
-            Assert.True(++pages < 1000, "the list never ends");
+            Assert.True(cursor is null || cursors.Add(cursor), $"the cursor {cursor} came back twice: paging would never end");
+            Assert.True(pages.Count < 2000, "the list never ends");
+            if (cursor is not null && between is not null) await between();
         } while (cursor is not null);
-        return rows;
+        return pages;
     }
 
     // ---- reading JSON -----------------------------------------------------------------------

@@ -55,18 +55,11 @@ public abstract class OrderPagingApiTests(CloudMarketFactory app)
         await EnsureOrdersAsync(client, 23);
         var expected = await ExpectedOrderAsync(DemoData.Wingtip);
 
-        var rows = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await client.GetJsonAsync($"{OrdersUrl}?{All}&limit={limit}" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
-            var items = page.GetProperty("items").EnumerateArray().ToList();
-            cursor = page.GetProperty("nextCursor").GetString();
-            // Every page but the last is full; the last says there is no more.
-            if (cursor is not null) Assert.Equal(limit, items.Count);
-            else Assert.InRange(items.Count, 0, limit);
-            rows.AddRange(items);
-        } while (cursor is not null);
+        var pages = await client.PagesAsync(All, limit);
+        // Every page but the last is full.
+        Assert.All(pages[..^1], page => Assert.Equal(limit, page.Count));
+        Assert.InRange(pages[^1].Count, 0, limit);
+        var rows = pages.SelectMany(p => p).ToList();
 
         Assert.Equal(expected, rows.Select(r => r.Id()));
         AssertNewestFirst(rows);
@@ -93,20 +86,15 @@ public abstract class OrderPagingApiTests(CloudMarketFactory app)
         await EnsureOrdersAsync(client, 20);
         var before = await ExpectedOrderAsync(DemoData.Wingtip);
 
-        var rows = new List<JsonElement>();
         var inserted = new List<long>();
-        string? cursor = null;
-        do
+        var rows = (await client.PagesAsync(All, 3, between: async () =>
         {
-            var page = await client.GetJsonAsync($"{OrdersUrl}?{All}&limit=3" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
-            rows.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.GetProperty("nextCursor").GetString();
             // Someone else creates two orders (and places one) while this client reads the list.
             inserted.Add(await client.CreateCartIdAsync(WingtipAcronis(7)));
             var toPlace = await client.CreateCartIdAsync(WingtipAcronis(8));
             await (await client.PlaceAsync(toPlace)).JsonAsync(HttpStatusCode.Accepted);
             inserted.Add(toPlace);
-        } while (cursor is not null);
+        })).SelectMany(p => p).ToList();
 
         var seen = rows.Select(r => r.Id()).ToList();
         Assert.Equal(seen.Count, seen.Distinct().Count());
@@ -129,22 +117,16 @@ public abstract class OrderPagingApiTests(CloudMarketFactory app)
         var writes = Task.Run(async () =>
         {
             var n = 0;
-            while (!stop.IsCancellationRequested && n < 60)
+            do
             {
                 await writer.CreateCartIdAsync(WingtipAcronis(9));
                 n++;
-            }
+            } while (!stop.IsCancellationRequested && n < 60);
             return n;
         });
-        var seen = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = await reader.GetJsonAsync($"{OrdersUrl}?{All}&limit=2" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
-            seen.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.GetProperty("nextCursor").GetString();
-        } while (cursor is not null);
-        stop.Cancel();
+        List<JsonElement> seen;
+        try { seen = (await reader.PagesAsync(All, 2)).SelectMany(p => p).ToList(); }
+        finally { stop.Cancel(); }
         var written = await writes;
         Assert.True(written > 0);
 
