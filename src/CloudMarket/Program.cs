@@ -40,10 +40,12 @@ builder.Services.AddProvisioning(builder.Configuration);
 
 var app = builder.Build();
 
+// Outermost, so the log line and Server-Timing see the answer the client gets, also when an
+// exception was turned into a problem by the handler below.
+app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
-app.UseRequestLogging();
 app.UseStaticFiles();
 app.UseRateLimiter();
 app.UseAuthentication();

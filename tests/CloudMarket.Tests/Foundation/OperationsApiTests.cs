@@ -43,6 +43,22 @@ public abstract class OperationsApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task RequestLog_RecordsTheStatusTheClientGot_AlsoForAProblemFromAnException()
+    {
+        var client = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        // A missing order is reported by an exception the problem handler turns into a 404.
+        var path = $"/api/v1/orders/{Random.Shared.NextInt64(1_000_000_000, 2_000_000_000)}";
+        var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("app;dur=", response.Headers.GetValues("Server-Timing").Single());
+
+        var line = Assert.Single(app.RequestLog.Entries, e => Equals(e.GetValueOrDefault("Path"), path));
+        Assert.Equal(404, line["StatusCode"]);
+        Assert.Equal("GET", line["Method"]);
+        Assert.Equal(Demo.SellerAdmin, line["User"]);
+    }
+
+    [Fact]
     public async Task UnknownApiPath_Answers404()
     {
         var client = await app.ClientAsync(Demo.SellerAdmin);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CloudMarket.Tests.Infrastructure;
@@ -46,7 +47,11 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("VendorSandbox:InProcess", "false");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(RequestLog));
     }
+
+    /// <summary>The request log lines this app wrote.</summary>
+    public RecordedRequestLog RequestLog { get; } = new();
 
     public virtual ValueTask InitializeAsync()
     {

@@ -41,6 +41,8 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
         Assert.Equal("fabrikam.onmicrosoft.com", item.GetProperty("tenantName").GetString());
         Assert.Equal("it@fabrikam.example", item.GetProperty("adminContact").GetProperty("email").GetString());
         Assert.Equal(JsonValueKind.Null, order.GetProperty("placedAt").ValueKind);
+        // A new cart was last updated when it was created, not at the beginning of time.
+        Assert.Equal(order.GetProperty("createdAt").GetDateTime(), order.GetProperty("updatedAt").GetDateTime());
         Assert.Equal("Ida Lund", order.GetProperty("createdBy").GetProperty("name").GetString());
         Assert.Equal("customer", order.GetProperty("createdBy").GetProperty("organizationType").GetString());
 

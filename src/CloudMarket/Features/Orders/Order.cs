@@ -28,6 +28,7 @@ public sealed class Order
             Status = OrderStatus.Started,
             CreatedAt = now,
             Date = now,
+            UpdatedAt = now,
             CreatedByUserId = creator.UserId,
             CreatedByName = creator.Name,
             CreatedByOrganizationId = creator.OrganizationId,
