@@ -44,9 +44,17 @@ var app = builder.Build();
 // exception was turned into a problem by the handler below.
 app.UseRequestLogging();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+// Error statuses without a body: a browser that asked for a page (GET, outside the API) gets one in
+// the layout; everything else a problem. Only GETs are re-executed: a re-executed POST would meet the
+// page endpoint's antiforgery check and end as an empty 400.
+static bool AsksForAPage(HttpContext http) =>
+    !http.Request.Path.StartsWithSegments("/api") && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method));
+app.UseWhen(AsksForAPage, pages => pages.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
+app.UseWhen(http => !AsksForAPage(http), other => other.UseStatusCodePages());
 app.UseSecurityHeaders();
 app.UseStaticFiles();
+// Explicitly here, after the status code pages: their re-execution must match an endpoint anew.
+app.UseRouting();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

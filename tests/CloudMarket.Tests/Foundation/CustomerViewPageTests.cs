@@ -113,4 +113,31 @@ public sealed partial class CustomerViewPageTests(SqliteFactory app) : IClassFix
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task AnUnknownPage_AnswersA404PageInTheLayout_WhileTheApiAnswersProblemJson()
+    {
+        var browser = Browser();
+        await SignIn(browser, Demo.SellerAdmin);
+        var page = await browser.GetAsync("/no-such-page");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"status-title\">Not found<", html);
+        Assert.Contains("data-testid=\"signed-in-as\"", html);
+
+        var anonymous = Browser();
+        var unknownToAnyone = await anonymous.GetAsync("/no-such-page");
+        Assert.Equal(HttpStatusCode.NotFound, unknownToAnyone.StatusCode);
+        Assert.Contains(">Not found<", await unknownToAnyone.Content.ReadAsStringAsync());
+
+        var api = await app.ClientAsync(Demo.SellerAdmin);
+        var problem = await api.GetAsync("/api/v1/no-such-endpoint");
+        Assert.Equal(HttpStatusCode.NotFound, problem.StatusCode);
+        Assert.Equal("application/problem+json", problem.Content.Headers.ContentType?.MediaType);
+
+        // A form posted to an unknown address: a plain 404, not a page endpoint's antiforgery 400.
+        var post = await browser.PostAsync("/no-such-page", new FormUrlEncodedContent(new Dictionary<string, string> { ["a"] = "b" }));
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+    }
 }
