@@ -24,7 +24,7 @@ public static class OrderCommands
         EnsureCanBuy(ctx);
         if (request is null) throw RequestValidationException.For("body", "A JSON body { name?, items: [...] } is required.");
         CheckName(request.Name);
-        var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+        var validator = await OrderValidator.LoadAsync(db, ctx, (request.Items ?? []).Select(i => i?.SubscriptionId), ct);
         var errors = new ValidationErrors();
         var specs = new List<ItemSpec>();
         foreach (var (item, i) in (request.Items ?? []).Select((item, i) => (item, i)))
@@ -73,7 +73,7 @@ public static class OrderCommands
         {
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             order.EnsureEditableForRequest();
-            var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+            var validator = await OrderValidator.LoadAsync(db, ctx, [request.SubscriptionId], ct);
             order.AddItem(validator.Resolve(request), actor, now);
         });
 
@@ -84,7 +84,7 @@ public static class OrderCommands
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             EnsureItemVisible(order, itemId, ctx);
             order.EnsureEditableForRequest();
-            var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+            var validator = await OrderValidator.LoadAsync(db, ctx, [request.SubscriptionId], ct);
             order.UpdateItem(itemId, validator.Resolve(request), actor, now);
         });
 
@@ -165,7 +165,7 @@ public static class OrderCommands
                 // A status that cannot be placed is a refused transition (409), whatever its items hold.
                 if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
                     throw new DomainException($"An order in status {Order.ApiName(order.Status)} cannot become {Order.ApiName(OrderStatus.InProgress)}.");
-                var validator = await OrderValidator.LoadAsync(db, ctx, ct);
+                var validator = await OrderValidator.LoadAsync(db, ctx, order.Items.Select(i => i.SubscriptionId), ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);
                 // The outbox row commits with the status change: a placed order always reaches the worker.

@@ -31,13 +31,19 @@ public sealed partial class OrderValidator
         _subscriptions = subscriptions;
     }
 
-    /// <summary>Loads the catalog and the customer's subscriptions once for a whole validation.</summary>
-    public static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
+    /// <summary>
+    /// Loads the catalog and, of the customer's subscriptions, those the items name, once for a whole
+    /// validation. Only those: a customer may hold thousands, and every order would pay for all of them.
+    /// </summary>
+    public static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<Guid?> subscriptionIds, CancellationToken ct)
     {
         var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
         var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).ToDictionaryAsync(o => o.Id, ct);
+        var ids = subscriptionIds.OfType<Guid>().Distinct().ToList();
         // Tracked: applying a completed order changes these same subscription objects.
-        var subscriptions = await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId).ToDictionaryAsync(s => s.Id, ct);
+        var subscriptions = ids.Count == 0
+            ? []
+            : await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId && ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         return new OrderValidator(ctx, seller, offers, subscriptions);
     }
 
