@@ -270,7 +270,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
         var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
         var ctx = new CustomerContext(actor, customer);
-        var validator = await OrderValidator.LoadAsync(db, ctx, default);
+        var validator = await OrderValidator.LoadAsync(db, ctx, [DemoData.SubscriptionIds.FabrikamBitdefender], default);
         var spec = validator.Resolve(new OrderItemRequest(OrderItemKind.IncreaseQuantity, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, Quantity: 45));
         var who = OrderCommands.EventActorOf(ctx);
         var now = DateTime.UtcNow;
@@ -288,7 +288,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
         var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
         var ctx = new CustomerContext(actor, customer);
-        var validator = await OrderValidator.LoadAsync(db, ctx, default);
+        var validator = await OrderValidator.LoadAsync(db, ctx, [DemoData.SubscriptionIds.FabrikamBitdefender], default);
         var spec = validator.Resolve(new OrderItemRequest(OrderItemKind.ChangeAutoRenew, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, AutoRenew: true));
         var who = OrderCommands.EventActorOf(ctx);
         var now = DateTime.UtcNow;

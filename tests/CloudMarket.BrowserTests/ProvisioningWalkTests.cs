@@ -66,4 +66,30 @@ public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : Br
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Retry of 1 failed item(s).");
         Assert.Empty(ScriptProblems);
     }
+
+    [Fact]
+    public async Task FailingOrder_ClosedBehindAConfirmation_EndsFailed_AndLeavesRecentForHistorical()
+    {
+        var page = await SellerInFabrikamAsync();
+        var orderId = await AddOfferToCartAsync(page, "Exchange Online (Plan 1)", 1, "nobody@invalid.example", "fabrikam.onmicrosoft.com");
+        await PlaceCartAsync(page, orderId);
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed", new() { Timeout = ProvisioningTimeoutMs });
+
+        // Closing cannot be undone: it asks first.
+        await page.GetByTestId("action-close").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm")).ToContainTextAsync("Close this order?");
+        await page.GetByTestId("confirm-close").ClickAsync();
+        await page.WaitForURLAsync($"**/orders/{orderId}?done=closed");
+
+        // Its only item was rejected, so it ends failed, with the vendor's error kept on the item.
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "failed");
+        await Assertions.Expect(page.GetByTestId("item-error").First).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.GetByTestId("action-close")).ToHaveCountAsync(0);
+
+        await page.GetByTestId("nav-orders").ClickAsync();
+        await Assertions.Expect(Row(page, orderId)).ToHaveCountAsync(0);
+        await page.GetByTestId("show-historical").ClickAsync();
+        await Assertions.Expect(Row(page, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "failed");
+        Assert.Empty(ScriptProblems);
+    }
 }
