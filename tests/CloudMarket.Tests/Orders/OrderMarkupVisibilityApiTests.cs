@@ -197,6 +197,28 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal(before, await app.SnapshotAsync(id));
     }
 
+    [Theory]
+    [InlineData(Demo.FabrikamAdmin)]
+    [InlineData(Demo.FabrikamCustomer)]
+    public async Task CustomerLevel_RemovingTheLastItemTheyCanSee_FromAMixedCart_Is409_AndChangesNothing(string email)
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var order = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 21), Markup(DemoData.SubscriptionIds.FabrikamExchange, 24));
+        var visibleItem = order.Items().Single(i => i.GetProperty("kind").GetString() == "increaseQuantity").GetProperty("id").GetGuid();
+        var before = await app.SnapshotAsync(order.Id());
+
+        var problem = await (await (await Client(email)).DeleteAsync($"{OrdersUrl}/{order.Id()}/items/{visibleItem}")).ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("last item", problem.GetProperty("detail").GetString());
+        AssertNothingAboutMarkup(problem, "refused removal");
+        Assert.Equal(before, await app.SnapshotAsync(order.Id()));
+        Assert.Equal(2, (await anna.OrderAsync(order.Id())).Items().Count);
+
+        // The seller may remove it: the order becomes markup-only, theirs to place.
+        var after = await anna.SendAsync(HttpMethod.Delete, $"{OrdersUrl}/{order.Id()}/items/{visibleItem}");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        await (await (await Client(email)).GetAsync($"{OrdersUrl}/{order.Id()}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task AnItemChangedIntoAMarkupChange_IsNotRevealedInTheCustomersHistory()
     {

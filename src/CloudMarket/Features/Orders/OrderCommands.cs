@@ -93,6 +93,10 @@ public static class OrderCommands
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) =>
         {
             EnsureItemVisible(order, itemId, ctx);
+            // Without its last visible item the order would be markup-only and vanish for this user
+            // mid-request (a removal answered 404). Refused instead, with what to do.
+            if (!order.Items.Any(i => i.Id != itemId && OrderVisibility.SeesItem(ctx, i.Kind)) && order.Items.Count > 1)
+                throw new DomainException("This is the last item of the order you can see; the rest are changes only your seller can make. Delete the order, or ask your seller to change it.");
             order.RemoveItem(itemId, actor, now);
             return Task.CompletedTask;
         });
