@@ -295,6 +295,20 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task APlacementRefusedWith400_IsNotRememberedUnderItsKey_SoTheCorrectedOrderPlacesWithIt()
+    {
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var order = await ida.CreateCartAsync(Increase(E3, 14), Increase(E3, 15));
+        var key = Guid.NewGuid().ToString();
+        await (await ida.PlaceAsync(order.Id(), key)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        await ida.SendAsync(HttpMethod.Delete, $"{OrdersUrl}/{order.Id()}/items/{order.ItemId(1)}");
+        Assert.Equal("inProgress", (await (await ida.PlaceAsync(order.Id(), key)).JsonAsync(HttpStatusCode.Accepted)).Status());
+        Assert.Equal("inProgress", (await (await ida.PlaceAsync(order.Id(), key)).JsonAsync(HttpStatusCode.Accepted)).Status());
+        Assert.Equal(1, await app.JobCountAsync(order.Id()));
+    }
+
+    [Fact]
     public async Task Placing_AnEmptyCart_Answers400()
     {
         var ida = await app.ClientAsync(Demo.FabrikamAdmin);
