@@ -14,6 +14,10 @@ public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : Br
     {
         var page = await SellerInFabrikamAsync();
         var orderId = await AddOfferToCartAsync(page, "Microsoft 365 Business Basic", 3, "it@fabrikam.example", "fabrikam.onmicrosoft.com");
+        // The navigation tells how many items the cart holds.
+        var itemsInCart = await page.GetByTestId("cart-item").CountAsync();
+        Assert.True(itemsInCart >= 1);
+        await Assertions.Expect(page.GetByTestId("cart-count")).ToHaveTextAsync(itemsInCart == 1 ? "1 item" : $"{itemsInCart} items");
 
         // The cart is an order in Recent, in status Started.
         await page.GetByTestId("nav-orders").ClickAsync();

@@ -95,6 +95,12 @@ public static class OrderPages
             .Select(o => (long?)o.Id)
             .FirstOrDefaultAsync(ct);
 
+    /// <summary>How many items of the user's cart they can see (shown next to "Cart" in the navigation); 0 without a cart.</summary>
+    public static async Task<int> CartItemCountAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
+        await CurrentCartIdAsync(db, ctx, ct) is { } cartId
+            ? await db.OrderItems.AsNoTracking().Where(i => i.OrderId == cartId).Where(OrderVisibility.VisibleItem(ctx)).CountAsync(ct)
+            : 0;
+
     /// <summary>
     /// Adds one requested change to the user's cart, opening a cart (a new order in <c>started</c>)
     /// when there is none. Field errors come back under the item's own field names.
