@@ -209,6 +209,40 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
     }
 
     [Fact]
+    public async Task Cart_IsRenamed_AndPaidByCard_WithABadCardNumberShownNextToItsField()
+    {
+        var page = await SellerInFabrikamAsync();
+        var orderId = await AddOfferToCartAsync(page, "Acronis Cyber Protect Standard", 2, "it@fabrikam.example");
+
+        await page.GetByLabel("Order name", new() { Exact = false }).FillAsync("Renamed for Q4");
+        await page.GetByTestId("rename-form").GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Order name", new() { Exact = false })).ToHaveValueAsync("Renamed for Q4");
+
+        var payment = page.GetByTestId("payment-form");
+        await payment.GetByLabel("Card", new() { Exact = true }).CheckAsync();
+        await payment.GetByLabel("Card brand").FillAsync("Visa");
+        await payment.GetByLabel("Last 4 digits").FillAsync("12a4");
+        await payment.GetByRole(AriaRole.Button, new() { Name = "Save payment" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=field-error][data-field=cardLast4]")).ToContainTextAsync("last four digits");
+
+        await payment.GetByLabel("Card", new() { Exact = true }).CheckAsync();
+        await payment.GetByLabel("Card brand").FillAsync("Visa");
+        await payment.GetByLabel("Last 4 digits").FillAsync("4242");
+        await payment.GetByRole(AriaRole.Button, new() { Name = "Save payment" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=field-error]")).ToHaveCountAsync(0);
+
+        // The order's details show both; then the cart is set aside as a draft for the other tests.
+        await page.GotoAsync($"/orders/{orderId}");
+        await Assertions.Expect(page.GetByTestId("order-name")).ToHaveTextAsync("Renamed for Q4");
+        await Assertions.Expect(page.GetByTestId("payment")).ToContainTextAsync("Card Visa •••• 4242");
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Renamed to \"Renamed for Q4\".");
+        await page.GotoAsync("/cart");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save as draft" }).ClickAsync();
+        await page.WaitForURLAsync($"**/orders/{orderId}?done=draft");
+        Assert.Empty(ScriptProblems);
+    }
+
+    [Fact]
     public async Task DeletingADraft_AsksForConfirmationFirst()
     {
         // A draft of its own: the demo's drafts are what the views test looks for.
