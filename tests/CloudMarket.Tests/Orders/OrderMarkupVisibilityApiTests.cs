@@ -220,6 +220,21 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task Search_ByAnOfferNameOnlyInAMarkupItem_FindsTheOrderForTheSeller_NotForTheCustomer()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var id = await anna.CreateCartIdAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 26), Markup(DemoData.SubscriptionIds.FabrikamExchange, 27));
+        const string query = "view=historical&state=all&q=exchange online";
+
+        Assert.Contains(id, (await anna.AllPagesAsync(query)).Select(o => o.Id()));
+        foreach (var email in Demo.CustomerLevelUsers)
+        {
+            var rows = await (await Client(email)).AllPagesAsync(query);
+            Assert.DoesNotContain(id, rows.Select(o => o.Id()));
+        }
+    }
+
+    [Fact]
     public async Task AnItemChangedIntoAMarkupChange_IsNotRevealedInTheCustomersHistory()
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);

@@ -148,9 +148,11 @@ public static class OrderQueries
         {
             var term = q.ToLower();
             var number = long.TryParse(q.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-            var visibleItem = OrderVisibility.VisibleItem(ctx);
-            var matchingItems = db.OrderItems.Where(visibleItem).Where(i => i.OfferName.ToLower().Contains(term)).Select(i => i.OrderId);
-            query = query.Where(o => o.Id == number || o.Name.ToLower().Contains(term) || matchingItems.Contains(o.Id));
+            var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
+            // Correlated per order (EXISTS on the items' OrderId index), so a search reads this
+            // customer's orders and their items, not every item of the platform.
+            query = query.Where(o => o.Id == number || o.Name.ToLower().Contains(term)
+                                     || visibleItems.Any(i => i.OrderId == o.Id && i.OfferName.ToLower().Contains(term)));
         }
         return query;
     }
