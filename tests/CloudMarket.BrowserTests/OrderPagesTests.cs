@@ -298,37 +298,27 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
     /// An order placed through the domain but without an outbox row, so no worker takes it: the test
     /// moves it on itself, as the worker would, and watches the pages follow.
     /// </summary>
-    private Task<long> PlacedOrderWithoutWorkerAsync() => App.WithDbAsync(async db =>
-    {
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == SellerAdmin);
-        var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
-        var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
-        var ctx = new CustomerContext(actor, customer);
-        var validator = await OrderValidator.LoadAsync(db, ctx, [DemoData.SubscriptionIds.FabrikamBitdefender], default);
-        var spec = validator.Resolve(new OrderItemRequest(OrderItemKind.IncreaseQuantity, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, Quantity: 45));
-        var who = OrderCommands.EventActorOf(ctx);
-        var now = DateTime.UtcNow;
-        var order = Order.CreateCart(customer, who, OrganizationType.Seller, "Live status check", now);
-        order.AddItem(spec, who, now);
-        order.Place(who, now);
-        db.Orders.Add(order);
-        await db.SaveChangesAsync();
-        return order.Id;
-    });
+    private Task<long> PlacedOrderWithoutWorkerAsync() => SellerOrderOfItsOwnAsync("Live status check",
+        new OrderItemRequest(OrderItemKind.IncreaseQuantity, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, Quantity: 45),
+        (order, who, now) => order.Place(who, now));
 
-    private Task<long> DraftOfItsOwnAsync() => App.WithDbAsync(async db =>
+    private Task<long> DraftOfItsOwnAsync() => SellerOrderOfItsOwnAsync("Draft to delete",
+        new OrderItemRequest(OrderItemKind.ChangeAutoRenew, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, AutoRenew: true),
+        (order, who, now) => order.SaveAsDraft(who, now));
+
+    /// <summary>An order of the seller admin for Fabrikam with one item, moved on by <paramref name="then"/>, written straight through the domain.</summary>
+    private Task<long> SellerOrderOfItsOwnAsync(string name, OrderItemRequest item, Action<Order, EventActor, DateTime> then) => App.WithDbAsync(async db =>
     {
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == SellerAdmin);
         var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
         var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
         var ctx = new CustomerContext(actor, customer);
-        var validator = await OrderValidator.LoadAsync(db, ctx, [DemoData.SubscriptionIds.FabrikamBitdefender], default);
-        var spec = validator.Resolve(new OrderItemRequest(OrderItemKind.ChangeAutoRenew, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, AutoRenew: true));
+        var validator = await OrderValidator.LoadAsync(db, ctx, [item.SubscriptionId], default);
         var who = OrderCommands.EventActorOf(ctx);
         var now = DateTime.UtcNow;
-        var order = Order.CreateCart(customer, who, OrganizationType.Seller, "Draft to delete", now);
-        order.AddItem(spec, who, now);
-        order.SaveAsDraft(who, now);
+        var order = Order.CreateCart(customer, who, OrganizationType.Seller, name, now);
+        order.AddItem(validator.Resolve(item), who, now);
+        then(order, who, now);
         db.Orders.Add(order);
         await db.SaveChangesAsync();
         return order.Id;

@@ -50,11 +50,8 @@ public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : Br
     public async Task FailingOrder_RejectedForItsAdminEmail_IsCorrectedAndRetried_ThenCompletes()
     {
         var page = await SellerInFabrikamAsync();
-        var orderId = await AddOfferToCartAsync(page, "Exchange Online (Plan 1)", 2, "nobody@invalid.example", "fabrikam.onmicrosoft.com");
-        await PlaceCartAsync(page, orderId);
-
         // The vendor sandbox rejects the admin e-mail: the page shows the rejection and the vendor's error.
-        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed", new() { Timeout = ProvisioningTimeoutMs });
+        var orderId = await PlaceOrderTheVendorRejectsAsync(page, 2);
         await Assertions.Expect(page.GetByTestId("item-status").First).ToHaveAttributeAsync("data-status", "provisioningFailed");
         await Assertions.Expect(page.GetByTestId("item-error").First).Not.ToBeEmptyAsync();
 
@@ -75,9 +72,7 @@ public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : Br
     public async Task FailingOrder_ClosedBehindAConfirmation_EndsFailed_AndLeavesRecentForHistorical()
     {
         var page = await SellerInFabrikamAsync();
-        var orderId = await AddOfferToCartAsync(page, "Exchange Online (Plan 1)", 1, "nobody@invalid.example", "fabrikam.onmicrosoft.com");
-        await PlaceCartAsync(page, orderId);
-        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed", new() { Timeout = ProvisioningTimeoutMs });
+        var orderId = await PlaceOrderTheVendorRejectsAsync(page, 1);
 
         // Closing cannot be undone: it asks first.
         await page.GetByTestId("action-close").ClickAsync();
@@ -95,5 +90,14 @@ public sealed class ProvisioningWalkTests(AppServer app, Chromium chromium) : Br
         await page.GetByTestId("show-historical").ClickAsync();
         await Assertions.Expect(Row(page, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "failed");
         Assert.Empty(ScriptProblems);
+    }
+
+    /// <summary>Buys Exchange Online with an admin e-mail the sandbox cannot reach, places it, and waits until the order is provisioningFailed.</summary>
+    private static async Task<long> PlaceOrderTheVendorRejectsAsync(IPage page, int quantity)
+    {
+        var orderId = await AddOfferToCartAsync(page, "Exchange Online (Plan 1)", quantity, "nobody@invalid.example", "fabrikam.onmicrosoft.com");
+        await PlaceCartAsync(page, orderId);
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFailed", new() { Timeout = ProvisioningTimeoutMs });
+        return orderId;
     }
 }

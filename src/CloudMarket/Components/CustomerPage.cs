@@ -85,8 +85,6 @@ public abstract class CustomerPage : ComponentBase
     /// <summary>Bootstrap's class for an invalid field.</summary>
     protected string Invalid(string field) => HasError(field) ? "is-invalid" : "";
 
-    protected IEnumerable<string> ErrorsFor(string field) => Errors.TryGetValue(field, out var messages) ? messages : [];
-
     /// <summary>Field errors that no field on the page shows (e.g. "order" or "items"), listed above the form.</summary>
     protected IEnumerable<string> ErrorsExcept(ICollection<string> shownFields) =>
         Errors.Where(e => !shownFields.Contains(e.Key)).SelectMany(e => e.Value);

@@ -78,7 +78,7 @@ public static class OrderPageEndpoints
         var live = orders.OrderBy(o => o.Id).Select(o =>
         {
             var c = counts.GetValueOrDefault(o.Id);
-            return new LiveOrderDto(o.Id, o.Status, OrderPages.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderPages.IsInFlight(o.Status));
+            return new LiveOrderDto(o.Id, o.Status, OrderPages.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
         }).ToList();
         var signature = string.Join('|', live.Select(o => $"{o.Id}:{OrderPages.ApiName(o.Status)}:{o.Version}:{o.Settled}"));
         return new LiveDto(live, signature, live.Any(o => o.InFlight));

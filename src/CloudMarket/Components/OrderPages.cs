@@ -43,10 +43,6 @@ public static class OrderPages
         _ => "text-bg-secondary",
     };
 
-    /// <summary>Placed and not yet settled: the pages follow these orders live.</summary>
-    public static bool IsInFlight(OrderStatus status) =>
-        status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted or OrderStatus.ProvisioningFinished;
-
     public static string Label(ItemProvisioningStatus status) => status switch
     {
         ItemProvisioningStatus.Pending => "Pending",
@@ -83,23 +79,23 @@ public static class OrderPages
 
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
-    public static string Day(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
     public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";
 
     /// <summary>The signed-in user's cart in this Customer View: their newest order still in <c>started</c>.</summary>
     public static Task<long?> CurrentCartIdAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
+        CurrentCartId(db, ctx).FirstOrDefaultAsync(ct);
+
+    /// <summary>How many items of the user's cart they can see (shown next to "Cart" in the navigation); 0 without a cart. One query.</summary>
+    public static Task<int> CartItemCountAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
+        db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx))
+            .Where(i => i.OrderId == CurrentCartId(db, ctx).FirstOrDefault())
+            .CountAsync(ct);
+
+    private static IQueryable<long?> CurrentCartId(AppDbContext db, CustomerContext ctx) =>
         db.Orders.AsNoTracking().VisibleOrders(ctx)
             .Where(o => o.Status == OrderStatus.Started && o.CreatedByUserId == ctx.Actor.UserId)
             .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
-            .Select(o => (long?)o.Id)
-            .FirstOrDefaultAsync(ct);
-
-    /// <summary>How many items of the user's cart they can see (shown next to "Cart" in the navigation); 0 without a cart.</summary>
-    public static async Task<int> CartItemCountAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
-        await CurrentCartIdAsync(db, ctx, ct) is { } cartId
-            ? await db.OrderItems.AsNoTracking().Where(i => i.OrderId == cartId).Where(OrderVisibility.VisibleItem(ctx)).CountAsync(ct)
-            : 0;
+            .Select(o => (long?)o.Id);
 
     /// <summary>
     /// Adds one requested change to the user's cart, opening a cart (a new order in <c>started</c>)

@@ -119,6 +119,9 @@ public static class OrderKit
 
     public static Guid ItemId(this JsonElement order, int index) => order.Items()[index].GetProperty("id").GetGuid();
 
+    /// <summary>The one item of the given kind (its API name, e.g. "changeMarkup").</summary>
+    public static JsonElement ItemOfKind(this JsonElement order, string kind) => order.Items().Single(i => i.GetProperty("kind").GetString() == kind);
+
     /// <summary>The status transitions (from ≠ to) of an order's history, as "from→to".</summary>
     public static List<string> Transitions(this JsonElement order) => order.Events()
         .Where(e => e.GetProperty("from").ValueKind == JsonValueKind.Null || e.GetProperty("from").GetString() != e.GetProperty("to").GetString())

@@ -180,7 +180,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
         var order = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 20), Markup(DemoData.SubscriptionIds.FabrikamExchange, 22));
         var id = order.Id();
-        var markupItem = order.Items().Single(i => i.GetProperty("kind").GetString() == "changeMarkup").GetProperty("id").GetGuid();
+        var markupItem = order.ItemOfKind("changeMarkup").GetProperty("id").GetGuid();
         var client = await Client(email);
         var before = await app.SnapshotAsync(id);
 
@@ -204,7 +204,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
         var order = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 21), Markup(DemoData.SubscriptionIds.FabrikamExchange, 24));
-        var visibleItem = order.Items().Single(i => i.GetProperty("kind").GetString() == "increaseQuantity").GetProperty("id").GetGuid();
+        var visibleItem = order.ItemOfKind("increaseQuantity").GetProperty("id").GetGuid();
         var before = await app.SnapshotAsync(order.Id());
 
         var problem = await (await (await Client(email)).DeleteAsync($"{OrdersUrl}/{order.Id()}/items/{visibleItem}")).ProblemAsync(HttpStatusCode.Conflict);
@@ -314,7 +314,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var detail = await client.OrderAsync(mixed);
         Assert.Equal(2, detail.GetProperty("itemCount").GetInt32());
         Assert.Contains(detail.Events(), e => e.GetProperty("reason").GetString() == $"Item added: {MixedMarkup}");
-        var increase = detail.Items().Single(i => i.GetProperty("kind").GetString() == "increaseQuantity");
+        var increase = detail.ItemOfKind("increaseQuantity");
         var prices = increase.GetProperty("prices");
         // Exchange Online Plan 1, annual: 12 × 3.60 = 43.20 vendor → +10% = 47.52 seller price → +20% = 57.02 customer price; +3 licences.
         Assert.Equal(47.52m, prices.GetProperty("unitCost").GetProperty("amount").GetDecimal());
@@ -324,7 +324,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var totals = detail.GetProperty("totals");
         Assert.Equal(3 * 47.52m, totals.GetProperty("periodCost").GetProperty("amount").GetDecimal());
         Assert.Equal(28.50m, totals.GetProperty("periodMargin").GetProperty("amount").GetDecimal());
-        var markup = detail.Items().Single(i => i.GetProperty("kind").GetString() == "changeMarkup");
+        var markup = detail.ItemOfKind("changeMarkup");
         Assert.Equal(25m, markup.GetProperty("markupPercent").GetDecimal());
 
         var distributor = email.EndsWith("@northwind.example");

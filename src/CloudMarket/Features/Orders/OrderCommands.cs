@@ -95,7 +95,8 @@ public static class OrderCommands
             EnsureItemVisible(order, itemId, ctx);
             // Without its last visible item the order would be markup-only and vanish for this user
             // mid-request (a removal answered 404). Refused instead, with what to do.
-            if (!order.Items.Any(i => i.Id != itemId && OrderVisibility.SeesItem(ctx, i.Kind)) && order.Items.Count > 1)
+            var others = order.Items.Where(i => i.Id != itemId).ToList();
+            if (others.Count > 0 && !others.Any(i => OrderVisibility.SeesItem(ctx, i.Kind)))
                 throw new DomainException("This is the last item of the order you can see; the rest are changes only your seller can make. Delete the order, or ask your seller to change it.");
             order.RemoveItem(itemId, actor, now);
             return Task.CompletedTask;

@@ -44,6 +44,10 @@ public static class OrderLifecycle
     public static IEnumerable<(OrderStatus From, OrderStatus To)> Transitions => Allowed;
 
     /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
+    /// <summary>Placed and not yet settled: the worker has it, and the pages follow it live.</summary>
+    public static bool IsInFlight(OrderStatus status) =>
+        status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted or OrderStatus.ProvisioningFinished;
+
     public static bool IsEditable(OrderStatus status) => status is OrderStatus.Started or OrderStatus.Draft;
 
     public static readonly IReadOnlyList<OrderStatus> RecentStatuses =

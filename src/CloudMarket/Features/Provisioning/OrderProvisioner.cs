@@ -16,18 +16,13 @@ namespace CloudMarket.Features.Provisioning;
 /// </summary>
 public sealed class OrderProvisioner(
     IServiceScopeFactory scopes,
-    IEnumerable<IVendorConnector> connectors,
     IOptions<ProvisioningOptions> options,
     ProvisioningMetrics metrics,
     TimeProvider clock,
     ILogger<OrderProvisioner> logger)
 {
-    /// <summary>The code of an item the vendor never answered for; retrying it re-sends the same request.</summary>
-    public const string VendorUnavailableCode = OrderItem.VendorUnavailableCode;
-
     private const int MaxSaveAttempts = 5;
     private readonly SemaphoreSlim _vendorCalls = new(options.Value.MaxConcurrentVendorCalls);
-    private readonly Dictionary<VendorApi, IVendorConnector> _connectors = connectors.ToDictionary(c => c.Api);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -40,7 +35,11 @@ public sealed class OrderProvisioner(
             await SettleAsync(job, owner, [], ct);
             return;
         }
-        var answers = await Task.WhenAll(requests.Select(r => SendAsync(r, ct)));
+        // The connectors are typed HttpClients: taken per job, not held by this singleton, so the
+        // client factory can renew their handlers.
+        await using var vendorScope = scopes.CreateAsyncScope();
+        var connectors = vendorScope.ServiceProvider.GetServices<IVendorConnector>().ToDictionary(c => c.Api);
+        var answers = await Task.WhenAll(requests.Select(r => SendAsync(connectors, r, ct)));
         await SettleAsync(job, owner, answers, ct);
     }
 
@@ -79,7 +78,7 @@ public sealed class OrderProvisioner(
     }
 
     /// <summary>One item's round trip. Null answer: the vendor could not be reached; the item is sent again later.</summary>
-    private async Task<ItemAnswer> SendAsync(ItemRequest item, CancellationToken ct)
+    private async Task<ItemAnswer> SendAsync(Dictionary<VendorApi, IVendorConnector> connectors, ItemRequest item, CancellationToken ct)
     {
         // The markup is the seller's own business: nothing to ask a vendor.
         if (item.Api is not { } api)
@@ -89,7 +88,7 @@ public sealed class OrderProvisioner(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var answer = await _connectors[api].SendAsync(item.Request, ct);
+            var answer = await connectors[api].SendAsync(item.Request, ct);
             metrics.VendorCall(item.VendorName, answer.Succeeded ? "succeeded" : "rejected", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (!answer.Succeeded)
                 logger.LogWarning("{Vendor} rejected item {ItemId}: {ErrorCode} {ErrorMessage}", item.VendorName, item.ItemId, answer.ErrorCode, answer.ErrorMessage);
@@ -129,7 +128,7 @@ public sealed class OrderProvisioner(
                     if (answer.Answer is { } a)
                         order.RecordVendorAnswer(answer.ItemId, a, now);
                     else if (giveUp)
-                        order.RecordVendorAnswer(answer.ItemId, VendorAnswer.Rejected(VendorUnavailableCode,
+                        order.RecordVendorAnswer(answer.ItemId, VendorAnswer.Rejected(OrderItem.VendorUnavailableCode,
                             $"The vendor could not be reached after {job.Attempts} attempts ({answer.Error}). Retry the order to send it again."), now);
                 }
             if (order?.Status == OrderStatus.ProvisioningFinished)
@@ -197,5 +196,5 @@ public sealed class OrderProvisioner(
 
     private sealed record ItemRequest(Guid ItemId, VendorApi? Api, string VendorName, VendorRequest Request);
 
-    public sealed record ItemAnswer(Guid ItemId, VendorAnswer? Answer, string? Error);
+    private sealed record ItemAnswer(Guid ItemId, VendorAnswer? Answer, string? Error);
 }

@@ -16,6 +16,10 @@ namespace CloudMarket.Features.Provisioning;
 public sealed record VendorReply(bool IsSuccess, JsonElement Body, string? ErrorCode, string? ErrorMessage)
 {
     public VendorAnswer Rejection => VendorAnswer.Rejected(ErrorCode ?? "rejected", ErrorMessage ?? "The vendor rejected the request.");
+
+    /// <summary>Success with the vendor's reference read from <paramref name="referenceProperty"/> of the body, or the rejection.</summary>
+    public VendorAnswer ToAnswer(string referenceProperty = "id") =>
+        IsSuccess ? VendorAnswer.Success(VendorHttp.Text(Body, referenceProperty)) : Rejection;
 }
 
 /// <summary>

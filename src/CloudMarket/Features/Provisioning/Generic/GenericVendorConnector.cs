@@ -24,7 +24,7 @@ public sealed class GenericVendorConnector(HttpClient http, VendorEndpoints endp
                     adminEmail = request.AdminContact?.Email,
                     addons = request.Addons.Select(a => new { offerId = a.OfferId, quantity = a.Quantity }),
                 }, ct);
-            return created.IsSuccess ? VendorAnswer.Success(VendorHttp.Text(created.Body, "id")) : created.Rejection;
+            return created.ToAnswer();
         }
 
         object patch = request.Kind switch
@@ -37,6 +37,6 @@ public sealed class GenericVendorConnector(HttpClient http, VendorEndpoints endp
         };
         var changed = await VendorHttp.SendAsync(http, HttpMethod.Patch,
             new Uri(root, $"generic/v1/subscriptions/{Uri.EscapeDataString(request.VendorSubscriptionId!)}"), apiKey, request.IdempotencyKey, patch, ct);
-        return changed.IsSuccess ? VendorAnswer.Success(VendorHttp.Text(changed.Body, "id")) : changed.Rejection;
+        return changed.ToAnswer();
     }
 }

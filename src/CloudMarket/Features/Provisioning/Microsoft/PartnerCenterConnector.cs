@@ -88,6 +88,6 @@ public sealed class PartnerCenterConnector(HttpClient http, VendorEndpoints endp
         var reply = await VendorHttp.SendAsync(http, HttpMethod.Patch,
             new Uri(root, $"partner/v1/customers/{Uri.EscapeDataString(tenant)}/subscriptions/{Uri.EscapeDataString(request.VendorSubscriptionId!)}"),
             apiKey, request.IdempotencyKey, patch, ct);
-        return reply.IsSuccess ? VendorAnswer.Success(VendorHttp.Text(reply.Body, "id")) : reply.Rejection;
+        return reply.ToAnswer();
     }
 }
