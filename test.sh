@@ -36,7 +36,13 @@ export CLOUDMARKET_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;
 echo "PostgreSQL 15 running on 127.0.0.1:$PGPORT"
 
 dotnet tool restore >/dev/null
-dotnet build CloudMarket.slnx -c Release -v quiet -nologo | grep -E "error|Warn|Error" || true
+# A broken build stops here with the compiler's own words, not later as a confusing test failure.
+if ! dotnet build CloudMarket.slnx -c Release -v quiet -nologo > "$ROOT/.build.log" 2>&1; then
+  grep -E "error|warning" "$ROOT/.build.log" | sort -u | head -n 50
+  echo "FAILED: the solution does not build (warnings are errors); full log in .build.log"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 echo "Checking that every model change has a migration…"
 migrations_ok=1
