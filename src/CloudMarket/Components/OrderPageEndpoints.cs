@@ -1,6 +1,7 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Components;
@@ -80,7 +81,7 @@ public static class OrderPageEndpoints
             var c = counts.GetValueOrDefault(o.Id);
             return new LiveOrderDto(o.Id, o.Status, OrderPages.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
         }).ToList();
-        var signature = string.Join('|', live.Select(o => $"{o.Id}:{OrderPages.ApiName(o.Status)}:{o.Version}:{o.Settled}"));
+        var signature = string.Join('|', live.Select(o => $"{o.Id}:{ApiNames.Of(o.Status)}:{o.Version}:{o.Settled}"));
         return new LiveDto(live, signature, live.Any(o => o.InFlight));
     }
 

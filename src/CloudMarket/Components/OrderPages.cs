@@ -73,10 +73,6 @@ public static class OrderPages
         _ => kind.ToString(),
     };
 
-    /// <summary>The API value of an enum (camelCase), used in query strings and data-* attributes.</summary>
-    public static string ApiName<T>(T value) where T : struct, Enum =>
-        System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
-
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";

@@ -205,7 +205,7 @@ public sealed class Order
     {
         // Only a provisioningFailed order is retried; inProgress → provisioningStarted is the worker's dispatch, not a retry.
         if (Status != OrderStatus.ProvisioningFailed)
-            throw new DomainException($"Only a provisioningFailed order can be retried; this one is {ApiName(Status)}.");
+            throw new DomainException($"Only a provisioningFailed order can be retried; this one is {ApiNames.Of(Status)}.");
         var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
         var unknown = corrections.Keys.Where(k => failed.All(f => f.Id != k)).ToList();
         if (unknown.Count > 0)
@@ -249,7 +249,7 @@ public sealed class Order
     private void EnsureCan(OrderStatus to)
     {
         if (!OrderLifecycle.CanTransition(Status, to))
-            throw new DomainException($"An order in status {ApiName(Status)} cannot become {ApiName(to)}.");
+            throw new DomainException($"An order in status {ApiNames.Of(Status)} cannot become {ApiNames.Of(to)}.");
     }
 
     /// <summary>For handlers that validate an item before changing the order: refuse a closed order first (409).</summary>
@@ -258,7 +258,7 @@ public sealed class Order
     private void EnsureEditable()
     {
         if (!IsEditable)
-            throw new DomainException($"Only started or draft orders can be edited; this one is {ApiName(Status)}.");
+            throw new DomainException($"Only started or draft orders can be edited; this one is {ApiNames.Of(Status)}.");
     }
 
     private void Changed(DateTime now, EventActor? actor, string reason, bool concernsOnlyMarkup)
@@ -276,8 +276,6 @@ public sealed class Order
 
     private OrderItem FindItem(Guid itemId) =>
         _items.SingleOrDefault(i => i.Id == itemId) ?? throw new NotFoundException($"Item {itemId}");
-
-    internal static string ApiName(OrderStatus s) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(s.ToString());
 }
 
 /// <summary>A vendor's final word on one item.</summary>

@@ -169,7 +169,7 @@ public static class OrderCommands
             {
                 // A status that cannot be placed is a refused transition (409), whatever its items hold.
                 if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
-                    throw new DomainException($"An order in status {Order.ApiName(order.Status)} cannot become {Order.ApiName(OrderStatus.InProgress)}.");
+                    throw new DomainException($"An order in status {ApiNames.Of(order.Status)} cannot become {ApiNames.Of(OrderStatus.InProgress)}.");
                 var validator = await OrderValidator.LoadAsync(db, ctx, order.Items.Select(i => i.SubscriptionId), ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Features.Orders;
 
@@ -30,7 +31,7 @@ public static class OrderCsv
                 o.Id.ToString(CultureInfo.InvariantCulture), o.Name, o.ItemCount.ToString(CultureInfo.InvariantCulture),
                 string.Join(" | ", o.RequestedChanges), o.CreatedBy.Name, o.CreatedBy.OrganizationName,
                 o.Date.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(o.Status.ToString()), o.Note ?? "",
+                ApiNames.Of(o.Status), o.Note ?? "",
             }.Select(Cell)));
         }
     }

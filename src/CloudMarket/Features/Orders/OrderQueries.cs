@@ -54,7 +54,7 @@ public sealed record OrderListFilter(
         // No digits and no commas: Enum.TryParse also reads "3" and "started,deleted" (the bitwise OR of two values).
         if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !value.Any(c => char.IsDigit(c) || c == ','))
             return parsed;
-        errors.Add(field, "Must be one of: " + string.Join(", ", Enum.GetNames<T>().Select(n => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(n))) + ".");
+        errors.Add(field, $"Must be one of: {ApiNames.OneOf<T>()}.");
         return fallback;
     }
 
@@ -191,7 +191,7 @@ public static class OrderQueries
             order.CreatedAt, order.PlacedAt, order.Date, order.UpdatedAt, order.Note, order.Version,
             items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
             new PaymentDto(order.PaymentMethod, order.CardBrand, order.CardLast4,
-                cycles.Count == 1 ? JsonName(cycles[0].ToString()) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
+                cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
             Totals(items, order.Currency, seesCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
@@ -231,8 +231,6 @@ public static class OrderQueries
         var cost = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.SellerPrice));
         return new TotalsDto(period, term, cost, period - cost);
     }
-
-    private static string JsonName(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 
     // The cursor is opaque to clients: the (date, id) of the last row, base64url-encoded.
     public static string EncodeCursor(DateTime date, long id) =>

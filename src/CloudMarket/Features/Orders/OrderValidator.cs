@@ -73,8 +73,6 @@ public sealed partial class OrderValidator
     public void ValidateForPlacing(Order order)
     {
         var errors = new ValidationErrors();
-        if (!_ctx.Actor.CanBuy)
-            errors.Add("order", "Your role may not place orders.");
         // Indexes are those of the items the caller sees, so a customer-level user's errors never
         // reveal a markup item; that such an order cannot be placed by them is said without detail.
         // In the order's own item order, so items[i] names the item the client sees at index i.
@@ -91,23 +89,18 @@ public sealed partial class OrderValidator
         errors.ThrowIfAny("The order cannot be placed; correct the items listed.");
     }
 
-    public Subscription? Subscription(Guid id) => _subscriptions.GetValueOrDefault(id);
-    public Offer? Offer(string id) => _offers.GetValueOrDefault(id);
-    public Organization Seller => _seller;
-
     private ItemSpec? Resolve(OrderItemRequest r, string prefix, ValidationErrors errors)
     {
         string F(string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
         if (r.Kind is not { } kind)
         {
-            errors.Add(F("kind"), "Required: one of " + string.Join(", ", Enum.GetNames<OrderItemKind>().Select(JsonName)) + ".");
+            errors.Add(F("kind"), $"Required: one of {ApiNames.OneOf<OrderItemKind>()}.");
             return null;
         }
 
-        if (kind == OrderItemKind.ChangeMarkup ? !_ctx.Actor.CanChangeMarkup : !_ctx.Actor.CanBuy)
-            errors.Add(F("kind"), kind == OrderItemKind.ChangeMarkup
-                ? "Your role may not change the markup of a subscription."
-                : "Your role may not buy or change subscriptions.");
+        // Buying at all was checked by the command (403); the markup is a right of some buyers only.
+        if (kind == OrderItemKind.ChangeMarkup && !_ctx.Actor.CanChangeMarkup)
+            errors.Add(F("kind"), "Your role may not change the markup of a subscription.");
 
         Subscription? subscription = null;
         Offer? offer;
@@ -140,7 +133,7 @@ public sealed partial class OrderValidator
                     errors.Add(F("offerId"), $"{offer.Name} is an add-on; add it to a subscription of {string.Join(" or ", offer.AddonFor.Select(a => _offers.GetValueOrDefault(a)?.Name ?? a))}.");
                 CheckQuantity(r.Quantity, offer, F("quantity"), errors);
                 if (!offer.BillingCycles.Contains(cycle))
-                    errors.Add(F("billingCycle"), $"{offer.Name} is billed {string.Join(" or ", offer.BillingCycles.Select(c => JsonName(c.ToString())))} only.");
+                    errors.Add(F("billingCycle"), $"{offer.Name} is billed {string.Join(" or ", offer.BillingCycles.Select(c => ApiNames.Of(c)))} only.");
                 CheckContact(r.AdminContact, F("adminContact"), errors);
                 if (offer.Vendor.RequiresTenant)
                     CheckTenant(r.TenantName, F("tenantName"), errors, required: true);
@@ -255,8 +248,6 @@ public sealed partial class OrderValidator
 
     [GeneratedRegex(@"^[a-zA-Z0-9]{3,27}\.onmicrosoft\.com$")]
     private static partial Regex TenantPattern();
-
-    private static string JsonName(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 
     private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;
 }

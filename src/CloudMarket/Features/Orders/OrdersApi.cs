@@ -59,13 +59,8 @@ public static class OrdersApi
         await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
     }
 
-    private static async Task<Results<Ok<OrderDetailDto>, NotFound>> Get(long id, CustomerContext ctx, AppDbContext db, HttpContext http, CancellationToken ct)
-    {
-        var detail = await OrderQueries.DetailAsync(db, ctx, id, ct);
-        if (detail is null) throw new NotFoundException($"Order {id}");
-        http.Response.Headers.ETag = ETag(detail.Version);
-        return TypedResults.Ok(detail);
-    }
+    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}"));
 
     private static async Task<Created<OrderDetailDto>> Create(CreateOrderRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, HttpContext http, CancellationToken ct)

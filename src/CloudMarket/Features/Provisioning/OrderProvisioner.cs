@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
+using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -157,8 +158,8 @@ public sealed class OrderProvisioner(
                 await db.SaveChangesAsync(ct);
                 if (settled && order is not null)
                 {
-                    metrics.OrderSettled(Order.ApiName(order.Status));
-                    logger.LogInformation("Order {OrderNumber} provisioned: {Status}", order.Id, Order.ApiName(order.Status));
+                    metrics.OrderSettled(ApiNames.Of(order.Status));
+                    logger.LogInformation("Order {OrderNumber} provisioned: {Status}", order.Id, ApiNames.Of(order.Status));
                 }
                 return;
             }

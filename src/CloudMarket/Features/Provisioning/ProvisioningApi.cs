@@ -21,7 +21,7 @@ public static class ProvisioningApi
         var byStatus = await db.Orders.GroupBy(o => o.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
         var open = db.ProvisioningJobs.Where(j => j.CompletedAt == null);
         return new ProvisioningSnapshot(
-            byStatus.OrderBy(s => s.Key).ToDictionary(s => Orders.Order.ApiName(s.Key), s => s.Count),
+            byStatus.OrderBy(s => s.Key).ToDictionary(s => ApiNames.Of(s.Key), s => s.Count),
             new JobCounts(
                 Waiting: await open.CountAsync(j => j.LeaseExpiresAt == null || j.LeaseExpiresAt < now, ct),
                 Leased: await open.CountAsync(j => j.LeaseExpiresAt != null && j.LeaseExpiresAt >= now, ct),
