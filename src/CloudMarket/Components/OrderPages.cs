@@ -14,20 +14,7 @@ namespace CloudMarket.Components;
 /// </summary>
 public static class OrderPages
 {
-    public static string Label(OrderStatus status) => status switch
-    {
-        OrderStatus.Started => "Started",
-        OrderStatus.Deleted => "Deleted",
-        OrderStatus.Draft => "Draft",
-        OrderStatus.InProgress => "In progress",
-        OrderStatus.ProvisioningStarted => "Provisioning started",
-        OrderStatus.ProvisioningFinished => "Provisioning finished",
-        OrderStatus.ProvisioningFailed => "Provisioning failed",
-        OrderStatus.Completed => "Completed",
-        OrderStatus.CompletedWithErrors => "Completed with errors",
-        OrderStatus.Failed => "Failed",
-        _ => status.ToString(),
-    };
+    public static string Label(OrderStatus status) => OrderLifecycle.Label(status);
 
     /// <summary>Colours that read at a glance: blue is moving, green done, amber partly, red needs attention, grey inert.</summary>
     public static string BadgeClass(OrderStatus status) => status switch

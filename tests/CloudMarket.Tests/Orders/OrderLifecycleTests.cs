@@ -1,4 +1,5 @@
 using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
@@ -7,39 +8,52 @@ using CloudMarket.Infrastructure;
 namespace CloudMarket.Tests.Orders;
 
 /// <summary>
-/// The lifecycle of orders.md as a pure unit test of the domain: the one transition table, and the
-/// transitions only the provisioning worker makes (sent to vendors, vendor answers, apply), which have
+/// The lifecycle of orders.md as a pure unit test of the domain: what a person can and cannot do to
+/// an order in each status (and that the order offers exactly that), and the transitions only the
+/// provisioning worker makes (sent to vendors, vendor answers, apply), which have
 /// no HTTP path. No database: these hold on every provider alike.
 /// </summary>
 public sealed class OrderLifecycleTests
 {
     private static readonly OrderStatus[] AllStatuses = Enum.GetValues<OrderStatus>();
 
-    /// <summary>The transitions drawn in orders.md, written down independently of the code.</summary>
-    private static readonly HashSet<(OrderStatus, OrderStatus)> SpecTable =
-    [
-        (OrderStatus.Started, OrderStatus.Deleted),
-        (OrderStatus.Started, OrderStatus.Draft),
-        (OrderStatus.Draft, OrderStatus.Started),
-        (OrderStatus.Started, OrderStatus.InProgress),
-        (OrderStatus.Draft, OrderStatus.InProgress),
-        (OrderStatus.Draft, OrderStatus.Deleted),
-        (OrderStatus.InProgress, OrderStatus.ProvisioningStarted),
-        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished),
-        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFailed),
-        (OrderStatus.ProvisioningFinished, OrderStatus.Completed),
-        (OrderStatus.ProvisioningFailed, OrderStatus.ProvisioningStarted),
-        (OrderStatus.ProvisioningFailed, OrderStatus.CompletedWithErrors),
-        (OrderStatus.ProvisioningFailed, OrderStatus.Failed),
-    ];
+    private static readonly string[] PersonActions =
+        [OrderAction.Place, OrderAction.SaveAsDraft, OrderAction.Resume, OrderAction.Delete, OrderAction.Retry, OrderAction.Close];
+
+    [Theory]
+    [MemberData(nameof(Statuses))]
+    public void TheActionsAnOrderOffersABuyer_AreExactlyThoseThatSucceed(OrderStatus status)
+    {
+        var buyer = new Actor(Customer.UserId, Customer.Name, "ida@fabrikam.example", Fabrikam.Id, Fabrikam.Name, OrganizationType.Customer, [Role.CustomerAdmin]);
+        var offered = OrderLifecycle.ActionsFor(status, buyer);
+        foreach (var action in PersonActions)
+        {
+            var order = Build(status);
+            var succeeded = true;
+            try { Run(order, action); }
+            catch (DomainException) { succeeded = false; }
+            Assert.True(succeeded == offered.Contains(action), $"{action} from {status}: offered {offered.Contains(action)}, succeeded {succeeded}");
+        }
+        Assert.Equal(OrderLifecycle.IsEditable(status), offered.Contains(OrderAction.Edit));
+    }
 
     [Fact]
-    public void TransitionTable_IsExactlyTheOneOfOrdersMd()
+    public void ReadOnlyRoles_AreOfferedNothing_AndABillingAdminOnlyTheNote()
     {
-        Assert.Equal(SpecTable.OrderBy(t => t).ToList(), OrderLifecycle.Transitions.OrderBy(t => t).ToList());
-        foreach (var from in AllStatuses)
-            foreach (var to in AllStatuses)
-                Assert.True(SpecTable.Contains((from, to)) == OrderLifecycle.CanTransition(from, to), $"{from} → {to}");
+        var support = new Actor(Seller.UserId, Seller.Name, "s@contoso.example", Contoso.Id, Contoso.Name, OrganizationType.Seller, [Role.SupportAgent]);
+        var billing = new Actor(Customer.UserId, Customer.Name, "b@fabrikam.example", Fabrikam.Id, Fabrikam.Name, OrganizationType.Customer, [Role.CustomerBillingAdmin]);
+        Assert.All(AllStatuses, s => Assert.Empty(OrderLifecycle.ActionsFor(s, support)));
+        Assert.All(AllStatuses, s => Assert.Equal([OrderAction.EditNote], OrderLifecycle.ActionsFor(s, billing)));
+    }
+
+    [Fact]
+    public void PlacingAnOrderThatWasAlreadyPlaced_SaysSoInTheUsersWords()
+    {
+        var order = Build(OrderStatus.ProvisioningStarted);
+        var refusal = Assert.Throws<DomainException>(() => order.Place(Customer, T0.AddDays(1)));
+        Assert.Equal("This order was already placed; it is now provisioningStarted.", refusal.Message);
+        var retry = Assert.Throws<DomainException>(() => Build(OrderStatus.InProgress).Retry(new Dictionary<Guid, (AdminContact?, string?)>(), Customer, T0));
+        Assert.Equal("An order in status inProgress cannot be retried; only provisioningFailed orders can.", retry.Message);
     }
 
     [Fact]

@@ -129,18 +129,18 @@ public sealed class Order
         Changed(now, actor, method == PaymentMethod.Card ? $"Payment by card {cardBrand} •••• {cardLast4}." : "Payment by invoice.", false);
     }
 
-    public void SaveAsDraft(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Draft, actor, now, "Saved as draft.");
+    public void SaveAsDraft(EventActor actor, DateTime now) => Act(OrderAction.SaveAsDraft, OrderStatus.Draft, actor, now, "Saved as draft.");
 
-    public void Resume(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Started, actor, now, "Draft resumed as cart.");
+    public void Resume(EventActor actor, DateTime now) => Act(OrderAction.Resume, OrderStatus.Started, actor, now, "Draft resumed as cart.");
 
-    public void Delete(EventActor actor, DateTime now) => TransitionTo(OrderStatus.Deleted, actor, now, "Deleted.");
+    public void Delete(EventActor actor, DateTime now) => Act(OrderAction.Delete, OrderStatus.Deleted, actor, now, "Deleted.");
 
     /// <summary>Accepts the purchase. The caller has validated the items (<see cref="OrderValidator"/>).</summary>
     public void Place(EventActor actor, DateTime now)
     {
         if (_items.Count == 0)
             throw RequestValidationException.For("items", "An order needs at least one item to be placed.");
-        TransitionTo(OrderStatus.InProgress, actor, now, "Placed.");
+        Act(OrderAction.Place, OrderStatus.InProgress, actor, now, "Placed.");
         PlacedAt = now;
         Date = now;
     }
@@ -159,10 +159,10 @@ public sealed class Order
     /// <summary>Marks the pending items as sent; the first dispatch moves the order to provisioningStarted.</summary>
     public void StartProvisioning(DateTime now)
     {
-        if (Status == OrderStatus.InProgress)
+        if (!OrderLifecycle.IsWithVendors(Status))
+            throw new DomainException(OrderLifecycle.Refusal(Status, OrderStatus.ProvisioningStarted));
+        if (Status != OrderStatus.ProvisioningStarted)
             TransitionTo(OrderStatus.ProvisioningStarted, null, now, "Sent to the vendors.");
-        else if (Status != OrderStatus.ProvisioningStarted)
-            throw new DomainException($"Order {Id} is {Status} and cannot be sent to vendors.");
         foreach (var item in PendingItems.ToList())
             item.MarkSent();
     }
@@ -203,9 +203,8 @@ public sealed class Order
     /// <summary>Sends the rejected items again, with corrections, keeping those that succeeded.</summary>
     public IReadOnlyList<OrderItem> Retry(IReadOnlyDictionary<Guid, (AdminContact? Contact, string? Tenant)> corrections, EventActor actor, DateTime now)
     {
-        // Only a provisioningFailed order is retried; inProgress → provisioningStarted is the worker's dispatch, not a retry.
-        if (Status != OrderStatus.ProvisioningFailed)
-            throw new DomainException($"Only a provisioningFailed order can be retried; this one is {ApiNames.Of(Status)}.");
+        // Checked by action, not by target: inProgress → provisioningStarted is the worker's dispatch, not a retry.
+        OrderLifecycle.EnsureAllows(Status, OrderAction.Retry);
         var failed = _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
         var unknown = corrections.Keys.Where(k => failed.All(f => f.Id != k)).ToList();
         if (unknown.Count > 0)
@@ -216,7 +215,7 @@ public sealed class Order
             item.PrepareRetry(c.Contact, c.Tenant);
         }
         // The worker sends the pending items again, as it does after a placement.
-        TransitionTo(OrderStatus.ProvisioningStarted, actor, now, $"Retry of {failed.Count} failed item(s).");
+        Act(OrderAction.Retry, OrderStatus.ProvisioningStarted, actor, now, $"Retry of {failed.Count} failed item(s).");
         return failed;
     }
 
@@ -227,6 +226,7 @@ public sealed class Order
     /// <summary>Ends a failed provisioning: succeeded items were applied, rejected ones stay with their errors.</summary>
     public void Close(EventActor actor, DateTime now)
     {
+        OrderLifecycle.EnsureAllows(Status, OrderAction.Close);
         var anySucceeded = _items.Any(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished);
         TransitionTo(anySucceeded ? OrderStatus.CompletedWithErrors : OrderStatus.Failed, actor, now,
             anySucceeded ? "Closed; succeeded items applied to subscriptions." : "Closed; no item succeeded.");
@@ -236,6 +236,13 @@ public sealed class Order
     public IEnumerable<OrderItem> SucceededItems => _items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished);
 
     // ---- the one way a status changes ------------------------------------------------
+
+    /// <summary>A person's action: refused in the action's own words when it leads nowhere from here.</summary>
+    private void Act(string action, OrderStatus to, EventActor actor, DateTime now, string reason)
+    {
+        OrderLifecycle.EnsureAllows(Status, action);
+        TransitionTo(to, actor, now, reason);
+    }
 
     private void TransitionTo(OrderStatus to, EventActor? actor, DateTime now, string reason)
     {
@@ -249,7 +256,7 @@ public sealed class Order
     private void EnsureCan(OrderStatus to)
     {
         if (!OrderLifecycle.CanTransition(Status, to))
-            throw new DomainException($"An order in status {ApiNames.Of(Status)} cannot become {ApiNames.Of(to)}.");
+            throw new DomainException(OrderLifecycle.Refusal(Status, to));
     }
 
     /// <summary>For handlers that validate an item before changing the order: refuse a closed order first (409).</summary>
@@ -258,7 +265,7 @@ public sealed class Order
     private void EnsureEditable()
     {
         if (!IsEditable)
-            throw new DomainException($"Only started or draft orders can be edited; this one is {ApiNames.Of(Status)}.");
+            throw new DomainException(OrderLifecycle.EditRefusal(Status));
     }
 
     private void Changed(DateTime now, EventActor? actor, string reason, bool concernsOnlyMarkup)

@@ -168,8 +168,7 @@ public static class OrderCommands
             return await ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
             {
                 // A status that cannot be placed is a refused transition (409), whatever its items hold.
-                if (!OrderLifecycle.CanTransition(order.Status, OrderStatus.InProgress))
-                    throw new DomainException($"An order in status {ApiNames.Of(order.Status)} cannot become {ApiNames.Of(OrderStatus.InProgress)}.");
+                OrderLifecycle.EnsureAllows(order.Status, OrderAction.Place);
                 var validator = await OrderValidator.LoadAsync(db, ctx, order.Items.Select(i => i.SubscriptionId), ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);

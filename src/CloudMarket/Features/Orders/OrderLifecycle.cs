@@ -1,35 +1,122 @@
+using CloudMarket.Features.Identity;
+using CloudMarket.Infrastructure;
+
 namespace CloudMarket.Features.Orders;
 
-/// <summary>The one transition table, and which statuses each view shows (orders.md).</summary>
+/// <summary>
+/// Everything about an order's status, in one place (orders.md "Lifecycle"): the one transition
+/// table with who triggers each transition, the actions a viewer may take in a status (derived from
+/// that table and the viewer's permissions), the statuses the provisioning worker owns, which
+/// statuses each view shows, the labels, and the words of a refused transition.
+/// </summary>
 public static class OrderLifecycle
 {
-    private static readonly HashSet<(OrderStatus From, OrderStatus To)> Allowed =
+    /// <summary>Who moves an order along a transition: a person's action (its API name) or the worker.</summary>
+    public const string Worker = "worker";
+
+    private static readonly (OrderStatus From, OrderStatus To, string Trigger)[] Table =
     [
-        (OrderStatus.Started, OrderStatus.Deleted),
-        (OrderStatus.Started, OrderStatus.Draft),
-        (OrderStatus.Draft, OrderStatus.Started),
-        (OrderStatus.Started, OrderStatus.InProgress),
-        (OrderStatus.Draft, OrderStatus.InProgress),
-        (OrderStatus.Draft, OrderStatus.Deleted),
-        (OrderStatus.InProgress, OrderStatus.ProvisioningStarted),
-        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished),
-        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFailed),
-        (OrderStatus.ProvisioningFinished, OrderStatus.Completed),
-        (OrderStatus.ProvisioningFailed, OrderStatus.ProvisioningStarted),
-        (OrderStatus.ProvisioningFailed, OrderStatus.CompletedWithErrors),
-        (OrderStatus.ProvisioningFailed, OrderStatus.Failed),
+        (OrderStatus.Started, OrderStatus.Deleted, OrderAction.Delete),
+        (OrderStatus.Started, OrderStatus.Draft, OrderAction.SaveAsDraft),
+        (OrderStatus.Draft, OrderStatus.Started, OrderAction.Resume),
+        (OrderStatus.Started, OrderStatus.InProgress, OrderAction.Place),
+        (OrderStatus.Draft, OrderStatus.InProgress, OrderAction.Place),
+        (OrderStatus.Draft, OrderStatus.Deleted, OrderAction.Delete),
+        (OrderStatus.InProgress, OrderStatus.ProvisioningStarted, Worker),
+        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished, Worker),
+        (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFailed, Worker),
+        (OrderStatus.ProvisioningFinished, OrderStatus.Completed, Worker),
+        (OrderStatus.ProvisioningFailed, OrderStatus.ProvisioningStarted, OrderAction.Retry),
+        (OrderStatus.ProvisioningFailed, OrderStatus.CompletedWithErrors, OrderAction.Close),
+        (OrderStatus.ProvisioningFailed, OrderStatus.Failed, OrderAction.Close),
     ];
 
-    public static bool CanTransition(OrderStatus from, OrderStatus to) => Allowed.Contains((from, to));
+    public static bool CanTransition(OrderStatus from, OrderStatus to) => Table.Any(t => t.From == from && t.To == to);
 
-    public static IEnumerable<(OrderStatus From, OrderStatus To)> Transitions => Allowed;
+    public static IEnumerable<(OrderStatus From, OrderStatus To)> Transitions => Table.Select(t => (t.From, t.To));
+
+    /// <summary>Whether a person's action (place, retry, close…) leads anywhere from this status.</summary>
+    public static bool Allows(OrderStatus status, string action) => Table.Any(t => t.From == status && t.Trigger == action);
+
+    /// <summary>
+    /// Placed and not yet settled: the worker owns the order (it alone moves it on), and the pages
+    /// follow it live.
+    /// </summary>
+    public static bool IsInFlight(OrderStatus status) => Table.Any(t => t.From == status && t.Trigger == Worker);
+
+    /// <summary>
+    /// The in-flight statuses in which the worker talks to vendors: it dispatches an inProgress
+    /// order and sends a provisioningStarted order's pending items (after a retry) or records their
+    /// answers. A provisioningFinished order only waits to be applied to the subscriptions.
+    /// </summary>
+    public static bool IsWithVendors(OrderStatus status) => status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted;
 
     /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
-    /// <summary>Placed and not yet settled: the worker has it, and the pages follow it live.</summary>
-    public static bool IsInFlight(OrderStatus status) =>
-        status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted or OrderStatus.ProvisioningFinished;
-
     public static bool IsEditable(OrderStatus status) => status is OrderStatus.Started or OrderStatus.Draft;
+
+    /// <summary>
+    /// The actions the viewer may take now: the transitions a person may trigger from this status,
+    /// editing while editable (both for buyers), and the note for everyone but the read-only roles.
+    /// </summary>
+    public static IReadOnlyList<string> ActionsFor(OrderStatus status, Actor actor)
+    {
+        var actions = new List<string>();
+        if (actor.CanBuy)
+        {
+            if (IsEditable(status)) actions.Add(OrderAction.Edit);
+            actions.AddRange(Table.Where(t => t.From == status && t.Trigger != Worker).Select(t => t.Trigger).Distinct());
+        }
+        if (actor.CanWriteNotes) actions.Add(OrderAction.EditNote);
+        return actions.OrderBy(a => Array.IndexOf(OrderAction.DisplayOrder, a)).ToList();
+    }
+
+    /// <summary>Refuses (409) a person's action that does not lead anywhere from this status.</summary>
+    public static void EnsureAllows(OrderStatus status, string action)
+    {
+        if (!Allows(status, action)) throw new DomainException(Refusal(status, action));
+    }
+
+    /// <summary>The words of a refused action, in the user's terms and derived from the table.</summary>
+    public static string Refusal(OrderStatus status, string action)
+    {
+        if (action == OrderAction.Place && status is not (OrderStatus.Started or OrderStatus.Draft or OrderStatus.Deleted))
+            return $"This order was already placed; it is now {ApiNames.Of(status)}.";
+        var from = Table.Where(t => t.Trigger == action).Select(t => ApiNames.Of(t.From)).Distinct().ToList();
+        return $"An order in status {ApiNames.Of(status)} cannot be {PastTense(action)}; only {string.Join(" or ", from)} orders can.";
+    }
+
+    /// <summary>A refused transition the worker would have made: a defect or a race, never a user's doing.</summary>
+    public static string Refusal(OrderStatus from, OrderStatus to) =>
+        $"An order in status {ApiNames.Of(from)} cannot become {ApiNames.Of(to)}.";
+
+    public static string EditRefusal(OrderStatus status) =>
+        $"Only started or draft orders can be edited; this one is {ApiNames.Of(status)}.";
+
+    private static string PastTense(string action) => action switch
+    {
+        OrderAction.Place => "placed",
+        OrderAction.SaveAsDraft => "saved as a draft",
+        OrderAction.Resume => "resumed",
+        OrderAction.Delete => "deleted",
+        OrderAction.Retry => "retried",
+        OrderAction.Close => "closed",
+        _ => action,
+    };
+
+    public static string Label(OrderStatus status) => status switch
+    {
+        OrderStatus.Started => "Started",
+        OrderStatus.Deleted => "Deleted",
+        OrderStatus.Draft => "Draft",
+        OrderStatus.InProgress => "In progress",
+        OrderStatus.ProvisioningStarted => "Provisioning started",
+        OrderStatus.ProvisioningFinished => "Provisioning finished",
+        OrderStatus.ProvisioningFailed => "Provisioning failed",
+        OrderStatus.Completed => "Completed",
+        OrderStatus.CompletedWithErrors => "Completed with errors",
+        OrderStatus.Failed => "Failed",
+        _ => status.ToString(),
+    };
 
     public static readonly IReadOnlyList<OrderStatus> RecentStatuses =
     [
@@ -53,4 +140,20 @@ public static class OrderLifecycle
             _ => null,
         },
     };
+}
+
+/// <summary>The API names of the actions on an order (the order's <c>actions</c>).</summary>
+public static class OrderAction
+{
+    public const string Edit = "edit";
+    public const string Place = "place";
+    public const string SaveAsDraft = "saveAsDraft";
+    public const string Resume = "resume";
+    public const string Delete = "delete";
+    public const string Retry = "retry";
+    public const string Close = "close";
+    public const string EditNote = "editNote";
+
+    /// <summary>The order in which pages offer them: the usual next step first, the destructive last.</summary>
+    internal static readonly string[] DisplayOrder = [Edit, Place, SaveAsDraft, Resume, Retry, Close, Delete, EditNote];
 }

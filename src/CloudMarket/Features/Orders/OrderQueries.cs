@@ -197,7 +197,7 @@ public static class OrderQueries
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
                 .ToList(),
-            OrderActions.For(order, ctx.Actor));
+            OrderLifecycle.ActionsFor(order.Status, ctx.Actor));
     }
 
     private static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
@@ -248,23 +248,5 @@ public static class OrderQueries
         }
         catch (FormatException) { }
         throw RequestValidationException.For("cursor", "Not a cursor this API returned; start again without it.");
-    }
-}
-
-/// <summary>The actions the viewer may take on an order in its status (order details page and API).</summary>
-public static class OrderActions
-{
-    public static IReadOnlyList<string> For(Order order, Actor actor)
-    {
-        var actions = new List<string>();
-        if (actor.CanBuy)
-        {
-            if (order.IsEditable) actions.AddRange(["edit", "place", "delete"]);
-            if (order.Status == OrderStatus.Started) actions.Add("saveAsDraft");
-            if (order.Status == OrderStatus.Draft) actions.Add("resume");
-            if (order.Status == OrderStatus.ProvisioningFailed) actions.AddRange(["retry", "close"]);
-        }
-        if (actor.CanWriteNotes) actions.Add("editNote");
-        return actions;
     }
 }

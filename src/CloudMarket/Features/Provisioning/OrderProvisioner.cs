@@ -50,7 +50,7 @@ public sealed class OrderProvisioner(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
-        if (order is null || order.Status is not (OrderStatus.InProgress or OrderStatus.ProvisioningStarted))
+        if (order is null || !OrderLifecycle.IsWithVendors(order.Status))
             return null;
         if (order.Status == OrderStatus.InProgress || order.PendingItems.Any())
         {
@@ -135,7 +135,7 @@ public sealed class OrderProvisioner(
             if (order?.Status == OrderStatus.ProvisioningFinished)
                 await OrderCompletion.CompleteAsync(db, order, now, ct);
 
-            var settled = order is null || order.Status is not (OrderStatus.InProgress or OrderStatus.ProvisioningStarted);
+            var settled = order is null || !OrderLifecycle.IsInFlight(order.Status);
             if (job.LeaseOwner == owner && job.CompletedAt is null)
             {
                 if (settled)
