@@ -8,7 +8,6 @@ using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Infrastructure;
-using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
@@ -66,7 +65,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
 var api = app.MapGroup("/api/v1")
-    .RequireAuthorization(p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+    .RequireAuthorization(AppPolicies.ApiUser)
     .RequireRateLimiting("api");
 api.MapIdentityApi();
 api.MapOrganizationsApi();

@@ -312,7 +312,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == SellerAdmin);
         var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
         var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
-        var ctx = new CustomerContext(actor, customer);
+        var ctx = new CustomerContext(actor, customer, await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Contoso));
         var validator = await OrderValidator.LoadAsync(db, ctx, [item.SubscriptionId], default);
         var who = OrderCommands.EventActorOf(ctx);
         var now = DateTime.UtcNow;

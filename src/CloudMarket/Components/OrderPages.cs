@@ -117,10 +117,6 @@ public static class OrderPages
             .ToList();
     }
 
-    /// <summary>The seller of the customer in view, whose terms a purchase accepts.</summary>
-    public static Task<string> SellerNameAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
-        db.Organizations.AsNoTracking().Where(o => o.Id == ctx.Customer.ParentId).Select(o => o.Name).SingleAsync(ct);
-
     // ---- form values: the pages read every field as text and report a bad one next to it ----------
 
     public static int? ParseInt(string? value, string field)

@@ -63,7 +63,7 @@ public static class WebSetup
         // Keys in the database: every instance behind a load balancer reads the others' cookies and tokens.
         services.AddDataProtection().SetApplicationName("CloudMarket").PersistKeysToDbContext<AppDbContext>();
 
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddAppPolicies();
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddRateLimiter(o =>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using CloudMarket.Tests.Infrastructure;
 
@@ -23,6 +24,21 @@ public abstract class OperationsApiTests(CloudMarketFactory app)
                      "/api/v1/orders/export", "/api/v1/orders/{id}/items", "/api/v1/orders/{id}/items/{itemId}", "/api/v1/orders/{id}/draft",
                      "/api/v1/orders/{id}/resume", "/api/v1/orders/{id}/retry", "/api/v1/orders/{id}/close" })
             Assert.Contains(path, paths);
+    }
+
+    [Theory]
+    [InlineData(Demo.DistributorAdmin, HttpStatusCode.OK)]
+    [InlineData(Demo.DistributorReadOnly, HttpStatusCode.OK)]
+    [InlineData(Demo.SellerAdmin, HttpStatusCode.Forbidden)]
+    [InlineData(Demo.FabrikamAdmin, HttpStatusCode.Forbidden)]
+    public async Task ProvisioningPipeline_IsTheDistributorsView(string email, HttpStatusCode expected)
+    {
+        var response = await (await app.ClientAsync(email)).GetAsync("/api/v1/ops/provisioning");
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.OK)
+            Assert.True((await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).TryGetProperty("ordersByStatus", out _));
+        else
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -40,12 +40,11 @@ public static class CatalogApi
     /// <summary>The catalog priced for the customer in view; used by the API and the catalog page.</summary>
     public static async Task<List<OfferDto>> OffersAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
     {
-        var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
         var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).OrderBy(o => o.Vendor.Name).ThenBy(o => o.Name).ToListAsync(ct);
         var seesCost = ctx.Actor.SeesMarkupAndCost;
         return offers.Select(o =>
         {
-            var p = Pricing.UnitPrices(o, BillingCycle.Monthly, seller.DistributorMarkupPercent, seller.DefaultSellerMarkupPercent);
+            var p = Pricing.UnitPrices(o, BillingCycle.Monthly, ctx.Seller.DistributorMarkupPercent, ctx.Seller.DefaultSellerMarkupPercent);
             return new OfferDto(o.Id, o.Name, o.Vendor.Name, o.VendorId, o.IsAddon, o.AddonFor, o.BillingCycles, o.MinQuantity, o.MaxQuantity,
                 o.TermMonths, o.Vendor.RequiresTenant, p.CustomerPrice, seesCost ? p.SellerPrice : null, seesCost ? p.SellerMarkupPercent : null);
         }).ToList();

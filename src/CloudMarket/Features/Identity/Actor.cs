@@ -21,6 +21,7 @@ public sealed record Actor(
     public bool CanChangeMarkup => Permissions.CanChangeMarkup(Roles);
     public bool CanWriteNotes => Permissions.CanWriteNotes(Roles);
     public bool SeesMarkupAndCost => Permissions.SeesMarkupAndCost(OrganizationType);
+    public bool SeesVendorCost => Permissions.SeesVendorCost(OrganizationType);
 
     public static Actor? FromPrincipal(ClaimsPrincipal principal)
     {

@@ -2,7 +2,12 @@ using CloudMarket.Features.Organizations;
 
 namespace CloudMarket.Features.Identity;
 
-/// <summary>What each role may do: the one place that answers "may this role…".</summary>
+/// <summary>
+/// What each role may do and see: the one place that answers "may this role…" and "does this level
+/// see…". Role gates that do not depend on the data are authorization policies built from these
+/// (<see cref="AppPolicies"/>); checks that do (a customer the caller cannot see answers 404 before
+/// any 403) call them from the customer context.
+/// </summary>
 public static class Permissions
 {
     private static readonly HashSet<Role> Buyers =
@@ -22,4 +27,10 @@ public static class Permissions
 
     /// <summary>Customer-level users never see markup, cost prices or margins.</summary>
     public static bool SeesMarkupAndCost(OrganizationType level) => level != OrganizationType.Customer;
+
+    /// <summary>The vendor's cost and the distributor's markup are the distributor's own business.</summary>
+    public static bool SeesVendorCost(OrganizationType level) => level == OrganizationType.Distributor;
+
+    /// <summary>The provisioning pipeline across every customer (the operations view) is the distributor's.</summary>
+    public static bool SeesOperations(OrganizationType level) => level == OrganizationType.Distributor;
 }

@@ -19,14 +19,12 @@ public sealed partial class OrderValidator
     public const decimal MaxMarkupPercent = 500m;
 
     private readonly CustomerContext _ctx;
-    private readonly Organization _seller;
     private readonly Dictionary<string, Offer> _offers;
     private readonly Dictionary<Guid, Subscription> _subscriptions;
 
-    private OrderValidator(CustomerContext ctx, Organization seller, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions)
+    private OrderValidator(CustomerContext ctx, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions)
     {
         _ctx = ctx;
-        _seller = seller;
         _offers = offers;
         _subscriptions = subscriptions;
     }
@@ -37,14 +35,13 @@ public sealed partial class OrderValidator
     /// </summary>
     public static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<Guid?> subscriptionIds, CancellationToken ct)
     {
-        var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
         var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).ToDictionaryAsync(o => o.Id, ct);
         var ids = subscriptionIds.OfType<Guid>().Distinct().ToList();
         // Tracked: applying a completed order changes these same subscription objects.
         var subscriptions = ids.Count == 0
             ? []
             : await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId && ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
-        return new OrderValidator(ctx, seller, offers, subscriptions);
+        return new OrderValidator(ctx, offers, subscriptions);
     }
 
     /// <summary>Resolves one request into a spec and validates it; throws 400 with every problem.</summary>
@@ -199,8 +196,8 @@ public sealed partial class OrderValidator
 
         return new ItemSpec(kind, offer, subscription, r.Quantity, cycle, addons,
             r.AdminContact is { Email: { } e } c ? new AdminContact(e.Trim(), c.FirstName?.Trim() ?? "", c.LastName?.Trim() ?? "") : null,
-            r.TenantName, r.AutoRenew, r.MarkupPercent, _seller.DistributorMarkupPercent,
-            subscription?.MarkupPercent ?? _seller.DefaultSellerMarkupPercent);
+            r.TenantName, r.AutoRenew, r.MarkupPercent, _ctx.Seller.DistributorMarkupPercent,
+            subscription?.MarkupPercent ?? _ctx.Seller.DefaultSellerMarkupPercent);
     }
 
     private static void CheckQuantity(int? quantity, Offer offer, string field, ValidationErrors errors)

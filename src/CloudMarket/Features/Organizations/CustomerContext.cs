@@ -6,10 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace CloudMarket.Features.Organizations;
 
 /// <summary>
-/// Customer View: the one customer organization a request works on, and the real user doing it.
+/// Customer View: the one customer organization a request works on, its seller (whose prices and
+/// terms apply), and the real user doing it. Resolved once per request and passed down.
 /// Seller- and distributor-level users reach it by acting on behalf; customer users are in it.
 /// </summary>
-public sealed record CustomerContext(Actor Actor, Organization Customer)
+public sealed record CustomerContext(Actor Actor, Organization Customer, Organization Seller)
 {
     public const string OnBehalfOfHeader = "X-On-Behalf-Of";
 

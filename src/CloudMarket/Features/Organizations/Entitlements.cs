@@ -26,10 +26,15 @@ public static class Entitlements
                     "Seller- and distributor-level users must name the customer they act for in the X-On-Behalf-Of header.");
             requestedCustomerId = actor.OrganizationId;
         }
-        var customer = await CustomersVisibleTo(db, actor).AsNoTracking()
-            .SingleOrDefaultAsync(c => c.Id == requestedCustomerId, ct);
-        return customer is null
+        // The customer and its seller in one query: every customer-scoped request needs both.
+        var found = await (
+                from customer in CustomersVisibleTo(db, actor).AsNoTracking()
+                join seller in db.Organizations.AsNoTracking() on customer.ParentId equals (Guid?)seller.Id
+                where customer.Id == requestedCustomerId
+                select new { customer, seller })
+            .SingleOrDefaultAsync(ct);
+        return found is null
             ? throw new NotFoundException("The customer organization")
-            : new CustomerContext(actor, customer);
+            : new CustomerContext(actor, found.customer, found.seller);
     }
 }

@@ -11,10 +11,9 @@ public static class SubscriptionQueries
 {
     public static async Task<List<SubscriptionSummaryDto>> ListAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
     {
-        var seller = await SellerOf(db, ctx, ct);
         var subs = await db.Subscriptions.AsNoTracking().Include(s => s.Offer).ThenInclude(o => o.Vendor)
             .Where(s => s.CustomerId == ctx.CustomerId).OrderBy(s => s.Offer.Name).ThenBy(s => s.StartDate).ToListAsync(ct);
-        return subs.Select(s => Summary(s, seller, ctx)).ToList();
+        return subs.Select(s => Summary(s, ctx)).ToList();
     }
 
     public static async Task<SubscriptionDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, Guid id, CancellationToken ct)
@@ -22,7 +21,6 @@ public static class SubscriptionQueries
         var s = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .SingleOrDefaultAsync(x => x.Id == id && x.CustomerId == ctx.CustomerId, ct);
         if (s is null) return null;
-        var seller = await SellerOf(db, ctx, ct);
         var addons = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId).ToListAsync(ct);
         var orders = await db.OrderItems.AsNoTracking().Where(i => i.SubscriptionId == id).Where(OrderVisibility.VisibleItem(ctx))
@@ -31,21 +29,18 @@ public static class SubscriptionQueries
         return new SubscriptionDetailDto(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Status, s.Quantity, s.BillingCycle, s.TermMonths,
             s.AutoRenew, s.StartDate, s.RenewalDate,
             s.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null, s.TenantName, s.ParentSubscriptionId,
-            addons.Select(a => Summary(a, seller, ctx)).ToList(),
+            addons.Select(a => Summary(a, ctx)).ToList(),
             orders.Select(o => new SubscriptionOrderDto(o.Id, o.Name, o.Status, o.Date, o.Description)).ToList(),
-            Prices(s, seller, ctx), s.Offer.CanSuspend, s.Offer.IsAddon);
+            Prices(s, ctx), s.Offer.CanSuspend, s.Offer.IsAddon);
     }
 
-    private static Task<Organization> SellerOf(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
-        db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
-
-    private static SubscriptionSummaryDto Summary(Subscription s, Organization seller, CustomerContext ctx) =>
+    private static SubscriptionSummaryDto Summary(Subscription s, CustomerContext ctx) =>
         new(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Quantity, s.Status, s.BillingCycle, s.AutoRenew, s.RenewalDate,
-            s.ParentSubscriptionId, s.TenantName, Prices(s, seller, ctx));
+            s.ParentSubscriptionId, s.TenantName, Prices(s, ctx));
 
-    private static PriceDetailsDto Prices(Subscription s, Organization seller, CustomerContext ctx)
+    private static PriceDetailsDto Prices(Subscription s, CustomerContext ctx)
     {
-        var p = Pricing.UnitPrices(s.Offer, s.BillingCycle, seller.DistributorMarkupPercent, s.MarkupPercent);
+        var p = Pricing.UnitPrices(s.Offer, s.BillingCycle, ctx.Seller.DistributorMarkupPercent, s.MarkupPercent);
         var total = p.CustomerPrice.Times(s.Quantity);
         if (!ctx.Actor.SeesMarkupAndCost)
             return new PriceDetailsDto(p.CustomerPrice, total);
