@@ -90,7 +90,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
 
         await AdvanceAsync(orderId, (order, _, now) =>
         {
-            order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Success("live-test"), now);
+            order.RecordItemProvisioned(order.Items[0].Id, "live-test", now);
             return Task.CompletedTask;
         });
         await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFinished");

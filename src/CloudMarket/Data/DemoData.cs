@@ -253,7 +253,8 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
             for (var i = 0; i < o.Items.Count; i++)
             {
                 var (ok, code, message) = i < answers.Length ? answers[i] : (true, null, null);
-                o.RecordVendorAnswer(o.Items[i].Id, ok ? VendorAnswer.Success($"demo-{o.Items[i].Id:N}") : VendorAnswer.Rejected(code!, message!), at.AddMinutes(2));
+                if (ok) o.RecordItemProvisioned(o.Items[i].Id, $"demo-{o.Items[i].Id:N}", at.AddMinutes(2));
+                else o.RecordItemRejected(o.Items[i].Id, code!, message!, at.AddMinutes(2));
             }
         }
 

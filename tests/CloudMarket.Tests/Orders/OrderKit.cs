@@ -57,7 +57,7 @@ public static class OrderKit
         using var request = new HttpRequestMessage(method, url);
         if (body is not null) request.Content = JsonContent.Create(body, options: CloudMarketFactory.Json);
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        if (idempotencyKey is not null) request.Headers.Add(OrdersApi.IdempotencyKeyHeader, idempotencyKey);
+        if (idempotencyKey is not null) request.Headers.Add(PlaceIdempotency.Header, idempotencyKey);
         return await client.SendAsync(request);
     }
 
@@ -178,9 +178,8 @@ public static class OrderKit
         {
             if (item.ProvisioningStatus != ItemProvisioningStatus.ProvisioningStarted) continue; // settled before a retry
             var ok = i >= outcomes.Length || outcomes[i];
-            order.RecordVendorAnswer(item.Id, ok
-                ? VendorAnswer.Success($"vendor-{item.Id:N}")
-                : VendorAnswer.Rejected("InvalidAdminEmail", $"The vendor rejected {item.OfferName}: the admin contact is not valid."), now);
+            if (ok) order.RecordItemProvisioned(item.Id, $"vendor-{item.Id:N}", now);
+            else order.RecordItemRejected(item.Id, "InvalidAdminEmail", $"The vendor rejected {item.OfferName}: the admin contact is not valid.", now);
         }
         await db.SaveChangesAsync();
         return 0;

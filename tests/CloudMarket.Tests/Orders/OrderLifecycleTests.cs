@@ -96,9 +96,9 @@ public sealed class OrderLifecycleTests
         Assert.All(order.Items, i => Assert.Equal(ItemProvisioningStatus.ProvisioningStarted, i.ProvisioningStatus));
         AssertLastEvent(order, OrderStatus.InProgress, OrderStatus.ProvisioningStarted, T0.AddMinutes(10), actor: null);
 
-        order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Success("v-1"), T0.AddMinutes(11));
+        order.RecordItemProvisioned(order.Items[0].Id, "v-1", T0.AddMinutes(11));
         Assert.Equal(OrderStatus.ProvisioningStarted, order.Status); // not all items answered yet
-        order.RecordVendorAnswer(order.Items[1].Id, VendorAnswer.Success("v-2"), T0.AddMinutes(12));
+        order.RecordItemProvisioned(order.Items[1].Id, "v-2", T0.AddMinutes(12));
         Assert.Equal(OrderStatus.ProvisioningFinished, order.Status);
         AssertLastEvent(order, OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished, T0.AddMinutes(12), actor: null);
         Assert.Equal("v-1", order.Items[0].VendorReference);
@@ -113,8 +113,8 @@ public sealed class OrderLifecycleTests
     public void WorkerPath_ARejection_EndsInProvisioningFailedWithTheVendorErrorKeptPerItem()
     {
         var order = Build(OrderStatus.ProvisioningStarted);
-        order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Success("v-1"), T0.AddMinutes(20));
-        order.RecordVendorAnswer(order.Items[1].Id, VendorAnswer.Rejected("TenantNameTaken", "The tenant name is taken."), T0.AddMinutes(21));
+        order.RecordItemProvisioned(order.Items[0].Id, "v-1", T0.AddMinutes(20));
+        order.RecordItemRejected(order.Items[1].Id, "TenantNameTaken", "The tenant name is taken.", T0.AddMinutes(21));
 
         Assert.Equal(OrderStatus.ProvisioningFailed, order.Status);
         Assert.Equal(ItemProvisioningStatus.ProvisioningFinished, order.Items[0].ProvisioningStatus);
@@ -131,10 +131,10 @@ public sealed class OrderLifecycleTests
     public void LateDuplicateVendorAnswer_ChangesNothing()
     {
         var order = Build(OrderStatus.ProvisioningStarted);
-        order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Rejected("X", "first answer"), T0);
+        order.RecordItemRejected(order.Items[0].Id, "X", "first answer", T0);
         var version = order.Version;
         var events = order.Events.Count;
-        order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Success("late"), T0);
+        order.RecordItemProvisioned(order.Items[0].Id, "late", T0);
         Assert.Equal(ItemProvisioningStatus.ProvisioningFailed, order.Items[0].ProvisioningStatus);
         Assert.Equal((version, events), (order.Version, order.Events.Count));
     }
@@ -166,7 +166,7 @@ public sealed class OrderLifecycleTests
 
         // The worker sends it again; this time it succeeds.
         order.StartProvisioning(T0.AddHours(2));
-        order.RecordVendorAnswer(rejected.Id, VendorAnswer.Success("v-2"), T0.AddHours(2));
+        order.RecordItemProvisioned(rejected.Id, "v-2", T0.AddHours(2));
         Assert.Equal(OrderStatus.ProvisioningFinished, order.Status);
     }
 
@@ -191,7 +191,7 @@ public sealed class OrderLifecycleTests
 
         var none = Build(OrderStatus.ProvisioningStarted);
         foreach (var item in none.Items)
-            none.RecordVendorAnswer(item.Id, VendorAnswer.Rejected("Nope", "Rejected."), T0);
+            none.RecordItemRejected(item.Id, "Nope", "Rejected.", T0);
         none.Close(Customer, T0.AddDays(1));
         Assert.Equal(OrderStatus.Failed, none.Status);
         AssertLastEvent(none, OrderStatus.ProvisioningFailed, OrderStatus.Failed, T0.AddDays(1), Customer);
@@ -249,7 +249,7 @@ public sealed class OrderLifecycleTests
             case "resume": order.Resume(Customer, now); break;
             case "place": order.Place(Customer, now); break;
             case "startProvisioning": order.StartProvisioning(now); break;
-            case "vendorAnswer": order.RecordVendorAnswer(order.Items[0].Id, VendorAnswer.Success("v"), now); break;
+            case "vendorAnswer": order.RecordItemProvisioned(order.Items[0].Id, "v", now); break;
             case "retry": order.Retry(new Dictionary<Guid, (AdminContact?, string?)>(), Customer, now); break;
             case "complete": order.Complete(now); break;
             case "close": order.Close(Customer, now); break;
@@ -326,7 +326,8 @@ public sealed class OrderLifecycleTests
         {
             order.StartProvisioning(T0.AddMinutes(2));
             for (var i = 0; i < ok.Length; i++)
-                order.RecordVendorAnswer(order.Items[i].Id, ok[i] ? VendorAnswer.Success($"v-{i}") : VendorAnswer.Rejected("Bad", "Rejected by the vendor."), T0.AddMinutes(3));
+                if (ok[i]) order.RecordItemProvisioned(order.Items[i].Id, $"v-{i}", T0.AddMinutes(3));
+                else order.RecordItemRejected(order.Items[i].Id, "Bad", "Rejected by the vendor.", T0.AddMinutes(3));
         }
         switch (status)
         {

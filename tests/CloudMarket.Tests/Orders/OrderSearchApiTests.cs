@@ -315,7 +315,7 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         invalidUtf8.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         Assert.InRange((int)(await anna.PostAsync(OrdersUrl, invalidUtf8)).StatusCode, 400, 499);
         var longKey = await anna.PlaceAsync(cart, new string('k', 201));
-        Assert.Contains(OrdersApi.IdempotencyKeyHeader, (await longKey.ProblemAsync(HttpStatusCode.BadRequest)).ErrorFields());
+        Assert.Contains(PlaceIdempotency.Header, (await longKey.ProblemAsync(HttpStatusCode.BadRequest)).ErrorFields());
         Assert.Equal(before, await app.SnapshotAsync(cart));
     }
 }

@@ -167,21 +167,26 @@ public sealed class Order
             item.MarkSent();
     }
 
-    /// <summary>Records one vendor answer; the last answer moves the order on.</summary>
-    public void RecordVendorAnswer(Guid itemId, VendorAnswer answer, DateTime now)
+    /// <summary>The vendor provisioned the item; the last answer moves the order on.</summary>
+    public void RecordItemProvisioned(Guid itemId, string? vendorReference, DateTime now) =>
+        RecordItemAnswer(itemId, now, item => item.RecordSuccess(vendorReference));
+
+    /// <summary>The vendor rejected the item for a business reason, kept with its code and words.</summary>
+    public void RecordItemRejected(Guid itemId, string code, string message, DateTime now) =>
+        RecordItemAnswer(itemId, now, item =>
+        {
+            item.RecordRejection(code, message);
+            Changed(now, null, $"{item.Description}: rejected by {item.VendorName}: {item.ErrorMessage} ({item.ErrorCode})", item.IsMarkupChange);
+        });
+
+    private void RecordItemAnswer(Guid itemId, DateTime now, Action<OrderItem> record)
     {
         if (Status != OrderStatus.ProvisioningStarted)
-            throw new DomainException($"Order {Id} is {Status}; vendor answers are only recorded while provisioning.");
+            throw new DomainException($"Order {Id} is {ApiNames.Of(Status)}; vendor answers are only recorded while provisioning.");
         var item = FindItem(itemId);
         if (item.ProvisioningStatus != ItemProvisioningStatus.ProvisioningStarted)
             return; // a late duplicate answer for an item already settled changes nothing
-        if (answer.Succeeded)
-            item.RecordSuccess(answer.VendorReference);
-        else
-        {
-            item.RecordRejection(answer.ErrorCode ?? "rejected", answer.ErrorMessage ?? "The vendor rejected the item.");
-            Changed(now, null, $"{item.Description}: rejected by {item.VendorName}: {item.ErrorMessage} ({item.ErrorCode})", item.IsMarkupChange);
-        }
+        record(item);
 
         if (_items.Any(i => i.ProvisioningStatus != ItemProvisioningStatus.ProvisioningFinished &&
                             i.ProvisioningStatus != ItemProvisioningStatus.ProvisioningFailed))
@@ -283,11 +288,4 @@ public sealed class Order
 
     private OrderItem FindItem(Guid itemId) =>
         _items.SingleOrDefault(i => i.Id == itemId) ?? throw new NotFoundException($"Item {itemId}");
-}
-
-/// <summary>A vendor's final word on one item.</summary>
-public sealed record VendorAnswer(bool Succeeded, string? VendorReference, string? ErrorCode, string? ErrorMessage)
-{
-    public static VendorAnswer Success(string? reference) => new(true, reference, null, null);
-    public static VendorAnswer Rejected(string code, string message) => new(false, null, code, message);
 }

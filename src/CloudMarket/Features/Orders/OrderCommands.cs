@@ -142,7 +142,7 @@ public static class OrderCommands
             }
             errors.ThrowIfAny();
             order.Retry(corrections, actor, now);
-            db.ProvisioningJobs.Add(new ProvisioningJob(order.Id, now));
+            ProvisioningJobQueue.Enqueue(db, order.Id, now);
             return Task.CompletedTask;
         });
 
@@ -159,7 +159,7 @@ public static class OrderCommands
         string? idempotencyKey, string? ifMatch, CancellationToken ct)
     {
         var key = idempotencyKey ?? "";
-        if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(OrdersApi.IdempotencyKeyHeader, $"At most {MaxIdempotencyKeyLength} characters.");
+        if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(PlaceIdempotency.Header, $"At most {MaxIdempotencyKeyLength} characters.");
         if (key.Length > 0 && await PlacedBeforeAsync(db, ctx, key, id, ct) is { } earlier)
             return earlier;
 
@@ -173,7 +173,7 @@ public static class OrderCommands
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);
                 // The outbox row commits with the status change: a placed order always reaches the worker.
-                db.ProvisioningJobs.Add(new ProvisioningJob(order.Id, now));
+                ProvisioningJobQueue.Enqueue(db, order.Id, now);
                 if (key.Length > 0)
                     db.PlaceIdempotency.Add(new PlaceIdempotency(ctx.Actor.UserId, key, order.Id, now));
             });
@@ -203,15 +203,12 @@ public static class OrderCommands
         var order = await db.Orders.VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
                     ?? throw new NotFoundException($"Order {id}");
         if (requireBuyer) EnsureCanBuy(ctx);
-        if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != ETag(order.Version))
-            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {ETag(order.Version)}. Reload it and try again.");
+        if (!OrderVersion.Matches(ifMatch, order.Version))
+            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {OrderVersion.ETag(order.Version)}. Reload it and try again.");
         await change(order, EventActorOf(ctx), Now(clock));
         await db.SaveChangesAsync(ct);
         return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
     }
-
-    /// <summary>The version token of an order as an HTTP entity tag.</summary>
-    public static string ETag(int version) => $"\"{version}\"";
 
     public static void EnsureCanBuy(CustomerContext ctx)
     {

@@ -13,8 +13,6 @@ namespace CloudMarket.Features.Orders;
 /// </summary>
 public static class OrdersApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/orders").WithTags("Orders");
@@ -106,7 +104,7 @@ public static class OrdersApi
 
     private static async Task<IResult> Place(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var detail = await OrderCommands.PlaceAsync(db, ctx, clock, id, http.Request.Headers[IdempotencyKeyHeader].ToString(), IfMatch(http), ct);
+        var detail = await OrderCommands.PlaceAsync(db, ctx, clock, id, http.Request.Headers[PlaceIdempotency.Header].ToString(), IfMatch(http), ct);
         http.Response.Headers.ETag = ETag(detail.Version);
         return TypedResults.Accepted($"/api/v1/orders/{id}", detail);
     }
@@ -119,5 +117,5 @@ public static class OrdersApi
         return TypedResults.Ok(detail);
     }
 
-    private static string ETag(int version) => OrderCommands.ETag(version);
+    private static string ETag(int version) => OrderVersion.ETag(version);
 }

@@ -3,6 +3,9 @@ namespace CloudMarket.Features.Orders;
 /// <summary>Remembers which order an Idempotency-Key placed, so a repeated request returns the first result.</summary>
 public sealed class PlaceIdempotency
 {
+    /// <summary>The request header that carries the key (api.md).</summary>
+    public const string Header = "Idempotency-Key";
+
     private PlaceIdempotency() { }
 
     public PlaceIdempotency(Guid userId, string key, long orderId, DateTime at)

@@ -127,10 +127,10 @@ public sealed class OrderProvisioner(
                 foreach (var answer in answers)
                 {
                     if (answer.Answer is { } a)
-                        order.RecordVendorAnswer(answer.ItemId, a, now);
+                        a.ApplyTo(order, answer.ItemId, now);
                     else if (giveUp)
-                        order.RecordVendorAnswer(answer.ItemId, VendorAnswer.Rejected(OrderItem.VendorUnavailableCode,
-                            $"The vendor could not be reached after {job.Attempts} attempts ({answer.Error}). Retry the order to send it again."), now);
+                        order.RecordItemRejected(answer.ItemId, OrderItem.VendorUnavailableCode,
+                            $"The vendor could not be reached after {job.Attempts} attempts ({answer.Error}). Retry the order to send it again.", now);
                 }
             if (order?.Status == OrderStatus.ProvisioningFinished)
                 await OrderCompletion.CompleteAsync(db, order, now, ct);

@@ -9,6 +9,12 @@ public sealed record ClaimedJob(long Id, long OrderId, int Attempts);
 public static class ProvisioningJobQueue
 {
     /// <summary>
+    /// The one way into provisioning: adds the outbox row for an order to the caller's unit of work,
+    /// so it commits with the order's status change or not at all.
+    /// </summary>
+    public static void Enqueue(AppDbContext db, long orderId, DateTime now) => db.ProvisioningJobs.Add(new ProvisioningJob(orderId, now));
+
+    /// <summary>
     /// Leases up to <paramref name="max"/> due jobs in one statement. On PostgreSQL rows another
     /// instance is claiming are skipped (<c>FOR UPDATE SKIP LOCKED</c>) rather than waited for; SQLite
     /// has a single writer, so the statement is atomic there as it is. A job whose lease ran out (its
