@@ -121,6 +121,20 @@ public static class OrderQueries
         } while (cursor is not null);
     }
 
+    /// <summary>Who created the customer's visible orders, for the "created by" filter.</summary>
+    public static async Task<List<(Guid UserId, string Name, string OrganizationName)>> CreatorsAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
+    {
+        var rows = await db.Orders.AsNoTracking().VisibleOrders(ctx)
+            .Select(o => new { o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationName })
+            .Distinct()
+            .Take(500)
+            .ToListAsync(ct);
+        return rows.GroupBy(r => r.CreatedByUserId)
+            .Select(g => (g.Key, g.First().CreatedByName, g.First().CreatedByOrganizationName))
+            .OrderBy(r => r.Item2, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
     public static async Task<OrderDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, long id, CancellationToken ct)
     {
         var order = await db.Orders.AsNoTracking().VisibleOrders(ctx)

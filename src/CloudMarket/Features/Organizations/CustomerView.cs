@@ -3,7 +3,7 @@ using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 
-namespace CloudMarket.Components;
+namespace CloudMarket.Features.Organizations;
 
 /// <summary>
 /// Customer View for the pages: the customer chosen on "Select organization" is kept in a cookie and

@@ -4,7 +4,7 @@ using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
-namespace CloudMarket.Components;
+namespace CloudMarket.Features.Orders.Pages;
 
 /// <summary>
 /// The two non-HTML answers of the Orders pages, on the sign-in cookie and the Customer View
@@ -79,7 +79,7 @@ public static class OrderPageEndpoints
         var live = orders.OrderBy(o => o.Id).Select(o =>
         {
             var c = counts.GetValueOrDefault(o.Id);
-            return new LiveOrderDto(o.Id, o.Status, OrderPages.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
+            return new LiveOrderDto(o.Id, o.Status, OrderLifecycle.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
         }).ToList();
         var signature = string.Join('|', live.Select(o => $"{o.Id}:{ApiNames.Of(o.Status)}:{o.Version}:{o.Settled}"));
         return new LiveDto(live, signature, live.Any(o => o.InFlight));

@@ -4,7 +4,7 @@ using CloudMarket.Features.Organizations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
-namespace CloudMarket.Components;
+namespace CloudMarket.Features.Identity.Pages;
 
 /// <summary>The form posts of the pages that change who is signed in or whose view it is (antiforgery-checked).</summary>
 public static class AuthEndpoints
