@@ -49,14 +49,24 @@ public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserT
         await SignInAsync(phone, CustomerAdmin);
         await Shot(phone, folder, "orders-phone");
 
-        Assert.True(File.Exists(Path.Combine(folder, "order-details.png")));
         TestContext.Current.SendDiagnosticMessage($"Screenshots in {folder}");
         Assert.Empty(ScriptProblems);
     }
 
+    /// <summary>
+    /// Photographs a page after checking it is the page the docs show: its own heading, not the
+    /// sign-in, Not found or error page, and a picture with something in it.
+    /// </summary>
     private static async Task Shot(IPage page, string folder, string name)
     {
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+        var title = await page.TitleAsync();
+        Assert.DoesNotContain("Not found", title);
+        Assert.DoesNotContain("Sign in", title);
+        Assert.DoesNotContain("Error", title);
+        Assert.True(await page.Locator("h1").First.IsVisibleAsync(), $"{name}: the page has no visible heading");
+        var file = Path.Combine(folder, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
+        Assert.True(new FileInfo(file).Length > 10_000, $"{name}: the screenshot is nearly empty");
     }
 }

@@ -48,7 +48,11 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(RequestLog));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
+
+    /// <summary>The app's clock: real time that a test can move forward instead of sleeping.</summary>
+    public TestClock Clock { get; } = new();
 
     /// <summary>The request log lines this app wrote.</summary>
     public RecordedRequestLog RequestLog { get; } = new();

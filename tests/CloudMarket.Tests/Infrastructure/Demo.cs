@@ -25,6 +25,9 @@ public static class Demo
     public static readonly Guid Tailspin = DemoData.Tailspin;
     public static readonly Guid Adatum = DemoData.Adatum;
 
+    /// <summary>Fabrikam's Microsoft 365 E3 subscription, the one most order tests change.</summary>
+    public static readonly Guid FabrikamE3 = DemoData.SubscriptionIds.FabrikamE3;
+
     public static readonly string[] CustomerLevelUsers = [FabrikamAdmin, FabrikamCustomer, FabrikamBilling];
     public static readonly string[] SellerSideUsersOfFabrikam = [DistributorAdmin, DistributorReadOnly, SellerAdmin, AccountManager, SubscriptionsManager, SupportAgent];
 }

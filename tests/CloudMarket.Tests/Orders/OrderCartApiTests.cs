@@ -15,7 +15,6 @@ namespace CloudMarket.Tests.Orders;
 /// </summary>
 public abstract class OrderCartApiTests(CloudMarketFactory app)
 {
-    private static readonly Guid E3 = DemoData.SubscriptionIds.FabrikamE3;
     private static readonly Guid Exchange = DemoData.SubscriptionIds.FabrikamExchange;
     private static readonly Guid Bitdefender = DemoData.SubscriptionIds.FabrikamBitdefender;
 
@@ -55,7 +54,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     public async Task ASellerActingOnBehalf_IsRecordedAsTheCreator()
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var order = await anna.PostJsonAsync(OrdersUrl, new { name = "Prepared for Ida", items = new[] { Increase(E3, 30) } }, HttpStatusCode.Created);
+        var order = await anna.PostJsonAsync(OrdersUrl, new { name = "Prepared for Ida", items = new[] { Increase(Demo.FabrikamE3, 30) } }, HttpStatusCode.Created);
         Assert.Equal("Prepared for Ida", order.GetProperty("name").GetString());
         var by = order.GetProperty("createdBy");
         Assert.Equal(("Anna Berg", "Contoso Cloud", "seller"),
@@ -69,13 +68,13 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     {
         var ida = await app.ClientAsync(Demo.FabrikamCustomer);
         var id = await ida.CreateCartIdAsync();
-        var order = await ida.PostJsonAsync($"{OrdersUrl}/{id}/items", Increase(E3, 12), HttpStatusCode.OK);
+        var order = await ida.PostJsonAsync($"{OrdersUrl}/{id}/items", Increase(Demo.FabrikamE3, 12), HttpStatusCode.OK);
         order = await ida.PostJsonAsync($"{OrdersUrl}/{id}/items", NewAcronis(2), HttpStatusCode.OK);
         Assert.Equal(["Increase licences: Microsoft 365 E3, 10 → 12", "New subscription: Acronis Cyber Protect Standard × 2"],
             order.GetProperty("requestedChanges").Strings());
 
         await (await ida.ActAsync(id, "draft")).JsonAsync(HttpStatusCode.OK);
-        order = await ida.PutJsonAsync($"{OrdersUrl}/{id}/items/{order.ItemId(0)}", Increase(E3, 14), HttpStatusCode.OK);
+        order = await ida.PutJsonAsync($"{OrdersUrl}/{id}/items/{order.ItemId(0)}", Increase(Demo.FabrikamE3, 14), HttpStatusCode.OK);
         Assert.Equal("draft", order.Status());
         Assert.Equal("Increase licences: Microsoft 365 E3, 10 → 14", order.Items()[0].GetProperty("description").GetString());
         Assert.Equal(14, order.Items()[0].GetProperty("quantity").GetInt32());
@@ -179,7 +178,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     public async Task ConcurrentPlacesWithoutKey_OnePlaces_TheOthersAre409()
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var id = await anna.CreateCartIdAsync(Increase(E3, 44));
+        var id = await anna.CreateCartIdAsync(Increase(Demo.FabrikamE3, 44));
         var clients = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam)));
         var responses = await Task.WhenAll(clients.Select(c => c.PlaceAsync(id)));
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
@@ -206,7 +205,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
             NewSubscription(DemoData.OfferIds.E3, 5, tenant: null),                                                  // Microsoft without a tenant
             NewSubscription(DemoData.OfferIds.BusinessBasic, 5, "fabrikam.onmicrosoft.com", new { email = "nope", firstName = "", lastName = "Lund" }),
             new { kind = "newSubscription", offerId = DemoData.OfferIds.AcronisProtect, quantity = 2 },              // no admin contact
-            Markup(E3, 18),                                                                                          // neither role may change markup
+            Markup(Demo.FabrikamE3, 18),                                                                                          // neither role may change markup
         ];
         var problem = await (await client.PostAsync(OrdersUrl, JsonContent(new { items }))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(new[]
@@ -236,8 +235,8 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
         Assert.Equal(before, await app.SnapshotAsync(id));
 
         await (await ida.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/items/{(await ida.OrderAsync(id)).ItemId(0)}", bad)).ProblemAsync(HttpStatusCode.BadRequest);
-        await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Increase(E3, 5))).ProblemAsync(HttpStatusCode.BadRequest); // not an increase
-        await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Reactivate(E3))).ProblemAsync(HttpStatusCode.BadRequest); // E3 is active
+        await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Increase(Demo.FabrikamE3, 5))).ProblemAsync(HttpStatusCode.BadRequest); // not an increase
+        await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Reactivate(Demo.FabrikamE3))).ProblemAsync(HttpStatusCode.BadRequest); // E3 is active
         await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Increase(DemoData.SubscriptionIds.TailspinStandard, 50)))
             .ProblemAsync(HttpStatusCode.BadRequest); // another customer's subscription
         Assert.Equal(before, await app.SnapshotAsync(id));
@@ -287,7 +286,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     public async Task Placing_TwoQuantityChangesOfOneSubscription_Answers400()
     {
         var ida = await app.ClientAsync(Demo.FabrikamAdmin);
-        var id = await ida.CreateCartIdAsync(Increase(E3, 12), Increase(E3, 13));
+        var id = await ida.CreateCartIdAsync(Increase(Demo.FabrikamE3, 12), Increase(Demo.FabrikamE3, 13));
         var before = await app.SnapshotAsync(id);
         var problem = await (await ida.PlaceAsync(id)).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("items", problem.ErrorFields());
@@ -298,7 +297,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     public async Task APlacementRefusedWith400_IsNotRememberedUnderItsKey_SoTheCorrectedOrderPlacesWithIt()
     {
         var ida = await app.ClientAsync(Demo.FabrikamAdmin);
-        var order = await ida.CreateCartAsync(Increase(E3, 14), Increase(E3, 15));
+        var order = await ida.CreateCartAsync(Increase(Demo.FabrikamE3, 14), Increase(Demo.FabrikamE3, 15));
         var key = Guid.NewGuid().ToString();
         await (await ida.PlaceAsync(order.Id(), key)).ProblemAsync(HttpStatusCode.BadRequest);
 
@@ -325,7 +324,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
     public async Task Placing_AMarkupChange_IsForMarkupChangersOnly(string email, string errorField)
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var id = await anna.CreateCartIdAsync(Increase(E3, 16), Markup(Exchange, 21));
+        var id = await anna.CreateCartIdAsync(Increase(Demo.FabrikamE3, 16), Markup(Exchange, 21));
         var before = await app.SnapshotAsync(id);
         var client = await app.ClientAsync(email, Demo.CustomerLevelUsers.Contains(email) ? null : Demo.Fabrikam);
         var problem = await (await client.PlaceAsync(id)).ProblemAsync(HttpStatusCode.BadRequest);
@@ -345,7 +344,7 @@ public abstract class OrderCartApiTests(CloudMarketFactory app)
         var client = await app.ClientAsync(email, Demo.CustomerLevelUsers.Contains(email) ? null : Demo.Fabrikam);
         var id = await client.CreateCartIdAsync(NewAcronis(1));
         var before = await app.SnapshotAsync(id);
-        var problem = await (await client.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Markup(E3, 19))).ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await client.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", Markup(Demo.FabrikamE3, 19))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(["kind"], problem.ErrorFields());
         Assert.Equal(before, await app.SnapshotAsync(id));
     }

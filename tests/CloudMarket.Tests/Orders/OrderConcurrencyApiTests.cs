@@ -14,7 +14,6 @@ namespace CloudMarket.Tests.Orders;
 /// </summary>
 public abstract class OrderConcurrencyApiTests(CloudMarketFactory app)
 {
-    private static readonly Guid E3 = DemoData.SubscriptionIds.FabrikamE3;
 
     private static async Task<string> ETagAsync(HttpClient client, long id)
     {
@@ -27,7 +26,7 @@ public abstract class OrderConcurrencyApiTests(CloudMarketFactory app)
     public async Task EveryChange_WithAStaleIfMatch_Answers409_AndChangesNothing()
     {
         var ida = await app.ClientAsync(Demo.FabrikamAdmin);
-        var id = await ida.CreateCartIdAsync(NewAcronis(2), Increase(E3, 11));
+        var id = await ida.CreateCartIdAsync(NewAcronis(2), Increase(Demo.FabrikamE3, 11));
         var stale = await ETagAsync(ida, id);
         await (await ida.NoteAsync(id, "someone else was first")).JsonAsync(HttpStatusCode.OK);
         var current = await ETagAsync(ida, id);

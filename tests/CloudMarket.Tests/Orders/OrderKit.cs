@@ -19,15 +19,22 @@ public static class OrderKit
 
     public static readonly object FabrikamContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
 
+    /// <summary>A contact the vendor sandbox rejects (InvalidAdminEmail).</summary>
+    public static readonly object BadContact = new { email = "nobody@invalid.example", firstName = "No", lastName = "Body" };
+
     // ---- item requests (api.md, "An item in requests") --------------------------------------
 
     public static object NewSubscription(string offerId, int quantity, string? tenant = null, object? contact = null,
         object[]? addons = null, string billingCycle = "monthly") =>
         new { kind = "newSubscription", offerId, quantity, billingCycle, addons = addons ?? [], adminContact = contact ?? FabrikamContact, tenantName = tenant };
 
+    /// <summary>A new Microsoft 365 Business Premium on a tenant ("name" alone means name.onmicrosoft.com).</summary>
+    public static object NewMicrosoft(string tenant, int quantity = 5, object? contact = null, params object[] addons) =>
+        NewSubscription(DemoData.OfferIds.BusinessPremium, quantity, tenant.Contains('.') ? tenant : tenant + ".onmicrosoft.com", contact, addons);
+
     public static object NewE3(int quantity = 5) => NewSubscription(DemoData.OfferIds.E3, quantity, "fabrikam.onmicrosoft.com");
 
-    public static object NewAcronis(int quantity = 3) => NewSubscription(DemoData.OfferIds.AcronisProtect, quantity);
+    public static object NewAcronis(int quantity = 3, object? contact = null) => NewSubscription(DemoData.OfferIds.AcronisProtect, quantity, contact: contact);
 
     public static object Increase(Guid subscriptionId, int quantity) => new { kind = "increaseQuantity", subscriptionId, quantity };
 

@@ -14,7 +14,6 @@ namespace CloudMarket.Tests.Orders;
 /// </summary>
 public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
 {
-    private static readonly Guid E3 = DemoData.SubscriptionIds.FabrikamE3;
     private static readonly Guid Exchange = DemoData.SubscriptionIds.FabrikamExchange;
 
     [Fact]
@@ -56,7 +55,7 @@ public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
     public async Task PlaceFromStarted_Answers202InProgress_AndQueuesOneProvisioningJob()
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var id = await anna.CreateCartIdAsync(Increase(E3, 40));
+        var id = await anna.CreateCartIdAsync(Increase(Demo.FabrikamE3, 40));
         var response = await anna.PlaceAsync(id);
         var placed = await response.JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("inProgress", placed.Status());
@@ -74,7 +73,7 @@ public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
     public async Task Delete_OfACartOrADraft_MakesItDeleted_AndKeepsItForTheRecord(bool draftFirst)
     {
         var ida = await app.ClientAsync(Demo.FabrikamCustomer);
-        var id = await ida.CreateCartIdAsync(AutoRenew(E3, false));
+        var id = await ida.CreateCartIdAsync(AutoRenew(Demo.FabrikamE3, false));
         if (draftFirst) await (await ida.ActAsync(id, "draft")).JsonAsync(HttpStatusCode.OK);
 
         var deleted = await ida.DeleteJsonAsync($"{OrdersUrl}/{id}", HttpStatusCode.OK);
@@ -165,8 +164,8 @@ public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
                 "place" => await anna.PlaceAsync(id),
                 "placeWithKey" => await anna.PlaceAsync(id, idempotencyKey: $"refused-{Guid.NewGuid()}"),
                 "delete" => await anna.DeleteAsync($"{OrdersUrl}/{id}"),
-                "addItem" => await anna.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", AutoRenew(E3, false)),
-                "changeItem" => await anna.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/items/{itemId}", Increase(E3, 60)),
+                "addItem" => await anna.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/items", AutoRenew(Demo.FabrikamE3, false)),
+                "changeItem" => await anna.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/items/{itemId}", Increase(Demo.FabrikamE3, 60)),
                 "removeItem" => await anna.DeleteAsync($"{OrdersUrl}/{id}/items/{itemId}"),
                 "rename" => await anna.SendAsync(HttpMethod.Patch, $"{OrdersUrl}/{id}", new { name = "Renamed" }),
                 _ => await anna.ActAsync(id, action),

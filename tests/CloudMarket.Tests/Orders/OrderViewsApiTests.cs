@@ -139,7 +139,7 @@ public abstract class OrderViewsApiTests(CloudMarketFactory app)
         var id = await ida.CreateCartIdAsync(NewAcronis(1));
         var created = await ida.OrderAsync(id);
         Assert.Equal(created.GetProperty("createdAt").GetDateTime(), (await ida.AllPagesAsync()).Single(r => r.Id() == id).GetProperty("date").GetDateTime());
-        await Task.Delay(20);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
         var placed = await (await ida.PlaceAsync(id)).JsonAsync(HttpStatusCode.Accepted);
         var row = (await ida.AllPagesAsync("view=historical")).Single(r => r.Id() == id);
         Assert.Equal(placed.GetProperty("placedAt").GetDateTime(), row.GetProperty("date").GetDateTime());

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;
 
 namespace CloudMarket.Tests.Provisioning;

@@ -4,6 +4,7 @@ using CloudMarket.Data;
 using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;
 
 namespace CloudMarket.Tests.Provisioning;
@@ -41,7 +42,7 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
         var id = await PlaceAsync(client, "Clean order",
             NewMicrosoft(tenant, 5, null, new { offerId = DemoData.OfferIds.TeamsAudio, quantity = 2 }),
             NewAcronis(4),
-            Quantity(DemoData.SubscriptionIds.FabrikamExchange, before.GetProperty("quantity").GetInt32() + 3));
+            Increase(DemoData.SubscriptionIds.FabrikamExchange, before.GetProperty("quantity").GetInt32() + 3));
 
         var order = await WaitForAsync(client, id, FinalOrWaiting);
 
@@ -84,7 +85,7 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
 
         await client.PostJsonAsync($"/api/v1/orders/{id}/retry", new
         {
-            items = new[] { new { itemId = item.GetProperty("id").GetGuid(), adminContact = GoodContact } },
+            items = new[] { new { itemId = item.GetProperty("id").GetGuid(), adminContact = FabrikamContact } },
         }, HttpStatusCode.OK);
         var completed = await WaitForAsync(client, id, FinalOrWaiting);
 
@@ -102,7 +103,7 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
         var e3 = await client.GetJsonAsync($"/api/v1/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}");
         var quantity = e3.GetProperty("quantity").GetInt32();
         var acronisBefore = await CountAsync(client, DemoData.OfferIds.AcronisProtect);
-        var id = await PlaceAsync(client, "Mixed", Quantity(DemoData.SubscriptionIds.FabrikamE3, quantity + 2), NewAcronis(1, BadContact));
+        var id = await PlaceAsync(client, "Mixed", Increase(DemoData.SubscriptionIds.FabrikamE3, quantity + 2), NewAcronis(1, BadContact));
 
         var failed = await WaitForAsync(client, id, FinalOrWaiting);
         Assert.Equal("provisioningFailed", failed.GetProperty("status").GetString());
@@ -128,7 +129,7 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
         var quantity = e3.GetProperty("quantity").GetInt32();
 
         var rejected = await WaitForAsync(client, await PlaceAsync(client, "Late decrease",
-            Quantity(DemoData.SubscriptionIds.FabrikamE3, quantity - 1, increase: false)), FinalOrWaiting);
+            Decrease(DemoData.SubscriptionIds.FabrikamE3, quantity - 1)), FinalOrWaiting);
 
         Assert.Equal("provisioningFailed", rejected.GetProperty("status").GetString());
         Assert.Equal("CancellationWindowExpired", rejected.GetProperty("items")[0].GetProperty("error").GetProperty("code").GetString());
@@ -137,7 +138,7 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
         var bought = await WaitForAsync(client, await PlaceAsync(client, "Fresh purchase",
             NewMicrosoft($"fresh{Guid.NewGuid().ToString("N")[..10]}", 10)), FinalOrWaiting);
         var fresh = bought.GetProperty("items")[0].GetProperty("subscriptionId").GetGuid();
-        var decreased = await WaitForAsync(client, await PlaceAsync(client, "Early decrease", Quantity(fresh, 7, increase: false)), FinalOrWaiting);
+        var decreased = await WaitForAsync(client, await PlaceAsync(client, "Early decrease", Decrease(fresh, 7)), FinalOrWaiting);
 
         Assert.Equal("completed", decreased.GetProperty("status").GetString());
         Assert.Equal(7, (await client.GetJsonAsync($"/api/v1/subscriptions/{fresh}")).GetProperty("quantity").GetInt32());

@@ -37,24 +37,6 @@ public static class FastProvisioning
 /// <summary>Placing orders through the API and watching them move, as a client would.</summary>
 public static class OrderFlow
 {
-    public static readonly object GoodContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
-    public static readonly object BadContact = new { email = "nobody@invalid.example", firstName = "No", lastName = "Body" };
-
-    public static object NewMicrosoft(string tenant, int quantity = 5, object? contact = null, params object[] addons) => new
-    {
-        kind = "newSubscription", offerId = DemoData.OfferIds.BusinessPremium, quantity, billingCycle = "monthly",
-        adminContact = contact ?? GoodContact, tenantName = tenant.Contains('.') ? tenant : tenant + ".onmicrosoft.com", addons,
-    };
-
-    public static object NewAcronis(int quantity = 3, object? contact = null) => new
-    {
-        kind = "newSubscription", offerId = DemoData.OfferIds.AcronisProtect, quantity, billingCycle = "monthly",
-        adminContact = contact ?? GoodContact,
-    };
-
-    public static object Quantity(Guid subscriptionId, int quantity, bool increase = true) =>
-        new { kind = increase ? "increaseQuantity" : "decreaseQuantity", subscriptionId, quantity };
-
     /// <summary>Creates an order with the items and places it; returns its id.</summary>
     public static async Task<long> PlaceAsync(HttpClient client, string name, params object[] items)
     {

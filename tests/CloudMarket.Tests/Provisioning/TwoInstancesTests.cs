@@ -4,6 +4,7 @@ using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;
 
 namespace CloudMarket.Tests.Provisioning;
