@@ -179,8 +179,9 @@ public static class OpenApiSetup
                 Title = "CloudMarket API",
                 Version = "v1",
                 Description = ApiDescription,
-                License = new OpenApiLicense { Name = "Proprietary", Url = new Uri("https://cloudmarket.example/terms") },
             };
+            // The API is where the document is, also behind a proxy: not the address this request happened to use.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The server that serves this document" }];
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes[BearerSchemeId] = new OpenApiSecurityScheme
@@ -360,14 +361,9 @@ public static class OpenApiSetup
 
         private static async Task DescribeOneOfAsync(OpenApiSchema schema, SchemaOneOfAttribute oneOf, OpenApiSchemaTransformerContext context, CancellationToken ct)
         {
-            var document = context.Document!;
-            document.Components ??= new OpenApiComponents();
-            document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
-            if (!document.Components.Schemas.ContainsKey(oneOf.ObjectType.Name))
-                document.AddComponent(oneOf.ObjectType.Name, await context.GetOrCreateSchemaAsync(oneOf.ObjectType, null, ct));
             schema.OneOf =
             [
-                new OpenApiSchemaReference(oneOf.ObjectType.Name, document),
+                await context.GetOrCreateSchemaAsync(oneOf.ObjectType, null, ct),
                 new OpenApiSchema { Type = JsonSchemaType.String, Enum = oneOf.Constants.Select(c => (JsonNode)JsonValue.Create(c)!).ToList() },
             ];
         }

@@ -72,6 +72,150 @@ public abstract class ApiContractTests(CloudMarketFactory app)
         return (client, cart.Id(), cart.ItemId(0));
     }
 
+    // ---- What the document says (the checker makes sure it is also what the API does). ----
+
+    [Fact]
+    public async Task Document_EveryOperationAndParameter_IsDescribedInWords()
+    {
+        foreach (var op in await OperationsAsync())
+        {
+            foreach (var field in new[] { "operationId", "summary", "description" })
+                Assert.False(string.IsNullOrWhiteSpace((string?)op.Spec[field]), $"{op} has no {field}");
+            Assert.NotEmpty(op.Spec["tags"]!.AsArray());
+            foreach (var p in op.Spec["parameters"]?.AsArray() ?? [])
+            {
+                Assert.False(string.IsNullOrWhiteSpace((string?)p!["description"]), $"{op}: parameter {p["name"]} has no description");
+                Assert.NotNull(p["schema"]?["type"]);
+            }
+            foreach (var (status, response) in op.Spec["responses"]!.AsObject())
+                Assert.False(string.IsNullOrWhiteSpace((string?)response!["description"]), $"{op} {status} has no description");
+        }
+    }
+
+    [Fact]
+    public async Task Document_BearerScheme_IsRequiredByEveryOperationButTheToken_AndEveryOneDocuments401And429()
+    {
+        var document = (await app.ContractAsync()).Document;
+        var scheme = document["components"]!["securitySchemes"]!["Bearer"]!;
+        Assert.Equal("http", (string?)scheme["type"]);
+        Assert.Equal("bearer", (string?)scheme["scheme"]);
+        foreach (var op in await OperationsAsync())
+        {
+            var security = op.Spec["security"]!.AsArray();
+            if (op.Template == "/api/v1/auth/token")
+                Assert.Empty(security); // anonymous: stated, not inherited
+            else
+            {
+                Assert.Equal("[]", Assert.Single(security)!["Bearer"]!.ToJsonString());
+                Assert.NotNull(op.Spec["responses"]!["401"]);
+            }
+            Assert.NotNull(op.Spec["responses"]!["429"]?["headers"]?["Retry-After"]);
+        }
+    }
+
+    [Fact]
+    public async Task Document_EveryErrorIsProblemDetails_And400sNameTheFieldsUnderErrors()
+    {
+        var schemas = (await app.ContractAsync()).Document["components"]!["schemas"]!;
+        Assert.NotNull(schemas["HttpValidationProblemDetails"]!["properties"]!["errors"]);
+        foreach (var op in await OperationsAsync())
+            foreach (var (status, response) in op.Spec["responses"]!.AsObject().Where(r => r.Key[0] is '4' or '5'))
+            {
+                var content = response!["content"]!.AsObject();
+                var schema = (string?)Assert.Single(content, c => c.Key == "application/problem+json").Value!["schema"]!["$ref"];
+                Assert.Equal(status == "400" ? "#/components/schemas/HttpValidationProblemDetails" : "#/components/schemas/ProblemDetails", schema);
+                Assert.Single(content);
+            }
+    }
+
+    [Fact]
+    public async Task Document_OrdersSayTheirStatusesHeadersAndContent()
+    {
+        var ops = (await OperationsAsync()).ToDictionary(o => o.ToString());
+        var place = ops["POST /api/v1/orders/{id}/place"].Spec["responses"]!;
+        Assert.Null(place["200"]);
+        Assert.True((bool)place["202"]!["headers"]!["Location"]!["required"]!);
+        Assert.True((bool)place["202"]!["headers"]!["ETag"]!["required"]!);
+        Assert.True(ops["POST /api/v1/orders/{id}/place"].Has("header", "Idempotency-Key"));
+        var create = ops["POST /api/v1/orders"].Spec["responses"]!["201"]!["headers"]!;
+        Assert.NotNull(create["Location"]);
+        Assert.NotNull(create["ETag"]);
+        Assert.NotNull(ops["GET /api/v1/orders/{id}"].Spec["responses"]!["200"]!["headers"]!["ETag"]);
+        foreach (var change in ops.Values.Where(o => o.IsOrderChange))
+        {
+            Assert.True(change.Has("header", "If-Match"), $"{change} does not document If-Match");
+            var success = change.Spec["responses"]!.AsObject().Single(r => r.Key[0] == '2');
+            Assert.NotNull(success.Value!["headers"]?["ETag"]);
+            Assert.NotNull(change.Spec["responses"]!["409"]);
+        }
+        Assert.Equal("string", (string?)ops["GET /api/v1/orders/export"].Spec["responses"]!["200"]!["content"]!["text/csv"]!["schema"]!["type"]);
+    }
+
+    [Fact]
+    public async Task Document_CustomerScopedOperations_TakeXOnBehalfOf_AndNoOthers()
+    {
+        foreach (var op in await OperationsAsync())
+        {
+            var scoped = op.Template.StartsWith("/api/v1/orders") || op.Template.StartsWith("/api/v1/subscriptions") || op.Template.StartsWith("/api/v1/catalog");
+            Assert.True(scoped == op.Has("header", "X-On-Behalf-Of"), $"{op}: X-On-Behalf-Of documented {!scoped}");
+            if (scoped) Assert.NotNull(op.Spec["responses"]!["404"]);
+        }
+    }
+
+    [Fact]
+    public async Task Document_QueryParametersAndEnums_HaveTheirTypes()
+    {
+        var ops = (await OperationsAsync()).ToDictionary(o => o.ToString());
+        JsonNode Query(string name) => ops["GET /api/v1/orders"].Spec["parameters"]!.AsArray().Single(p => (string?)p!["name"] == name)!["schema"]!;
+        Assert.Equal("integer", (string?)Query("limit")["type"]);
+        Assert.Equal(1, (int)Query("limit")["minimum"]!);
+        Assert.Equal(OrderListFilter.MaxLimit, (int)Query("limit")["maximum"]!);
+        Assert.Equal(OrderListFilter.DefaultLimit, (int)Query("limit")["default"]!);
+        Assert.Equal(["recent", "historical"], Query("view")["enum"]!.AsArray().Select(v => (string)v!));
+        Assert.Equal(["active", "draft", "all"], Query("state")["enum"]!.AsArray().Select(v => (string)v!));
+        Assert.Contains("provisioningFailed", Query("status")["enum"]!.AsArray().Select(v => (string)v!));
+        Assert.Equal("uuid", (string?)Query("createdBy")["format"]);
+
+        var schemas = (await app.ContractAsync()).Document["components"]!["schemas"]!.AsObject();
+        foreach (var name in new[] { "OrderStatus", "OrderItemKind", "BillingCycle", "ItemProvisioningStatus", "PaymentMethod", "OrganizationType", "Role", "SubscriptionStatus" })
+        {
+            Assert.Equal("string", (string?)schemas[name]!["type"]);
+            Assert.All(schemas[name]!["enum"]!.AsArray(), v => Assert.True(char.IsLower(((string)v!)[0]), $"{name}: {v} is not camelCase"));
+        }
+        Assert.Equal(Enum.GetNames<OrderStatus>().Length, schemas["OrderStatus"]!["enum"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Document_RequiredSaysWhatIsAlwaysThere_AndRequiredBodiesAreRequired()
+    {
+        var document = (await app.ContractAsync()).Document;
+        var schemas = document["components"]!["schemas"]!;
+        string[] Required(string schema) => schemas[schema]!["required"]?.AsArray().Select(r => (string)r!).ToArray() ?? [];
+        // Left out for customer-level callers (JsonIgnore when null): never required.
+        Assert.DoesNotContain("markupPercent", Required("OrderItemDto"));
+        Assert.DoesNotContain("previousMarkupPercent", Required("OrderItemDto"));
+        Assert.DoesNotContain("unitCost", Required("ItemPricesDto"));
+        Assert.DoesNotContain("cost", Required("OfferDto"));
+        Assert.Contains("prices", Required("OrderItemDto"));
+        Assert.Equal(["amount", "currency"], Required("Money").Order());
+        Assert.Equal(["kind"], Required("OrderItemRequest"));
+        Assert.Empty(Required("UpdateOrderRequest"));
+        Assert.Equal("#/components/schemas/EventActorDto", (string?)schemas["OrderEventDto"]!["properties"]!["actor"]!["oneOf"]![0]!["$ref"]);
+
+        var ops = (await OperationsAsync()).ToDictionary(o => o.ToString());
+        foreach (var required in new[] { "POST /api/v1/auth/token", "POST /api/v1/orders", "PATCH /api/v1/orders/{id}", "POST /api/v1/orders/{id}/items",
+                     "PUT /api/v1/orders/{id}/items/{itemId}", "PUT /api/v1/orders/{id}/note" })
+        {
+            var body = ops[required].Spec["requestBody"]!;
+            Assert.True((bool?)body["required"] == true, $"{required}: body not required");
+            Assert.NotNull(body["content"]!["application/json"]!["schema"]!["$ref"]); // not "oneOf null"
+        }
+        Assert.NotEqual(true, (bool?)ops["POST /api/v1/orders/{id}/retry"].Spec["requestBody"]!["required"]);
+        foreach (var op in ops.Values.Where(o => o.HasBody))
+            foreach (var status in new[] { "400", "413", "415" })
+                Assert.NotNull(op.Spec["responses"]![status]);
+    }
+
     [Fact]
     public async Task TheClientsOfTheSuite_CheckEveryAnswerAgainstTheDocument()
     {
