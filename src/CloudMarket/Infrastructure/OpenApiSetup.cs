@@ -96,6 +96,10 @@ public static class OpenApiSetup
     public static RouteHandlerBuilder ProducesValidationProblemWhen(this RouteHandlerBuilder builder, string when) =>
         builder.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), [ProblemContentType]) { Description = when });
 
+    /// <summary>What a success answer holds, in words (the generator only has the reason phrase, "OK").</summary>
+    public static RouteHandlerBuilder WithResponseDescription(this RouteHandlerBuilder builder, int status, string description) =>
+        builder.WithMetadata(new ResponseDescriptionMetadata(status, description));
+
     /// <summary>A header the endpoint sends with a response of this status.</summary>
     public static RouteHandlerBuilder WithResponseHeader(this RouteHandlerBuilder builder, int status, HeaderDoc header, bool always = true) =>
         builder.WithMetadata(new ResponseHeaderMetadata(status, header, always));
@@ -151,7 +155,7 @@ public static class OpenApiSetup
         public static readonly HeaderDoc IfMatch = new("If-Match",
             "The `ETag` of the order as the client last saw it (or `*`): the change is refused with 409 if the order changed since. Without it the change applies to the current version.");
         public static readonly HeaderDoc IdempotencyKey = new("Idempotency-Key",
-            "Any text of the client's choosing, unique per order placed (at most 200 characters). A request repeated with the same key answers with the order as the first one left it.",
+            "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
             MaxLength: Features.Orders.OrderCommands.MaxIdempotencyKeyLength);
         public static readonly HeaderDoc Location = new("Location", "The address of the order.", Format: "uri-reference");
         public static readonly HeaderDoc RetryAfter = new("Retry-After", "Seconds to wait before trying again.", JsonSchemaType.Integer);
@@ -163,6 +167,7 @@ public static class OpenApiSetup
 
     public sealed record ResponseHeaderMetadata(int Status, HeaderDoc Header, bool Always);
     public sealed record RequestHeaderMetadata(HeaderDoc Header);
+    public sealed record ResponseDescriptionMetadata(int Status, string Description);
     public sealed record RequiredBodyMetadata;
 
     /// <summary>Put on an endpoint by a parameter type that binds from <c>X-On-Behalf-Of</c> (CustomerContext).</summary>
@@ -223,6 +228,9 @@ public static class OpenApiSetup
             foreach (var declared in metadata.OfType<IProducesResponseTypeMetadata>().Where(m => m.Description is { Length: > 0 }).GroupBy(m => m.StatusCode))
                 if (operation.Responses.TryGetValue(declared.Key.ToString(), out var r) && r is OpenApiResponse response)
                     response.Description = string.Join(" Or: ", declared.Select(m => m.Description).Distinct());
+            foreach (var declared in metadata.OfType<ResponseDescriptionMetadata>())
+                if (operation.Responses.TryGetValue(declared.Status.ToString(), out var r) && r is OpenApiResponse response)
+                    response.Description = declared.Description;
 
             var anonymous = metadata.OfType<IAllowAnonymous>().Any();
             if (!anonymous && metadata.OfType<IAuthorizeData>().Any())

@@ -217,6 +217,24 @@ public abstract class ApiContractTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task DocsApiMd_ShowsABodyForEveryKindOfItem_ThatTheDocumentAccepts()
+    {
+        var contract = await app.ContractAsync();
+        var docs = await File.ReadAllTextAsync(Path.Combine(OpenApiContract.RepositoryRoot(), "docs", "api.md"));
+        var section = docs[docs.IndexOf("### Order items", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n#", 1, StringComparison.Ordinal)];
+        var examples = System.Text.RegularExpressions.Regex.Matches(section, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => JsonDocument.Parse(m.Groups[1].Value).RootElement.Clone()).ToList();
+        foreach (var example in examples)
+            Assert.Empty(contract.CheckAgainstComponent("OrderItemRequest", example));
+        Assert.Equal(Enum.GetValues<OrderItemKind>().Select(k => JsonNamingPolicy.CamelCase.ConvertName(k.ToString())).Order(),
+            examples.Select(e => e.GetProperty("kind").GetString()).Order());
+        var rich = examples.Single(e => e.GetProperty("kind").GetString() == "newSubscription");
+        foreach (var field in new[] { "offerId", "quantity", "billingCycle", "addons", "adminContact", "tenantName" })
+            Assert.True(rich.TryGetProperty(field, out _), $"the newSubscription example has no {field}");
+    }
+
+    [Fact]
     public async Task TheClientsOfTheSuite_CheckEveryAnswerAgainstTheDocument()
     {
         var client = await app.ClientAsync(Demo.FabrikamAdmin);

@@ -13,7 +13,7 @@ public sealed class OpenApiLintTests(SqliteFactory app) : IClassFixture<SqliteFa
     [Fact]
     public async Task TheServedDocument_HasNoLintProblem()
     {
-        var tools = Path.Combine(RepositoryRoot(), "tools", "openapi-lint");
+        var tools = Path.Combine(OpenApiContract.RepositoryRoot(), "tools", "openapi-lint");
         var cli = Path.Combine(tools, "node_modules", "@redocly", "cli", "bin", "cli.js");
         Assert.True(File.Exists(cli), $"The OpenAPI linter is not installed: run `npm ci --prefix tools/openapi-lint` (./test.sh does). Missing: {cli}");
 
@@ -51,13 +51,5 @@ public sealed class OpenApiLintTests(SqliteFactory app) : IClassFixture<SqliteFa
             await process.WaitForExitAsync(timeout.Token);
             return (process.ExitCode, await stdout + await stderr);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CloudMarket.slnx")))
-                return dir.FullName;
-        throw new InvalidOperationException($"No CloudMarket.slnx above {AppContext.BaseDirectory}");
     }
 }

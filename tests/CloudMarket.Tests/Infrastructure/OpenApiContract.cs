@@ -167,6 +167,23 @@ public sealed partial class OpenApiContract
         return violations;
     }
 
+    /// <summary>Every difference between a JSON value and a component schema of the document (e.g. an example in the docs).</summary>
+    public IReadOnlyList<string> CheckAgainstComponent(string component, JsonElement instance)
+    {
+        var compiled = _schemas.GetOrAdd("component " + component, _ => Compile(new JsonObject { ["$ref"] = "#/components/schemas/" + component }));
+        var result = compiled.Evaluate(instance, Evaluation);
+        return result.IsValid ? [] : Describe(result).ToList();
+    }
+
+    /// <summary>The folder of CloudMarket.slnx: docs/ and tools/ are read from there.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CloudMarket.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException($"No CloudMarket.slnx above {AppContext.BaseDirectory}");
+    }
+
     private static void CheckHeaders(JsonObject documented, HttpResponseMessage response, List<string> violations)
     {
         foreach (var (name, header) in documented["headers"]?.AsObject() ?? [])

@@ -28,11 +28,13 @@ public static class IdentityApi
                 "requests are rate limited per client address.")
             .WithRequiredBody()
             .Produces<AccessTokenResponse>(StatusCodes.Status200OK)
+            .WithResponseDescription(StatusCodes.Status200OK, "The bearer token, its lifetime in seconds and a refresh token.")
             .ProducesProblemWhen(StatusCodes.Status401Unauthorized,
                 "Sign-in failed: the e-mail or password is wrong, or the account is locked for a while (the same answer in every case).");
         api.MapGet("/me", Me).WithTags("Identity").WithName("Me")
             .WithSummary("The signed-in user")
-            .WithDescription("The signed-in user, the organization it belongs to (`distributor`, `seller` or `customer`) and its roles.");
+            .WithDescription("The signed-in user, the organization it belongs to (`distributor`, `seller` or `customer`) and its roles.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The user, its organization and roles.");
         return api;
     }
 

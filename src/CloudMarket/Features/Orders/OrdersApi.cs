@@ -39,6 +39,7 @@ public static class OrdersApi
                 s.Default = OrderListFilter.DefaultLimit;
             })
             .WithParameter("cursor", "The `nextCursor` of the previous page (opaque).")
+            .WithResponseDescription(StatusCodes.Status200OK, "One page of rows, and the cursor of the next page (null on the last).")
             .ProducesValidationProblemWhen("A filter, `limit` or `cursor` is invalid (`errors` names it).");
 
         group.MapGet("/export", Export).WithName("ExportOrders")
@@ -47,11 +48,13 @@ public static class OrdersApi
                 "Customer-level callers get no markup rows or columns.")
             .WithOrderListFilters()
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .WithResponseDescription(StatusCodes.Status200OK, "UTF-8 CSV with a header row.")
             .ProducesValidationProblemWhen("A filter is invalid (`errors` names it).");
 
         group.MapGet("/{id:long}", Get).WithName("GetOrder")
             .WithSummary("One order")
             .WithDescription("The order with its items, payment, totals, events and the `actions` the caller may take in its status.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The order as the caller may see it (no markup for customer-level callers).")
             .WithResponseHeader(StatusCodes.Status200OK, OpenApiSetup.Headers.ETag)
             .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchOrder);
 
@@ -60,6 +63,7 @@ public static class OrdersApi
             .WithDescription("Creates an order in status `started` (a cart) with the given name (default `Order #dd-MM-yyyy`) and items. " +
                 "Every item is checked; all problems are answered at once and nothing is stored.")
             .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status201Created, "The new cart, as `GET /api/v1/orders/{id}` answers it.")
             .WithResponseHeader(StatusCodes.Status201Created, OpenApiSetup.Headers.Location)
             .WithResponseHeader(StatusCodes.Status201Created, OpenApiSetup.Headers.ETag)
             .ProducesValidationProblemWhen("The name or an item is invalid (`errors` names each field, e.g. `items[0].adminContact.email`).")
@@ -141,6 +145,7 @@ public static class OrdersApi
         return group;
     }
 
+    private const string OrderAnswer = "The whole order as it is now, as `GET /api/v1/orders/{id}` answers it.";
     private const string NoSuchOrder = "No such order for the customer in view, or the caller may not see it.";
     private const string NoSuchOrderOrItem = "No such order or item for the customer in view, or the caller may not see it.";
     private const string MayNotBuy = "The caller's role may see orders but not buy or change subscriptions.";
@@ -150,6 +155,7 @@ public static class OrdersApi
         string conflict = "", string notFound = NoSuchOrder, string forbidden = MayNotBuy) =>
         builder
             .WithRequestHeader(OpenApiSetup.Headers.IfMatch)
+            .WithResponseDescription(status, OrderAnswer)
             .WithResponseHeader(status, OpenApiSetup.Headers.ETag)
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, forbidden)
             .ProducesProblemWhen(StatusCodes.Status404NotFound, notFound)

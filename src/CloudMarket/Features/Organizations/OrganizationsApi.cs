@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CloudMarket.Data;
+using CloudMarket.Infrastructure;
 using CloudMarket.Features.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,8 @@ public static class OrganizationsApi
         api.MapGet("/organizations", List).WithTags("Organizations").WithName("ListOrganizations")
             .WithSummary("Customers the caller may act for")
             .WithDescription("The customer organizations the caller may act on behalf of, by name: a seller's customers, the customers of a " +
-                "distributor's sellers, or a customer user's own organization. Their ids go into `X-On-Behalf-Of`.");
+                "distributor's sellers, or a customer user's own organization. Their ids go into `X-On-Behalf-Of`.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The organizations, by name.");
         return api;
     }
 

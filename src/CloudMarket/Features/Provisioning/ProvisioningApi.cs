@@ -15,6 +15,7 @@ public static class ProvisioningApi
             .WithSummary("The provisioning pipeline at a glance")
             .WithDescription("Orders per status, the provisioning jobs waiting, leased and retrying, and the vendor calls of this instance " +
                 "per vendor and outcome with their latency. Distributor-level users only.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The pipeline now.")
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, "The caller is not a distributor-level user.");
 
     private static async Task<Ok<ProvisioningSnapshot>> GetAsync(Actor actor, AppDbContext db, ProvisioningMetrics metrics, TimeProvider clock,

@@ -41,11 +41,13 @@ public static class SubscriptionsApi
         group.MapGet("/", List).WithName("ListSubscriptions")
             .WithSummary("The subscriptions of the customer in view")
             .WithDescription("Every subscription of the customer, add-ons included, with its quantity, status, billing cycle, renewal date " +
-                "and prices. Customer-level callers get no cost, markup or margin fields.");
+                "and prices. Customer-level callers get no cost, markup or margin fields.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The subscriptions, by offer name.");
         group.MapGet("/{id:guid}", Get).WithName("GetSubscription")
             .WithSummary("One subscription")
             .WithDescription("A subscription with its admin contact, tenant, add-ons, the orders that changed it and its prices. " +
                 "Customer-level callers get no cost, markup or margin fields.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The subscription as the caller may see it.")
             .ProducesProblemWhen(StatusCodes.Status404NotFound, "No such subscription for the customer in view.");
         return api;
     }
