@@ -139,25 +139,13 @@ public static class OpenApiSetup
     public sealed record HeaderDoc(string Name, string Description, JsonSchemaType Type = JsonSchemaType.String,
         string? Format = null, string? Pattern = null, int? MaxLength = null)
     {
-        public OpenApiSchema Schema() => new()
-        {
-            Type = Type, Format = Format, Pattern = Pattern, MaxLength = MaxLength,
-            // A numeric header still travels as text; its value is the number.
-        };
+        // A numeric header still travels as text; its schema is the number it holds.
+        public OpenApiSchema Schema() => new() { Type = Type, Format = Format, Pattern = Pattern, MaxLength = MaxLength };
     }
 
-    /// <summary>The headers the API uses, described once.</summary>
+    /// <summary>The headers of the cross-cutting rules; a feature describes its own next to its endpoints (e.g. OrdersApi's ETag).</summary>
     public static class Headers
     {
-        public static readonly HeaderDoc ETag = new("ETag",
-            "The order's version as an entity tag, e.g. `\"7\"`. Send it back as `If-Match` to make a change conditional.",
-            Pattern: "^\"[0-9]+\"$");
-        public static readonly HeaderDoc IfMatch = new("If-Match",
-            "The `ETag` of the order as the client last saw it (or `*`): the change is refused with 409 if the order changed since. Without it the change applies to the current version.");
-        public static readonly HeaderDoc IdempotencyKey = new("Idempotency-Key",
-            "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
-            MaxLength: Features.Orders.OrderCommands.MaxIdempotencyKeyLength);
-        public static readonly HeaderDoc Location = new("Location", "The address of the order.", Format: "uri-reference");
         public static readonly HeaderDoc RetryAfter = new("Retry-After", "Seconds to wait before trying again.", JsonSchemaType.Integer);
         public static readonly HeaderDoc WwwAuthenticate = new("WWW-Authenticate", "`Bearer` when the token is missing, expired or invalid.");
         public static readonly HeaderDoc OnBehalfOf = new("X-On-Behalf-Of",

@@ -19,6 +19,21 @@ public static class OrdersApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    // The order headers, as the OpenAPI document describes them.
+    private static readonly OpenApiSetup.HeaderDoc ETagHeader = new("ETag",
+        "The order's version as an entity tag, e.g. `\"7\"`. Send it back as `If-Match` to make a change conditional.",
+        Pattern: "^\"[0-9]+\"$");
+    private static readonly OpenApiSetup.HeaderDoc IfMatchHeader = new("If-Match",
+        "The `ETag` of the order as the client last saw it (or `*`): the change is refused with 409 if the order changed since. " +
+        "Without it the change applies to the current version.");
+    private static readonly OpenApiSetup.HeaderDoc IdempotencyKeyDoc = new(IdempotencyKeyHeader,
+        "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
+        MaxLength: OrderCommands.MaxIdempotencyKeyLength);
+    private static readonly OpenApiSetup.HeaderDoc ContentDispositionHeader = new("Content-Disposition",
+        "An attachment named after the view, e.g. `attachment; filename=\"orders-historical.csv\"`.",
+        Pattern: "^attachment; filename=\"orders-[a-z]+\\.csv\"$");
+    private static readonly OpenApiSetup.HeaderDoc LocationHeader = new("Location", "The address of the order.", Format: "uri-reference");
+
     public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/orders").WithTags("Orders")
@@ -49,13 +64,14 @@ public static class OrdersApi
             .WithOrderListFilters()
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithResponseDescription(StatusCodes.Status200OK, "UTF-8 CSV with a header row.")
+            .WithResponseHeader(StatusCodes.Status200OK, ContentDispositionHeader)
             .ProducesValidationProblemWhen("A filter is invalid (`errors` names it).");
 
         group.MapGet("/{id:long}", Get).WithName("GetOrder")
             .WithSummary("One order")
             .WithDescription("The order with its items, payment, totals, events and the `actions` the caller may take in its status.")
             .WithResponseDescription(StatusCodes.Status200OK, "The order as the caller may see it (no markup for customer-level callers).")
-            .WithResponseHeader(StatusCodes.Status200OK, OpenApiSetup.Headers.ETag)
+            .WithResponseHeader(StatusCodes.Status200OK, ETagHeader)
             .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchOrder);
 
         group.MapPost("/", Create).WithName("CreateOrder")
@@ -64,8 +80,8 @@ public static class OrdersApi
                 "Every item is checked; all problems are answered at once and nothing is stored.")
             .WithRequiredBody()
             .WithResponseDescription(StatusCodes.Status201Created, "The new cart, as `GET /api/v1/orders/{id}` answers it.")
-            .WithResponseHeader(StatusCodes.Status201Created, OpenApiSetup.Headers.Location)
-            .WithResponseHeader(StatusCodes.Status201Created, OpenApiSetup.Headers.ETag)
+            .WithResponseHeader(StatusCodes.Status201Created, LocationHeader)
+            .WithResponseHeader(StatusCodes.Status201Created, ETagHeader)
             .ProducesValidationProblemWhen("The name or an item is invalid (`errors` names each field, e.g. `items[0].adminContact.email`).")
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, MayNotBuy);
 
@@ -112,10 +128,10 @@ public static class OrdersApi
             .WithDescription("Checks every item once more and places the order: it becomes `inProgress` and the provisioning worker sends " +
                 "it to the vendors (poll `GET /api/v1/orders/{id}` to follow it). With an `Idempotency-Key`, repeating the request " +
                 "(a double click, a client retry) answers with the order as the first request left it and never places twice.")
-            .WithRequestHeader(OpenApiSetup.Headers.IdempotencyKey)
+            .WithRequestHeader(IdempotencyKeyDoc)
             .OrderChange(StatusCodes.Status202Accepted, conflict: "The order cannot be placed in its status (e.g. already placed), it changed since " +
                 "`If-Match`, or the `Idempotency-Key` was used for another order.")
-            .WithResponseHeader(StatusCodes.Status202Accepted, OpenApiSetup.Headers.Location)
+            .WithResponseHeader(StatusCodes.Status202Accepted, LocationHeader)
             .ProducesValidationProblemWhen("An item is no longer valid (`errors` names it), or `Idempotency-Key` is too long.");
 
         group.MapDelete("/{id:long}", Delete).WithName("DeleteOrder")
@@ -154,9 +170,9 @@ public static class OrdersApi
     private static RouteHandlerBuilder OrderChange(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK,
         string conflict = "", string notFound = NoSuchOrder, string forbidden = MayNotBuy) =>
         builder
-            .WithRequestHeader(OpenApiSetup.Headers.IfMatch)
+            .WithRequestHeader(IfMatchHeader)
             .WithResponseDescription(status, OrderAnswer)
-            .WithResponseHeader(status, OpenApiSetup.Headers.ETag)
+            .WithResponseHeader(status, ETagHeader)
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, forbidden)
             .ProducesProblemWhen(StatusCodes.Status404NotFound, notFound)
             .ProducesProblemWhen(StatusCodes.Status409Conflict, conflict);
