@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of CloudMarket on a fresh machine:
-#  - installs what the tests need when it is missing (PostgreSQL 15 and Chromium from Debian's packages),
+#  - installs what the tests need when it is missing (PostgreSQL 15, Chromium and Node.js from Debian's packages,
+#    the OpenAPI linter from npm),
 #  - starts a private PostgreSQL on a free loopback port with its own data folder,
 #  - checks that no EF Core model change lacks a migration (both providers),
 #  - runs every test project of the solution (SQLite and PostgreSQL API suites, browser tests),
@@ -36,6 +37,12 @@ export CLOUDMARKET_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;
 echo "PostgreSQL 15 running on 127.0.0.1:$PGPORT"
 
 dotnet tool restore >/dev/null
+
+# The OpenAPI linter that OpenApiLintTests runs: Redocly CLI from npm, pinned by tools/openapi-lint/package-lock.json.
+# It needs Node.js 20.19+ (or 22.12+); without it that test fails and says so, it is never skipped.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then echo "Installing Node.js and npm…"; apt_install nodejs npm; fi
+npm ci --prefix tools/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null || echo "npm ci failed: the OpenAPI lint test will fail"
+
 # A broken build stops here with the compiler's own words, not later as a confusing test failure.
 if ! dotnet build CloudMarket.slnx -c Release -v quiet -nologo > "$ROOT/.build.log" 2>&1; then
   grep -E "error|warning" "$ROOT/.build.log" | sort -u | head -n 50

@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace CloudMarket.Infrastructure;
 
 /// <summary>An amount in one currency. All price arithmetic goes through <see cref="Round"/>.</summary>
-public readonly record struct Money(decimal Amount, string Currency)
+/// <remarks>Both members are always written; [JsonRequired] makes the OpenAPI schema say so.</remarks>
+public readonly record struct Money([property: JsonRequired] decimal Amount, [property: JsonRequired] string Currency)
 {
     /// <summary>The one rounding rule of the platform: 2 decimals, midpoint away from zero.</summary>
     public static decimal Round(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);

@@ -44,9 +44,23 @@ public abstract class OperationsApiTests(CloudMarketFactory app)
     [Fact]
     public async Task ApiReference_IsServed()
     {
-        var response = await app.CreateClient().GetAsync("/api-docs/");
+        var client = app.CreateClient();
+        var response = await client.GetAsync("/api-docs/");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("text/html", response.Content.Headers.ContentType?.ToString());
+        // The page is only a shell: the scripts it loads render the reference from the document.
+        var html = await response.Content.ReadAsStringAsync();
+        foreach (var script in new[] { "scalar.js", "scalar.aspnetcore.js" })
+        {
+            Assert.Contains($"src=\"{script}\"", html);
+            var js = await client.GetAsync($"/api-docs/{script}");
+            Assert.Equal(HttpStatusCode.OK, js.StatusCode);
+            Assert.Contains("javascript", js.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Contains("\"url\":\"openapi/v1.json\"", html); // resolved against the site's root by scalar.aspnetcore.js
+        Assert.Contains("\"preferredSecurityScheme\":[\"Bearer\"]", html);
+        // Scalar's inline module script must not meet the site's Content-Security-Policy.
+        Assert.False(response.Headers.Contains("Content-Security-Policy"));
     }
 
     [Fact]

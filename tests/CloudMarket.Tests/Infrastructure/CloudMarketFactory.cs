@@ -5,6 +5,7 @@ using CloudMarket.Data;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,27 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         await using var scope = Services.CreateAsyncScope();
         return await work(scope.ServiceProvider.GetRequiredService<AppDbContext>());
     }
+
+    private readonly Lazy<Task<OpenApiContract>> _contract;
+
+    protected CloudMarketFactory() => _contract = new(LoadContractAsync);
+
+    /// <summary>This app's OpenAPI document, read once, as the checker of every API answer the tests receive.</summary>
+    public Task<OpenApiContract> ContractAsync() => _contract.Value;
+
+    private async Task<OpenApiContract> LoadContractAsync()
+    {
+        using var raw = Server.CreateClient();
+        return new OpenApiContract(await raw.GetStringAsync("/openapi/v1.json"));
+    }
+
+    /// <summary>
+    /// A client like <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> (redirects, cookies) whose every
+    /// API answer is checked against the OpenAPI document: a test that receives an undocumented answer fails with
+    /// an <see cref="OpenApiContractViolation"/> naming the operation and what differs.
+    /// </summary>
+    public new HttpClient CreateClient() =>
+        CreateDefaultClient(ClientOptions.BaseAddress, new RedirectHandler(), new CookieContainerHandler(), new ContractCheckingHandler(ContractAsync));
 
     private readonly Dictionary<string, string> _tokens = new();
     private readonly SemaphoreSlim _tokenLock = new(1, 1);

@@ -30,7 +30,10 @@ public static class CatalogApi
     public static RouteGroupBuilder MapCatalogApi(this RouteGroupBuilder api)
     {
         api.MapGet("/catalog/offers", List).WithTags("Catalog").WithName("ListOffers")
-            .WithSummary("The catalog, priced per unit and month as the customer in view would pay (X-On-Behalf-Of for seller- and distributor-level users).");
+            .WithSummary("The catalog, priced for the customer in view")
+            .WithDescription("Every offer with its billing cycles, quantity limits and add-on relations, priced per unit and month as the " +
+                "customer in view would pay. Seller- and distributor-level callers also get the seller's `cost` and `markupPercent`.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The offers, by vendor and name.");
         return api;
     }
 

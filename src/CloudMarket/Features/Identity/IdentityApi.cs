@@ -1,5 +1,6 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -21,8 +22,19 @@ public static class IdentityApi
     {
         api.MapPost("/auth/token", Token).AllowAnonymous().RequireRateLimiting(SignInRateLimit)
             .WithTags("Identity").WithName("CreateToken")
-            .WithSummary("Exchanges e-mail and password for a bearer token ({ accessToken, tokenType, expiresIn }).");
-        api.MapGet("/me", Me).WithTags("Identity").WithName("Me");
+            .WithSummary("Sign in: a bearer token for an e-mail and password")
+            .WithDescription("Exchanges e-mail and password for a bearer token. Send the `accessToken` as `Authorization: Bearer <accessToken>` " +
+                "on every other call; it expires after `expiresIn` seconds. Repeated failures lock the account for a while; " +
+                "requests are rate limited per client address.")
+            .WithRequiredBody()
+            .Produces<AccessTokenResponse>(StatusCodes.Status200OK)
+            .WithResponseDescription(StatusCodes.Status200OK, "The bearer token, its lifetime in seconds and a refresh token.")
+            .ProducesProblemWhen(StatusCodes.Status401Unauthorized,
+                "Sign-in failed: the e-mail or password is wrong, or the account is locked for a while (the same answer in every case).");
+        api.MapGet("/me", Me).WithTags("Identity").WithName("Me")
+            .WithSummary("The signed-in user")
+            .WithDescription("The signed-in user, the organization it belongs to (`distributor`, `seller` or `customer`) and its roles.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The user, its organization and roles.");
         return api;
     }
 

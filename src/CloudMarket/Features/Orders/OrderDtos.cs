@@ -74,7 +74,8 @@ public sealed record TotalsDto(
 public sealed record EventActorDto(string Name, string? OrganizationName);
 
 /// <summary><c>actor</c> is an <see cref="EventActorDto"/> or the string "system" (api.md).</summary>
-public sealed record OrderEventDto(DateTime At, OrderStatus? From, OrderStatus To, object Actor, string Reason);
+public sealed record OrderEventDto(DateTime At, OrderStatus? From, OrderStatus To,
+    [property: SchemaOneOf(typeof(EventActorDto), "system")] object Actor, string Reason);
 
 public sealed record OrderDetailDto(
     long Id,

@@ -1,9 +1,13 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using CloudMarket.Components;
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 
 namespace CloudMarket.Features.Orders;
 
@@ -13,25 +17,180 @@ namespace CloudMarket.Features.Orders;
 /// </summary>
 public static class OrdersApi
 {
+    // The order headers, as the OpenAPI document describes them.
+    private static readonly OpenApiSetup.HeaderDoc ETagHeader = new("ETag",
+        "The order's version as an entity tag, e.g. `\"7\"`. Send it back as `If-Match` to make a change conditional.",
+        Pattern: "^\"[0-9]+\"$");
+    private static readonly OpenApiSetup.HeaderDoc IfMatchHeader = new("If-Match",
+        "The `ETag` of the order as the client last saw it (or `*`): the change is refused with 409 if the order changed since. " +
+        "Without it the change applies to the current version.");
+    private static readonly OpenApiSetup.HeaderDoc IdempotencyKeyDoc = new(PlaceIdempotency.Header,
+        "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
+        MaxLength: OrderCommands.MaxIdempotencyKeyLength);
+    private static readonly OpenApiSetup.HeaderDoc ContentDispositionHeader = new("Content-Disposition",
+        "An attachment named after the view, e.g. `attachment; filename=\"orders-historical.csv\"`.",
+        Pattern: "^attachment; filename=\"orders-[a-z]+\\.csv\"$");
+    private static readonly OpenApiSetup.HeaderDoc LocationHeader = new("Location", "The address of the order.", Format: "uri-reference");
+
     public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/orders").WithTags("Orders");
-        group.MapGet("/", List).WithName("ListOrders");
-        group.MapGet("/export", Export).WithName("ExportOrders").Produces(200, contentType: "text/csv");
-        group.MapGet("/{id:long}", Get).WithName("GetOrder");
-        group.MapPost("/", Create).WithName("CreateOrder");
-        group.MapPatch("/{id:long}", Update).WithName("UpdateOrder");
-        group.MapPost("/{id:long}/items", AddItem).WithName("AddOrderItem");
-        group.MapPut("/{id:long}/items/{itemId:guid}", UpdateItem).WithName("UpdateOrderItem");
-        group.MapDelete("/{id:long}/items/{itemId:guid}", RemoveItem).WithName("RemoveOrderItem");
-        group.MapPost("/{id:long}/draft", SaveAsDraft).WithName("SaveOrderAsDraft");
-        group.MapPost("/{id:long}/resume", Resume).WithName("ResumeOrder");
-        group.MapPost("/{id:long}/place", Place).WithName("PlaceOrder");
-        group.MapDelete("/{id:long}", Delete).WithName("DeleteOrder");
-        group.MapPost("/{id:long}/retry", Retry).WithName("RetryOrder");
-        group.MapPost("/{id:long}/close", Close).WithName("CloseOrder");
-        group.MapPut("/{id:long}/note", SetNote).WithName("SetOrderNote");
+        var group = api.MapGroup("/orders").WithTags("Orders")
+            .WithParameter("id", "The order number.")
+            .WithParameter("itemId", "The id of an item of the order.");
+
+        group.MapGet("/", List).WithName("ListOrders")
+            .WithSummary("The Recent and Historical order lists")
+            .WithDescription("One page of the customer's orders, newest first. `view=recent` (the default) lists the orders of the last " +
+                "days that are not carts; `view=historical` lists by `state`: `active` (placed orders), `draft` or `all` (which adds " +
+                "each row's items, payment method and totals under `details`). Filters combine; `nextCursor` fetches the next page.")
+            .WithOrderListFilters()
+            .WithParameter("limit", $"Rows per page, 1 to {OrderListFilter.MaxLimit}.", s =>
+            {
+                s.Type = JsonSchemaType.Integer;
+                s.Minimum = "1";
+                s.Maximum = OrderListFilter.MaxLimit.ToString();
+                s.Default = OrderListFilter.DefaultLimit;
+            })
+            .WithParameter("cursor", "The `nextCursor` of the previous page (opaque).")
+            .WithResponseDescription(StatusCodes.Status200OK, "One page of rows, and the cursor of the next page (null on the last).")
+            .ProducesValidationProblemWhen("A filter, `limit` or `cursor` is invalid (`errors` names it).");
+
+        group.MapGet("/export", Export).WithName("ExportOrders")
+            .WithSummary("The order list as CSV")
+            .WithDescription("Every order the list would show with the same filters (all pages), one row per order, as UTF-8 CSV. " +
+                "Customer-level callers get no markup rows or columns.")
+            .WithOrderListFilters()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .WithResponseDescription(StatusCodes.Status200OK, "UTF-8 CSV with a header row.")
+            .WithResponseHeader(StatusCodes.Status200OK, ContentDispositionHeader)
+            .ProducesValidationProblemWhen("A filter is invalid (`errors` names it).");
+
+        group.MapGet("/{id:long}", Get).WithName("GetOrder")
+            .WithSummary("One order")
+            .WithDescription("The order with its items, payment, totals, events and the `actions` the caller may take in its status.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The order as the caller may see it (no markup for customer-level callers).")
+            .WithResponseHeader(StatusCodes.Status200OK, ETagHeader)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchOrder);
+
+        group.MapPost("/", Create).WithName("CreateOrder")
+            .WithSummary("Create a cart")
+            .WithDescription("Creates an order in status `started` (a cart) with the given name (default `Order #dd-MM-yyyy`) and items. " +
+                "Every item is checked; all problems are answered at once and nothing is stored.")
+            .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status201Created, "The new cart, as `GET /api/v1/orders/{id}` answers it.")
+            .WithResponseHeader(StatusCodes.Status201Created, LocationHeader)
+            .WithResponseHeader(StatusCodes.Status201Created, ETagHeader)
+            .ProducesValidationProblemWhen("The name or an item is invalid (`errors` names each field, e.g. `items[0].adminContact.email`).")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, MayNotBuy);
+
+        group.MapPatch("/{id:long}", Update).WithName("UpdateOrder")
+            .WithSummary("Rename a cart or set its payment")
+            .WithDescription("Changes the name and/or the payment method of a `started` or `draft` order; fields left out stay as they are. " +
+                "Card payment needs `cardBrand` and `cardLast4`.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order is not `started` or `draft`, or it changed since `If-Match`.")
+            .ProducesValidationProblemWhen("A field is invalid (`errors` names it).");
+
+        group.MapPost("/{id:long}/items", AddItem).WithName("AddOrderItem")
+            .WithSummary("Add an item to a cart")
+            .WithDescription("Adds one requested change (see the item kinds under `OrderItemRequest`) to a `started` or `draft` order.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order is not `started` or `draft`, or it changed since `If-Match`.")
+            .ProducesValidationProblemWhen("The item is invalid (`errors` names each field).");
+
+        group.MapPut("/{id:long}/items/{itemId:guid}", UpdateItem).WithName("UpdateOrderItem")
+            .WithSummary("Replace an item of a cart")
+            .WithDescription("Replaces one item of a `started` or `draft` order with the given one.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order is not `started` or `draft`, or it changed since `If-Match`.", notFound: NoSuchOrderOrItem)
+            .ProducesValidationProblemWhen("The item is invalid (`errors` names each field).");
+
+        group.MapDelete("/{id:long}/items/{itemId:guid}", RemoveItem).WithName("RemoveOrderItem")
+            .WithSummary("Remove an item from a cart")
+            .WithDescription("Removes one item of a `started` or `draft` order.")
+            .OrderChange(conflict: "The order is not `started` or `draft`, it changed since `If-Match`, or this is the last item the caller can see.",
+                notFound: NoSuchOrderOrItem);
+
+        group.MapPost("/{id:long}/draft", SaveAsDraft).WithName("SaveOrderAsDraft")
+            .WithSummary("Save a cart as draft")
+            .WithDescription("A `started` order becomes `draft`.")
+            .OrderChange(conflict: "The order is not `started`, or it changed since `If-Match`.");
+
+        group.MapPost("/{id:long}/resume", Resume).WithName("ResumeOrder")
+            .WithSummary("Turn a draft back into the cart")
+            .WithDescription("A `draft` order becomes `started`.")
+            .OrderChange(conflict: "The order is not `draft`, or it changed since `If-Match`.");
+
+        group.MapPost("/{id:long}/place", Place).WithName("PlaceOrder")
+            .WithSummary("Place an order")
+            .WithDescription("Checks every item once more and places the order: it becomes `inProgress` and the provisioning worker sends " +
+                "it to the vendors (poll `GET /api/v1/orders/{id}` to follow it). With an `Idempotency-Key`, repeating the request " +
+                "(a double click, a client retry) answers with the order as the first request left it and never places twice.")
+            .WithRequestHeader(IdempotencyKeyDoc)
+            .OrderChange(StatusCodes.Status202Accepted, conflict: "The order cannot be placed in its status (e.g. already placed), it changed since " +
+                "`If-Match`, or the `Idempotency-Key` was used for another order.")
+            .WithResponseHeader(StatusCodes.Status202Accepted, LocationHeader)
+            .ProducesValidationProblemWhen("An item is no longer valid (`errors` names it), or `Idempotency-Key` is too long.");
+
+        group.MapDelete("/{id:long}", Delete).WithName("DeleteOrder")
+            .WithSummary("Delete a cart or draft")
+            .WithDescription("A `started` or `draft` order becomes `deleted` (it stays in the Historical list).")
+            .OrderChange(conflict: "The order is not `started` or `draft`, or it changed since `If-Match`.");
+
+        group.MapPost("/{id:long}/retry", Retry).WithName("RetryOrder")
+            .WithSummary("Retry the rejected items")
+            .WithDescription("Sends the rejected items of a `provisioningFailed` order to the vendors again, optionally with corrected " +
+                "admin contacts and tenant names. The body may be left out.")
+            .OrderChange(conflict: "The order is not `provisioningFailed`, or it changed since `If-Match`.")
+            .ProducesValidationProblemWhen("A correction is invalid (`errors` names it).");
+
+        group.MapPost("/{id:long}/close", Close).WithName("CloseOrder")
+            .WithSummary("Close a failed order")
+            .WithDescription("Gives up on the rejected items of a `provisioningFailed` order: it becomes `completedWithErrors` (some items " +
+                "were provisioned) or `failed` (none).")
+            .OrderChange(conflict: "The order is not `provisioningFailed`, or it changed since `If-Match`.");
+
+        group.MapPut("/{id:long}/note", SetNote).WithName("SetOrderNote")
+            .WithSummary("Set the order's note")
+            .WithDescription($"Sets the free-text note of an order in any status (at most {Order.MaxNoteLength} characters); an empty text removes it.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order changed since `If-Match`.", forbidden: "The caller's role may read orders but not write notes.")
+            .ProducesValidationProblemWhen("The text is too long or not valid (`errors` names it).");
         return group;
+    }
+
+    private const string OrderAnswer = "The whole order as it is now, as `GET /api/v1/orders/{id}` answers it.";
+    private const string NoSuchOrder = "No such order for the customer in view, or the caller may not see it.";
+    private const string NoSuchOrderOrItem = "No such order or item for the customer in view, or the caller may not see it.";
+    private const string MayNotBuy = "The caller's role may see orders but not buy or change subscriptions.";
+
+    /// <summary>What every change to an order answers besides success: the order's ETag, and the refusals they share.</summary>
+    private static RouteHandlerBuilder OrderChange(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK,
+        string conflict = "", string notFound = NoSuchOrder, string forbidden = MayNotBuy) =>
+        builder
+            .WithRequestHeader(IfMatchHeader)
+            .WithResponseDescription(status, OrderAnswer)
+            .WithResponseHeader(status, ETagHeader)
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, forbidden)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, notFound)
+            .ProducesProblemWhen(StatusCodes.Status409Conflict, conflict);
+
+    /// <summary>The filters of the list and the export, as <see cref="OrderListFilter.Parse"/> reads them.</summary>
+    private static RouteHandlerBuilder WithOrderListFilters(this RouteHandlerBuilder builder) =>
+        builder
+            .WithParameter("view", "`recent` (default) or `historical`.", s => Enum<OrderView>(s, OrderView.Recent))
+            .WithParameter("state", "Historical view only: `active` (default), `draft` or `all`.", s => Enum<HistoricalState>(s, HistoricalState.Active))
+            .WithParameter("status", "Only orders in this status.", s => Enum<OrderStatus>(s, null))
+            .WithParameter("createdBy", "Only orders created by this user (a user id).", s => s.Format = "uuid")
+            .WithParameter("from", "Only orders dated on or after this ISO-8601 date (`2026-11-25`) or date-time (UTC unless an offset is given).")
+            .WithParameter("to", "Only orders dated on or before this date (the whole day) or date-time.")
+            .WithParameter("q", $"Search text: order number, name, note or offer names (at most {OrderListFilter.MaxSearchLength} characters).",
+                s => s.MaxLength = OrderListFilter.MaxSearchLength);
+
+    private static void Enum<T>(OpenApiSchema schema, T? fallback) where T : struct, System.Enum
+    {
+        schema.Enum = System.Enum.GetValues<T>().Select(v => (JsonNode)JsonValue.Create(ApiNames.Of(v))).ToList();
+        if (fallback is { } f) schema.Default = JsonValue.Create(ApiNames.Of(f));
     }
 
     private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct,
@@ -102,7 +261,7 @@ public static class OrdersApi
     private static async Task<Ok<OrderDetailDto>> Close(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.CloseAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<IResult> Place(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    private static async Task<Accepted<OrderDetailDto>> Place(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var detail = await OrderCommands.PlaceAsync(db, ctx, clock, id, http.Request.Headers[PlaceIdempotency.Header].ToString(), IfMatch(http), ct);
         http.Response.Headers.ETag = ETag(detail.Version);

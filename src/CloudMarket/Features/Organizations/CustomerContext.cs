@@ -1,6 +1,8 @@
+using System.Reflection;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Infrastructure;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Organizations;
@@ -10,12 +12,16 @@ namespace CloudMarket.Features.Organizations;
 /// terms apply), and the real user doing it. Resolved once per request and passed down.
 /// Seller- and distributor-level users reach it by acting on behalf; customer users are in it.
 /// </summary>
-public sealed record CustomerContext(Actor Actor, Organization Customer, Organization Seller)
+public sealed record CustomerContext(Actor Actor, Organization Customer, Organization Seller) : IEndpointParameterMetadataProvider
 {
     public const string OnBehalfOfHeader = "X-On-Behalf-Of";
 
     public Guid CustomerId => Customer.Id;
     public bool IsActingOnBehalf => Actor.OrganizationId != Customer.Id;
+
+    /// <summary>Every endpoint taking a CustomerContext reads <c>X-On-Behalf-Of</c>: its OpenAPI operation says so.</summary>
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
+        builder.Metadata.Add(new OpenApiSetup.CustomerScopedMetadata());
 
     /// <summary>Minimal API binding: customer-scoped handlers take a <see cref="CustomerContext"/> parameter.</summary>
     public static async ValueTask<CustomerContext?> BindAsync(HttpContext http)

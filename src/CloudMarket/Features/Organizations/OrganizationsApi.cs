@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using CloudMarket.Data;
+using CloudMarket.Infrastructure;
 using CloudMarket.Features.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -14,11 +16,15 @@ public static class OrganizationsApi
     public static RouteGroupBuilder MapOrganizationsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/organizations", List).WithTags("Organizations").WithName("ListOrganizations")
-            .WithSummary("The customer organizations the caller may act on behalf of; q searches by name.");
+            .WithSummary("Customers the caller may act for")
+            .WithDescription("The customer organizations the caller may act on behalf of, by name: a seller's customers, the customers of a " +
+                "distributor's sellers, or a customer user's own organization. Their ids go into `X-On-Behalf-Of`.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The organizations, by name.");
         return api;
     }
 
-    private static async Task<Ok<OrganizationListDto>> List(Actor actor, AppDbContext db, CancellationToken ct, string? q = null) =>
+    private static async Task<Ok<OrganizationListDto>> List(Actor actor, AppDbContext db, CancellationToken ct,
+        [Description("Only organizations whose name contains this text (case-insensitive; at most 200 characters, longer is ignored).")] string? q = null) =>
         TypedResults.Ok(new OrganizationListDto(await CustomersAsync(db, actor, q, ct)));
 
     /// <summary>Used by the API and the Select organization page.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
@@ -37,14 +38,23 @@ public static class SubscriptionsApi
     public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/subscriptions").WithTags("Subscriptions");
-        group.MapGet("/", List).WithName("ListSubscriptions");
-        group.MapGet("/{id:guid}", Get).WithName("GetSubscription");
+        group.MapGet("/", List).WithName("ListSubscriptions")
+            .WithSummary("The subscriptions of the customer in view")
+            .WithDescription("Every subscription of the customer, add-ons included, with its quantity, status, billing cycle, renewal date " +
+                "and prices. Customer-level callers get no cost, markup or margin fields.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The subscriptions, by offer name.");
+        group.MapGet("/{id:guid}", Get).WithName("GetSubscription")
+            .WithSummary("One subscription")
+            .WithDescription("A subscription with its admin contact, tenant, add-ons, the orders that changed it and its prices. " +
+                "Customer-level callers get no cost, markup or margin fields.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The subscription as the caller may see it.")
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, "No such subscription for the customer in view.");
         return api;
     }
 
     private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
         TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, ct)));
 
-    private static async Task<Ok<SubscriptionDetailDto>> Get(Guid id, CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
+    private static async Task<Ok<SubscriptionDetailDto>> Get([Description("The subscription's id.")] Guid id, CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Subscription {id}"));
 }
