@@ -19,8 +19,10 @@ public sealed record PriceDetailsDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? VendorCost = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? DistributorMarkupPercent = null);
 
+/// <remarks><c>cancellableUntil</c>: until when licences can be decreased in this term; null when no window is open (CancellationPolicy).</remarks>
 public sealed record SubscriptionSummaryDto(Guid Id, string OfferId, string Name, string Vendor, int Quantity, SubscriptionStatus Status,
-    BillingCycle BillingCycle, bool AutoRenew, DateTime RenewalDate, Guid? ParentSubscriptionId, string? TenantName, PriceDetailsDto PriceDetails);
+    BillingCycle BillingCycle, bool AutoRenew, DateTime RenewalDate, Guid? ParentSubscriptionId, string? TenantName, PriceDetailsDto PriceDetails,
+    DateTime? CancellableUntil);
 
 public sealed record SubscriptionOrderDto(long Id, string Name, OrderStatus Status, DateTime Date, string Change);
 
@@ -28,7 +30,9 @@ public sealed record SubscriptionDetailDto(
     Guid Id, string OfferId, string Name, string Vendor, SubscriptionStatus Status, int Quantity, BillingCycle BillingCycle, int TermMonths,
     bool AutoRenew, DateTime StartDate, DateTime RenewalDate, AdminContactDto? AdminContact, string? TenantName, Guid? ParentSubscriptionId,
     IReadOnlyList<SubscriptionSummaryDto> Addons, IReadOnlyList<SubscriptionOrderDto> Orders, PriceDetailsDto PriceDetails,
-    bool CanSuspend, bool IsAddon);
+    bool CanSuspend, bool IsAddon, DateTime? CancellableUntil,
+    // For the page, which says when the window closed; the API answers cancellableUntil only (workflow.md).
+    [property: JsonIgnore] CancellationWindow? CancellationWindow = null);
 
 public sealed record SubscriptionListDto(IReadOnlyList<SubscriptionSummaryDto> Items);
 
@@ -42,25 +46,25 @@ public static class SubscriptionsApi
         return api;
     }
 
-    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, ct)));
+    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, clock.GetUtcNow().UtcDateTime, ct)));
 
-    private static async Task<Ok<SubscriptionDetailDto>> Get(Guid id, CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Subscription {id}"));
+    private static async Task<Ok<SubscriptionDetailDto>> Get(Guid id, CustomerContext ctx, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct) ?? throw new NotFoundException($"Subscription {id}"));
 }
 
 /// <summary>Read side of subscriptions, shared by the API and the pages.</summary>
 public static class SubscriptionQueries
 {
-    public static async Task<List<SubscriptionSummaryDto>> ListAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
+    public static async Task<List<SubscriptionSummaryDto>> ListAsync(AppDbContext db, CustomerContext ctx, DateTime now, CancellationToken ct)
     {
         var seller = await SellerOf(db, ctx, ct);
         var subs = await db.Subscriptions.AsNoTracking().Include(s => s.Offer).ThenInclude(o => o.Vendor)
             .Where(s => s.CustomerId == ctx.CustomerId).OrderBy(s => s.Offer.Name).ThenBy(s => s.StartDate).ToListAsync(ct);
-        return subs.Select(s => Summary(s, seller, ctx)).ToList();
+        return subs.Select(s => Summary(s, seller, ctx, now)).ToList();
     }
 
-    public static async Task<SubscriptionDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, Guid id, CancellationToken ct)
+    public static async Task<SubscriptionDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, Guid id, DateTime now, CancellationToken ct)
     {
         var s = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .SingleOrDefaultAsync(x => x.Id == id && x.CustomerId == ctx.CustomerId, ct);
@@ -74,17 +78,23 @@ public static class SubscriptionQueries
         return new SubscriptionDetailDto(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Status, s.Quantity, s.BillingCycle, s.TermMonths,
             s.AutoRenew, s.StartDate, s.RenewalDate,
             s.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null, s.TenantName, s.ParentSubscriptionId,
-            addons.Select(a => Summary(a, seller, ctx)).ToList(),
+            addons.Select(a => Summary(a, seller, ctx, now)).ToList(),
             orders.Select(o => new SubscriptionOrderDto(o.Id, o.Name, o.Status, o.Date, o.Description)).ToList(),
-            Prices(s, seller, ctx), s.Offer.CanSuspend, s.Offer.IsAddon);
+            Prices(s, seller, ctx), s.Offer.CanSuspend, s.Offer.IsAddon,
+            s.CancellableUntil(s.Offer, now), CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart));
     }
+
+    /// <summary>The customer's own Microsoft tenants, as recorded, the first one first.</summary>
+    public static Task<List<string>> TenantsAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
+        db.CustomerTenants.AsNoTracking().Where(t => t.CustomerId == ctx.CustomerId)
+            .OrderBy(t => t.RecordedAt).ThenBy(t => t.Name).Select(t => t.Name).ToListAsync(ct);
 
     private static Task<Organization> SellerOf(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
         db.Organizations.AsNoTracking().SingleAsync(o => o.Id == ctx.Customer.ParentId, ct);
 
-    private static SubscriptionSummaryDto Summary(Subscription s, Organization seller, CustomerContext ctx) =>
+    private static SubscriptionSummaryDto Summary(Subscription s, Organization seller, CustomerContext ctx, DateTime now) =>
         new(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Quantity, s.Status, s.BillingCycle, s.AutoRenew, s.RenewalDate,
-            s.ParentSubscriptionId, s.TenantName, Prices(s, seller, ctx));
+            s.ParentSubscriptionId, s.TenantName, Prices(s, seller, ctx), s.CancellableUntil(s.Offer, now));
 
     private static PriceDetailsDto Prices(Subscription s, Organization seller, CustomerContext ctx)
     {
