@@ -39,7 +39,6 @@ public sealed partial class CartPageTests(SqliteFactory app) : IClassFixture<Sql
         var response = await browser.GetAsync($"/cart?order={order}");
 
         var html = await response.Content.ReadAsStringAsync();
-        File.WriteAllText($"/tmp/cart-{which}.html", html);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("data-testid=\"status-title\">Not found<", html);
