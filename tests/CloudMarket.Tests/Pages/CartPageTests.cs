@@ -1,40 +1,22 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using CloudMarket.Features.Orders;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Orders;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CloudMarket.Tests.Pages;
 
 /// <summary>The cart page over plain HTTP with cookies, as a browser asks for it.</summary>
-public sealed partial class CartPageTests(SqliteFactory app) : IClassFixture<SqliteFactory>
+public sealed class CartPageTests(SqliteFactory app) : IClassFixture<SqliteFactory>
 {
-    private HttpClient Browser() => app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
-
-    private static async Task SignInAsync(HttpClient browser, string email)
-    {
-        var token = AntiforgeryField().Match(await browser.GetStringAsync("/signin")).Groups[1].Value;
-        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["email"] = email, ["password"] = CloudMarketFactory.DemoPassword, ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-    }
-
     [Theory]
     [InlineData("tailspin")]
     [InlineData("999999")]
     [InlineData("abc")]
     [InlineData("-1")]
-    public async Task ACartAddressOfAnOrderNotInView_AnswersTheNotFoundPageInTheLayout(string which)
+    public async Task TheCartOfAnOrderNotInView_IsTheNotFoundPageInTheLayout(string which)
     {
         var order = which == "tailspin" ? (await app.DemoOrderAsync(Demo.Tailspin, OrderStatus.Completed)).ToString() : which;
-        var browser = Browser();
-        await SignInAsync(browser, Demo.FabrikamAdmin);
+        var browser = await app.BrowserAsync(Demo.FabrikamAdmin);
 
         var response = await browser.GetAsync($"/cart?order={order}");
 
@@ -44,5 +26,17 @@ public sealed partial class CartPageTests(SqliteFactory app) : IClassFixture<Sql
         Assert.Contains("data-testid=\"status-title\">Not found<", html);
         Assert.Contains("data-testid=\"signed-in-as\"", html);
         Assert.DoesNotContain("Tailspin", html);
+        Assert.DoesNotContain("data-testid=\"place-form\"", html);
+    }
+
+    [Fact]
+    public async Task TheCartOfAnOwnOrder_AndAnOddAddedFlag_AreShown()
+    {
+        var own = await (await app.ClientAsync(Demo.FabrikamAdmin)).CreateCartIdAsync(OrderKit.NewAcronis(2));
+        var browser = await app.BrowserAsync(Demo.FabrikamAdmin);
+
+        var html = await browser.PageAsync($"/cart?order={own}&added=yes");
+
+        Assert.Contains($"data-testid=\"cart-order-id\">{own}<", html);
     }
 }
