@@ -82,7 +82,8 @@ public sealed partial class OrderValidator
     /// </summary>
     public static void CheckTenantOwner(string? tenant, ISet<string> othersTenants, string field, ValidationErrors errors)
     {
-        if (!string.IsNullOrWhiteSpace(tenant) && othersTenants.Contains(CustomerTenant.Normalize(tenant)))
+        // A malformed name has its own error (CheckTenant) and cannot be anyone's.
+        if (!string.IsNullOrWhiteSpace(tenant) && TenantPattern().IsMatch(tenant.Trim()) && othersTenants.Contains(CustomerTenant.Normalize(tenant)))
             errors.Add(field, $"The tenant {CustomerTenant.Normalize(tenant)} belongs to another customer; name one of this customer's tenants or a new one.");
     }
 
