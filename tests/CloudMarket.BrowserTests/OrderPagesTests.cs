@@ -49,11 +49,14 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         await page.GetByLabel("Search").FillAsync("");
         await page.GetByLabel("Status").SelectOptionAsync(new SelectOptionValue { Label = "Completed" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("[?&]status=completed"));
         Assert.All(await StatusesAsync(page), s => Assert.Equal("completed", s));
 
         await page.GetByLabel("Status").SelectOptionAsync(new SelectOptionValue { Label = "Any" });
         await page.GetByLabel("Created by").SelectOptionAsync(new SelectOptionValue { Label = "Felix Kohl · Fabrikam Ltd" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        // The rows are read at once: only after the filtered list has arrived.
+        await page.WaitForURLAsync(new Regex("createdBy=[0-9a-f-]{36}"));
         var creators = await page.Locator("[data-testid=order-row] td:nth-child(3)").AllInnerTextsAsync();
         Assert.NotEmpty(creators);
         Assert.All(creators, c => Assert.StartsWith("Felix Kohl", c));
@@ -165,6 +168,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var page = await SellerInFabrikamAsync();
         var e3 = $"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}";
         await page.GotoAsync(e3);
+        await Assertions.Expect(page.GetByTestId("cancellation-window")).ToContainTextAsync("Licences can no longer be decreased: the cancellation window closed on");
         await page.GetByTestId("change-quantity").GetByLabel("Licences").FillAsync("12");
         await page.GetByTestId("change-quantity").GetByRole(AriaRole.Button, new() { Name = "Add to cart" }).ClickAsync();
         await page.WaitForURLAsync("**/cart?added=1");
@@ -187,10 +191,16 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         await Assertions.Expect(items.Nth(2)).ToContainTextAsync("Auto-renewal disabled: Microsoft 365 E3");
         await Assertions.Expect(items.Nth(3)).ToContainTextAsync("Suspend: Microsoft 365 E3");
 
-        // Edit: 9 licences turn the increase into a decrease; remove the suspension.
+        // Edit: 9 licences would turn the increase into a decrease, which E3's closed cancellation
+        // window refuses next to the field, with its deadline; 11 is taken. Then remove the suspension.
         await items.Nth(0).GetByLabel("New quantity").FillAsync("9");
         await items.Nth(0).GetByRole(AriaRole.Button, new() { Name = "Update item" }).ClickAsync();
-        await Assertions.Expect(items.Nth(0)).ToContainTextAsync("Decrease licences: Microsoft 365 E3, 10 → 9");
+        await Assertions.Expect(items.Nth(0).Locator("[data-testid=field-error][data-field=quantity]"))
+            .ToContainTextAsync(new Regex(@"Licences can be decreased only until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, 7 days after the purchase or the last renewal\."));
+        await Assertions.Expect(items.Nth(0)).ToContainTextAsync("Increase licences: Microsoft 365 E3, 10 → 12");
+        await items.Nth(0).GetByLabel("New quantity").FillAsync("11");
+        await items.Nth(0).GetByRole(AriaRole.Button, new() { Name = "Update item" }).ClickAsync();
+        await Assertions.Expect(items.Nth(0)).ToContainTextAsync("Increase licences: Microsoft 365 E3, 10 → 11");
         await items.Nth(3).GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await Assertions.Expect(items).ToHaveCountAsync(3);
 
@@ -243,6 +253,81 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
     }
 
     [Fact]
+    public async Task PlacingWithACardTypedButNotSaved_PaysByThatCard_OrRefusesItNextToItsField()
+    {
+        var page = await SellerInFabrikamAsync();
+        var orderId = await AddOfferToCartAsync(page, "Acronis Cyber Protect Standard", 1, "it@fabrikam.example");
+        var payment = page.GetByTestId("payment-form");
+        var terms = page.GetByLabel("I accept the terms of purchase", new() { Exact = false });
+        var place = page.GetByRole(AriaRole.Button, new() { Name = "Place order" });
+
+        // "Save payment" is not pressed: the card goes with "Place order".
+        await payment.GetByLabel("Card", new() { Exact = true }).CheckAsync();
+        await payment.GetByLabel("Card brand").FillAsync("Visa");
+        await payment.GetByLabel("Last 4 digits").FillAsync("42x2");
+        await terms.CheckAsync();
+        await place.ClickAsync();
+
+        // A bad card is refused next to its field, with what was typed kept, and nothing is placed.
+        await Assertions.Expect(page.Locator("[data-testid=field-error][data-field=cardLast4]")).ToContainTextAsync("The last four digits of the card.");
+        await Assertions.Expect(payment.GetByLabel("Card", new() { Exact = true })).ToBeCheckedAsync();
+        await Assertions.Expect(payment.GetByLabel("Card brand")).ToHaveValueAsync("Visa");
+        await Assertions.Expect(payment.GetByLabel("Last 4 digits")).ToHaveValueAsync("42x2");
+        Assert.Equal(0, await PlacementsAsync(orderId));
+
+        await payment.GetByLabel("Last 4 digits").FillAsync("4242");
+        await terms.CheckAsync();
+        await place.ClickAsync();
+
+        await page.WaitForURLAsync($"**/orders/{orderId}?done=placed");
+        await Assertions.Expect(page.GetByTestId("payment")).ToContainTextAsync("Card Visa •••• 4242");
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Payment by card Visa •••• 4242.");
+        Assert.Equal(1, await PlacementsAsync(orderId));
+        Assert.Empty(ScriptProblems);
+    }
+
+    [Fact]
+    public async Task LiveStatus_StopsFollowingAnOrderThatDoesNotMove_SaysSo_AndOffersARefresh()
+    {
+        var orderId = await SellerOrderOfItsOwnAsync("Stuck before the vendor",
+            new OrderItemRequest(OrderItemKind.ChangeAutoRenew, SubscriptionId: DemoData.SubscriptionIds.FabrikamBitdefender, AutoRenew: false),
+            (order, who, now) => order.Place(who, now));
+        var page = await SellerInFabrikamAsync();
+        // The page's idle limit and interval, made short here so that the test does not wait two minutes.
+        await page.RouteAsync($"**/orders/{orderId}", async route =>
+        {
+            var response = await route.FetchAsync();
+            var html = (await response.TextAsync())
+                .Replace("data-live-idle-ms=\"120000\"", "data-live-idle-ms=\"1000\"")
+                .Replace("data-live-interval=\"1500\"", "data-live-interval=\"100\"");
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Body = html });
+        });
+        var polls = 0;
+        page.Request += (_, request) => { if (request.Url.Contains("/orders/live")) Interlocked.Increment(ref polls); };
+
+        await page.GotoAsync($"/orders/{orderId}");
+        await Assertions.Expect(page.GetByTestId("waiting-since")).ToContainTextAsync("Waiting to be sent to the vendors since");
+        await Assertions.Expect(page.GetByTestId("live-paused")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("live-paused")).ToContainTextAsync("Live updates paused: nothing changed for 2 minutes.");
+        await Assertions.Expect(page.Locator("#order-live")).ToHaveAttributeAsync("data-live-state", "paused");
+        Assert.True(polls > 0, "The page followed the order before it paused.");
+
+        // The order moves on; the paused page shows it once refreshed.
+        await AdvanceAsync(orderId, (order, _, now) => { order.StartProvisioning(now); return Task.CompletedTask; });
+        await page.GetByTestId("live-refresh").ClickAsync();
+        await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningStarted");
+        await Assertions.Expect(page.GetByTestId("waiting-since")).ToContainTextAsync("Waiting for the vendor since");
+
+        // Settled, so the demo's lists hold no order in flight for the other tests.
+        await AdvanceAsync(orderId, async (order, db, now) =>
+        {
+            order.RecordItemProvisioned(order.Items[0].Id, "paused-test", now);
+            await OrderCompletion.CompleteAsync(db, order, now, default);
+        });
+        Assert.Empty(ScriptProblems);
+    }
+
+    [Fact]
     public async Task DeletingADraft_AsksForConfirmationFirst()
     {
         // A draft of its own: the demo's drafts are what the views test looks for.
@@ -272,7 +357,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var failedId = await OrderIdAsync(o => o.CustomerId == DemoData.Fabrikam && o.Status == Features.Orders.OrderStatus.ProvisioningFailed);
         var page = await SellerInFabrikamAsync();
         await page.GotoAsync($"/orders/{failedId}");
-        await Assertions.Expect(page.GetByTestId("item-error")).ToContainTextAsync("TenantNameTaken");
+        await Assertions.Expect(page.GetByTestId("item-error")).ToContainTextAsync("DomainAlreadyExists");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Correct and retry…" }).ClickAsync();
         await page.GetByLabel("Microsoft tenant name").FillAsync("not a tenant");
@@ -313,9 +398,9 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var actor = new Actor(user.Id, user.FullName, user.Email!, DemoData.Contoso, "Contoso Cloud", OrganizationType.Seller, [Role.SellerAdmin]);
         var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
         var ctx = new CustomerContext(actor, customer, await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Contoso));
-        var validator = await OrderValidator.LoadAsync(db, ctx, [item.SubscriptionId], default);
-        var who = OrderCommands.EventActorOf(ctx);
         var now = DateTime.UtcNow;
+        var validator = await OrderValidator.LoadAsync(db, ctx, [item], now, default);
+        var who = OrderCommands.EventActorOf(ctx);
         var order = Order.CreateCart(customer, who, OrganizationType.Seller, name, now);
         order.AddItem(validator.Resolve(item), who, now);
         then(order, who, now);

@@ -22,6 +22,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<Vendor> Vendors => Set<Vendor>();
     public DbSet<Offer> Offers => Set<Offer>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<CustomerTenant> CustomerTenants => Set<CustomerTenant>();
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<OrderItem> OrderItems => Set<OrderItem>();
     public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
@@ -93,6 +94,14 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(s => s.VendorSubscriptionId).HasMaxLength(100);
             e.Ignore(s => s.AdminContact);
             e.HasIndex(s => new { s.CustomerId, s.StartDate });
+        });
+
+        b.Entity<CustomerTenant>(e =>
+        {
+            e.HasKey(t => t.Name);
+            e.Property(t => t.Name).HasMaxLength(253);
+            e.HasOne<Organization>().WithMany().HasForeignKey(t => t.CustomerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(t => t.CustomerId);
         });
 
         b.Entity<Order>(e =>

@@ -105,21 +105,29 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         new Vendor("bitdefender", "Bitdefender", VendorApi.Generic),
     ];
 
+    /// <summary>Microsoft new commerce takes licences back only within 7 days of the purchase or a renewal.</summary>
+    public const int MicrosoftCancellationWindowHours = 168;
+
     /// <summary>
-    /// The demo catalog. The vendor sandbox sells the same offers, so its quantity limits and
-    /// suspension rules come from here too.
+    /// The demo catalog. The vendor sandbox sells the same offers, so its quantity limits, suspension
+    /// rules and cancellation windows come from here too.
     /// </summary>
     public static IReadOnlyList<Offer> CreateOffers() =>
     [
-        new Offer(OfferIds.BusinessBasic, "microsoft", "Microsoft 365 Business Basic", 5.00m, "EUR", 1, 300, 12, true, true),
-        new Offer(OfferIds.BusinessStandard, "microsoft", "Microsoft 365 Business Standard", 10.50m, "EUR", 1, 300, 12, true, true),
-        new Offer(OfferIds.BusinessPremium, "microsoft", "Microsoft 365 Business Premium", 18.70m, "EUR", 1, 300, 12, true, true),
-        new Offer(OfferIds.E3, "microsoft", "Microsoft 365 E3", 30.00m, "EUR", 1, 10000, 12, true, true),
-        new Offer(OfferIds.ExchangePlan1, "microsoft", "Exchange Online (Plan 1)", 3.60m, "EUR", 1, 10000, 12, true, true),
+        new Offer(OfferIds.BusinessBasic, "microsoft", "Microsoft 365 Business Basic", 5.00m, "EUR", 1, 300, 12, true, true,
+            cancellationWindowHours: MicrosoftCancellationWindowHours),
+        new Offer(OfferIds.BusinessStandard, "microsoft", "Microsoft 365 Business Standard", 10.50m, "EUR", 1, 300, 12, true, true,
+            cancellationWindowHours: MicrosoftCancellationWindowHours),
+        new Offer(OfferIds.BusinessPremium, "microsoft", "Microsoft 365 Business Premium", 18.70m, "EUR", 1, 300, 12, true, true,
+            cancellationWindowHours: MicrosoftCancellationWindowHours),
+        new Offer(OfferIds.E3, "microsoft", "Microsoft 365 E3", 30.00m, "EUR", 1, 10000, 12, true, true,
+            cancellationWindowHours: MicrosoftCancellationWindowHours),
+        new Offer(OfferIds.ExchangePlan1, "microsoft", "Exchange Online (Plan 1)", 3.60m, "EUR", 1, 10000, 12, true, true,
+            cancellationWindowHours: MicrosoftCancellationWindowHours),
         new Offer(OfferIds.TeamsAudio, "microsoft", "Microsoft Teams Audio Conferencing", 3.20m, "EUR", 1, 10000, 12, true, true,
-            [OfferIds.BusinessStandard, OfferIds.BusinessPremium, OfferIds.E3]),
+            [OfferIds.BusinessStandard, OfferIds.BusinessPremium, OfferIds.E3], MicrosoftCancellationWindowHours),
         new Offer(OfferIds.DefenderP1, "microsoft", "Microsoft Defender for Office 365 (Plan 1)", 1.70m, "EUR", 1, 300, 12, true, true,
-            [OfferIds.BusinessBasic, OfferIds.BusinessStandard, OfferIds.ExchangePlan1]),
+            [OfferIds.BusinessBasic, OfferIds.BusinessStandard, OfferIds.ExchangePlan1], MicrosoftCancellationWindowHours),
         new Offer(OfferIds.AcronisProtect, "acronis", "Acronis Cyber Protect Standard", 6.25m, "EUR", 1, 1000, 1, false, true),
         new Offer(OfferIds.AcronisStorage, "acronis", "Acronis Cloud Storage 250 GB", 12.00m, "EUR", 1, 100, 1, false, true,
             [OfferIds.AcronisProtect]),
@@ -171,39 +179,71 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
     {
         var subs = CreateSubscriptions(db.Offers.Local.ToDictionary(o => o.Id), now);
         db.Subscriptions.AddRange(subs);
+        db.CustomerTenants.AddRange(CreateTenants(subs));
         return subs.ToDictionary(s => s.Id);
     }
 
+    /// <summary>How long ago the demo orders that created subscriptions were placed (the subscriptions start when they were applied).</summary>
+    private static class Ago
+    {
+        public static readonly TimeSpan FabrikamE3Order = TimeSpan.FromDays(60);
+        public static readonly TimeSpan FabrikamExchangeOrder = TimeSpan.FromDays(45);
+        public static readonly TimeSpan TailspinStandardOrder = TimeSpan.FromDays(40);
+    }
+
     /// <summary>
-    /// The demo customers' subscriptions, bought a year ago. The vendor sandbox knows them too, as the
+    /// The demo customers' subscriptions as they are today, dated relative to <paramref name="now"/>:
+    /// those a demo order created start when that order was applied; the others were bought earlier
+    /// and renewed at the end of every term since, so every renewal date is ahead. Two Microsoft
+    /// subscriptions renewed a few days ago (Wingtip's Business Basic, Adatum's Business Premium): their
+    /// cancellation window is open; the others' is closed. The vendor sandbox knows them too, as the
     /// vendor would (e.g. to refuse decreasing them outside the cancellation window).
     /// </summary>
     public static IReadOnlyList<Subscription> CreateSubscriptions(IReadOnlyDictionary<string, Offer> offers, DateTime now)
     {
-        var start = new DateTime(now.Year - 1, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        var day = TimeSpan.FromDays(1);
+        DateTime RenewedAgo(double days) => (now - days * day).AddMonths(-12);
         Subscription Sub(Guid id, Guid customer, string offer, int qty, BillingCycle cycle, decimal markup, string? tenant,
-            (string Email, string First, string Last) admin, Guid? parent = null, bool autoRenew = true) =>
-            new(id, customer, offers[offer], qty, cycle, autoRenew, start, markup, new AdminContact(admin.Email, admin.First, admin.Last), tenant, parent);
+            (string Email, string First, string Last) admin, DateTime start, Guid? parent = null, bool autoRenew = true)
+        {
+            var s = new Subscription(id, customer, offers[offer], qty, cycle, autoRenew, start, markup, new AdminContact(admin.Email, admin.First, admin.Last), tenant, parent);
+            while (s.RenewalDate <= now)
+                s.RecordRenewal();
+            return s;
+        }
 
         var fabrikamAdmin = ("it@fabrikam.example", "Ida", "Lund");
+        var e3Bought = now - Ago.FabrikamE3Order + TimeSpan.FromMinutes(9);            // when its order completed
+        var exchangeBought = now - Ago.FabrikamExchangeOrder + TimeSpan.FromHours(3);   // when its order was closed with the item applied
+        var tailspinBought = now - Ago.TailspinStandardOrder + TimeSpan.FromMinutes(4);
         var subs = new List<Subscription>
         {
-            Sub(SubscriptionIds.FabrikamE3, Fabrikam, OfferIds.E3, 10, BillingCycle.Monthly, 12m, "fabrikam.onmicrosoft.com", fabrikamAdmin),
-            Sub(SubscriptionIds.FabrikamExchange, Fabrikam, OfferIds.ExchangePlan1, 5, BillingCycle.Annual, 20m, "fabrikam.onmicrosoft.com", fabrikamAdmin),
-            Sub(SubscriptionIds.FabrikamTeamsAudio, Fabrikam, OfferIds.TeamsAudio, 10, BillingCycle.Monthly, 12m, "fabrikam.onmicrosoft.com", fabrikamAdmin, SubscriptionIds.FabrikamE3),
-            Sub(SubscriptionIds.FabrikamAcronis, Fabrikam, OfferIds.AcronisProtect, 25, BillingCycle.Monthly, 20m, null, fabrikamAdmin),
-            Sub(SubscriptionIds.FabrikamBitdefender, Fabrikam, OfferIds.BitdefenderBusiness, 40, BillingCycle.Annual, 25m, null, fabrikamAdmin, autoRenew: false),
-            Sub(SubscriptionIds.TailspinStandard, Tailspin, OfferIds.BusinessStandard, 15, BillingCycle.Monthly, 20m, "tailspintoys.onmicrosoft.com", ("admin@tailspin.example", "Tom", "Hale")),
-            Sub(SubscriptionIds.TailspinAcronis, Tailspin, OfferIds.AcronisProtect, 8, BillingCycle.Monthly, 20m, null, ("admin@tailspin.example", "Tom", "Hale")),
-            Sub(SubscriptionIds.WingtipBasic, Wingtip, OfferIds.BusinessBasic, 30, BillingCycle.Monthly, 18m, "wingtiptoys.onmicrosoft.com", ("it@wingtip.example", "Wes", "Berg")),
-            Sub(SubscriptionIds.AdatumPremium, Adatum, OfferIds.BusinessPremium, 30, BillingCycle.Annual, 15m, "adatum.onmicrosoft.com", ("it@adatum.example", "Ada", "Quinn")),
-            Sub(SubscriptionIds.AdatumBitdefender, Adatum, OfferIds.BitdefenderBusiness, 30, BillingCycle.Monthly, 15m, null, ("it@adatum.example", "Ada", "Quinn")),
-            Sub(SubscriptionIds.WoodgroveE3, Woodgrove, OfferIds.E3, 120, BillingCycle.Annual, 10m, "woodgrovebank.onmicrosoft.com", ("it@woodgrove.example", "Wanda", "Gray")),
-            Sub(SubscriptionIds.ProsewareAcronis, Proseware, OfferIds.AcronisProtect, 12, BillingCycle.Monthly, 15m, null, ("it@proseware.example", "Pia", "Virtanen")),
+            // Bought at Contoso's default markup of 20 %; the completed "Markup review Q3" set 15 %.
+            Sub(SubscriptionIds.FabrikamE3, Fabrikam, OfferIds.E3, 10, BillingCycle.Monthly, 15m, "fabrikam.onmicrosoft.com", fabrikamAdmin, e3Bought),
+            Sub(SubscriptionIds.FabrikamExchange, Fabrikam, OfferIds.ExchangePlan1, 5, BillingCycle.Annual, 20m, "fabrikam.onmicrosoft.com", fabrikamAdmin, exchangeBought),
+            Sub(SubscriptionIds.FabrikamTeamsAudio, Fabrikam, OfferIds.TeamsAudio, 10, BillingCycle.Monthly, 20m, "fabrikam.onmicrosoft.com", fabrikamAdmin, e3Bought, SubscriptionIds.FabrikamE3),
+            Sub(SubscriptionIds.FabrikamAcronis, Fabrikam, OfferIds.AcronisProtect, 25, BillingCycle.Monthly, 20m, null, fabrikamAdmin, now - 400 * day),
+            Sub(SubscriptionIds.FabrikamBitdefender, Fabrikam, OfferIds.BitdefenderBusiness, 40, BillingCycle.Annual, 25m, null, fabrikamAdmin, now - 200 * day, autoRenew: false),
+            Sub(SubscriptionIds.TailspinStandard, Tailspin, OfferIds.BusinessStandard, 15, BillingCycle.Monthly, 20m, "tailspintoys.onmicrosoft.com", ("admin@tailspin.example", "Tom", "Hale"), tailspinBought),
+            Sub(SubscriptionIds.TailspinAcronis, Tailspin, OfferIds.AcronisProtect, 8, BillingCycle.Monthly, 20m, null, ("admin@tailspin.example", "Tom", "Hale"), now - 250 * day),
+            Sub(SubscriptionIds.WingtipBasic, Wingtip, OfferIds.BusinessBasic, 30, BillingCycle.Monthly, 18m, "wingtiptoys.onmicrosoft.com", ("it@wingtip.example", "Wes", "Berg"), RenewedAgo(2)),
+            // 30 licences since the completed increase of 12 days ago; renewed 5 days ago.
+            Sub(SubscriptionIds.AdatumPremium, Adatum, OfferIds.BusinessPremium, 30, BillingCycle.Annual, 15m, "adatum.onmicrosoft.com", ("it@adatum.example", "Ada", "Quinn"), RenewedAgo(5)),
+            Sub(SubscriptionIds.AdatumBitdefender, Adatum, OfferIds.BitdefenderBusiness, 30, BillingCycle.Monthly, 15m, null, ("it@adatum.example", "Ada", "Quinn"), now - 150 * day),
+            // Renewed 100 days ago; the completed order of 6 days ago turned auto-renewal off.
+            Sub(SubscriptionIds.WoodgroveE3, Woodgrove, OfferIds.E3, 120, BillingCycle.Annual, 10m, "woodgrovebank.onmicrosoft.com", ("it@woodgrove.example", "Wanda", "Gray"), RenewedAgo(100), autoRenew: false),
+            Sub(SubscriptionIds.ProsewareAcronis, Proseware, OfferIds.AcronisProtect, 12, BillingCycle.Monthly, 15m, null, ("it@proseware.example", "Pia", "Virtanen"), now - 90 * day),
         };
         subs.Single(s => s.Id == SubscriptionIds.FabrikamAcronis).Suspend();
         return subs;
     }
+
+    /// <summary>Each Microsoft tenant of the demo subscriptions, recorded for the one customer whose subscriptions live in it.</summary>
+    public static IReadOnlyList<CustomerTenant> CreateTenants(IEnumerable<Subscription> subscriptions) =>
+        subscriptions.Where(s => s.TenantName is not null)
+            .GroupBy(s => CustomerTenant.Normalize(s.TenantName!))
+            .Select(g => new CustomerTenant(g.Key, g.Select(x => x.CustomerId).Distinct().Single(), g.Min(x => x.StartDate)))
+            .ToList();
 
     private async Task SeedOrdersAsync(Dictionary<Guid, Subscription> subs, DateTime now)
     {
@@ -258,17 +298,21 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
             }
         }
 
-        // Fabrikam: every status, a markup-only order and one mixing markup with a quantity change.
-        var t = now - 60 * day;
+        // Fabrikam: every status, a markup-only order and one mixing markup with a quantity change. The
+        // subscriptions are in today's state (CreateSubscriptions); an order that changed one sees it as
+        // it was before, and its completion applies the change, as OrderCompletion does.
+        var e3 = subs[SubscriptionIds.FabrikamE3];
+        var t = now - Ago.FabrikamE3Order;
         var o1 = Cart(Fabrikam, anna, t);
         o1.AddItem(Spec(OrderItemKind.NewSubscription, Fabrikam, OfferIds.E3, quantity: 10, contact: fabrikamIt, tenant: "fabrikam.onmicrosoft.com",
             addons: [(OfferIds.TeamsAudio, 10)]), anna, t);
         o1.Place(anna, t.AddMinutes(5));
         Provision(o1, t.AddMinutes(6));
         o1.Complete(t.AddMinutes(9));
+        o1.Items[0].LinkSubscription(SubscriptionIds.FabrikamE3);
         o1.SetNote("PO 4471", anna, t.AddMinutes(10));
 
-        t = now - 45 * day;
+        t = now - Ago.FabrikamExchangeOrder;
         var o2 = Cart(Fabrikam, ida, t);
         o2.AddItem(Spec(OrderItemKind.NewSubscription, Fabrikam, OfferIds.ExchangePlan1, quantity: 5, contact: fabrikamIt,
             tenant: "fabrikam.onmicrosoft.com", cycle: BillingCycle.Annual), ida, t);
@@ -277,13 +321,16 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o2.Place(ida, t.AddMinutes(3));
         Provision(o2, t.AddMinutes(4), (true, null, null), (false, "InvalidAdminEmail", "The admin e-mail address 'it@fabrikam' is not a valid e-mail address."));
         o2.Close(ida, t.AddHours(3));
+        o2.Items[0].LinkSubscription(SubscriptionIds.FabrikamExchange);
 
         t = now - 30 * day;
         var o3 = Cart(Fabrikam, marco, t, "Markup review Q3");
+        e3.SetMarkup(20m); // as bought
         o3.AddItem(Spec(OrderItemKind.ChangeMarkup, Fabrikam, subscriptionId: SubscriptionIds.FabrikamE3, markup: 15m), marco, t);
         o3.Place(marco, t.AddMinutes(1));
         Provision(o3, t.AddMinutes(2));
         o3.Complete(t.AddMinutes(3));
+        e3.SetMarkup(15m);
 
         t = now - 20 * day;
         var o4 = Cart(Fabrikam, anna, t);
@@ -312,7 +359,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
             tenant: "contoso.onmicrosoft.com"), ida, t);
         o7.AddItem(Spec(OrderItemKind.IncreaseQuantity, Fabrikam, subscriptionId: SubscriptionIds.FabrikamExchange, quantity: 10), ida, t);
         o7.Place(ida, t.AddMinutes(2));
-        Provision(o7, t.AddMinutes(3), (false, "TenantNameTaken", "The tenant name 'contoso.onmicrosoft.com' is already taken."), (true, null, null));
+        Provision(o7, t.AddMinutes(3), (false, "DomainAlreadyExists", "The domain contoso.onmicrosoft.com is already in use by another organization."), (true, null, null));
 
         t = now - 3 * day;
         var o8 = Cart(Fabrikam, felix, t);
@@ -336,13 +383,14 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o11.AddItem(Spec(OrderItemKind.IncreaseQuantity, Fabrikam, subscriptionId: SubscriptionIds.FabrikamE3, quantity: 15), ida, t);
 
         // Tailspin and the Litware customers: a few orders each, so every customer has history.
-        t = now - 40 * day;
+        t = now - Ago.TailspinStandardOrder;
         var o12 = Cart(Tailspin, tom, t);
         o12.AddItem(Spec(OrderItemKind.NewSubscription, Tailspin, OfferIds.BusinessStandard, quantity: 15, contact: new AdminContact("admin@tailspin.example", "Tom", "Hale"),
             tenant: "tailspintoys.onmicrosoft.com"), tom, t);
         o12.Place(tom, t.AddMinutes(1));
         Provision(o12, t.AddMinutes(2));
         o12.Complete(t.AddMinutes(4));
+        o12.Items[0].LinkSubscription(SubscriptionIds.TailspinStandard);
 
         t = now - 7 * day;
         var o13 = Cart(Tailspin, anna, t);
@@ -353,10 +401,13 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
 
         t = now - 12 * day;
         var o14 = Cart(Adatum, ada, t);
+        var premium = subs[SubscriptionIds.AdatumPremium];
+        premium.SetQuantity(25); // before this increase
         o14.AddItem(Spec(OrderItemKind.IncreaseQuantity, Adatum, subscriptionId: SubscriptionIds.AdatumPremium, quantity: 30), ada, t);
         o14.Place(ada, t.AddMinutes(1));
         Provision(o14, t.AddMinutes(2));
         o14.Complete(t.AddMinutes(3));
+        premium.SetQuantity(30);
 
         t = now - 4 * day;
         var o15 = Cart(Adatum, liam, t);
@@ -365,13 +416,13 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
 
         t = now - 6 * day;
         var o16 = Cart(Woodgrove, liam, t);
+        var woodgrove = subs[SubscriptionIds.WoodgroveE3];
+        woodgrove.SetAutoRenew(true); // before this change
         o16.AddItem(Spec(OrderItemKind.ChangeAutoRenew, Woodgrove, subscriptionId: SubscriptionIds.WoodgroveE3, autoRenew: false), liam, t);
         o16.Place(liam, t.AddMinutes(1));
         Provision(o16, t.AddMinutes(2));
         o16.Complete(t.AddMinutes(2));
-
-        // The completed markup review set the E3 markup the subscription carries today.
-        subs[SubscriptionIds.FabrikamE3].SetMarkup(15m);
+        woodgrove.SetAutoRenew(false);
 
         db.Orders.AddRange(orders.OrderBy(o => o.CreatedAt));
         await db.SaveChangesAsync();

@@ -287,7 +287,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var client = await Client(email);
         var markupOnly = await MarkupOnlyAsync();
         var row = (await client.AllPagesAsync("view=historical")).Single(r => r.Id() == markupOnly);
-        Assert.Equal(["Markup change: Microsoft 365 E3, 12% → 15%"], row.GetProperty("requestedChanges").Strings());
+        Assert.Equal(["Markup change: Microsoft 365 E3, 20% → 15%"], row.GetProperty("requestedChanges").Strings());
         Assert.Equal(1, row.GetProperty("itemCount").GetInt32());
         Assert.Contains(await client.AllPagesAsync("view=historical&state=all&q=Markup%20review"), r => r.Id() == markupOnly);
 
@@ -295,10 +295,10 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var item = Assert.Single(detail.Items());
         Assert.Equal("changeMarkup", item.GetProperty("kind").GetString());
         Assert.Equal(15m, item.GetProperty("markupPercent").GetDecimal());
-        Assert.Equal(12m, item.GetProperty("previousMarkupPercent").GetDecimal());
+        Assert.Equal(20m, item.GetProperty("previousMarkupPercent").GetDecimal()); // bought at Contoso's default
 
         var csv = await (await client.GetAsync($"{OrdersUrl}/export?view=historical")).Content.ReadAsStringAsync();
-        Assert.Contains(csv.Split('\n'), l => l.StartsWith(markupOnly + ",") && l.Contains("Markup change: Microsoft 365 E3, 12% → 15%"));
+        Assert.Contains(csv.Split('\n'), l => l.StartsWith(markupOnly + ",") && l.Contains("Markup change: Microsoft 365 E3, 20% → 15%"));
     }
 
     [Theory]

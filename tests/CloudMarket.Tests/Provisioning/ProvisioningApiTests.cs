@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.VendorSandbox;
@@ -122,22 +123,22 @@ public abstract class ProvisioningApiTests(CloudMarketFactory app)
             .Count(s => s.GetProperty("offerId").GetString() == offerId);
 
     [Fact]
-    public async Task DecreaseOutsideTheCancellationWindow_IsRejected_WhileADecreaseRightAfterPurchaseIsAccepted()
+    public async Task DecreaseOutsideTheCancellationWindow_IsRefusedBeforePlacing_WhileADecreaseRightAfterPurchaseCompletes()
     {
         var client = await SellerAsync();
         var e3 = await client.GetJsonAsync($"/api/v1/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}");
         var quantity = e3.GetProperty("quantity").GetInt32();
 
-        var rejected = await WaitForAsync(client, await PlaceAsync(client, "Late decrease",
-            Decrease(DemoData.SubscriptionIds.FabrikamE3, quantity - 1)), FinalOrWaiting);
-
-        Assert.Equal("provisioningFailed", rejected.GetProperty("status").GetString());
-        Assert.Equal("CancellationWindowExpired", rejected.GetProperty("items")[0].GetProperty("error").GetProperty("code").GetString());
+        // The platform knows the window (the vendor would refuse it the same way): never placed, never sent.
+        var late = await client.PostAsJsonAsync("/api/v1/orders", new { name = "Late decrease", items = new[] { Decrease(DemoData.SubscriptionIds.FabrikamE3, quantity - 1) } });
+        var problem = await late.JsonAsync(HttpStatusCode.BadRequest);
+        Assert.StartsWith("Licences can be decreased only until ", problem.GetProperty("errors").GetProperty("items[0].quantity")[0].GetString());
         Assert.Equal(quantity, (await client.GetJsonAsync($"/api/v1/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}")).GetProperty("quantity").GetInt32());
 
         var bought = await WaitForAsync(client, await PlaceAsync(client, "Fresh purchase",
             NewMicrosoft($"fresh{Guid.NewGuid().ToString("N")[..10]}", 10)), FinalOrWaiting);
         var fresh = bought.GetProperty("items")[0].GetProperty("subscriptionId").GetGuid();
+        Assert.NotEqual(JsonValueKind.Null, (await client.GetJsonAsync($"/api/v1/subscriptions/{fresh}")).GetProperty("cancellableUntil").ValueKind);
         var decreased = await WaitForAsync(client, await PlaceAsync(client, "Early decrease", Decrease(fresh, 7)), FinalOrWaiting);
 
         Assert.Equal("completed", decreased.GetProperty("status").GetString());

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
 using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 
@@ -16,7 +17,8 @@ public sealed class VendorSandboxTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false });
+        // As the sandbox runs on its own (--vendor-sandbox): knowing the demo's tenants and subscriptions.
+        _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: SandboxWorld.Demo(DateTime.UtcNow));
         _http = new HttpClient { BaseAddress = _sandbox.BaseAddress };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sandbox-key");
     }
@@ -93,6 +95,43 @@ public sealed class VendorSandboxTests : IAsyncLifetime
         Assert.Equal("SuspensionNotSupported", Code(suspendBody));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Patch, $"generic/v1/subscriptions/{DemoData.SubscriptionIds.FabrikamAcronis}",
             new { offerId = DemoData.OfferIds.AcronisProtect, suspended = false })).Item1);
+    }
+
+    [Fact]
+    public async Task ASeededWorld_KeepsTenantsWithTheirOwners_AndRefusesDecreasesByTheOffersWindow()
+    {
+        var now = DateTime.UtcNow;
+        var offers = DemoData.CreateOffers().ToDictionary(o => o.Id);
+        var fresh = new SandboxWorldSubscription("sub-fresh", DemoData.OfferIds.E3, 10, false, true, now.AddDays(-6));
+        var old = new SandboxWorldSubscription("sub-old", DemoData.OfferIds.E3, 10, false, true, now.AddDays(-8));
+        var acronis = new SandboxWorldSubscription("sub-acronis", DemoData.OfferIds.AcronisProtect, 10, false, true, now.AddYears(-2));
+        await using var seeded = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: new SandboxWorld(
+            [new SandboxWorldTenant("Owned.onmicrosoft.com", "customer-1")], [fresh, old, acronis]));
+        using var http = new HttpClient { BaseAddress = seeded.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sandbox-key");
+        async Task<(HttpStatusCode, JsonElement)> Send(HttpMethod method, string path, object body)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+            var response = await http.SendAsync(request);
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+
+        Assert.Equal("customer-1", seeded.State.TenantOwner("owned.onmicrosoft.com"));
+        var (own, _) = await Send(HttpMethod.Post, "partner/v1/customers", new { domain = "owned.onmicrosoft.com", externalReference = "customer-1", adminEmail = "a@b.example" });
+        Assert.Equal(HttpStatusCode.OK, own);
+        var (other, otherBody) = await Send(HttpMethod.Post, "partner/v1/customers", new { domain = "owned.onmicrosoft.com", externalReference = "customer-2", adminEmail = "a@b.example" });
+        Assert.Equal(HttpStatusCode.Conflict, other);
+        Assert.Equal("DomainAlreadyExists", Code(otherBody));
+
+        // The platform's policy and figures: 168 hours from the start of the term.
+        var (late, lateBody) = await Send(HttpMethod.Patch, "partner/v1/customers/x/subscriptions/sub-old", new { offerId = DemoData.OfferIds.E3, quantity = 9 });
+        Assert.Equal(HttpStatusCode.Conflict, late);
+        Assert.Equal("CancellationWindowExpired", Code(lateBody));
+        Assert.Equal($"Microsoft 365 E3: {CancellationPolicy.DecreaseRefusal(offers[DemoData.OfferIds.E3].CancellationWindowHours, old.TermStartedAt, now)}",
+            lateBody.GetProperty("description").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Patch, "partner/v1/customers/x/subscriptions/sub-fresh", new { offerId = DemoData.OfferIds.E3, quantity = 9 })).Item1);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Patch, "generic/v1/subscriptions/sub-acronis", new { offerId = DemoData.OfferIds.AcronisProtect, quantity = 2 })).Item1);
     }
 
     [Fact]

@@ -54,5 +54,33 @@ public static class OrderDisplay
 
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>A moment in a sentence: "3 Dec 14:20 UTC" (with the year when it is not this year's).</summary>
+    public static string Moment(DateTime utc, DateTime now) =>
+        utc.ToString(utc.Year == now.Year ? "d MMM HH:mm" : "d MMM yyyy HH:mm", CultureInfo.InvariantCulture) + " UTC";
+
+    /// <summary>A span in words, rounded down: "less than a minute", "5 minutes", "3 hours", "2 days".</summary>
+    public static string Span(TimeSpan span) =>
+        span.TotalMinutes < 1 ? "less than a minute"
+        : span.TotalHours < 1 ? Count((int)span.TotalMinutes, "minute")
+        : span.TotalDays < 1 ? Count((int)span.TotalHours, "hour")
+        : Count((int)span.TotalDays, "day");
+
+    private static string Count(int n, string unit) => $"{n} {unit}{(n == 1 ? "" : "s")}";
+
+    /// <summary>
+    /// Since when an order in flight has been where it is: the moment it entered its current status
+    /// (placed, sent to the vendors, retried), which no note or answer of one item among several changes.
+    /// </summary>
+    public static DateTime WaitingSince(OrderDetailDto order) =>
+        order.Events.LastOrDefault(e => e.From != e.To)?.At ?? order.UpdatedAt;
+
+    /// <summary>What an order in flight waits for, in the user's words.</summary>
+    public static string WaitingFor(OrderStatus status) => status switch
+    {
+        OrderStatus.InProgress => "Waiting to be sent to the vendors",
+        OrderStatus.ProvisioningStarted => "Waiting for the vendor",
+        _ => "Updating the subscriptions",
+    };
+
     public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";
 }

@@ -31,7 +31,7 @@ public sealed class Offer
 
     public Offer(string id, string vendorId, string name, decimal monthlyVendorCost, string currency,
         int minQuantity, int maxQuantity, int termMonths, bool supportsAnnual, bool canSuspend,
-        IEnumerable<string>? addonFor = null)
+        IEnumerable<string>? addonFor = null, int? cancellationWindowHours = null)
     {
         Id = id;
         VendorId = vendorId;
@@ -44,6 +44,7 @@ public sealed class Offer
         SupportsAnnualBilling = supportsAnnual;
         CanSuspend = canSuspend;
         AddonFor = addonFor?.ToList() ?? [];
+        CancellationWindowHours = cancellationWindowHours;
     }
 
     public string Id { get; private set; } = "";
@@ -57,6 +58,13 @@ public sealed class Offer
     public int TermMonths { get; private set; }
     public bool SupportsAnnualBilling { get; private set; }
     public bool CanSuspend { get; private set; }
+
+    /// <summary>
+    /// The vendor's cancellation policy: licences can be decreased only this many hours after the
+    /// purchase or a renewal (Microsoft new commerce: 168); null when the vendor takes them back at
+    /// any time. Applied by <see cref="CancellationPolicy"/>.
+    /// </summary>
+    public int? CancellationWindowHours { get; private set; }
 
     /// <summary>For an add-on: the offers it attaches to. Empty for a base offer.</summary>
     public List<string> AddonFor { get; private set; } = [];

@@ -129,7 +129,11 @@ public sealed class Order
         Changed(now, actor, method == PaymentMethod.Card ? $"Payment by card {cardBrand} •••• {cardLast4}." : "Payment by invoice.", false);
     }
 
-    public void SaveAsDraft(EventActor actor, DateTime now) => Act(OrderAction.SaveAsDraft, OrderStatus.Draft, actor, now, "Saved as draft.");
+    /// <summary>True when the order is already paid this way (an invoice, or this very card).</summary>
+    public bool PaysWith(PaymentMethod method, string? cardBrand, string? cardLast4) =>
+        PaymentMethod == method && (method == PaymentMethod.Invoice || (CardBrand == cardBrand && CardLast4 == cardLast4));
+
+        public void SaveAsDraft(EventActor actor, DateTime now) => Act(OrderAction.SaveAsDraft, OrderStatus.Draft, actor, now, "Saved as draft.");
 
     public void Resume(EventActor actor, DateTime now) => Act(OrderAction.Resume, OrderStatus.Started, actor, now, "Draft resumed as cart.");
 

@@ -24,7 +24,8 @@ public static class OrderCommands
         EnsureCanBuy(ctx);
         if (request is null) throw RequestValidationException.For("body", "A JSON body { name?, items: [...] } is required.");
         CheckName(request.Name);
-        var validator = await OrderValidator.LoadAsync(db, ctx, (request.Items ?? []).Select(i => i?.SubscriptionId), ct);
+        var now = Now(clock);
+        var validator = await OrderValidator.LoadAsync(db, ctx, request.Items ?? [], now, ct);
         var errors = new ValidationErrors();
         var specs = new List<ItemSpec>();
         foreach (var (item, i) in (request.Items ?? []).Select((item, i) => (item, i)))
@@ -34,7 +35,6 @@ public static class OrderCommands
         }
         errors.ThrowIfAny();
 
-        var now = Now(clock);
         var creator = EventActorOf(ctx);
         var order = Order.CreateCart(ctx.Customer, creator, ctx.Actor.OrganizationType, request.Name, now);
         foreach (var spec in specs)
@@ -53,19 +53,25 @@ public static class OrderCommands
             if (request.Name is not null) order.Rename(request.Name, actor, now);
             if (request.PaymentMethod is { } method)
             {
-                var errors = new ValidationErrors();
-                if (method == PaymentMethod.Card)
-                {
-                    if (string.IsNullOrWhiteSpace(request.CardBrand) || request.CardBrand.Length > 30 || OrderValidator.HasNul(request.CardBrand))
-                        errors.Add("cardBrand", "Required for card payment, at most 30 characters.");
-                    if (request.CardLast4 is not { Length: 4 } last4 || !last4.All(char.IsAsciiDigit))
-                        errors.Add("cardLast4", "The last four digits of the card.");
-                }
-                errors.ThrowIfAny();
+                CheckPayment(method, request.CardBrand, request.CardLast4);
                 order.SetPayment(method, request.CardBrand?.Trim(), request.CardLast4, actor, now);
             }
             return Task.CompletedTask;
         });
+
+    /// <summary>A card payment names the brand and the last four digits: 400 naming each field that does not.</summary>
+    private static void CheckPayment(PaymentMethod method, string? cardBrand, string? cardLast4)
+    {
+        var errors = new ValidationErrors();
+        if (method == PaymentMethod.Card)
+        {
+            if (string.IsNullOrWhiteSpace(cardBrand) || cardBrand.Length > 30 || OrderValidator.HasNul(cardBrand))
+                errors.Add("cardBrand", "Required for card payment, at most 30 characters.");
+            if (cardLast4 is not { Length: 4 } last4 || !last4.All(char.IsAsciiDigit))
+                errors.Add("cardLast4", "The last four digits of the card.");
+        }
+        errors.ThrowIfAny();
+    }
 
     public static Task<OrderDetailDto> AddItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
         OrderItemRequest? request, string? ifMatch, CancellationToken ct) =>
@@ -73,7 +79,7 @@ public static class OrderCommands
         {
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             order.EnsureEditableForRequest();
-            var validator = await OrderValidator.LoadAsync(db, ctx, [request.SubscriptionId], ct);
+            var validator = await OrderValidator.LoadAsync(db, ctx, [request], now, ct);
             order.AddItem(validator.Resolve(request), actor, now);
         });
 
@@ -84,7 +90,7 @@ public static class OrderCommands
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             EnsureItemVisible(order, itemId, ctx);
             order.EnsureEditableForRequest();
-            var validator = await OrderValidator.LoadAsync(db, ctx, [request.SubscriptionId], ct);
+            var validator = await OrderValidator.LoadAsync(db, ctx, [request], now, ct);
             order.UpdateItem(itemId, validator.Resolve(request), actor, now);
         });
 
@@ -125,16 +131,21 @@ public static class OrderCommands
 
     public static Task<OrderDetailDto> RetryAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
         RetryRequest? request, string? ifMatch, CancellationToken ct) =>
-        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
         {
             var errors = new ValidationErrors();
             var corrections = new Dictionary<Guid, (AdminContact?, string?)>();
+            var othersTenants = await OrderValidator.OthersTenantsAsync(db, ctx, (request?.Items ?? []).Select(c => c?.TenantName), ct);
             foreach (var (c, i) in (request?.Items ?? []).Select((c, i) => (c, i)))
             {
                 var f = $"items[{i}]";
                 if (c?.ItemId is not { } itemId) { errors.Add($"{f}.itemId", "Required."); continue; }
                 if (c.AdminContact is not null) OrderValidator.CheckContact(c.AdminContact, $"{f}.adminContact", errors);
-                if (c.TenantName is not null) OrderValidator.CheckTenant(c.TenantName, $"{f}.tenantName", errors, required: false);
+                if (c.TenantName is not null)
+                {
+                    OrderValidator.CheckTenant(c.TenantName, $"{f}.tenantName", errors, required: false);
+                    OrderValidator.CheckTenantOwner(c.TenantName, othersTenants, $"{f}.tenantName", errors);
+                }
                 if (!corrections.TryAdd(itemId, (c.AdminContact is { Email: { } e } a ? new AdminContact(e.Trim(), a.FirstName?.Trim() ?? "", a.LastName?.Trim() ?? "") : null, c.TenantName)))
                     errors.Add($"{f}.itemId", "Each item may be corrected once.");
                 else if (!order.Items.Any(x => x.Id == itemId && OrderVisibility.SeesItem(ctx, x.Kind)))
@@ -143,7 +154,6 @@ public static class OrderCommands
             errors.ThrowIfAny();
             order.Retry(corrections, actor, now);
             ProvisioningJobQueue.Enqueue(db, order.Id, now);
-            return Task.CompletedTask;
         });
 
     public static Task<OrderDetailDto> CloseAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
@@ -155,8 +165,13 @@ public static class OrderCommands
     /// Places the order once per idempotency key: a repeated key (a double click, a client retry)
     /// answers with the order as the first request left it and never places twice.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="payment"/> is the payment the buyer chose on the same form as "Place" (the cart
+    /// page): it is checked and set in the same unit of work as the placement, so it is either used or
+    /// refused with its field errors, and nothing is placed; never silently dropped.
+    /// </remarks>
     public static async Task<OrderDetailDto> PlaceAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
-        string? idempotencyKey, string? ifMatch, CancellationToken ct)
+        string? idempotencyKey, string? ifMatch, CancellationToken ct, UpdateOrderRequest? payment = null)
     {
         var key = idempotencyKey ?? "";
         if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(PlaceIdempotency.Header, $"At most {MaxIdempotencyKeyLength} characters.");
@@ -169,7 +184,14 @@ public static class OrderCommands
             {
                 // A status that cannot be placed is a refused transition (409), whatever its items hold.
                 OrderLifecycle.EnsureAllows(order.Status, OrderAction.Place);
-                var validator = await OrderValidator.LoadAsync(db, ctx, order.Items.Select(i => i.SubscriptionId), ct);
+                if (payment?.PaymentMethod is { } method)
+                {
+                    CheckPayment(method, payment.CardBrand, payment.CardLast4);
+                    var brand = payment.CardBrand?.Trim();
+                    if (!order.PaysWith(method, brand, payment.CardLast4))
+                        order.SetPayment(method, brand, payment.CardLast4, actor, now);
+                }
+                var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
                 validator.ValidateForPlacing(order);
                 order.Place(actor, now);
                 // The outbox row commits with the status change: a placed order always reaches the worker.

@@ -35,6 +35,7 @@ public static class OrderCompletion
             .SelectMany(i => i.Addons.Select(a => a.OfferId).Append(i.OfferId)).Distinct().ToList();
         var offers = await db.Offers.Where(o => offerIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, ct);
 
+        await RecordTenantsAsync(db, order, items, now, ct);
         foreach (var item in items)
         {
             if (item.Kind == OrderItemKind.NewSubscription)
@@ -62,5 +63,19 @@ public static class OrderCompletion
                 case OrderItemKind.ChangeMarkup: sub.SetMarkup(item.MarkupPercent ?? sub.MarkupPercent); break;
             }
         }
+    }
+
+    /// <summary>
+    /// A new subscription's tenant now exists at Microsoft and belongs to this customer. A tenant
+    /// already recorded keeps its owner: Microsoft itself refuses another customer's tenant.
+    /// </summary>
+    private static async Task RecordTenantsAsync(AppDbContext db, Order order, IReadOnlyList<OrderItem> items, DateTime now, CancellationToken ct)
+    {
+        var names = items.Where(i => i.Kind == OrderItemKind.NewSubscription && !string.IsNullOrWhiteSpace(i.TenantName))
+            .Select(i => CustomerTenant.Normalize(i.TenantName!)).Distinct().ToList();
+        if (names.Count == 0) return;
+        var known = await db.CustomerTenants.Where(t => names.Contains(t.Name)).Select(t => t.Name).ToListAsync(ct);
+        foreach (var name in names.Except(known))
+            db.CustomerTenants.Add(new CustomerTenant(name, order.CustomerId, now));
     }
 }

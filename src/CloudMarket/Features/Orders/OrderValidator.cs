@@ -21,19 +21,38 @@ public sealed partial class OrderValidator
     private readonly CustomerContext _ctx;
     private readonly Dictionary<string, Offer> _offers;
     private readonly Dictionary<Guid, Subscription> _subscriptions;
+    private readonly HashSet<string> _othersTenants;
+    private readonly DateTime _now;
 
-    private OrderValidator(CustomerContext ctx, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions)
+    private OrderValidator(CustomerContext ctx, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions,
+        HashSet<string> othersTenants, DateTime now)
     {
         _ctx = ctx;
         _offers = offers;
         _subscriptions = subscriptions;
+        _othersTenants = othersTenants;
+        _now = now;
     }
 
+    /// <summary>For items as clients send them (creating an order, adding or changing an item).</summary>
+    public static Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<OrderItemRequest?> requests, DateTime now,
+        CancellationToken ct)
+    {
+        var list = requests.ToList();
+        return LoadAsync(db, ctx, list.Select(r => r?.SubscriptionId), list.Select(r => r?.TenantName), now, ct);
+    }
+
+    /// <summary>For every item of an order (placing it).</summary>
+    public static Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, Order order, DateTime now, CancellationToken ct) =>
+        LoadAsync(db, ctx, order.Items.Select(i => i.SubscriptionId), order.Items.Select(i => i.TenantName), now, ct);
+
     /// <summary>
-    /// Loads the catalog and, of the customer's subscriptions, those the items name, once for a whole
-    /// validation. Only those: a customer may hold thousands, and every order would pay for all of them.
+    /// Loads the catalog and, of the customer's subscriptions and of the platform's tenants, those the
+    /// items name, once for a whole validation. Only those: a customer may hold thousands, and every
+    /// order would pay for all of them.
     /// </summary>
-    public static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<Guid?> subscriptionIds, CancellationToken ct)
+    private static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<Guid?> subscriptionIds,
+        IEnumerable<string?> tenantNames, DateTime now, CancellationToken ct)
     {
         var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).ToDictionaryAsync(o => o.Id, ct);
         var ids = subscriptionIds.OfType<Guid>().Distinct().ToList();
@@ -41,7 +60,28 @@ public sealed partial class OrderValidator
         var subscriptions = ids.Count == 0
             ? []
             : await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId && ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
-        return new OrderValidator(ctx, offers, subscriptions);
+        return new OrderValidator(ctx, offers, subscriptions, await OthersTenantsAsync(db, ctx, tenantNames, ct), now);
+    }
+
+    /// <summary>Of the tenant names given, those recorded as another customer's (normalised).</summary>
+    public static async Task<HashSet<string>> OthersTenantsAsync(AppDbContext db, CustomerContext ctx, IEnumerable<string?> tenantNames, CancellationToken ct)
+    {
+        var names = tenantNames.Where(n => !string.IsNullOrWhiteSpace(n) && n.Length <= 253 && !HasNul(n)).Select(n => CustomerTenant.Normalize(n!)).Distinct().ToList();
+        if (names.Count == 0) return [];
+        var taken = await db.CustomerTenants.AsNoTracking()
+            .Where(t => names.Contains(t.Name) && t.CustomerId != ctx.CustomerId).Select(t => t.Name).ToListAsync(ct);
+        return taken.ToHashSet();
+    }
+
+    /// <summary>
+    /// A tenant belongs to one customer: naming another's would buy into their tenant (Microsoft then
+    /// refuses the owner's own next purchase). Which customer owns it is not said.
+    /// </summary>
+    public static void CheckTenantOwner(string? tenant, ISet<string> othersTenants, string field, ValidationErrors errors)
+    {
+        // A malformed name has its own error (CheckTenant) and cannot be anyone's.
+        if (!string.IsNullOrWhiteSpace(tenant) && TenantPattern().IsMatch(tenant.Trim()) && othersTenants.Contains(CustomerTenant.Normalize(tenant)))
+            errors.Add(field, $"The tenant {CustomerTenant.Normalize(tenant)} belongs to another customer; name one of this customer's tenants or a new one.");
     }
 
     /// <summary>Resolves one request into a spec and validates it; throws 400 with every problem.</summary>
@@ -133,7 +173,10 @@ public sealed partial class OrderValidator
                     errors.Add(F("billingCycle"), $"{offer.Name} is billed {string.Join(" or ", offer.BillingCycles.Select(c => ApiNames.Of(c)))} only.");
                 CheckContact(r.AdminContact, F("adminContact"), errors);
                 if (offer.Vendor.RequiresTenant)
+                {
                     CheckTenant(r.TenantName, F("tenantName"), errors, required: true);
+                    CheckTenantOwner(r.TenantName, _othersTenants, F("tenantName"), errors);
+                }
                 else if (!string.IsNullOrWhiteSpace(r.TenantName))
                     errors.Add(F("tenantName"), $"{offer.Vendor.Name} offers have no tenant name.");
                 foreach (var (addon, i) in (r.Addons ?? []).Select((a, i) => (a, i)))
@@ -167,6 +210,8 @@ public sealed partial class OrderValidator
                     CheckQuantity(r.Quantity, offer, F("quantity"), errors);
                 if (r.Quantity is { } down && down >= subscription!.Quantity)
                     errors.Add(F("quantity"), $"A decrease must be below the current {subscription.Quantity} licences.");
+                else if (CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, subscription!.CurrentTermStart, _now) is { } refusal)
+                    errors.Add(F("quantity"), refusal);
                 break;
 
             case OrderItemKind.Suspend:

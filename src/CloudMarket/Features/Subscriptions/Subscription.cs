@@ -57,6 +57,22 @@ public sealed class Subscription
 
     public AdminContact? AdminContact => AdminEmail is null ? null : new(AdminEmail, AdminFirstName ?? "", AdminLastName ?? "");
 
+    /// <summary>When the current term began: the purchase, or the last renewal (the renewal date is the end of the term).</summary>
+    public DateTime CurrentTermStart
+    {
+        get
+        {
+            var start = RenewalDate.AddMonths(-TermMonths);
+            return start > StartDate ? start : StartDate;
+        }
+    }
+
+    /// <summary>Until when licences can be decreased in this term; null when no window is open (see <see cref="CancellationPolicy"/>).</summary>
+    public DateTime? CancellableUntil(Offer offer, DateTime now) => CancellationPolicy.CancellableUntil(offer.CancellationWindowHours, CurrentTermStart, now);
+
+    /// <summary>The vendor renewed the subscription for another term.</summary>
+    public void RecordRenewal() => RenewalDate = RenewalDate.AddMonths(TermMonths);
+
     public void SetQuantity(int quantity) => Quantity = quantity;
     public void Suspend() => Status = SubscriptionStatus.Suspended;
     public void Reactivate() => Status = SubscriptionStatus.Active;

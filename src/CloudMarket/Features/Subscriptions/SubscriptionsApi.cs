@@ -20,8 +20,10 @@ public sealed record PriceDetailsDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? VendorCost = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? DistributorMarkupPercent = null);
 
+/// <remarks><c>cancellableUntil</c>: until when licences can be decreased in this term; null when no window is open (CancellationPolicy).</remarks>
 public sealed record SubscriptionSummaryDto(Guid Id, string OfferId, string Name, string Vendor, int Quantity, SubscriptionStatus Status,
-    BillingCycle BillingCycle, bool AutoRenew, DateTime RenewalDate, Guid? ParentSubscriptionId, string? TenantName, PriceDetailsDto PriceDetails);
+    BillingCycle BillingCycle, bool AutoRenew, DateTime RenewalDate, Guid? ParentSubscriptionId, string? TenantName, PriceDetailsDto PriceDetails,
+    DateTime? CancellableUntil);
 
 public sealed record SubscriptionOrderDto(long Id, string Name, OrderStatus Status, DateTime Date, string Change);
 
@@ -29,7 +31,9 @@ public sealed record SubscriptionDetailDto(
     Guid Id, string OfferId, string Name, string Vendor, SubscriptionStatus Status, int Quantity, BillingCycle BillingCycle, int TermMonths,
     bool AutoRenew, DateTime StartDate, DateTime RenewalDate, AdminContactDto? AdminContact, string? TenantName, Guid? ParentSubscriptionId,
     IReadOnlyList<SubscriptionSummaryDto> Addons, IReadOnlyList<SubscriptionOrderDto> Orders, PriceDetailsDto PriceDetails,
-    bool CanSuspend, bool IsAddon);
+    bool CanSuspend, bool IsAddon, DateTime? CancellableUntil,
+    // For the page, which says when the window closed; the API answers cancellableUntil only (workflow.md).
+    [property: JsonIgnore] CancellationWindow? CancellationWindow = null);
 
 public sealed record SubscriptionListDto(IReadOnlyList<SubscriptionSummaryDto> Items);
 
@@ -52,9 +56,10 @@ public static class SubscriptionsApi
         return api;
     }
 
-    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, ct)));
+    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, clock.GetUtcNow().UtcDateTime, ct)));
 
-    private static async Task<Ok<SubscriptionDetailDto>> Get([Description("The subscription's id.")] Guid id, CustomerContext ctx, AppDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Subscription {id}"));
+    private static async Task<Ok<SubscriptionDetailDto>> Get([Description("The subscription's id.")] Guid id, CustomerContext ctx, AppDbContext db,
+        TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct) ?? throw new NotFoundException($"Subscription {id}"));
 }

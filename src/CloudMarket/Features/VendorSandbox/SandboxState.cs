@@ -22,7 +22,7 @@ public sealed class SandboxTenant(string id, string domain, string externalRefer
     public string ExternalReference { get; } = externalReference;
 }
 
-public sealed class SandboxSubscription(string id, string offerId, int quantity, DateTime purchasedAt)
+public sealed class SandboxSubscription(string id, string offerId, int quantity, DateTime termStartedAt)
 {
     public string Id { get; } = id;
     public string OfferId { get; } = offerId;
@@ -30,8 +30,8 @@ public sealed class SandboxSubscription(string id, string offerId, int quantity,
     public bool Suspended { get; set; }
     public bool AutoRenew { get; set; } = true;
 
-    /// <summary>When the current term began; licence decreases are only accepted shortly after it.</summary>
-    public DateTime PurchasedAt { get; } = purchasedAt;
+    /// <summary>When the current term began (the purchase or the last renewal); the cancellation window opens then.</summary>
+    public DateTime TermStartedAt { get; } = termStartedAt;
 }
 
 public sealed record SandboxLine(int LineItemNumber, string OfferId, int Quantity, string SubscriptionId);
@@ -74,16 +74,37 @@ public sealed class SandboxState
     {
         this.options = options;
         this.clock = clock;
-        // What the vendor sold before this sandbox started: the demo customers' subscriptions.
-        foreach (var s in DemoData.CreateSubscriptions(Catalog, Now))
-            _subscriptions[s.Id.ToString()] = new SandboxSubscription(s.Id.ToString(), s.OfferId, s.Quantity, s.StartDate)
-            {
-                Suspended = s.Status == Subscriptions.SubscriptionStatus.Suspended,
-                AutoRenew = s.AutoRenew,
-            };
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// What the vendor sold before this sandbox started (it keeps its state in memory): the tenants and
+    /// their owners, and the subscriptions with the start of their current term. Without it the
+    /// sandbox would hand a customer's tenant to whoever names it first.
+    /// </summary>
+    public void Seed(SandboxWorld world)
+    {
+        lock (_gate)
+        {
+            foreach (var t in world.Tenants)
+            {
+                var domain = t.Domain.Trim().ToLowerInvariant();
+                if (_tenantsByDomain.ContainsKey(domain)) continue;
+                var tenant = new SandboxTenant(NewId("tenant"), domain, t.CustomerReference);
+                _tenantsByDomain[domain] = tenant;
+                _tenantsById[tenant.Id] = tenant;
+            }
+            foreach (var s in world.Subscriptions)
+                _subscriptions[s.Id] = new SandboxSubscription(s.Id, s.OfferId, s.Quantity, s.TermStartedAt) { Suspended = s.Suspended, AutoRenew = s.AutoRenew };
+        }
+    }
+
+    /// <summary>The external reference (the platform's customer id) of whoever holds a tenant; null when nobody does.</summary>
+    public string? TenantOwner(string domain)
+    {
+        lock (_gate) return _tenantsByDomain.TryGetValue(domain.Trim().ToLowerInvariant(), out var t) ? t.ExternalReference : null;
+    }
 
     public IReadOnlyList<SandboxPurchase> Purchases { get { lock (_gate) return _purchases.ToList(); } }
 
@@ -197,10 +218,10 @@ public sealed class SandboxState
         if (update.Quantity is { } quantity)
         {
             if (QuantityProblem(offer.Id, quantity) is { } problem) return problem;
-            var windowEnds = subscription.PurchasedAt.AddHours(options.CancellationWindowHours);
-            if (api == "partner" && quantity < subscription.Quantity && Now > windowEnds)
-                return Error(409, "CancellationWindowExpired",
-                    $"Licences of {offer.Name} can only be reduced within {options.CancellationWindowHours} hours of purchase or renewal.");
+            // The platform's own rule and figures (the offer's window), so both refuse the same decreases.
+            if (quantity < subscription.Quantity &&
+                CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, subscription.TermStartedAt, Now) is { } refusal)
+                return Error(409, "CancellationWindowExpired", $"{offer.Name}: {refusal}");
         }
         if (update.Suspended == true && !offer.CanSuspend)
             return Error(409, "SuspensionNotSupported", $"{offer.Name} cannot be suspended.");

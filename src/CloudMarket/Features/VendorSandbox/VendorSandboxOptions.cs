@@ -21,10 +21,6 @@ public sealed class VendorSandboxOptions
     [Range(0, 600_000)]
     public int FulfilmentDelayMs { get; set; }
 
-    /// <summary>Microsoft accepts licence decreases only this long after purchase (NCE: 7 days).</summary>
-    [Range(0, 24 * 366)]
-    public int CancellationWindowHours { get; set; } = 168;
-
     public SandboxFaults Faults { get; set; } = new();
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CloudMarket.Data;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -25,10 +26,11 @@ public sealed class VendorSandboxServer : IAsyncDisposable
     public SandboxState State => _app.Services.GetRequiredService<SandboxState>();
     public SandboxFaultInjector Faults => _app.Services.GetRequiredService<SandboxFaultInjector>();
 
+    /// <param name="world">What the vendor already knows (tenants and subscriptions); nothing when null.</param>
     public static async Task<VendorSandboxServer> StartAsync(VendorSandboxOptions options, TimeProvider? clock = null,
-        CancellationToken ct = default)
+        SandboxWorld? world = null, CancellationToken ct = default)
     {
-        var app = Build(options, clock ?? TimeProvider.System);
+        var app = Build(options, clock ?? TimeProvider.System, world ?? SandboxWorld.Empty);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new VendorSandboxServer(app, new Uri(address.TrimEnd('/') + "/"));
@@ -46,13 +48,14 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         if (configuration["urls"] is { Length: > 0 } urls)
             options.Urls = urls;
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var app = Build(options, TimeProvider.System);
+        // No platform database here: the vendor's world is the demo's.
+        var app = Build(options, TimeProvider.System, SandboxWorld.Demo(TimeProvider.System.GetUtcNow().UtcDateTime));
         app.Lifetime.ApplicationStarted.Register(() =>
             Console.WriteLine($"Vendor sandbox listening on {string.Join(", ", app.Urls)}"));
         await app.RunAsync();
     }
 
-    private static WebApplication Build(VendorSandboxOptions options, TimeProvider clock)
+    private static WebApplication Build(VendorSandboxOptions options, TimeProvider clock, SandboxWorld world)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
@@ -64,6 +67,7 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         builder.Services.AddSingleton<SandboxState>();
         builder.Services.AddSingleton(new SandboxFaultInjector(options.Faults));
         var app = builder.Build();
+        app.Services.GetRequiredService<SandboxState>().Seed(world);
         app.MapVendorSandboxApi(app.Services.GetRequiredService<SandboxFaultInjector>(), options.ApiKey);
         return app;
     }
@@ -75,8 +79,13 @@ public sealed class VendorSandboxServer : IAsyncDisposable
     }
 }
 
-/// <summary>Starts the sandbox with the app when <see cref="VendorSandboxOptions.InProcess"/> is on, and says where it listens.</summary>
-public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimeProvider clock, ILogger<InProcessVendorSandbox> logger)
+/// <summary>
+/// Starts the sandbox with the app when <see cref="VendorSandboxOptions.InProcess"/> is on, knowing the
+/// platform's tenants and subscriptions (the database is prepared before hosted services start), and
+/// says where it listens.
+/// </summary>
+public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimeProvider clock, IServiceScopeFactory scopes,
+    ILogger<InProcessVendorSandbox> logger)
     : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,7 +100,10 @@ public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimePro
     public async Task StartAsync(CancellationToken ct)
     {
         if (!options.InProcess) return;
-        _server = await VendorSandboxServer.StartAsync(options, clock, ct);
+        SandboxWorld world;
+        await using (var scope = scopes.CreateAsyncScope())
+            world = await SandboxWorld.FromPlatformAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), ct);
+        _server = await VendorSandboxServer.StartAsync(options, clock, world, ct);
         logger.LogInformation("In-process vendor sandbox listening on {SandboxAddress}", _server.BaseAddress);
         _address.TrySetResult(_server.BaseAddress);
     }

@@ -14,12 +14,14 @@
     }
     form.setAttribute('data-submitted', 'true');
     form.setAttribute('aria-busy', 'true');
+    var clicked = event.submitter;
     // Disabled only after the browser has read the form, so the clicked button's value is still sent.
     setTimeout(function () {
       form.querySelectorAll('button[type=submit], input[type=submit]').forEach(function (button) {
         button.disabled = true;
+        // Only the button that was pressed says what is happening (a form may have several).
         var busy = button.getAttribute('data-busy-text');
-        if (busy) button.textContent = busy;
+        if (busy && (!clicked || clicked === button)) button.textContent = busy;
       });
     }, 0);
   });
@@ -37,16 +39,35 @@
   // ---- live status ------------------------------------------------------------------------------
   // A region with data-live-orders="12,13" and data-live-signature (rendered by the server) is
   // followed: /orders/live answers the same signature; when it differs, the page is fetched again
-  // and the region replaced by its new version, until no order in it is being provisioned.
+  // and the region replaced by its new version, until no order in it is being provisioned. While
+  // nothing changes, the polls come further apart (up to 4 × data-live-interval); after
+  // data-live-idle-ms without a change they stop, and the region's [data-live-stopped] notice (with
+  // a Refresh link) is shown: an order stuck at a vendor is not polled for days.
   function follow(region) {
     var ids = region.getAttribute('data-live-orders');
     if (!ids || !region.id) return;
     var interval = parseInt(region.getAttribute('data-live-interval') || '1500', 10);
+    var idleLimit = parseInt(region.getAttribute('data-live-idle-ms') || '120000', 10);
     var rendered = region.getAttribute('data-live-signature') || '';
+    var lastSeen = rendered;
+    var changedAt = Date.now();
+    var delay = interval;
 
     function busyTyping() {
       var active = document.activeElement;
       return active && region.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    }
+
+    function next(wait) {
+      if (Date.now() - changedAt >= idleLimit) return pause();
+      setTimeout(poll, Math.max(wait || 0, delay));
+      delay = Math.min(Math.round(delay * 1.5), interval * 4);
+    }
+
+    function pause() {
+      region.setAttribute('data-live-state', 'paused');
+      var notice = region.querySelector('[data-live-stopped]');
+      if (notice) notice.hidden = false;
     }
 
     function poll() {
@@ -56,32 +77,38 @@
       })
         .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
         .then(function (live) {
+          if (live.signature !== lastSeen) {
+            // Something moved: look again soon, whether or not the region can be replaced right now.
+            lastSeen = live.signature;
+            changedAt = Date.now();
+            delay = interval;
+          }
           if (live.signature !== rendered && !busyTyping()) return refresh(live);
-          if (live.inFlight || live.signature !== rendered) setTimeout(poll, interval);
+          if (live.inFlight || live.signature !== rendered) next();
         })
-        .catch(function () { setTimeout(poll, interval * 4); });
+        .catch(function () { next(interval * 4); });
     }
 
     function refresh(live) {
       return fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } })
         .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.text(); })
         .then(function (html) {
-          var next = new DOMParser().parseFromString(html, 'text/html').getElementById(region.id);
-          if (!next) { window.location.reload(); return; }
-          var doc = next.ownerDocument;
-          region.replaceWith(next);
+          var replacement = new DOMParser().parseFromString(html, 'text/html').getElementById(region.id);
+          if (!replacement) { window.location.reload(); return; }
+          var doc = replacement.ownerDocument;
+          region.replaceWith(replacement);
           // Other parts of the page that show the same orders (data-live-part) are replaced too.
           document.querySelectorAll('[data-live-part]').forEach(function (part) {
             var fresh = part.id && doc.getElementById(part.id);
             if (fresh) part.replaceWith(fresh);
           });
           announce(live);
-          follow(next);
+          follow(replacement);
         })
-        .catch(function () { setTimeout(poll, interval * 4); });
+        .catch(function () { next(interval * 4); });
     }
 
-    setTimeout(poll, interval);
+    next();
   }
 
   function announce(live) {

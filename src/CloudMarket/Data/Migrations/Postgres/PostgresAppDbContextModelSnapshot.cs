@@ -36,6 +36,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.Property<bool>("CanSuspend")
                         .HasColumnType("boolean");
 
+                    b.Property<int?>("CancellationWindowHours")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -558,6 +561,25 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.ToTable("ProvisioningJobs");
                 });
 
+            modelBuilder.Entity("CloudMarket.Features.Subscriptions.CustomerTenant", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CustomerTenants");
+                });
+
             modelBuilder.Entity("CloudMarket.Features.Subscriptions.Subscription", b =>
                 {
                     b.Property<Guid>("Id")
@@ -849,6 +871,15 @@ namespace CloudMarket.Data.Migrations.Postgres
                         });
 
                     b.Navigation("Addons");
+                });
+
+            modelBuilder.Entity("CloudMarket.Features.Subscriptions.CustomerTenant", b =>
+                {
+                    b.HasOne("CloudMarket.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CloudMarket.Features.Subscriptions.Subscription", b =>

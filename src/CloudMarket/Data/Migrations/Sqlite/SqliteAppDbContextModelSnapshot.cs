@@ -31,6 +31,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<bool>("CanSuspend")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("CancellationWindowHours")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -547,6 +550,25 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.ToTable("ProvisioningJobs");
                 });
 
+            modelBuilder.Entity("CloudMarket.Features.Subscriptions.CustomerTenant", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CustomerTenants");
+                });
+
             modelBuilder.Entity("CloudMarket.Features.Subscriptions.Subscription", b =>
                 {
                     b.Property<Guid>("Id")
@@ -830,6 +852,15 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         });
 
                     b.Navigation("Addons");
+                });
+
+            modelBuilder.Entity("CloudMarket.Features.Subscriptions.CustomerTenant", b =>
+                {
+                    b.HasOne("CloudMarket.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CloudMarket.Features.Subscriptions.Subscription", b =>

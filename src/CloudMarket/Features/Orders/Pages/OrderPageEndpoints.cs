@@ -15,6 +15,15 @@ public static class OrderPageEndpoints
 {
     public const int MaxLiveOrders = 100;
 
+    /// <summary>
+    /// The pages stop polling a region after this long without a change (an order stuck at a vendor
+    /// would otherwise be polled for days); they say so and offer a refresh. Rendered as
+    /// <c>data-live-idle-ms</c>, which the script reads.
+    /// </summary>
+    public static readonly TimeSpan LiveIdleLimit = TimeSpan.FromMinutes(2);
+
+    public static string LiveIdleMs => ((long)LiveIdleLimit.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static void MapOrderPages(this IEndpointRouteBuilder app)
     {
         var orders = app.MapGroup("/orders").RequireAuthorization().ExcludeFromDescription();
