@@ -41,6 +41,8 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/');
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in CloudMarketFactory.TestingSettings)
+            start.Environment[key.Replace(":", "__")] = value;
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__")] = value;
         var app = new AppProcess(Process.Start(start)!, address);
