@@ -23,6 +23,26 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     public abstract DatabaseProvider Provider { get; }
     protected abstract string ConnectionString { get; }
 
+    /// <summary>The environment the app runs in ("Testing", outside Development) and the settings it needs there.</summary>
+    protected virtual string EnvironmentName => "Testing";
+    protected virtual IReadOnlyDictionary<string, string?> EnvironmentSettings => TestingSettings;
+
+    /// <summary>
+    /// Serve over real HTTP on a loopback port instead of the in-memory test server, for what depends on
+    /// the connection (the client's address, trusted proxies). Then use <see cref="RealClient"/>.
+    /// </summary>
+    protected virtual bool UseRealServer => false;
+
+    /// <summary>The loopback address when <see cref="UseRealServer"/>, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri? RealAddress { get; private set; }
+
+    /// <summary>A client of the real server that follows no redirect and keeps no cookie (the test reads and sends them).</summary>
+    public HttpClient RealClient() =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = RealAddress ?? throw new InvalidOperationException("This factory serves in memory; see UseRealServer."),
+        };
+
     /// <summary>Extra settings a test class needs (e.g. a lower lockout threshold).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -37,10 +57,10 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting($"ConnectionStrings:{Provider}", ConnectionString);
-        foreach (var (key, value) in TestingSettings)
+        foreach (var (key, value) in EnvironmentSettings)
             builder.UseSetting(key, value);
         // Placed orders stay where the test put them unless a suite turns provisioning on.
         builder.UseSetting("Provisioning:WorkerEnabled", "false");
@@ -71,7 +91,16 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     public virtual ValueTask InitializeAsync()
     {
         // Building the host migrates and seeds the database.
-        _ = Server;
+        if (!UseRealServer)
+        {
+            _ = Server;
+            return ValueTask.CompletedTask;
+        }
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        RealAddress = new Uri(address.TrimEnd('/') + "/");
         return ValueTask.CompletedTask;
     }
 
