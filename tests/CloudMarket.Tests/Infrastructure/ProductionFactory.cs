@@ -13,16 +13,18 @@ public sealed class TestCertificate : IDisposable
 {
     public const string Password = "test-certificate-password";
 
-    private TestCertificate(string path, string? keyPath, string thumbprint)
+    private TestCertificate(string path, string? keyPath, X509Certificate2 certificate)
     {
         Path = path;
         KeyPath = keyPath;
-        Thumbprint = thumbprint;
+        Base64 = Convert.ToBase64String(certificate.RawData);
     }
 
     public string Path { get; }
     public string? KeyPath { get; }
-    public string Thumbprint { get; }
+
+    /// <summary>The certificate (public part) as XML encryption embeds it.</summary>
+    public string Base64 { get; }
 
     private static X509Certificate2 Create(RSA rsa)
     {
@@ -37,7 +39,7 @@ public sealed class TestCertificate : IDisposable
         using var certificate = Create(rsa);
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"cloudmarket-dp-{Guid.NewGuid():N}.pfx");
         File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, Password));
-        return new TestCertificate(path, null, certificate.Thumbprint);
+        return new TestCertificate(path, null, certificate);
     }
 
     /// <summary>A PEM certificate with its unencrypted private key in a file of its own.</summary>
@@ -53,7 +55,7 @@ public sealed class TestCertificate : IDisposable
             keyPath = System.IO.Path.ChangeExtension(path, ".key");
             File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
         }
-        return new TestCertificate(path, keyPath, certificate.Thumbprint);
+        return new TestCertificate(path, keyPath, certificate);
     }
 
     public void Dispose()
