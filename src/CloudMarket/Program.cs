@@ -20,13 +20,13 @@ if (args.Contains("--vendor-sandbox"))
     return 0;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = WebSetup.ContentRootWhenStartedElsewhere(args) });
 
 builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations()
     .Validate(o => !o.Seed || !string.IsNullOrEmpty(o.Password), "Demo:Seed is on but Demo:Password is not set (the demo users' password has no built-in value).")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddAppDatabase(builder.Configuration);
+builder.Services.AddAppDatabase(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddScoped<DemoData>();
 builder.Services.AddAppSecurity(builder.Configuration);
 builder.Services.AddAppHttps(builder.Configuration);

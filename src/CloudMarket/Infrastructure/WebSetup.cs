@@ -24,6 +24,22 @@ public static class WebSetup
         json.NumberHandling = JsonNumberHandling.Strict;
     }
 
+    /// <summary>
+    /// The app's own folder when it is started from another one (<c>dotnet /opt/cloudmarket/CloudMarket.dll</c>):
+    /// ASP.NET Core's content root is the working directory, so the app would run without its
+    /// appsettings.json (logging, database and security settings) and its wwwroot, and put the SQLite file
+    /// wherever it was started. Null (the usual rule) when the working directory is the app's, or a content
+    /// root is given explicitly.
+    /// </summary>
+    public static string? ContentRootWhenStartedElsewhere(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 }
+            || args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
+            || File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")))
+            return null;
+        return File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? AppContext.BaseDirectory : null;
+    }
+
     public static IServiceCollection AddAppSecurity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
