@@ -42,10 +42,13 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
 
 var app = builder.Build();
-if (!app.SettingsAreValid())
+if (app.InvalidSettings() is { } problems)
 {
     // The reason is logged; flush it (disposing the host flushes the console logger) and leave.
     await app.DisposeAsync();
+    // Hosted by a test's WebApplicationFactory rather than run: the test gets the reason, not a disposed app.
+    if (System.Reflection.Assembly.GetEntryAssembly() != typeof(Program).Assembly)
+        throw new InvalidOperationException(problems);
     return 1;
 }
 

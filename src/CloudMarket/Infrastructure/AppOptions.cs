@@ -52,8 +52,8 @@ public sealed class SecurityOptions
     /// <summary>
     /// Failed sign-ins (page or token, known e-mail or not) one client address may make within
     /// <see cref="FailedSignInWindowMinutes"/> before it is refused with 429 until that window ends. Below
-    /// <see cref="MaxFailedSignIns"/>, so that one address cannot lock an account out by itself more than once
-    /// every other window.
+    /// <see cref="MaxFailedSignIns"/>, so that one address alone needs more than a window to lock an account,
+    /// and cannot keep it locked (docs/operations.md has the figures).
     /// </summary>
     [Range(1, 100000)]
     public int FailedSignInsPerAddress { get; set; } = 4;

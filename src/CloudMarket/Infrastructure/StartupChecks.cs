@@ -9,19 +9,21 @@ public static class StartupChecks
 {
     /// <summary>
     /// Validates every option registered with ValidateOnStart before anything else happens (no migration,
-    /// no seeding), and when some are wrong logs ONE line naming all of them instead of a stack trace.
+    /// no seeding). When some are wrong, logs ONE line naming all of them instead of a stack trace, and
+    /// returns that line; null when all is well.
     /// </summary>
-    public static bool SettingsAreValid(this WebApplication app)
+    public static string? InvalidSettings(this WebApplication app)
     {
         try
         {
             app.Services.GetRequiredService<IStartupValidator>().Validate();
-            return true;
+            return null;
         }
         catch (Exception e) when (e is OptionsValidationException or AggregateException)
         {
-            app.Logger.LogCritical("CloudMarket cannot start: {Problems}", string.Join(" ", Failures(e)));
-            return false;
+            var problems = $"CloudMarket cannot start: {string.Join(" ", Failures(e))}";
+            app.Logger.LogCritical("{Problems}", problems);
+            return problems;
         }
     }
 

@@ -52,6 +52,7 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
                           ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
         var configuration = new ConfigurationBuilder()
+            .SetBasePath(WebSetup.ContentRootWhenStartedElsewhere(args) ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddEnvironmentVariables()
