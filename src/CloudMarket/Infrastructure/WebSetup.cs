@@ -33,7 +33,7 @@ public static class WebSetup
     /// </summary>
     public static string? ContentRootWhenStartedElsewhere(string[] args)
     {
-        if (Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 }
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 } || Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT") is { Length: > 0 }
             || args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
             || File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")))
             return null;
