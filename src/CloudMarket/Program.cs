@@ -17,16 +17,19 @@ if (args.Contains("--vendor-sandbox"))
 {
     // The vendor sandbox on its own, e.g. to share one between app instances.
     await VendorSandboxServer.RunStandaloneAsync(args);
-    return;
+    return 0;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = WebSetup.ContentRootWhenStartedElsewhere(args) });
 
-builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations()
+    .Validate(o => !o.Seed || !string.IsNullOrEmpty(o.Password), "Demo:Seed is on but Demo:Password is not set (the demo users' password has no built-in value).")
+    .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddAppDatabase(builder.Configuration);
+builder.Services.AddAppDatabase(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddScoped<DemoData>();
 builder.Services.AddAppSecurity(builder.Configuration);
+builder.Services.AddAppHttps(builder.Configuration);
 builder.Services.AddAppHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -39,11 +42,22 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
 
 var app = builder.Build();
+if (app.InvalidSettings() is { } problems)
+{
+    // The reason is logged; flush it (disposing the host flushes the console logger) and leave.
+    await app.DisposeAsync();
+    // Hosted by a test's WebApplicationFactory rather than run: the test gets the reason, not a disposed app.
+    if (System.Reflection.Assembly.GetEntryAssembly() != typeof(Program).Assembly)
+        throw new InvalidOperationException(problems);
+    return 1;
+}
 
+app.UseAppForwardedHeaders();
 // Outermost, so the log line and Server-Timing see the answer the client gets, also when an
 // exception was turned into a problem by the handler below.
 app.UseRequestLogging();
 app.UseExceptionHandler();
+app.UseAppHttps();
 // Error statuses without a body: a browser that asked for a page (GET, outside the API) gets one in
 // the layout; everything else a problem. Only GETs are re-executed: a re-executed POST would meet the
 // page endpoint's antiforgery check and end as an empty 400.
@@ -79,6 +93,8 @@ app.MapOrderPages();
 app.MapRazorComponents<App>();
 
 await app.PrepareDatabaseAsync();
-app.Run();
+app.SayWhereItRuns();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

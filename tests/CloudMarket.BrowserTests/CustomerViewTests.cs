@@ -30,6 +30,27 @@ public sealed class CustomerViewTests(AppServer app, Chromium chromium) : Browse
     }
 
     [Fact]
+    public async Task SignIn_WithAWrongPassword_ShowsTheErrorWithTheEmailKeptInTheFormButNotInTheAddress_ThenSignsIn()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/signin?returnUrl=%2Fselect-organization");
+        await Assertions.Expect(page.GetByTestId("demo-hint")).ToContainTextAsync(Password);
+        await page.GetByLabel("E-mail").FillAsync(SellerAdmin);
+        await page.GetByLabel("Password").FillAsync("not-the-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("signin-error")).ToContainTextAsync("locked for 5 minutes");
+        Assert.DoesNotContain("contoso", page.Url, StringComparison.OrdinalIgnoreCase);
+        await Assertions.Expect(page.GetByLabel("E-mail")).ToHaveValueAsync(SellerAdmin);
+
+        // Only the password to type again; the page that was asked for still follows.
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/select-organization$"));
+        Assert.Empty(ScriptProblems);
+    }
+
+    [Fact]
     public async Task CustomerAdmin_SeesTheSameOrdersAsTheSeller_WithoutMarkupChanges_InThePageAndTheCsv()
     {
         var seller = await SellerInFabrikamAsync();

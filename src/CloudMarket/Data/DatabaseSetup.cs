@@ -11,7 +11,7 @@ public static class DatabaseSetup
     /// Registers <see cref="AppDbContext"/> for the configured provider, with every <see cref="IInterceptor"/>
     /// the features register (e.g. provisioning's wake-up after new jobs commit).
     /// </summary>
-    public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
         var provider = configuration.GetSection(DatabaseOptions.Section).GetValue(nameof(DatabaseOptions.Provider), DatabaseProvider.Sqlite);
@@ -24,12 +24,26 @@ public static class DatabaseSetup
                 services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetServices<IInterceptor>()));
                 break;
             default:
-                var sqlite = configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db";
+                var sqlite = InContentRoot(configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db", contentRoot);
                 services.AddDbContextPool<AppDbContext, SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite)
                     .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSetup()));
                 break;
         }
         return services;
+    }
+
+    /// <summary>
+    /// A relative SQLite file lives in the app's folder (the content root), not wherever the process was
+    /// started from: a published build started as <c>dotnet /opt/cloudmarket/CloudMarket.dll</c> keeps its
+    /// database next to it. Under <c>dotnet run</c> that is the project folder, as before.
+    /// </summary>
+    private static string InContentRoot(string connectionString, string contentRoot)
+    {
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != Microsoft.Data.Sqlite.SqliteOpenMode.Memory
+            && !file.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && !Path.IsPathRooted(file))
+            builder.DataSource = Path.Combine(contentRoot, file);
+        return builder.ToString();
     }
 
     /// <summary>Applies migrations and seeds the demo data into an empty database.</summary>

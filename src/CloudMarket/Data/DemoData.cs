@@ -60,7 +60,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         var subscriptions = SeedSubscriptions(now);
         await db.SaveChangesAsync();
         await SeedOrdersAsync(subscriptions, now);
-        logger.LogInformation("Seeded the demo data; every demo user's password is Demo:Password.");
+        logger.LogInformation("Seeded the demo data: {Users} demo users with their organizations, subscriptions and orders.", Users.Count);
     }
 
     private void SeedOrganizations()
@@ -147,7 +147,8 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
                 Id = IdFor("user:" + email), UserName = email, Email = email, EmailConfirmed = true,
                 FirstName = first, LastName = last, OrganizationId = org, LockoutEnabled = true,
             };
-            await Check(users.CreateAsync(user, options.Value.Password));
+            // Validated at start: Demo:Seed needs a Demo:Password.
+            await Check(users.CreateAsync(user, options.Value.Password!));
             await Check(users.AddToRoleAsync(user, role.ToString()));
         }
     }

@@ -15,15 +15,23 @@ public sealed class DatabaseOptions
     public bool MigrateOnStart { get; set; } = true;
 }
 
-/// <summary>Section "Demo": the demo data seeded into an empty database.</summary>
+/// <summary>
+/// Section "Demo": the demo data seeded into an empty database. Off unless turned on: appsettings.Development.json
+/// turns it on for <c>dotnet run</c>; anywhere else it takes <c>Demo__Seed=true</c> and a <c>Demo__Password</c>, so
+/// no deployment gets twelve users with a password printed in the README by accident.
+/// </summary>
 public sealed class DemoOptions
 {
     public const string Section = "Demo";
 
-    public bool Seed { get; set; } = true;
+    public bool Seed { get; set; }
 
-    [Required, MinLength(8)]
-    public string Password { get; set; } = "Demo123!";
+    /// <summary>Every demo user's password. No built-in value: a password in the code would be a known one.</summary>
+    [MinLength(8)]
+    public string? Password { get; set; }
+
+    /// <summary>The demo user the start-up line and the sign-in page suggest.</summary>
+    public const string SuggestedUser = "seller.admin@contoso.example";
 }
 
 /// <summary>Section "Security": sign-in protection.</summary>
@@ -41,7 +49,50 @@ public sealed class SecurityOptions
     [Range(1, 100000)]
     public int SignInRequestsPerMinute { get; set; } = 30;
 
+    /// <summary>
+    /// Failed sign-ins (page or token, known e-mail or not) one client address may make within
+    /// <see cref="FailedSignInWindowMinutes"/> before it is refused with 429 until that window ends. Below
+    /// <see cref="MaxFailedSignIns"/>, so that one address alone needs more than a window to lock an account,
+    /// and cannot keep it locked (docs/operations.md has the figures).
+    /// </summary>
+    [Range(1, 100000)]
+    public int FailedSignInsPerAddress { get; set; } = 4;
+
+    [Range(1, 1440)]
+    public int FailedSignInWindowMinutes { get; set; } = 15;
+
     /// <summary>API requests allowed per signed-in user and second (burst protection).</summary>
     [Range(1, 1000000)]
     public int ApiRequestsPerSecondPerUser { get; set; } = 200;
+}
+
+/// <summary>
+/// Section "Https". On (the code's default) outside Development: HTTPS redirection, HSTS and cookies marked
+/// Secure. Behind a TLS proxy the app learns that a request came over HTTPS from X-Forwarded-Proto
+/// (see <see cref="ForwardedHeadersSettings"/>). Development and the tests' plain-HTTP hosts turn it off.
+/// </summary>
+public sealed class HttpsOptions
+{
+    public const string Section = "Https";
+
+    public bool Enforce { get; set; } = true;
+
+    /// <summary>Strict-Transport-Security max-age.</summary>
+    [Range(1, 730)]
+    public int HstsMaxAgeDays { get; set; } = 365;
+}
+
+/// <summary>
+/// Section "ForwardedHeaders": the proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty:
+/// loopback only (a proxy on the same host). Anyone else could claim to be HTTPS or any address.
+/// </summary>
+public sealed class ForwardedHeadersSettings
+{
+    public const string Section = "ForwardedHeaders";
+
+    /// <summary>Addresses of trusted proxies, e.g. <c>10.0.0.5</c>.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks of trusted proxies in CIDR notation, e.g. <c>10.0.0.0/24</c>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using Microsoft.AspNetCore.Authentication.BearerToken;
-using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -23,10 +24,30 @@ public static class WebSetup
         json.NumberHandling = JsonNumberHandling.Strict;
     }
 
+    /// <summary>
+    /// The app's own folder when it is started from another one (<c>dotnet /opt/cloudmarket/CloudMarket.dll</c>):
+    /// ASP.NET Core's content root is the working directory, so the app would run without its
+    /// appsettings.json (logging, database and security settings) and its wwwroot, and put the SQLite file
+    /// wherever it was started. Null (the usual rule) when the working directory is the app's, or a content
+    /// root is given explicitly.
+    /// </summary>
+    public static string? ContentRootWhenStartedElsewhere(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 } || Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT") is { Length: > 0 }
+            || args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
+            || File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")))
+            return null;
+        return File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? AppContext.BaseDirectory : null;
+    }
+
     public static IServiceCollection AddAppSecurity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var security = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var https = configuration.GetSection(HttpsOptions.Section).Get<HttpsOptions>() ?? new HttpsOptions();
+        // Where HTTPS is enforced a cookie is never sent over plain HTTP; elsewhere (Development, the tests'
+        // plain-HTTP hosts) it is Secure when the request was.
+        var cookiesSecure = https.Enforce ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
         services.AddAuthentication(o =>
             {
@@ -42,7 +63,7 @@ public static class WebSetup
                 c.Cookie.Name = "cloudmarket.auth";
                 c.Cookie.HttpOnly = true;
                 c.Cookie.SameSite = SameSiteMode.Strict;
-                c.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                c.Cookie.SecurePolicy = cookiesSecure;
                 c.ExpireTimeSpan = TimeSpan.FromHours(8);
                 c.SlidingExpiration = true;
             }));
@@ -60,11 +81,11 @@ public static class WebSetup
             .AddSignInManager()
             .AddClaimsPrincipalFactory<AppClaimsPrincipalFactory>();
 
-        // Keys in the database: every instance behind a load balancer reads the others' cookies and tokens.
-        services.AddDataProtection().SetApplicationName("CloudMarket").PersistKeysToDbContext<AppDbContext>();
+        services.AddAppDataProtection(configuration);
+        services.AddSingleton<SignInThrottle>();
 
         services.AddAuthorizationBuilder().AddAppPolicies();
-        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = cookiesSecure);
 
         services.AddRateLimiter(o =>
         {
@@ -93,6 +114,51 @@ public static class WebSetup
                 }));
         });
         return services;
+    }
+
+    /// <summary>
+    /// HTTPS outside Development (Https:Enforce): HSTS, redirection of plain HTTP (to https_port, default 443),
+    /// Secure cookies; and the forwarded headers of trusted proxies, so that behind a TLS proxy a request
+    /// is known to be HTTPS and to come from the real client (the sign-in throttle counts per client).
+    /// </summary>
+    public static IServiceCollection AddAppHttps(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HttpsOptions>().Bind(configuration.GetSection(HttpsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ForwardedHeadersSettings>().Bind(configuration.GetSection(ForwardedHeadersSettings.Section))
+            .Validate(s => s.KnownProxies.All(p => IPAddress.TryParse(p, out _)), "ForwardedHeaders:KnownProxies must hold IP addresses, e.g. 10.0.0.5.")
+            .Validate(s => s.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "ForwardedHeaders:KnownNetworks must hold networks in CIDR notation, e.g. 10.0.0.0/24.")
+            .ValidateOnStart();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((o, trusted) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            var proxies = trusted.Value.KnownProxies.Select(p => IPAddress.TryParse(p, out var a) ? a : null).OfType<IPAddress>().ToList();
+            var networks = trusted.Value.KnownNetworks.Select(n => System.Net.IPNetwork.TryParse(n, out var net) ? net : (System.Net.IPNetwork?)null).OfType<System.Net.IPNetwork>().ToList();
+            if (proxies.Count + networks.Count == 0)
+                return; // ASP.NET Core's default: loopback (127.0.0.0/8 and ::1).
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            proxies.ForEach(o.KnownProxies.Add);
+            networks.ForEach(o.KnownIPNetworks.Add);
+        });
+        var https = configuration.GetSection(HttpsOptions.Section).Get<HttpsOptions>() ?? new HttpsOptions();
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(https.HstsMaxAgeDays));
+        // Behind a TLS proxy the app has no HTTPS address of its own to redirect to: the public one is 443
+        // unless https_port (ASPNETCORE_HTTPS_PORT) says otherwise.
+        services.AddHttpsRedirection(o => o.HttpsPort = configuration.GetValue<int?>("HTTPS_PORT") ?? 443);
+        return services;
+    }
+
+    /// <summary>First in the pipeline: everything after it sees the client's scheme and address.</summary>
+    public static IApplicationBuilder UseAppForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+
+    /// <summary>After the exception handler, which would clear a header set before it.</summary>
+    public static IApplicationBuilder UseAppHttps(this IApplicationBuilder app)
+    {
+        if (!app.ApplicationServices.GetRequiredService<IOptions<HttpsOptions>>().Value.Enforce)
+            return app;
+        app.UseHsts();
+        // Health probes of a load balancer or orchestrator come over plain HTTP, from inside, and want an answer.
+        return app.UseWhen(http => !http.Request.Path.StartsWithSegments("/health"), other => other.UseHttpsRedirection());
     }
 
     public static IServiceCollection AddAppHealthChecks(this IServiceCollection services)

@@ -25,7 +25,15 @@ public sealed class AppServer : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("Database:Provider", "Sqlite");
         builder.UseSetting("ConnectionStrings:Sqlite", $"Data Source={_file}");
+        // "Testing" is outside Development: the demo and the in-process vendor sandbox are turned on
+        // explicitly, and the plain-HTTP loopback server neither redirects to HTTPS nor encrypts its keys.
+        builder.UseSetting("Demo:Seed", "true");
+        builder.UseSetting("Demo:Password", "Demo123!");
+        builder.UseSetting("VendorSandbox:InProcess", "true");
+        builder.UseSetting("Https:Enforce", "false");
+        builder.UseSetting("DataProtection:AllowUnencryptedKeys", "true");
         builder.UseSetting("Security:SignInRequestsPerMinute", "100000");
+        builder.UseSetting("Security:FailedSignInsPerAddress", "100000");
         builder.UseSetting("Security:ApiRequestsPerSecondPerUser", "100000");
     }
 

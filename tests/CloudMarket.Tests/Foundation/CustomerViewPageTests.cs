@@ -78,12 +78,18 @@ public sealed partial class CustomerViewPageTests(SqliteFactory app) : IClassFix
     }
 
     [Fact]
-    public async Task SignIn_WithWrongPassword_RedirectsBackWithAnError()
+    public async Task SignIn_WithWrongPassword_ShowsThePageAgainWithTheErrorAndTheEmailInTheFormNotTheUrl()
     {
         var browser = Browser();
         var response = await PostForm(browser, "/signin", "/signin", new() { ["email"] = Demo.TailspinAdmin, ["password"] = "wrong-password" });
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/signin?failed=1", response.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"signin-error\"", page);
+        Assert.Contains("locked for 5 minutes", page);
+        Assert.Contains($"value=\"{Demo.TailspinAdmin}\"", page);
+        // The page rendered again can be posted again: it carries a fresh antiforgery token.
+        Assert.Matches(AntiforgeryField(), page);
     }
 
     [Fact]

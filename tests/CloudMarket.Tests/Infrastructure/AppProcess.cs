@@ -28,7 +28,25 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>Starts the app and waits until it is ready. Outside "Testing" only <paramref name="settings"/> apply.</summary>
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string environment = "Testing")
+    {
+        var app = Launch(settings, environment);
+        await app.WaitUntilReadyAsync();
+        return app;
+    }
+
+    /// <summary>Starts the app and waits for it to end by itself (e.g. refusing bad settings): its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IReadOnlyDictionary<string, string?> settings, string environment)
+    {
+        await using var app = Launch(settings, environment);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app._process.WaitForExitAsync(timeout.Token);
+        app._process.WaitForExit(); // and for the output to be read to the end
+        return (app._process.ExitCode, app.Output);
+    }
+
+    private static AppProcess Launch(IReadOnlyDictionary<string, string?> settings, string environment)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}/");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CloudMarket.dll")])
@@ -39,13 +57,14 @@ public sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/');
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (environment == "Testing")
+            foreach (var (key, value) in CloudMarketFactory.TestingSettings)
+                start.Environment[key.Replace(":", "__")] = value;
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__")] = value;
-        var app = new AppProcess(Process.Start(start)!, address);
-        await app.WaitUntilReadyAsync();
-        return app;
+        return new AppProcess(Process.Start(start)!, address);
     }
 
     private async Task WaitUntilReadyAsync()

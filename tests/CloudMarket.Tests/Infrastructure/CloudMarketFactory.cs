@@ -24,6 +24,26 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     public abstract DatabaseProvider Provider { get; }
     protected abstract string ConnectionString { get; }
 
+    /// <summary>The environment the app runs in ("Testing", outside Development) and the settings it needs there.</summary>
+    protected virtual string EnvironmentName => "Testing";
+    protected virtual IReadOnlyDictionary<string, string?> EnvironmentSettings => TestingSettings;
+
+    /// <summary>
+    /// Serve over real HTTP on a loopback port instead of the in-memory test server, for what depends on
+    /// the connection (the client's address, trusted proxies). Then use <see cref="RealClient"/>.
+    /// </summary>
+    protected virtual bool UseRealServer => false;
+
+    /// <summary>The loopback address when <see cref="UseRealServer"/>, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri? RealAddress { get; private set; }
+
+    /// <summary>A client of the real server that follows no redirect and keeps no cookie (the test reads and sends them).</summary>
+    public HttpClient RealClient() =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = RealAddress ?? throw new InvalidOperationException("This factory serves in memory; see UseRealServer."),
+        };
+
     /// <summary>Extra settings a test class needs (e.g. a lower lockout threshold).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -38,11 +58,11 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting($"ConnectionStrings:{Provider}", ConnectionString);
-        builder.UseSetting("Security:SignInRequestsPerMinute", "100000");
-        builder.UseSetting("Security:ApiRequestsPerSecondPerUser", "100000");
+        foreach (var (key, value) in EnvironmentSettings)
+            builder.UseSetting(key, value);
         // Placed orders stay where the test put them unless a suite turns provisioning on.
         builder.UseSetting("Provisioning:WorkerEnabled", "false");
         builder.UseSetting("VendorSandbox:InProcess", "false");
@@ -55,13 +75,37 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     /// <summary>The app's clock: real time that a test can move forward instead of sleeping.</summary>
     public TestClock Clock { get; } = new();
 
+    /// <summary>
+    /// What the "Testing" environment needs explicitly, being outside Development: the demo on, plain HTTP,
+    /// keys unencrypted, limits out of the way of suites that sign in a lot from one address.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> TestingSettings = new Dictionary<string, string?>
+    {
+        ["Demo:Seed"] = "true",
+        ["Demo:Password"] = DemoPassword,
+        ["Https:Enforce"] = "false",
+        ["DataProtection:AllowUnencryptedKeys"] = "true",
+        ["Security:SignInRequestsPerMinute"] = "100000",
+        ["Security:FailedSignInsPerAddress"] = "100000",
+        ["Security:ApiRequestsPerSecondPerUser"] = "100000",
+    };
+
     /// <summary>The request log lines this app wrote.</summary>
     public RecordedRequestLog RequestLog { get; } = new();
 
     public virtual ValueTask InitializeAsync()
     {
         // Building the host migrates and seeds the database.
-        _ = Server;
+        if (!UseRealServer)
+        {
+            _ = Server;
+            return ValueTask.CompletedTask;
+        }
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        RealAddress = new Uri(address.TrimEnd('/') + "/");
         return ValueTask.CompletedTask;
     }
 

@@ -27,7 +27,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             InProcess = false, FulfilmentDelayMs = 100, Faults = new SandboxFaults { LatencyMs = 40, LatencyJitterMs = 40 },
         });
 
-    private Dictionary<string, string?> Settings => new(FastProvisioning.ExternalSandbox(_sandbox.BaseAddress))
+    private Dictionary<string, string?> Settings => new(FastProvisioning.ExternalSandbox(_sandbox))
     {
         ["Database:Provider"] = "Sqlite",
         ["ConnectionStrings:Sqlite"] = $"Data Source={_database}",

@@ -26,11 +26,13 @@ public static class FastProvisioning
         ["Vendors:Resilience:TotalRequestTimeout:Timeout"] = "00:00:30",
     };
 
-    /// <summary>Settings pointing an app at a sandbox that runs elsewhere (in the test, or its own process).</summary>
-    public static Dictionary<string, string?> ExternalSandbox(Uri sandbox) => new(Settings(inProcessSandbox: false))
+    /// <summary>Settings pointing an app at a sandbox that runs elsewhere (in the test, or its own process), with its key.</summary>
+    public static Dictionary<string, string?> ExternalSandbox(VendorSandboxServer sandbox) => new(Settings(inProcessSandbox: false))
     {
-        ["Vendors:Microsoft:BaseUrl"] = sandbox.ToString(),
-        ["Vendors:Generic:BaseUrl"] = sandbox.ToString(),
+        ["Vendors:Microsoft:BaseUrl"] = sandbox.BaseAddress.ToString(),
+        ["Vendors:Microsoft:ApiKey"] = sandbox.ApiKey,
+        ["Vendors:Generic:BaseUrl"] = sandbox.BaseAddress.ToString(),
+        ["Vendors:Generic:ApiKey"] = sandbox.ApiKey,
     };
 }
 

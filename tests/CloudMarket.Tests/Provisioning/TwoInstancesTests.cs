@@ -26,7 +26,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         {
             InProcess = false, Faults = new SandboxFaults { LatencyMs = 10, LatencyJitterMs = 20 },
         });
-        var settings = new Dictionary<string, string?>(FastProvisioning.ExternalSandbox(_sandbox.BaseAddress))
+        var settings = new Dictionary<string, string?>(FastProvisioning.ExternalSandbox(_sandbox))
         {
             ["Provisioning:MaxConcurrentOrders"] = "4",
             ["Provisioning:ClaimBatchSize"] = "2",

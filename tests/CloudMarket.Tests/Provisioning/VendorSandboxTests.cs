@@ -20,7 +20,7 @@ public sealed class VendorSandboxTests : IAsyncLifetime
         // As the sandbox runs on its own (--vendor-sandbox): knowing the demo's tenants and subscriptions.
         _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: SandboxWorld.Demo(DateTime.UtcNow));
         _http = new HttpClient { BaseAddress = _sandbox.BaseAddress };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sandbox-key");
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _sandbox.ApiKey);
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, object? body,
@@ -158,6 +158,17 @@ public sealed class VendorSandboxTests : IAsyncLifetime
         using var anonymous = new HttpClient { BaseAddress = _sandbox.BaseAddress };
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("sandbox/purchases")).StatusCode);
         Assert.Empty(_sandbox.State.Purchases);
+    }
+
+    [Fact]
+    public async Task WithoutAConfiguredKey_TheSandboxMakesOneUp_AndTheOldBuiltInKeyIsRefused()
+    {
+        Assert.False(string.IsNullOrEmpty(_sandbox.ApiKey));
+        Assert.NotEqual("sandbox-key", _sandbox.ApiKey);
+        using var oldKey = new HttpClient { BaseAddress = _sandbox.BaseAddress };
+        oldKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sandbox-key");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await oldKey.GetAsync("sandbox/purchases")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("sandbox/purchases")).StatusCode);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Features.Identity;
 
@@ -38,14 +39,20 @@ public static class IdentityApi
         return api;
     }
 
-    private static async Task<IResult> Token(TokenRequest? request, SignInManager<AppUser> signIn, ILoggerFactory logs)
+    private static async Task<IResult> Token(TokenRequest? request, SignInManager<AppUser> signIn, SignInThrottle throttle,
+        IOptions<SecurityOptions> security, HttpContext http, ILoggerFactory logs)
     {
-        var result = await Authentication.CheckPasswordAsync(signIn, request?.Email, request?.Password);
+        var result = await Authentication.CheckPasswordAsync(signIn, throttle, http, request?.Email, request?.Password);
+        if (result.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Authentication.Seconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: 429, title: "Too many failed sign-ins.", detail: Authentication.ThrottledMessage(wait));
+        }
         if (result.User is null)
         {
             logs.CreateLogger("CloudMarket.SignIn").LogWarning("Token refused for {Email}: {Reason}", request?.Email, result.Reason);
             // The same answer whether the e-mail exists, the password is wrong or the account is locked.
-            return TypedResults.Problem(statusCode: 401, title: "Sign-in failed.", detail: "The e-mail or password is wrong, or the account is locked for a while.");
+            return TypedResults.Problem(statusCode: 401, title: "Sign-in failed.", detail: Authentication.FailedMessage(security.Value));
         }
         var principal = await signIn.CreateUserPrincipalAsync(result.User);
         return TypedResults.SignIn(principal, authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
@@ -60,19 +67,68 @@ public static class IdentityApi
     }
 }
 
-/// <summary>Password checks shared by the token endpoint and the sign-in page (lockout included).</summary>
+/// <summary>
+/// Password checks shared by the token endpoint and the sign-in page: the address throttle, the account
+/// lockout, and the same work for every answer. Every attempt that gets as far as a password costs one
+/// password hash verification, whether the e-mail exists, the password is wrong or the account is locked,
+/// so the time of the answer does not tell which e-mails have accounts.
+/// </summary>
 public static class Authentication
 {
-    public sealed record Result(AppUser? User, string Reason);
+    /// <summary><see cref="User"/> when signed in; <see cref="RetryAfter"/> when the address is throttled.</summary>
+    public sealed record Result(AppUser? User, string Reason, TimeSpan? RetryAfter = null);
 
-    public static async Task<Result> CheckPasswordAsync(SignInManager<AppUser> signIn, string? email, string? password)
+    public static async Task<Result> CheckPasswordAsync(SignInManager<AppUser> signIn, SignInThrottle throttle, HttpContext http,
+        string? email, string? password)
+    {
+        var address = SignInThrottle.AddressOf(http);
+        if (throttle.RetryAfter(address) is { } wait)
+            return new(null, "throttled", wait);
+        var result = await CheckAsync(signIn, email, password);
+        if (result.User is null)
+            throttle.RecordFailure(address);
+        return result;
+    }
+
+    private static async Task<Result> CheckAsync(SignInManager<AppUser> signIn, string? email, string? password)
     {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || email.Length > 256 || password.Length > 256)
             return new(null, "missing or oversized credentials");
-        var user = await signIn.UserManager.FindByEmailAsync(email.Trim());
+        var users = signIn.UserManager;
+        var user = await users.FindByEmailAsync(email.Trim());
         if (user is null)
+        {
+            VerifyAgainstDecoy(users, password);
             return new(null, "unknown e-mail");
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            // Identity answers a locked account without looking at the password; look at a decoy instead.
+            VerifyAgainstDecoy(users, password);
+            return new(null, "locked out");
+        }
         var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
         return check.Succeeded ? new(user, "ok") : new(null, check.IsLockedOut ? "locked out" : "wrong password");
     }
+
+    private static readonly AppUser Decoy = new() { Id = Guid.Empty };
+    private static string? _decoyHash;
+
+    /// <summary>A verification as costly as a real one (same hasher, same settings), whose answer is ignored.</summary>
+    private static void VerifyAgainstDecoy(UserManager<AppUser> users, string password)
+    {
+        var hash = _decoyHash ??= users.PasswordHasher.HashPassword(Decoy, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        users.PasswordHasher.VerifyHashedPassword(Decoy, hash, password);
+    }
+
+    public static string FailedMessage(SecurityOptions security) =>
+        $"The e-mail or password is wrong, or the account is locked: after {security.MaxFailedSignIns} failed sign-ins in a row " +
+        $"an account is locked for {Minutes(security.LockoutMinutes)}.";
+
+    public static string ThrottledMessage(TimeSpan wait) =>
+        $"Too many failed sign-ins from your network address. Try again in {Minutes(Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes)))}.";
+
+    public static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
+    private static string Minutes(int minutes) => minutes == 1 ? "1 minute" : $"{minutes} minutes";
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using CloudMarket.Features.VendorSandbox;
+using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Features.Provisioning;
 
@@ -47,6 +49,8 @@ public sealed class VendorOptions
 
     public VendorEndpointOptions Microsoft { get; set; } = new();
     public VendorEndpointOptions Generic { get; set; } = new();
+
+    public IEnumerable<(string Name, VendorEndpointOptions Endpoint)> All => [(nameof(Microsoft), Microsoft), (nameof(Generic), Generic)];
 }
 
 public sealed class VendorEndpointOptions
@@ -54,6 +58,43 @@ public sealed class VendorEndpointOptions
     /// <summary>The API's root, e.g. https://api.partnercenter.microsoft.com/. Empty: the in-process sandbox.</summary>
     public string? BaseUrl { get; set; }
 
-    /// <summary>The bearer key sent with every call (the sandbox's default key unless configured).</summary>
-    public string ApiKey { get; set; } = "sandbox-key";
+    /// <summary>The bearer key sent with every call to <see cref="BaseUrl"/>. No built-in value; the in-process sandbox needs none.</summary>
+    public string? ApiKey { get; set; }
+}
+
+/// <summary>
+/// An instance that runs the provisioning worker must know where every vendor is: an endpoint with its
+/// credentials, or the in-process sandbox. Checked at start, so a deployment missing them refuses to start
+/// with the settings named, instead of failing at the first order. (An instance without the worker never
+/// calls a vendor.)
+/// </summary>
+public sealed class VendorOptionsValidator(IOptions<VendorSandboxOptions> sandbox, IOptions<ProvisioningOptions> provisioning)
+    : IValidateOptions<VendorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VendorOptions options)
+    {
+        if (!provisioning.Value.WorkerEnabled)
+            return ValidateOptionsResult.Success;
+        var missing = new List<string>();
+        var invalid = new List<string>();
+        foreach (var (vendor, endpoint) in options.All)
+        {
+            var prefix = $"{VendorOptions.Section}:{vendor}";
+            if (string.IsNullOrWhiteSpace(endpoint.BaseUrl))
+            {
+                if (!sandbox.Value.InProcess)
+                    missing.AddRange([$"{prefix}:BaseUrl", $"{prefix}:ApiKey"]);
+                continue;
+            }
+            if (!Uri.TryCreate(endpoint.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+                invalid.Add($"{prefix}:BaseUrl ({endpoint.BaseUrl}) is not an http(s) URL.");
+            if (string.IsNullOrWhiteSpace(endpoint.ApiKey))
+                missing.Add($"{prefix}:ApiKey");
+        }
+        var failures = invalid.ToList();
+        if (missing.Count > 0)
+            failures.Insert(0, $"Vendors are not configured: set {string.Join(", ", missing)}" +
+                               (sandbox.Value.InProcess ? "." : ", or VendorSandbox:InProcess=true to send every order to the built-in vendor sandbox."));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -13,7 +13,8 @@ public static class ProvisioningSetup
     public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ProvisioningOptions>().Bind(configuration.GetSection(ProvisioningOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<VendorOptions>().Bind(configuration.GetSection(VendorOptions.Section));
+        services.AddOptions<VendorOptions>().Bind(configuration.GetSection(VendorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VendorOptions>, VendorOptionsValidator>();
         services.AddOptions<VendorSandboxOptions>().Bind(configuration.GetSection(VendorSandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<VendorSandboxOptions>>().Value);
         services.AddSingleton<InProcessVendorSandbox>();

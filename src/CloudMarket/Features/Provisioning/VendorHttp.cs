@@ -31,8 +31,10 @@ public sealed class VendorEndpoints(IOptions<VendorOptions> options, InProcessVe
     {
         var endpoint = api == VendorApi.Microsoft ? options.Value.Microsoft : options.Value.Generic;
         if (!string.IsNullOrWhiteSpace(endpoint.BaseUrl))
-            return (new Uri(endpoint.BaseUrl.TrimEnd('/') + "/"), endpoint.ApiKey);
-        return (await sandbox.BaseAddress.WaitAsync(TimeSpan.FromSeconds(30), ct), endpoint.ApiKey);
+            return (new Uri(endpoint.BaseUrl.TrimEnd('/') + "/"), endpoint.ApiKey ?? "");
+        // The in-process sandbox's key never leaves the process (VendorOptionsValidator made sure it runs).
+        var server = await sandbox.Started.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        return (server.BaseAddress, server.ApiKey);
     }
 }
 

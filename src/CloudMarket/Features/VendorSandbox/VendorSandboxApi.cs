@@ -12,8 +12,9 @@ public static class VendorSandboxApi
 
     public static void MapVendorSandboxApi(this IEndpointRouteBuilder app, SandboxFaultInjector faults, string apiKey)
     {
+        ArgumentException.ThrowIfNullOrEmpty(apiKey);
         var authorized = (EndpointFilterInvocationContext c, EndpointFilterDelegate next) =>
-            apiKey.Length == 0 || c.HttpContext.Request.Headers.Authorization == $"Bearer {apiKey}"
+            c.HttpContext.Request.Headers.Authorization == $"Bearer {apiKey}"
                 ? next(c)
                 : ValueTask.FromResult<object?>(SandboxState.Error(401, "Unauthorized", "A valid bearer key is required.").ToResult());
 

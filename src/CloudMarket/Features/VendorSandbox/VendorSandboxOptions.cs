@@ -7,15 +7,18 @@ public sealed class VendorSandboxOptions
 {
     public const string Section = "VendorSandbox";
 
-    /// <summary>Start the sandbox inside the app on its own loopback port (the embedded default).</summary>
-    public bool InProcess { get; set; } = true;
+    /// <summary>
+    /// Start the sandbox inside the app on its own loopback port and send every order there. Off unless turned
+    /// on: appsettings.Development.json does for <c>dotnet run</c>; elsewhere it takes <c>VendorSandbox__InProcess=true</c>.
+    /// </summary>
+    public bool InProcess { get; set; }
 
     /// <summary>Where the sandbox listens; port 0 picks a free one.</summary>
     [Required]
     public string Urls { get; set; } = "http://127.0.0.1:0";
 
-    /// <summary>The bearer key callers must present. Empty accepts any caller.</summary>
-    public string ApiKey { get; set; } = "sandbox-key";
+    /// <summary>The bearer key callers must present. Empty: a random key made up at start (the in-process sandbox hands it to the connectors).</summary>
+    public string? ApiKey { get; set; }
 
     /// <summary>How long a Partner Center order's line items stay pending after checkout.</summary>
     [Range(0, 600_000)]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
 using CloudMarket.Data;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,31 +17,46 @@ public sealed class VendorSandboxServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private VendorSandboxServer(WebApplication app, Uri baseAddress)
+    private VendorSandboxServer(WebApplication app, Uri baseAddress, string apiKey)
     {
         _app = app;
         BaseAddress = baseAddress;
+        ApiKey = apiKey;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The bearer key callers must present: <see cref="VendorSandboxOptions.ApiKey"/>, or one made up at start.</summary>
+    public string ApiKey { get; }
+
     public SandboxState State => _app.Services.GetRequiredService<SandboxState>();
     public SandboxFaultInjector Faults => _app.Services.GetRequiredService<SandboxFaultInjector>();
 
+    /// <summary>Starts a sandbox on a loopback port. Its start-up lines are left to the caller (the app logs one of its own).</summary>
     /// <param name="world">What the vendor already knows (tenants and subscriptions); nothing when null.</param>
     public static async Task<VendorSandboxServer> StartAsync(VendorSandboxOptions options, TimeProvider? clock = null,
         SandboxWorld? world = null, CancellationToken ct = default)
     {
-        var app = Build(options, clock ?? TimeProvider.System, world ?? SandboxWorld.Empty);
+        var apiKey = KeyFor(options);
+        var app = Build(options, apiKey, clock ?? TimeProvider.System, world ?? SandboxWorld.Empty, quiet: true);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new VendorSandboxServer(app, new Uri(address.TrimEnd('/') + "/"));
+        return new VendorSandboxServer(app, new Uri(address.TrimEnd('/') + "/"), apiKey);
     }
 
-    /// <summary><c>dotnet run --project src/CloudMarket -- --vendor-sandbox [--VendorSandbox:Urls=http://127.0.0.1:7070]</c></summary>
+    /// <summary>
+    /// <c>dotnet run --project src/CloudMarket -- --vendor-sandbox [--VendorSandbox:Urls=http://127.0.0.1:7070]</c>. Reads
+    /// appsettings.json and appsettings.{environment}.json like the app, so in Development its key is the one the
+    /// app's Development settings send.
+    /// </summary>
     public static async Task RunStandaloneAsync(string[] args)
     {
+        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+                          ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
         var configuration = new ConfigurationBuilder()
+            .SetBasePath(WebSetup.ContentRootWhenStartedElsewhere(args) ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddEnvironmentVariables()
             .AddCommandLine(args.Where(a => a != "--vendor-sandbox").ToArray())
             .Build();
@@ -48,19 +64,32 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         if (configuration["urls"] is { Length: > 0 } urls)
             options.Urls = urls;
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        var apiKey = KeyFor(options);
         // No platform database here: the vendor's world is the demo's.
-        var app = Build(options, TimeProvider.System, SandboxWorld.Demo(TimeProvider.System.GetUtcNow().UtcDateTime));
-        app.Lifetime.ApplicationStarted.Register(() =>
-            Console.WriteLine($"Vendor sandbox listening on {string.Join(", ", app.Urls)}"));
+        var app = Build(options, apiKey, TimeProvider.System, SandboxWorld.Demo(TimeProvider.System.GetUtcNow().UtcDateTime), quiet: false);
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+            $"Vendor sandbox listening on {string.Join(", ", app.Urls)}" +
+            (string.IsNullOrEmpty(options.ApiKey) ? $" with the API key {apiKey} (made up for this run; set VendorSandbox:ApiKey to choose one)" : "")));
         await app.RunAsync();
     }
 
-    private static WebApplication Build(VendorSandboxOptions options, TimeProvider clock, SandboxWorld world)
+    /// <summary>The configured key, or a random one: the sandbox never accepts a key everybody knows unless told to.</summary>
+    private static string KeyFor(VendorSandboxOptions options) =>
+        string.IsNullOrEmpty(options.ApiKey) ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) : options.ApiKey;
+
+    private static WebApplication Build(VendorSandboxOptions options, string apiKey, TimeProvider clock, SandboxWorld world, bool quiet)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        if (quiet)
+        {
+            // Hosted inside the app: its "Now listening on" and "Application started" lines would come first
+            // and send a newcomer to the sandbox's port instead of the app's (InProcessVendorSandbox logs one line).
+            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        }
         builder.Services.ConfigureHttpJsonOptions(o => WebSetup.ConfigureJson(o.SerializerOptions));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
@@ -68,7 +97,7 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         builder.Services.AddSingleton(new SandboxFaultInjector(options.Faults));
         var app = builder.Build();
         app.Services.GetRequiredService<SandboxState>().Seed(world);
-        app.MapVendorSandboxApi(app.Services.GetRequiredService<SandboxFaultInjector>(), options.ApiKey);
+        app.MapVendorSandboxApi(app.Services.GetRequiredService<SandboxFaultInjector>(), apiKey);
         return app;
     }
 
@@ -88,11 +117,11 @@ public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimePro
     ILogger<InProcessVendorSandbox> logger)
     : IHostedService, IAsyncDisposable
 {
-    private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<VendorSandboxServer> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private VendorSandboxServer? _server;
 
-    /// <summary>The sandbox's address, once it has started.</summary>
-    public Task<Uri> BaseAddress => _address.Task;
+    /// <summary>The running sandbox (address and key), once it has started.</summary>
+    public Task<VendorSandboxServer> Started => _started.Task;
 
     /// <summary>The running sandbox, for tests that look at its state or change its faults.</summary>
     public VendorSandboxServer Server => _server ?? throw new InvalidOperationException("The in-process vendor sandbox is not running.");
@@ -104,8 +133,8 @@ public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimePro
         await using (var scope = scopes.CreateAsyncScope())
             world = await SandboxWorld.FromPlatformAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), ct);
         _server = await VendorSandboxServer.StartAsync(options, clock, world, ct);
-        logger.LogInformation("In-process vendor sandbox listening on {SandboxAddress}", _server.BaseAddress);
-        _address.TrySetResult(_server.BaseAddress);
+        logger.LogInformation("Vendor sandbox (in-process, called by the provisioning worker only) listening on {SandboxAddress}", _server.BaseAddress);
+        _started.TrySetResult(_server);
     }
 
     public async Task StopAsync(CancellationToken ct)
