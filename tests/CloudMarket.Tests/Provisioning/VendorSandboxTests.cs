@@ -108,7 +108,7 @@ public sealed class VendorSandboxTests : IAsyncLifetime
         await using var seeded = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: new SandboxWorld(
             [new SandboxWorldTenant("Owned.onmicrosoft.com", "customer-1")], [fresh, old, acronis]));
         using var http = new HttpClient { BaseAddress = seeded.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sandbox-key");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", seeded.ApiKey);
         async Task<(HttpStatusCode, JsonElement)> Send(HttpMethod method, string path, object body)
         {
             using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
