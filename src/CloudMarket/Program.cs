@@ -69,6 +69,7 @@ var api = app.MapGroup("/api/v1")
     .RequireAuthorization(p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
     .RequireRateLimiting("api");
 api.MapIdentityApi();
+api.MapUsersApi();
 api.MapOrganizationsApi();
 api.MapCatalogApi();
 api.MapSubscriptionsApi();

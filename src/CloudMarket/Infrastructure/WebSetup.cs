@@ -33,7 +33,7 @@ public static class WebSetup
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;
                 o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
             })
-            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => Sessions.ConfigureBearer(o, security))
             .AddIdentityCookies(o => o.ApplicationCookie?.Configure(c =>
             {
                 c.LoginPath = "/signin";
@@ -45,6 +45,8 @@ public static class WebSetup
                 c.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 c.ExpireTimeSpan = TimeSpan.FromHours(8);
                 c.SlidingExpiration = true;
+                // Instead of Identity's SecurityStampValidator: checked on every request (see Sessions).
+                c.Events.OnValidatePrincipal = Sessions.ValidateCookieAsync;
             }));
 
         services.AddIdentityCore<AppUser>(o =>
@@ -57,8 +59,9 @@ public static class WebSetup
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<AppSignInManager>()
             .AddClaimsPrincipalFactory<AppClaimsPrincipalFactory>();
+        services.AddScoped<SessionTokens>();
 
         // Keys in the database: every instance behind a load balancer reads the others' cookies and tokens.
         services.AddDataProtection().SetApplicationName("CloudMarket").PersistKeysToDbContext<AppDbContext>();

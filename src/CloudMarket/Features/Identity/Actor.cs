@@ -21,6 +21,7 @@ public sealed record Actor(
     public bool CanChangeMarkup => Permissions.CanChangeMarkup(Roles);
     public bool CanWriteNotes => Permissions.CanWriteNotes(Roles);
     public bool SeesMarkupAndCost => Permissions.SeesMarkupAndCost(OrganizationType);
+    public bool CanManageUsers => Permissions.CanManageUsers(Roles);
 
     public static Actor? FromPrincipal(ClaimsPrincipal principal)
     {
