@@ -35,12 +35,12 @@ public abstract class IdentityApiTests(CloudMarketFactory app)
     }
 
     [Fact]
-    public async Task Token_WithRightPassword_ReturnsBearerTokenThatExpiresInAnHour()
+    public async Task Token_WithRightPassword_ReturnsBearerTokenThatExpiresInFifteenMinutes()
     {
         var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/token", new { email = Demo.SellerAdmin, password = CloudMarketFactory.DemoPassword });
         var token = await response.JsonAsync(HttpStatusCode.OK);
         Assert.Equal("Bearer", token.GetProperty("tokenType").GetString());
-        Assert.Equal(3600, token.GetProperty("expiresIn").GetInt32());
+        Assert.Equal(15 * 60, token.GetProperty("expiresIn").GetInt32());
         Assert.False(string.IsNullOrEmpty(token.GetProperty("accessToken").GetString()));
     }
 

@@ -47,9 +47,8 @@ public static class UserAdministration
     public static async Task<UserListDto> ListAsync(AppDbContext db, Actor actor, CancellationToken ct)
     {
         RequireAdmin(actor);
-        var rows = await Rows(db).Where(u => u.OrganizationId == actor.OrganizationId)
-            .OrderBy(u => u.LastName).ThenBy(u => u.FirstName).ThenBy(u => u.Email)
-            .ToListAsync(ct);
+        var rows = await Rows(db, db.Users.Where(u => u.OrganizationId == actor.OrganizationId)
+            .OrderBy(u => u.LastName).ThenBy(u => u.FirstName).ThenBy(u => u.Email)).ToListAsync(ct);
         return new UserListDto(rows.Select(r => r.ToDto()).ToList());
     }
 
@@ -61,7 +60,7 @@ public static class UserAdministration
 
     private static async Task<UserDetailDto> DetailAsync(AppDbContext db, Actor actor, Guid id, CancellationToken ct, string? initialPassword = null)
     {
-        var row = await Rows(db).SingleOrDefaultAsync(u => u.Id == id && u.OrganizationId == actor.OrganizationId, ct)
+        var row = await Rows(db, db.Users.Where(u => u.Id == id && u.OrganizationId == actor.OrganizationId)).SingleOrDefaultAsync(ct)
                   ?? throw new NotFoundException($"User {id}");
         var changes = await db.UserChanges.AsNoTracking().Where(c => c.UserId == id).OrderBy(c => c.Id)
             .Select(c => new UserChangeDto(c.At, c.Kind, c.Detail, new UserChangeActorDto(c.ByUserId, c.ByName)))
@@ -75,8 +74,9 @@ public static class UserAdministration
         public UserDto ToDto() => new(Id, Email ?? "", FirstName, LastName, ParseRole(RoleName), IsActive);
     }
 
-    private static IQueryable<UserRow> Rows(AppDbContext db) =>
-        from u in db.Users.AsNoTracking()
+    /// <summary>The users with their role's name, in one query (filter and order the users first: a projected record cannot be).</summary>
+    private static IQueryable<UserRow> Rows(AppDbContext db, IQueryable<AppUser> users) =>
+        from u in users.AsNoTracking()
         select new UserRow(u.Id, u.OrganizationId, u.Email, u.FirstName, u.LastName, u.IsActive,
             (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == u.Id select r.Name).FirstOrDefault());
 
