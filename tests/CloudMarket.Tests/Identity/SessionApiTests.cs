@@ -148,7 +148,7 @@ public abstract class SessionApiTests(CloudMarketFactory app)
             ["Form.CurrentPassword"] = user.Password, ["Form.NewPassword"] = "Changed-Pa55word", ["Form.ConfirmPassword"] = "Changed-Pa55word",
         });
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/account/password?done=1", response.Headers.Location?.OriginalString);
+        Assert.EndsWith("/account/password?done=1", response.Headers.Location?.OriginalString);
 
         Assert.True(await PageSignedInAsync(here));
         Assert.False(await PageSignedInAsync(elsewhere));
