@@ -59,6 +59,7 @@ public abstract class IdentityApiTests(CloudMarketFactory app)
     [InlineData("[]")]
     [InlineData("{\"email\": 42, \"password\": true}")]
     [InlineData("{}")]
+    [InlineData("{\"email\": \"a\\u0000b@fabrikam.example\", \"password\": \"x\"}")]
     public async Task Token_WithMalformedBody_AnswersAClear4xx(string body)
     {
         var response = await app.CreateClient().PostRawAsync("/api/v1/auth/token", body);

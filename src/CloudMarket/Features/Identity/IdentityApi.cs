@@ -100,7 +100,9 @@ public static class Authentication
 
     public static async Task<Result> CheckPasswordAsync(SignInManager<AppUser> signIn, string? email, string? password)
     {
-        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || email.Length > 256 || password.Length > 256)
+        // A NUL cannot be in an e-mail, and PostgreSQL refuses it in a query parameter (a 500 otherwise).
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || email.Length > 256 || password.Length > 256
+            || Orders.OrderValidator.HasNul(email))
             return new(null, "missing or oversized credentials");
         var user = await signIn.UserManager.FindByEmailAsync(email.Trim());
         if (user is null)
