@@ -147,7 +147,14 @@ public static class UserAdministration
         errors.ThrowIfAny();
 
         var now = Now(clock);
-        var endsSessions = false;
+        var current = request.Role is null ? [] : await db.UserRoles.Where(ur => ur.UserId == user.Id).ToListAsync(ct);
+        var newRoleId = request.Role is { } wanted ? await RoleIdAsync(db, wanted, ct) : (Guid?)null;
+        var roleChanges = newRoleId is { } roleId && (current.Count != 1 || current[0].RoleId != roleId);
+        // Admins hold the highest role of their level, so any change of one's own role is a step
+        // down or sideways that could leave the organization without an admin.
+        if (roleChanges && user.Id == actor.UserId)
+            throw new ForbiddenException("You cannot change your own role.");
+
         var (oldFirst, oldLast, oldName) = (user.FirstName, user.LastName, user.FullName);
         user.FirstName = request.FirstName?.Trim() ?? user.FirstName;
         user.LastName = request.LastName?.Trim() ?? user.LastName;
@@ -155,28 +162,21 @@ public static class UserAdministration
         if (changed)
             db.UserChanges.Add(new UserChange(user.Id, user.OrganizationId, UserChangeKind.NameChanged, $"{oldName} → {user.FullName}", actor, now));
 
-        if (request.Role is { } role)
+        if (roleChanges)
         {
-            var current = await db.UserRoles.Where(ur => ur.UserId == user.Id).ToListAsync(ct);
-            var roleId = await RoleIdAsync(db, role, ct);
-            if (current.Count != 1 || current[0].RoleId != roleId)
-            {
-                // Admins hold the highest role of their level, so any change of one's own role is a
-                // step down or sideways that could leave the organization without an admin.
-                if (user.Id == actor.UserId)
-                    throw new ForbiddenException("You cannot change your own role.");
-                var from = await db.Roles.Where(r => current.Select(c => c.RoleId).Contains(r.Id)).Select(r => r.Name).ToListAsync(ct);
-                db.UserRoles.RemoveRange(current);
-                db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = user.Id, RoleId = roleId });
-                var fromText = string.Join(", ", from.Select(n => ParseRole(n) is { } r ? Permissions.ApiName(r) : n));
-                db.UserChanges.Add(new UserChange(user.Id, user.OrganizationId, UserChangeKind.RoleChanged,
-                    $"{(fromText.Length > 0 ? fromText : "no role")} → {Permissions.ApiName(role)}", actor, now));
-                changed = endsSessions = true;
-            }
+            var from = await db.Roles.Where(r => current.Select(c => c.RoleId).Contains(r.Id)).Select(r => r.Name).ToListAsync(ct);
+            db.UserRoles.RemoveRange(current);
+            db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = user.Id, RoleId = newRoleId!.Value });
+            var fromText = string.Join(", ", from.Select(n => ParseRole(n) is { } r ? Permissions.ApiName(r) : n));
+            db.UserChanges.Add(new UserChange(user.Id, user.OrganizationId, UserChangeKind.RoleChanged,
+                $"{(fromText.Length > 0 ? fromText : "no role")} → {Permissions.ApiName(request.Role!.Value)}", actor, now));
         }
 
-        if (changed)
-            Check(endsSessions ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
+        // A role change ends every session (new stamp); a rename does not.
+        if (roleChanges)
+            Check(await users.UpdateSecurityStampAsync(user));
+        else if (changed)
+            Check(await users.UpdateAsync(user));
         return await DetailAsync(db, actor, id, ct);
     }
 
