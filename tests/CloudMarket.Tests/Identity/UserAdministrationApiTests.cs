@@ -232,6 +232,26 @@ public abstract class UserAdministrationApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task UsersPage_ShowsOwnOrganizationsUsers_AnotherOrganizationsUserIsNotFound_NonAdminsAreRefused()
+    {
+        var admin = Browser(app);
+        await PageSignInAsync(admin, Demo.LitwareAdmin, CloudMarketFactory.DemoPassword);
+        var list = await admin.GetStringAsync("/users");
+        Assert.Contains("Liam Walsh", list);
+        Assert.DoesNotContain("contoso.example", list);
+        var own = await admin.GetAsync($"/users/{DemoData.IdFor("user:" + Demo.LitwareAdmin)}");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        var other = await admin.GetAsync($"/users/{DemoData.IdFor("user:" + Demo.AccountManager)}");
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.DoesNotContain("Marco", await other.Content.ReadAsStringAsync());
+
+        var nonAdmin = Browser(app);
+        await PageSignInAsync(nonAdmin, Demo.AccountManager, CloudMarketFactory.DemoPassword);
+        Assert.Equal(HttpStatusCode.Forbidden, (await nonAdmin.GetAsync("/users")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await nonAdmin.GetAsync($"/users/{DemoData.IdFor("user:" + Demo.SellerAdmin)}")).StatusCode);
+    }
+
+    [Fact]
     public async Task UsersEndpoints_WithoutAToken_Answer401()
     {
         var anonymous = app.CreateClient();
