@@ -82,6 +82,7 @@ var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AppPolicies.ApiUser)
     .RequireRateLimiting("api");
 api.MapIdentityApi();
+api.MapUsersApi();
 api.MapOrganizationsApi();
 api.MapCatalogApi();
 api.MapSubscriptionsApi();

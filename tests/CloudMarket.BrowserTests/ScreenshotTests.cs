@@ -45,6 +45,11 @@ public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserT
         await customer.GotoAsync("/orders?view=historical&state=all");
         await Shot(customer, folder, "orders-customer-view");
 
+        await customer.GotoAsync("/users");
+        await Shot(customer, folder, "users");
+        await customer.GotoAsync($"/users/{DemoData.IdFor("user:" + FabrikamCustomer)}?confirm=deactivate");
+        await Shot(customer, folder, "user-details");
+
         var phone = await NewPageAsync(390, 844);
         await SignInAsync(phone, CustomerAdmin);
         await Shot(phone, folder, "orders-phone");

@@ -28,6 +28,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
     public DbSet<PlaceIdempotency> PlaceIdempotency => Set<PlaceIdempotency>();
     public DbSet<ProvisioningJob> ProvisioningJobs => Set<ProvisioningJob>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<UserChange> UserChanges => Set<UserChange>();
 
     /// <summary>
     /// Runs a write that bypasses SaveChanges (raw SQL, ExecuteUpdate) under the same writer
@@ -55,6 +57,28 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(u => u.FirstName).HasMaxLength(100);
             e.Property(u => u.LastName).HasMaxLength(100);
             e.HasIndex(u => u.OrganizationId);
+            // Existing users stay active when the column is added. The sentinel is true so EF always
+            // writes an inactive user's false instead of leaving it to the default.
+            e.Property(u => u.IsActive).HasDefaultValue(true).HasSentinel(true);
+        });
+
+        b.Entity<RefreshToken>(e =>
+        {
+            e.Property(t => t.TokenHash).HasMaxLength(64);
+            e.Property(t => t.SecurityStamp).HasMaxLength(256);
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => t.FamilyId);
+            e.HasIndex(t => new { t.UserId, t.ExpiresAt });
+            // A deleted user's refresh tokens go with it (the audit rows stay: they are the record).
+            e.HasOne<AppUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        b.Entity<UserChange>(e =>
+        {
+            e.Property(c => c.Kind).HasConversion<string>().HasMaxLength(32);
+            e.Property(c => c.Detail).HasMaxLength(400);
+            e.Property(c => c.ByName).HasMaxLength(200);
+            e.HasIndex(c => new { c.UserId, c.Id });
         });
 
         b.Entity<Vendor>(e =>

@@ -1,4 +1,6 @@
+using CloudMarket.Features.Identity;
 using CloudMarket.Infrastructure;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -65,5 +67,7 @@ public static class DatabaseSetup
             }
         }
         await scope.ServiceProvider.GetRequiredService<DemoData>().SeedIfEmptyAsync();
+        // After the demo, which creates the roles with its own ids; without it the user pages need them too.
+        await UserAdministration.EnsureRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole<Guid>>>());
     }
 }

@@ -64,6 +64,18 @@ public sealed class SecurityOptions
     /// <summary>API requests allowed per signed-in user and second (burst protection).</summary>
     [Range(1, 1000000)]
     public int ApiRequestsPerSecondPerUser { get; set; } = 200;
+
+    /// <summary>
+    /// Lifetime of an API access token. Short, because a token cannot be recalled from the client;
+    /// every request still checks the user's security stamp, so this bounds only how long a stolen
+    /// token of an unchanged account works.
+    /// </summary>
+    [Range(1, 1440)]
+    public int AccessTokenMinutes { get; set; } = 15;
+
+    /// <summary>A refresh token unused for this long expires (each refresh issues a new one).</summary>
+    [Range(1, 365)]
+    public int RefreshTokenDays { get; set; } = 14;
 }
 
 /// <summary>

@@ -54,7 +54,7 @@ public static class WebSetup
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;
                 o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
             })
-            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => Sessions.ConfigureBearer(o, security))
             .AddIdentityCookies(o => o.ApplicationCookie?.Configure(c =>
             {
                 c.LoginPath = "/signin";
@@ -66,6 +66,8 @@ public static class WebSetup
                 c.Cookie.SecurePolicy = cookiesSecure;
                 c.ExpireTimeSpan = TimeSpan.FromHours(8);
                 c.SlidingExpiration = true;
+                // Instead of Identity's SecurityStampValidator: checked on every request (see Sessions).
+                c.Events.OnValidatePrincipal = Sessions.ValidateCookieAsync;
             }));
 
         services.AddIdentityCore<AppUser>(o =>
@@ -78,8 +80,9 @@ public static class WebSetup
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<AppSignInManager>()
             .AddClaimsPrincipalFactory<AppClaimsPrincipalFactory>();
+        services.AddScoped<SessionTokens>();
 
         services.AddAppDataProtection(configuration);
         services.AddSingleton<SignInThrottle>();

@@ -56,11 +56,11 @@ public abstract partial class BrowserTest(AppServer app, Chromium chromium) : IA
         return page;
     }
 
-    protected static async Task SignInAsync(IPage page, string email)
+    protected static async Task SignInAsync(IPage page, string email, string password = Password)
     {
         await page.GotoAsync("/signin");
         await page.GetByLabel("E-mail").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin"));
     }

@@ -7,7 +7,7 @@ namespace CloudMarket.Tests.Security;
 
 /// <summary>
 /// Every role × every customer-scoped endpoint × own customer / another seller's customer
-/// (quality.md, Security). The expected answer of each cell is written down in <see cref="Expected"/>
+/// (quality.md, Security), and every role × the users endpoints × a user of its own / another organization. The expected answer of each cell is written down in <see cref="Expected"/>
 /// and in docs/authorization.md.
 /// </summary>
 public abstract class AuthorizationMatrixApiTests(CloudMarketFactory app)
@@ -101,6 +101,80 @@ public abstract class AuthorizationMatrixApiTests(CloudMarketFactory app)
         await Check("POST place", Buy(HttpStatusCode.Accepted), () => caller.PostAsync($"/api/v1/orders/{toPlace}/place", null));
 
         Assert.True(failures.Count == 0, $"{email} on {customerName}:\n" + string.Join("\n", failures));
+    }
+
+    // ---- users: every role × a user of its own organization / of another organization ----------
+
+    /// <summary>Each demo user's organization admin (who creates the target users), and a non-admin role of that level.</summary>
+    private static readonly Dictionary<string, (string Admin, string Role)> OwnOrganization = new()
+    {
+        [Demo.DistributorAdmin] = (Demo.DistributorAdmin, "distributorReadOnly"),
+        [Demo.DistributorReadOnly] = (Demo.DistributorAdmin, "distributorReadOnly"),
+        [Demo.SellerAdmin] = (Demo.SellerAdmin, "supportAgent"),
+        [Demo.AccountManager] = (Demo.SellerAdmin, "supportAgent"),
+        [Demo.SubscriptionsManager] = (Demo.SellerAdmin, "supportAgent"),
+        [Demo.SupportAgent] = (Demo.SellerAdmin, "supportAgent"),
+        [Demo.LitwareAdmin] = (Demo.LitwareAdmin, "supportAgent"),
+        [Demo.FabrikamAdmin] = (Demo.FabrikamAdmin, "customer"),
+        [Demo.FabrikamCustomer] = (Demo.FabrikamAdmin, "customer"),
+        [Demo.FabrikamBilling] = (Demo.FabrikamAdmin, "customer"),
+        [Demo.TailspinAdmin] = (Demo.TailspinAdmin, "customer"),
+        [Demo.AdatumAdmin] = (Demo.AdatumAdmin, "customer"),
+    };
+
+    /// <summary>The organizations' admins manage their users (docs/authorization.md, "Users").</summary>
+    private static readonly HashSet<string> UserAdmins = [Demo.DistributorAdmin, Demo.SellerAdmin, Demo.LitwareAdmin, Demo.FabrikamAdmin, Demo.TailspinAdmin, Demo.AdatumAdmin];
+
+    public static TheoryData<string, string> UserCells()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var role in OwnOrganization.Keys)
+            foreach (var target in new[] { "own", "other" })
+                data.Add(role, target);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(UserCells))]
+    public async Task UsersEndpoints_AnswerAsTheMatrixSays(string email, string target)
+    {
+        var own = OwnOrganization[email];
+        // Another organization: Litware's for Contoso's users, Contoso's for everyone else.
+        var (admin, role) = target == "own" ? own : own.Admin == Demo.SellerAdmin ? OwnOrganization[Demo.LitwareAdmin] : OwnOrganization[Demo.SellerAdmin];
+        var targetUser = await (await app.ClientAsync(admin)).PostJsonAsync("/api/v1/users",
+            new { email = $"matrix-{Guid.NewGuid():N}@{admin.Split('@')[1]}", firstName = "Matrix", lastName = "Target", role }, HttpStatusCode.Created);
+        var id = targetUser.GetProperty("id").GetGuid();
+        var caller = await app.ClientAsync(email);
+        var isAdmin = UserAdmins.Contains(email);
+        HttpStatusCode Expect(HttpStatusCode success) => !isAdmin ? HttpStatusCode.Forbidden : target == "own" ? success : HttpStatusCode.NotFound;
+
+        var failures = new List<string>();
+        async Task Check(string what, HttpStatusCode expected, Func<Task<HttpResponseMessage>> call)
+        {
+            var response = await call();
+            if (response.StatusCode != expected)
+                failures.Add($"{what}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var list = await caller.GetAsync("/api/v1/users");
+        if (list.StatusCode != (isAdmin ? HttpStatusCode.OK : HttpStatusCode.Forbidden))
+            failures.Add($"GET users: got {(int)list.StatusCode}");
+        else if (isAdmin && (await list.Content.ReadAsStringAsync()).Contains(id.ToString()) != (target == "own"))
+            failures.Add("GET users: the list must hold the caller's own organization's users only");
+        await Check("POST users", isAdmin ? HttpStatusCode.Created : HttpStatusCode.Forbidden, () => caller.PostAsJsonAsync("/api/v1/users",
+            new { email = $"matrix-{Guid.NewGuid():N}@{email.Split('@')[1]}", firstName = "Matrix", lastName = "New", role = own.Role }));
+        await Check("GET user", Expect(HttpStatusCode.OK), () => caller.GetAsync($"/api/v1/users/{id}"));
+        await Check("PATCH user", Expect(HttpStatusCode.OK), () => caller.PatchAsJsonAsync($"/api/v1/users/{id}", new { lastName = "Checked" }));
+        await Check("POST deactivate", Expect(HttpStatusCode.OK), () => caller.PostAsync($"/api/v1/users/{id}/deactivate", null));
+        await Check("POST reactivate", Expect(HttpStatusCode.OK), () => caller.PostAsync($"/api/v1/users/{id}/reactivate", null));
+
+        // Whatever the caller could not do left the target as it was.
+        var after = await (await app.ClientAsync(admin)).GetJsonAsync($"/api/v1/users/{id}");
+        var changes = after.GetProperty("changes").GetArrayLength();
+        if (isAdmin && target == "own" ? changes != 4 : changes != 1)
+            failures.Add($"the target's record holds {changes} changes");
+
+        Assert.True(failures.Count == 0, $"{email} on a user of {target} organization:\n" + string.Join("\n", failures));
     }
 }
 

@@ -22,6 +22,7 @@ public sealed record Actor(
     public bool CanWriteNotes => Permissions.CanWriteNotes(Roles);
     public bool SeesMarkupAndCost => Permissions.SeesMarkupAndCost(OrganizationType);
     public bool SeesVendorCost => Permissions.SeesVendorCost(OrganizationType);
+    public bool CanManageUsers => Permissions.CanManageUsers(Roles);
 
     public static Actor? FromPrincipal(ClaimsPrincipal principal)
     {

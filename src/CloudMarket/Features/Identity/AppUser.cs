@@ -8,5 +8,11 @@ public sealed class AppUser : IdentityUser<Guid>
     public string LastName { get; set; } = "";
     public Guid OrganizationId { get; set; }
 
+    /// <summary>
+    /// False once an admin deactivated the user: no sign-in, no refresh, and every token and cookie
+    /// issued before is refused (the deactivation also changes the security stamp).
+    /// </summary>
+    public bool IsActive { get; set; } = true;
+
     public string FullName => $"{FirstName} {LastName}".Trim();
 }

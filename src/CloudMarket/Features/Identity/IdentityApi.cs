@@ -1,7 +1,6 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
-using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -10,6 +9,8 @@ using Microsoft.Extensions.Options;
 namespace CloudMarket.Features.Identity;
 
 public sealed record TokenRequest(string? Email, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
 
 public sealed record MeDto(MeUserDto User, MeOrganizationDto Organization, IReadOnlyList<Role> Roles);
 public sealed record MeUserDto(Guid Id, string Email, string FirstName, string LastName);
@@ -23,25 +24,42 @@ public static class IdentityApi
     {
         api.MapPost("/auth/token", Token).AllowAnonymous().RequireRateLimiting(SignInRateLimit)
             .WithTags("Identity").WithName("CreateToken")
-            .WithSummary("Sign in: a bearer token for an e-mail and password")
+            .WithSummary("Sign in: an access token and a one-time refresh token for an e-mail and password")
             .WithDescription("Exchanges e-mail and password for a bearer token. Send the `accessToken` as `Authorization: Bearer <accessToken>` " +
-                "on every other call; it expires after `expiresIn` seconds. Repeated failures lock the account for a while; " +
-                "requests are rate limited per client address.")
+                "on every other call; it expires after `expiresIn` seconds; `POST /auth/refresh` exchanges the `refreshToken` for a new pair, once. " +
+                "Repeated failures lock the account for a while; failed sign-ins are throttled per client address. Answers are never cached.")
             .WithRequiredBody()
-            .Produces<AccessTokenResponse>(StatusCodes.Status200OK)
-            .WithResponseDescription(StatusCodes.Status200OK, "The bearer token, its lifetime in seconds and a refresh token.")
+            .Produces<TokenResponse>(StatusCodes.Status200OK)
+            .WithResponseDescription(StatusCodes.Status200OK, "The access token, its lifetime in seconds and a refresh token.")
             .ProducesProblemWhen(StatusCodes.Status401Unauthorized,
                 "Sign-in failed: the e-mail or password is wrong, or the account is locked for a while (the same answer in every case).");
+        api.MapPost("/auth/refresh", Refresh).AllowAnonymous().RequireRateLimiting(SignInRateLimit)
+            .WithTags("Identity").WithName("RefreshToken")
+            .WithSummary("Refresh: a new token pair for a refresh token, once")
+            .WithDescription("Exchanges a refresh token, once, for a new access token and refresh token; the old refresh token stops working. " +
+                "A refresh token used twice ends every session of that sign-in.")
+            .WithRequiredBody()
+            .Produces<TokenResponse>(StatusCodes.Status200OK)
+            .WithResponseDescription(StatusCodes.Status200OK, "A new access token and refresh token.")
+            .ProducesProblemWhen(StatusCodes.Status401Unauthorized, "The refresh token is unknown, expired, already used, or the user's access changed.");
         api.MapGet("/me", Me).WithTags("Identity").WithName("Me")
             .WithSummary("The signed-in user")
             .WithDescription("The signed-in user, the organization it belongs to (`distributor`, `seller` or `customer`) and its roles.")
             .WithResponseDescription(StatusCodes.Status200OK, "The user, its organization and roles.");
+        api.MapPost("/me/password", ChangePassword).WithTags("Identity").WithName("ChangePassword")
+            .WithSummary("Change one's own password")
+            .WithDescription("Changes the caller's password under the password rules; every session of the user ends, the caller's token included.")
+            .WithRequiredBody()
+            .Produces(StatusCodes.Status204NoContent)
+            .WithResponseDescription(StatusCodes.Status204NoContent, "Changed; sign in again with the new password.")
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest);
         return api;
     }
 
-    private static async Task<IResult> Token(TokenRequest? request, SignInManager<AppUser> signIn, SignInThrottle throttle,
-        IOptions<SecurityOptions> security, HttpContext http, ILoggerFactory logs)
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Token(TokenRequest? request, SignInManager<AppUser> signIn,
+        SignInThrottle throttle, IOptions<SecurityOptions> security, SessionTokens tokens, ILoggerFactory logs, HttpContext http, CancellationToken ct)
     {
+        NoStore(http);
         var result = await Authentication.CheckPasswordAsync(signIn, throttle, http, request?.Email, request?.Password);
         if (result.RetryAfter is { } wait)
         {
@@ -54,16 +72,42 @@ public static class IdentityApi
             // The same answer whether the e-mail exists, the password is wrong or the account is locked.
             return TypedResults.Problem(statusCode: 401, title: "Sign-in failed.", detail: Authentication.FailedMessage(security.Value));
         }
-        var principal = await signIn.CreateUserPrincipalAsync(result.User);
-        return TypedResults.SignIn(principal, authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+        return TypedResults.Ok(await tokens.IssueAsync(result.User, familyId: null, ct));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Refresh(RefreshRequest? request, SessionTokens tokens,
+        HttpContext http, CancellationToken ct)
+    {
+        NoStore(http);
+        if (string.IsNullOrEmpty(request?.RefreshToken))
+            throw RequestValidationException.For("refreshToken", "Required: the refreshToken of the last token answer.");
+        return await tokens.RefreshAsync(request.RefreshToken, ct) is { } pair
+            ? TypedResults.Ok(pair)
+            // Unknown, expired, used before, or the user's access changed since: sign in again.
+            : TypedResults.Problem(statusCode: 401, title: "Refresh refused.", detail: "The refresh token is not valid any more; sign in again.");
+    }
+
+    /// <summary>Tokens must not be kept by any cache between the client and the server (RFC 6749, 5.1).</summary>
+    private static void NoStore(HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
     }
 
     private static async Task<Ok<MeDto>> Me(Actor actor, AppDbContext db, CancellationToken ct)
     {
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == actor.UserId, ct);
+        // The session check already refused a deleted user's token; a user deleted during this request is still not a 500.
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == actor.UserId, ct) ?? throw new UnauthorizedAccessException();
         var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == actor.OrganizationId, ct);
         return TypedResults.Ok(new MeDto(new MeUserDto(user.Id, user.Email ?? "", user.FirstName, user.LastName),
             new MeOrganizationDto(org.Id, org.Name, org.Type), actor.Roles));
+    }
+
+    private static async Task<NoContent> ChangePassword(ChangePasswordRequest? request, Actor actor, AppDbContext db, UserManager<AppUser> users,
+        SignInManager<AppUser> signIn, TimeProvider clock, CancellationToken ct)
+    {
+        await UserAdministration.ChangePasswordAsync(db, users, signIn, actor, clock, request, ct);
+        return TypedResults.NoContent();
     }
 }
 
@@ -92,7 +136,9 @@ public static class Authentication
 
     private static async Task<Result> CheckAsync(SignInManager<AppUser> signIn, string? email, string? password)
     {
-        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || email.Length > 256 || password.Length > 256)
+        // A NUL cannot be in an e-mail, and PostgreSQL refuses it in a query parameter (a 500 otherwise).
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || email.Length > 256 || password.Length > 256
+            || Orders.OrderValidator.HasNul(email))
             return new(null, "missing or oversized credentials");
         var users = signIn.UserManager;
         var user = await users.FindByEmailAsync(email.Trim());

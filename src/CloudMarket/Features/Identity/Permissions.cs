@@ -17,6 +17,8 @@ public static class Permissions
 
     private static readonly HashSet<Role> ReadOnly = [Role.DistributorReadOnly, Role.SupportAgent];
 
+    private static readonly HashSet<Role> UserAdmins = [Role.DistributorAdmin, Role.SellerAdmin, Role.CustomerAdmin];
+
     /// <summary>Cart, place, retry, close, and every subscription change except markup.</summary>
     public static bool CanBuy(IEnumerable<Role> roles) => roles.Any(Buyers.Contains);
 
@@ -24,6 +26,19 @@ public static class Permissions
 
     /// <summary>Everyone who can see an order may write its note, except the read-only roles.</summary>
     public static bool CanWriteNotes(IEnumerable<Role> roles) => roles.Any(r => !ReadOnly.Contains(r));
+
+    /// <summary>The organization's admins manage its users (list, add, change role, deactivate).</summary>
+    public static bool CanManageUsers(IEnumerable<Role> roles) => roles.Any(UserAdmins.Contains);
+
+    /// <summary>The roles a user of an organization of this level may have.</summary>
+    public static IReadOnlyList<Role> RolesOf(OrganizationType level) => Enum.GetValues<Role>().Where(r => LevelOf(r) == level).ToList();
+
+    public static OrganizationType LevelOf(Role role) => role switch
+    {
+        Role.DistributorAdmin or Role.DistributorReadOnly => OrganizationType.Distributor,
+        Role.SellerAdmin or Role.AccountManager or Role.SubscriptionsManager or Role.SupportAgent => OrganizationType.Seller,
+        _ => OrganizationType.Customer,
+    };
 
     /// <summary>Customer-level users never see markup, cost prices or margins.</summary>
     public static bool SeesMarkupAndCost(OrganizationType level) => level != OrganizationType.Customer;
