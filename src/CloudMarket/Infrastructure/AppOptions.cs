@@ -41,7 +41,31 @@ public sealed class SecurityOptions
     [Range(1, 100000)]
     public int SignInRequestsPerMinute { get; set; } = 30;
 
-    /// <summary>API requests allowed per signed-in user and second (burst protection).</summary>
+    /// <summary>API requests allowed per signed-in user and second (burst protection); a burst of twice as many is allowed.</summary>
     [Range(1, 1000000)]
     public int ApiRequestsPerSecondPerUser { get; set; } = 200;
+
+    /// <summary>
+    /// API requests without a valid token allowed per client address and second. Kept apart from the
+    /// users' budgets, so an anonymous flood from one address never starves signed-in users behind it.
+    /// </summary>
+    [Range(1, 1000000)]
+    public int AnonymousApiRequestsPerSecondPerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// The largest API request body, in bytes. 256 KB holds an order of the most items it may have
+    /// (<see cref="OrderOptions.MaxItemsPerOrder"/>) with room to spare; larger bodies answer 413 unread.
+    /// </summary>
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxApiRequestBodyBytes { get; set; } = 256 * 1024;
+}
+
+/// <summary>Section "Orders": limits of one order.</summary>
+public sealed class OrderOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>The most items one order may hold; creating or adding beyond it answers 400 naming the limit.</summary>
+    [Range(1, 10000)]
+    public int MaxItemsPerOrder { get; set; } = 100;
 }

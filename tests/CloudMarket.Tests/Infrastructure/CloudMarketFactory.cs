@@ -42,6 +42,7 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting($"ConnectionStrings:{Provider}", ConnectionString);
         builder.UseSetting("Security:SignInRequestsPerMinute", "100000");
         builder.UseSetting("Security:ApiRequestsPerSecondPerUser", "100000");
+        builder.UseSetting("Security:AnonymousApiRequestsPerSecondPerAddress", "100000");
         // Placed orders stay where the test put them unless a suite turns provisioning on.
         builder.UseSetting("Provisioning:WorkerEnabled", "false");
         builder.UseSetting("VendorSandbox:InProcess", "false");

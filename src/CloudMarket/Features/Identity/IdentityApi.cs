@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Identity;
 
+[CloudMarket.Infrastructure.ApiName("a sign-in")]
 public sealed record TokenRequest(string? Email, string? Password);
 
 public sealed record MeDto(MeUserDto User, MeOrganizationDto Organization, IReadOnlyList<Role> Roles);
