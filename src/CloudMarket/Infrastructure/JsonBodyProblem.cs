@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace CloudMarket.Infrastructure;
@@ -23,7 +24,9 @@ public static partial class JsonBodyProblem
 {
     public static HttpValidationProblemDetails From(JsonException error, HttpContext http)
     {
-        var bodyType = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        // The exception handler clears the request's endpoint before it runs; its feature keeps it.
+        var endpoint = http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         var field = FieldOf(error.Path);
         string message;
         if (MissingRequired().Match(error.Message) is { Success: true } missing)
@@ -100,7 +103,7 @@ public static partial class JsonBodyProblem
         if (type == typeof(long)) return "a whole number";
         if (type == typeof(decimal) || type == typeof(double) || type == typeof(float)) return "a number";
         if (type == typeof(bool)) return "true or false";
-        if (type == typeof(string)) return "a text (a JSON string)";
+        if (type == typeof(string)) return "a text (a JSON string of valid Unicode)";
         if (type == typeof(Guid)) return "an id (e.g. \"3f2504e0-4f89-11d3-9a0c-0305e82c3301\")";
         if (type == typeof(DateTime) || type == typeof(DateTimeOffset)) return "an ISO-8601 date-time (e.g. \"2026-11-25T09:30:00Z\")";
         if (typeof(IEnumerable).IsAssignableFrom(type)) return "a list (a JSON array)";
