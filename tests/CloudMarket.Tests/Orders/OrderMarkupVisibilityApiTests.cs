@@ -278,6 +278,85 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         }
     }
 
+    /// <summary>Everything a customer-level user receives about an order: detail (body and ETag), list rows, CSV line, the pages' live status.</summary>
+    private async Task<List<string>> WhatTheCustomerReceivesAsync(string email, long id, HttpClient? page)
+    {
+        var client = await Client(email);
+        var response = await client.GetAsync($"{OrdersUrl}/{id}");
+        var seen = new List<string> { $"ETag {response.Headers.ETag}", await response.Content.ReadAsStringAsync() };
+        foreach (var query in new[] { "view=recent", "view=historical&state=all" })
+            seen.Add((await client.AllPagesAsync(query)).Single(r => r.Id() == id).GetRawText());
+        var csv = await (await client.GetAsync($"{OrdersUrl}/export?view=historical&state=all")).Content.ReadAsStringAsync();
+        seen.Add(csv.Split('\n').Single(l => l.StartsWith(id + ",")));
+        if (page is not null)
+            seen.Add(await page.GetStringAsync($"/orders/live?ids={id}"));
+        return seen;
+    }
+
+    [Fact]
+    public async Task ASellerEditingOnlyMarkupItems_ChangesNothingACustomerLevelUserReceives_NotEvenTheETag()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var cart = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 28), Markup(DemoData.SubscriptionIds.FabrikamExchange, 22));
+        var id = cart.Id();
+        var markupItem = cart.ItemOfKind("changeMarkup").GetProperty("id").GetGuid();
+        var idaPage = await PageClientAsync(Demo.FabrikamAdmin);
+        var before = new Dictionary<string, List<string>>();
+        foreach (var email in Demo.CustomerLevelUsers)
+            before[email] = await WhatTheCustomerReceivesAsync(email, id, email == Demo.FabrikamAdmin ? idaPage : null);
+        var idaETag = (await (await app.ClientAsync(Demo.FabrikamAdmin)).GetAsync($"{OrdersUrl}/{id}")).Headers.ETag!.Tag;
+
+        // The seller changes the markup item, adds another and removes it again: three changes only they see.
+        var sellerVersion = cart.Version();
+        await anna.PutJsonAsync($"{OrdersUrl}/{id}/items/{markupItem}", Markup(DemoData.SubscriptionIds.FabrikamExchange, 30), HttpStatusCode.OK);
+        var added = await anna.PostJsonAsync($"{OrdersUrl}/{id}/items", Markup(DemoData.SubscriptionIds.FabrikamAcronis, 18), HttpStatusCode.OK);
+        var removed = await anna.DeleteJsonAsync($"{OrdersUrl}/{id}/items/{added.Items().Single(i => i.GetProperty("subscriptionId").GetGuid() == DemoData.SubscriptionIds.FabrikamAcronis).GetProperty("id").GetGuid()}", HttpStatusCode.OK);
+        Assert.Equal(sellerVersion + 3, removed.Version());
+
+        foreach (var email in Demo.CustomerLevelUsers)
+            Assert.Equal(before[email], await WhatTheCustomerReceivesAsync(email, id, email == Demo.FabrikamAdmin ? idaPage : null));
+
+        // Nothing they could see changed, so the customer's conditional change goes through...
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var noted = await (await ida.NoteAsync(id, "checked", ifMatch: idaETag)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(int.Parse(idaETag.Trim('"')) + 1, noted.Version());
+        // ...and a change they can see moves their version, and makes their old ETag stale.
+        await (await ida.NoteAsync(id, "again", ifMatch: idaETag)).ProblemAsync(HttpStatusCode.Conflict);
+        var sellerSees = await anna.OrderAsync(id);
+        Assert.Equal(removed.Version() + 1, sellerSees.Version());
+        Assert.NotEqual(noted.Version(), sellerSees.Version());
+    }
+
+    [Fact]
+    public async Task AnItemTurnedIntoAMarkupChange_MovesTheCustomersVersion_SinceTheirViewOfTheOrderChanged()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var cart = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 27), AutoRenew(DemoData.SubscriptionIds.FabrikamExchange, false));
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var before = await ida.OrderAsync(cart.Id());
+        Assert.Equal(2, before.GetProperty("itemCount").GetInt32());
+
+        await anna.PutJsonAsync($"{OrdersUrl}/{cart.Id()}/items/{cart.ItemId(1)}", Markup(DemoData.SubscriptionIds.FabrikamExchange, 21), HttpStatusCode.OK);
+        var after = await ida.OrderAsync(cart.Id());
+        Assert.Equal(1, after.GetProperty("itemCount").GetInt32());
+        Assert.Equal(before.Version() + 1, after.Version());
+        Assert.True(after.GetProperty("updatedAt").GetDateTime() > before.GetProperty("updatedAt").GetDateTime());
+    }
+
+    /// <summary>A cookie-signed-in browser session of a customer-level user (the pages' own endpoints).</summary>
+    private async Task<HttpClient> PageClientAsync(string email)
+    {
+        var browser = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await browser.GetStringAsync("/signin");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = email, ["password"] = CloudMarketFactory.DemoPassword, ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return browser;
+    }
+
     // ---- seller side -----------------------------------------------------------------------------
 
     [Theory]

@@ -207,8 +207,10 @@ public static class OrderCommands
         var order = await db.Orders.VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
                     ?? throw new NotFoundException($"Order {id}");
         if (requireBuyer) EnsureCanBuy(ctx);
-        if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != ETag(order.Version))
-            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {ETag(order.Version)}. Reload it and try again.");
+        // The version the caller can see: a hidden markup edit since a customer's read is no conflict for them.
+        var seen = ETag(OrderVisibility.VersionSeenBy(ctx, order));
+        if (ifMatch is { Length: > 0 } && ifMatch != "*" && ifMatch != seen)
+            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {seen}. Reload it and try again.");
         await change(order, EventActorOf(ctx), Now(clock));
         await db.SaveChangesAsync(ct);
         return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");

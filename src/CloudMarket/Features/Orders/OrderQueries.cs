@@ -188,7 +188,7 @@ public static class OrderQueries
         return new OrderDetailDto(
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
-            order.CreatedAt, order.PlacedAt, order.Date, order.UpdatedAt, order.Note, order.Version,
+            order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
             items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
             new PaymentDto(order.PaymentMethod, order.CardBrand, order.CardLast4,
                 cycles.Count == 1 ? JsonName(cycles[0].ToString()) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
