@@ -1,5 +1,6 @@
 using System.Globalization;
 using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
@@ -78,6 +79,10 @@ public static class OrderPages
         System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>"138.60 EUR per month and 285.10 EUR per year": an order's totals in a sentence, one per billing cycle.</summary>
+    public static string TotalsInWords(IReadOnlyList<CycleTotalsDto> totals) =>
+        totals.Count == 0 ? "nothing" : string.Join(" and ", totals.Select(t => $"{t.PeriodTotal} per {Pricing.PeriodName(t.BillingCycle)}"));
 
     public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";
 

@@ -265,6 +265,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o1.Place(anna, t.AddMinutes(5));
         Provision(o1, t.AddMinutes(6));
         o1.Complete(t.AddMinutes(9));
+        o1.Items[0].LinkSubscription(SubscriptionIds.FabrikamE3); // as completing it does: the order that created the subscription
         o1.SetNote("PO 4471", anna, t.AddMinutes(10));
 
         t = now - 45 * day;
@@ -276,6 +277,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o2.Place(ida, t.AddMinutes(3));
         Provision(o2, t.AddMinutes(4), (true, null, null), (false, "InvalidAdminEmail", "The admin e-mail address 'it@fabrikam' is not a valid e-mail address."));
         o2.Close(ida, t.AddHours(3));
+        o2.Items[0].LinkSubscription(SubscriptionIds.FabrikamExchange);
 
         t = now - 30 * day;
         var o3 = Cart(Fabrikam, marco, t, "Markup review Q3");
@@ -342,6 +344,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o12.Place(tom, t.AddMinutes(1));
         Provision(o12, t.AddMinutes(2));
         o12.Complete(t.AddMinutes(4));
+        o12.Items[0].LinkSubscription(SubscriptionIds.TailspinStandard);
 
         t = now - 7 * day;
         var o13 = Cart(Tailspin, anna, t);

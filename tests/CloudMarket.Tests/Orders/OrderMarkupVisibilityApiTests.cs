@@ -41,14 +41,18 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
     private static void AssertNothingAboutMarkup(JsonElement json, string where)
     {
         foreach (var name in json.AllPropertyNames())
+        {
             Assert.False(CostProperties.Contains(name), $"{where}: '{name}' must not be sent to a customer-level user");
+            // "Cost" is the seller's cost; what a customer receives about their own prices is never called that.
+            Assert.False(name.Contains("cost", StringComparison.OrdinalIgnoreCase), $"{where}: a customer-level user received a field named '{name}'");
+        }
         foreach (var text in json.AllStrings())
             Assert.False(text.Contains("markup", StringComparison.OrdinalIgnoreCase), $"{where}: '{text}' reveals a markup change");
     }
 
     private static void AssertCustomerTotals(JsonElement totals, string where) =>
-        Assert.True(totals.EnumerateObject().Select(p => p.Name).Order().SequenceEqual(["periodTotal", "termTotal"]),
-            $"{where}: totals {totals} must hold only the customer's totals");
+        Assert.All(totals.EnumerateArray(), t => Assert.True(t.EnumerateObject().Select(p => p.Name).Order().SequenceEqual(["billingCycle", "periodTotal", "termTotal"]),
+            $"{where}: totals {totals} must hold only the customer's totals"));
 
     // ---- customer-level ---------------------------------------------------------------------------
 
@@ -93,7 +97,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal([MixedIncrease], detail.GetProperty("requestedChanges").Strings());
         var item = Assert.Single(detail.Items());
         Assert.Equal("increaseQuantity", item.GetProperty("kind").GetString());
-        Assert.Equal(["periodCost", "termCost", "unitPrice"], item.GetProperty("prices").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["periodPrice", "termPrice", "unitPrice"], item.GetProperty("prices").EnumerateObject().Select(p => p.Name).Order());
         AssertCustomerTotals(detail.GetProperty("totals"), "totals");
         // The history keeps the transitions but not the markup item's addition.
         Assert.Equal(["→started", "started→inProgress"], detail.Transitions());
@@ -300,7 +304,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         var cart = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 28), Markup(DemoData.SubscriptionIds.FabrikamExchange, 22));
         var id = cart.Id();
         var markupItem = cart.ItemOfKind("changeMarkup").GetProperty("id").GetGuid();
-        var idaPage = await PageClientAsync(Demo.FabrikamAdmin);
+        var idaPage = await app.PageClientAsync(Demo.FabrikamAdmin);
         var before = new Dictionary<string, List<string>>();
         foreach (var email in Demo.CustomerLevelUsers)
             before[email] = await WhatTheCustomerReceivesAsync(email, id, email == Demo.FabrikamAdmin ? idaPage : null);
@@ -341,20 +345,6 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal(1, after.GetProperty("itemCount").GetInt32());
         Assert.Equal(before.Version() + 1, after.Version());
         Assert.True(after.GetProperty("updatedAt").GetDateTime() > before.GetProperty("updatedAt").GetDateTime());
-    }
-
-    /// <summary>A cookie-signed-in browser session of a customer-level user (the pages' own endpoints).</summary>
-    private async Task<HttpClient> PageClientAsync(string email)
-    {
-        var browser = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var form = await browser.GetStringAsync("/signin");
-        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["email"] = email, ["password"] = CloudMarketFactory.DemoPassword, ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        return browser;
     }
 
     // ---- seller side -----------------------------------------------------------------------------
@@ -400,7 +390,8 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal(20m, prices.GetProperty("markupPercent").GetDecimal());
         Assert.Equal(57.02m, prices.GetProperty("unitPrice").GetProperty("amount").GetDecimal());
         Assert.Equal(28.50m, prices.GetProperty("periodMargin").GetProperty("amount").GetDecimal());
-        var totals = detail.GetProperty("totals");
+        var totals = Assert.Single(detail.GetProperty("totals").EnumerateArray());
+        Assert.Equal("annual", totals.GetProperty("billingCycle").GetString());
         Assert.Equal(3 * 47.52m, totals.GetProperty("periodCost").GetProperty("amount").GetDecimal());
         Assert.Equal(28.50m, totals.GetProperty("periodMargin").GetProperty("amount").GetDecimal());
         var markup = detail.ItemOfKind("changeMarkup");

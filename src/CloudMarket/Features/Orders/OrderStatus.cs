@@ -43,11 +43,17 @@ public static class OrderLifecycle
 
     public static IEnumerable<(OrderStatus From, OrderStatus To)> Transitions => Allowed;
 
-    /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
     /// <summary>Placed and not yet settled: the worker has it, and the pages follow it live.</summary>
     public static bool IsInFlight(OrderStatus status) =>
         status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted or OrderStatus.ProvisioningFinished;
 
+    /// <summary>
+    /// The statuses in which an order's succeeded items have been applied to the subscriptions
+    /// (<see cref="OrderCompletion"/>): only such an order has changed a subscription.
+    /// </summary>
+    public static readonly IReadOnlyList<OrderStatus> AppliedStatuses = [OrderStatus.Completed, OrderStatus.CompletedWithErrors];
+
+    /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
     public static bool IsEditable(OrderStatus status) => status is OrderStatus.Started or OrderStatus.Draft;
 
     public static readonly IReadOnlyList<OrderStatus> RecentStatuses =
