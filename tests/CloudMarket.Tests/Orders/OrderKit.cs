@@ -200,6 +200,14 @@ public static class OrderKit
         return 0;
     });
 
+    /// <summary>provisioningFinished → completed with every item applied to the subscriptions, as the worker does it.</summary>
+    public static Task CompleteAsync(this CloudMarketFactory app, long id) => app.WithDbAsync(async db =>
+    {
+        var order = await db.Orders.Include(o => o.Items).SingleAsync(o => o.Id == id);
+        await OrderCompletion.CompleteAsync(db, order, DateTime.UtcNow, CancellationToken.None);
+        return await db.SaveChangesAsync();
+    });
+
     /// <summary>The id of a demo order of a customer in a status (not markup-only unless asked).</summary>
     public static Task<long> DemoOrderAsync(this CloudMarketFactory app, Guid customer, OrderStatus status, bool markupOnly = false) =>
         app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == customer && o.Status == status && o.IsMarkupOnly == markupOnly && o.Items.Any())
