@@ -7,8 +7,8 @@ using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -135,9 +135,9 @@ public static class WebSetup
         }));
 
     /// <summary>
-    /// Refuses API request bodies over <see cref="SecurityOptions.MaxApiRequestBodyBytes"/> with 413
-    /// before reading them: at once when Content-Length says so, and through the server's own limit
-    /// for a body that does not announce its length.
+    /// Refuses API request bodies over <see cref="SecurityOptions.MaxApiRequestBodyBytes"/> with 413 naming
+    /// the limit: unread when Content-Length says so, and as soon as a body without a length (chunked)
+    /// grows past it. Both end in <see cref="RequestBodyTooLargeException"/>, so the answer is the same.
     /// </summary>
     public static IApplicationBuilder UseApiRequestBodyLimit(this IApplicationBuilder app) => app.UseWhen(
         http => http.Request.Path.StartsWithSegments("/api"),
@@ -146,10 +146,38 @@ public static class WebSetup
             var max = http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxApiRequestBodyBytes;
             if (http.Request.ContentLength > max)
                 throw new RequestBodyTooLargeException(max);
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                limit.MaxRequestBodySize = max;
+            // The server's own limit would end the read with an I/O error, which the endpoint turns into a bare 413.
+            if (http.Request.ContentLength is null && http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+                http.Request.Body = new LimitedRequestStream(http.Request.Body, max);
             await next();
         }));
+
+    /// <summary>A request body that throws <see cref="RequestBodyTooLargeException"/> once more than the limit has been read.</summary>
+    private sealed class LimitedRequestStream(Stream inner, long max) : Stream
+    {
+        private long _read;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Count(await inner.ReadAsync(buffer, ct));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > max) throw new RequestBodyTooLargeException(max);
+            return read;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     public static IServiceCollection AddAppHealthChecks(this IServiceCollection services)
     {

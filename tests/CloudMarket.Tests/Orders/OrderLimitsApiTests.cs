@@ -79,13 +79,37 @@ public abstract class OrderLimitsApiTests(CloudMarketFactory app)
             var problem = await (await ida.SendAsync(request)).ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
             Assert.Contains("256 KB", problem.GetProperty("detail").GetString());
         }
+        // Without a Content-Length (chunked), the body is refused the same way once it grows past the limit.
+        var chunked = await (await ida.PostAsync(OrdersUrl, new UnknownLengthContent(Encoding.UTF8.GetBytes(oversized)))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("256 KB", chunked.GetProperty("detail").GetString());
         Assert.Equal(before, await OrderCountAsync());
         Assert.Equal(cartBefore, await app.SnapshotAsync(cart));
+        await (await ida.PostAsync(OrdersUrl, new UnknownLengthContent(Encoding.UTF8.GetBytes("{\"items\": []}")))).JsonAsync(HttpStatusCode.Created);
 
         // Just under the limit is read (and then refused for what it says, not for its size).
         var justUnder = $"{{\"name\": \"{new string('n', MaxBodyBytes - 100)}\", \"items\": []}}";
         var nameTooLong = await (await ida.PostAsync(OrdersUrl, new StringContent(justUnder, Encoding.UTF8, "application/json"))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(["name"], nameTooLong.ErrorFields());
+    }
+}
+
+/// <summary>A JSON body that does not announce its length, as a chunked upload.</summary>
+internal sealed class UnknownLengthContent : HttpContent
+{
+    private readonly byte[] _bytes;
+
+    public UnknownLengthContent(byte[] bytes)
+    {
+        _bytes = bytes;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
     }
 }
 
