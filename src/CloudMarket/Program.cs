@@ -30,10 +30,12 @@ builder.Services.AddAppDatabase(builder.Configuration, builder.Environment.Conte
 builder.Services.AddScoped<DemoData>();
 builder.Services.AddAppSecurity(builder.Configuration);
 builder.Services.AddAppHttps(builder.Configuration);
+builder.Services.AddOptions<OrderOptions>().Bind(builder.Configuration.GetSection(OrderOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrderOptions>>().Value);
 builder.Services.AddAppHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.Configure<JsonOptions>(o => WebSetup.ConfigureJson(o.SerializerOptions));
+builder.Services.Configure<JsonOptions>(o => WebSetup.ConfigureApiJson(o.SerializerOptions));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddAppOpenApi();
 builder.Services.AddRazorComponents();
@@ -69,8 +71,11 @@ app.UseSecurityHeaders();
 app.UseStaticFiles();
 // Explicitly here, after the status code pages: their re-execution must match an endpoint anew.
 app.UseRouting();
-app.UseRateLimiter();
 app.UseAuthentication();
+// The rate limiter after authentication, so it counts signed-in API callers per user (WebSetup.ApiRateLimit).
+app.UseApiBearerIdentity();
+app.UseRateLimiter();
+app.UseApiRequestBodyLimit();
 app.UseAuthorization();
 app.UseAntiforgery();
 
@@ -80,7 +85,7 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AppPolicies.ApiUser)
-    .RequireRateLimiting("api");
+    .RequireRateLimiting(WebSetup.ApiRateLimit);
 api.MapIdentityApi();
 api.MapUsersApi();
 api.MapOrganizationsApi();

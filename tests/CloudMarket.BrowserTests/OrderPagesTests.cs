@@ -38,7 +38,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         var all = await page.GetByTestId("order-row").CountAsync();
         Assert.True(all >= 10, $"Fabrikam's demo orders are all listed ({all}).");
         await Assertions.Expect(page.GetByTestId("order-details-row")).ToHaveCountAsync(all);
-        await Assertions.Expect(page.GetByTestId("order-details-row").First).ToContainTextAsync("Per period");
+        await Assertions.Expect(page.GetByTestId("order-details-row").First).ToContainTextAsync("Total per ");
 
         // Search by name, then filter by status and by who created the order.
         await page.GetByLabel("Search").FillAsync("Backup");

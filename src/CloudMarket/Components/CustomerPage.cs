@@ -9,7 +9,7 @@ namespace CloudMarket.Components;
 
 /// <summary>
 /// Base of every page inside Customer View: resolves the customer in view (or sends the user to
-/// "Select organization") and offers the actor, the database and the clock.
+/// "Select organization") and offers the actor, the database, the clock and the order limits.
 /// </summary>
 public abstract class CustomerPage : FormPage
 {
@@ -17,6 +17,7 @@ public abstract class CustomerPage : FormPage
     [Inject] protected AppDbContext Db { get; set; } = null!;
     [Inject] protected NavigationManager Navigation { get; set; } = null!;
     [Inject] protected TimeProvider Clock { get; set; } = null!;
+    [Inject] protected OrderOptions OrderLimits { get; set; } = null!;
 
     protected CustomerContext Customer { get; private set; } = null!;
     protected Actor Actor => Customer.Actor;

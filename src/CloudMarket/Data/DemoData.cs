@@ -310,7 +310,7 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o1.Place(anna, t.AddMinutes(5));
         Provision(o1, t.AddMinutes(6));
         o1.Complete(t.AddMinutes(9));
-        o1.Items[0].LinkSubscription(SubscriptionIds.FabrikamE3);
+        o1.Items[0].LinkSubscription(SubscriptionIds.FabrikamE3); // as completing it does: the order that created the subscription
         o1.SetNote("PO 4471", anna, t.AddMinutes(10));
 
         t = now - Ago.FabrikamExchangeOrder;

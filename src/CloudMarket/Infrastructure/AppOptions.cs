@@ -66,6 +66,20 @@ public sealed class SecurityOptions
     public int ApiRequestsPerSecondPerUser { get; set; } = 200;
 
     /// <summary>
+    /// API requests without a valid token allowed per client address and second. Kept apart from the
+    /// users' budgets, so an anonymous flood from one address never starves signed-in users behind it.
+    /// </summary>
+    [Range(1, 1000000)]
+    public int AnonymousApiRequestsPerSecondPerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// The largest API request body, in bytes. 256 KB holds an order of the most items it may have
+    /// (<see cref="OrderOptions.MaxItemsPerOrder"/>) with room to spare; larger bodies answer 413 unread.
+    /// </summary>
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxApiRequestBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
     /// Lifetime of an API access token. Short, because a token cannot be recalled from the client;
     /// every request still checks the user's security stamp, so this bounds only how long a stolen
     /// token of an unchanged account works.
@@ -76,6 +90,16 @@ public sealed class SecurityOptions
     /// <summary>A refresh token unused for this long expires (each refresh issues a new one).</summary>
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 14;
+}
+
+/// <summary>Section "Orders": limits of one order.</summary>
+public sealed class OrderOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>The most items one order may hold; creating or adding beyond it answers 400 naming the limit.</summary>
+    [Range(1, 10000)]
+    public int MaxItemsPerOrder { get; set; } = 100;
 }
 
 /// <summary>

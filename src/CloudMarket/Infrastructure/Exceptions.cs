@@ -42,3 +42,10 @@ public sealed class ValidationErrors
             throw new RequestValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), detail);
     }
 }
+
+/// <summary>A request body over the API's size limit. Becomes 413 naming the limit.</summary>
+public sealed class RequestBodyTooLargeException(long maxBytes)
+    : Exception($"The request body is larger than the {maxBytes / 1024} KB ({maxBytes} bytes) the API accepts.")
+{
+    public long MaxBytes { get; } = maxBytes;
+}

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Infrastructure;
 
@@ -9,7 +11,7 @@ namespace CloudMarket.Infrastructure;
 /// The one place where exceptions become RFC 9457 problem details. Domain and validation
 /// failures are expected answers (4xx); anything else is logged and becomes a 500.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -20,11 +22,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             {
                 Status = StatusCodes.Status400BadRequest, Title = "The request is invalid.", Detail = v.Message,
             },
+            RequestBodyTooLargeException t => TooLarge(t.MaxBytes),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                TooLarge(http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxApiRequestBodyBytes),
+            BadHttpRequestException { InnerException: JsonException j } => JsonBodyProblem.From(j, http),
             BadHttpRequestException b => BadRequest(b),
-            JsonException j => new ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest, Title = "The request body is not valid JSON.", Detail = j.Message,
-            },
+            JsonException j => JsonBodyProblem.From(j, http),
             UnauthorizedAccessException => new ProblemDetails { Status = StatusCodes.Status401Unauthorized, Title = "Sign in first." },
             NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found.", Detail = n.Message },
             ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Not allowed.", Detail = f.Message },
@@ -46,15 +49,24 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static ProblemDetails Conflict(string detail) =>
         new() { Status = StatusCodes.Status409Conflict, Title = "Concurrent change.", Detail = detail };
 
-    private static ProblemDetails BadRequest(BadHttpRequestException b)
+    private static ProblemDetails TooLarge(long maxBytes) => new()
     {
-        // Minimal APIs wrap JSON errors; the inner message names the path and the problem, which a client needs.
-        var detail = b.InnerException is JsonException j ? j.Message : b.Message;
-        return new ProblemDetails
-        {
-            Status = b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400,
-            Title = b.InnerException is JsonException ? "The request body is not valid JSON for this endpoint." : "The request is invalid.",
-            Detail = detail,
-        };
-    }
+        Status = StatusCodes.Status413PayloadTooLarge,
+        Title = "The request body is too large.",
+        Detail = new RequestBodyTooLargeException(maxBytes).Message,
+    };
+
+    /// <summary>
+    /// Binding failures other than JSON (a wrong content type, a value a route or header cannot take).
+    /// Their messages name the handler's parameters as "Type name"; the client gets the name only.
+    /// </summary>
+    private static ProblemDetails BadRequest(BadHttpRequestException b) => new()
+    {
+        Status = b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400,
+        Title = "The request is invalid.",
+        Detail = ParameterType().Replace(b.Message, "\"${name}\""),
+    };
+
+    [GeneratedRegex(@"""[^""\s]+(?:<[^>""]*>)?\s(?<name>\w+)""")]
+    private static partial Regex ParameterType();
 }

@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,6 +42,18 @@ public static class WebSetup
             || File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")))
             return null;
         return File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? AppContext.BaseDirectory : null;
+    }
+
+    /// <summary>
+    /// The API's own JSON: <see cref="ConfigureJson"/>, and a request body may hold only the fields the
+    /// endpoint knows, so a misspelt field answers 400 naming it instead of being silently ignored (a
+    /// note sent as <c>{ "txt": "…" }</c> must not remove the note). Not for vendor answers, which may
+    /// grow fields at any time (<see cref="Features.Provisioning.VendorHttp"/> uses <see cref="ConfigureJson"/>).
+    /// </summary>
+    public static void ConfigureApiJson(JsonSerializerOptions json)
+    {
+        ConfigureJson(json);
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }
 
     public static IServiceCollection AddAppSecurity(this IServiceCollection services, IConfiguration configuration)
@@ -107,14 +123,13 @@ public static class WebSetup
             o.AddPolicy(IdentityApi.SignInRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "local",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = security.SignInRequestsPerMinute, Window = TimeSpan.FromMinutes(1) }));
-            o.AddPolicy("api", http => RateLimitPartition.GetTokenBucketLimiter(
-                http.User.Identity?.Name ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = security.ApiRequestsPerSecondPerUser * 2,
-                    TokensPerPeriod = security.ApiRequestsPerSecondPerUser,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                }));
+            // Runs after authentication (Program.cs), so a signed-in caller has a budget of its own, keyed by
+            // user id, and requests without a valid token share one per client address: an anonymous flood
+            // from an address (or a proxy in front of many users) never uses up a signed-in user's budget.
+            o.AddPolicy(ApiRateLimit, http => http.User.Identity?.IsAuthenticated == true && http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
+                ? RateLimitPartition.GetTokenBucketLimiter("user:" + userId, _ => Bucket(security.ApiRequestsPerSecondPerUser))
+                : RateLimitPartition.GetTokenBucketLimiter("address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => Bucket(security.AnonymousApiRequestsPerSecondPerAddress)));
         });
         return services;
     }
@@ -162,6 +177,76 @@ public static class WebSetup
         app.UseHsts();
         // Health probes of a load balancer or orchestrator come over plain HTTP, from inside, and want an answer.
         return app.UseWhen(http => !http.Request.Path.StartsWithSegments("/health"), other => other.UseHttpsRedirection());
+    }
+
+    /// <summary>The rate-limit policy of the API group: per user when signed in, per client address when not.</summary>
+    public const string ApiRateLimit = "api";
+
+    /// <summary>A steady rate per second with bursts of twice as much.</summary>
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
+    {
+        TokenLimit = perSecond * 2,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+    };
+
+    /// <summary>
+    /// Signs API requests in with their bearer token before the rate limiter runs. The default scheme is
+    /// the pages' cookie, which the API does not accept, so without this the limiter would see every
+    /// API caller as anonymous. The handler caches its result, so authorization reuses it.
+    /// </summary>
+    public static IApplicationBuilder UseApiBearerIdentity(this IApplicationBuilder app) => app.UseWhen(
+        http => http.Request.Path.StartsWithSegments("/api"),
+        api => api.Use(async (http, next) =>
+        {
+            var result = await http.AuthenticateAsync(BearerTokenDefaults.AuthenticationScheme);
+            if (result.Succeeded) http.User = result.Principal;
+            await next();
+        }));
+
+    /// <summary>
+    /// Refuses API request bodies over <see cref="SecurityOptions.MaxApiRequestBodyBytes"/> with 413 naming
+    /// the limit: unread when Content-Length says so, and as soon as a body without a length (chunked)
+    /// grows past it. Both end in <see cref="RequestBodyTooLargeException"/>, so the answer is the same.
+    /// </summary>
+    public static IApplicationBuilder UseApiRequestBodyLimit(this IApplicationBuilder app) => app.UseWhen(
+        http => http.Request.Path.StartsWithSegments("/api"),
+        api => api.Use(async (http, next) =>
+        {
+            var max = http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxApiRequestBodyBytes;
+            if (http.Request.ContentLength > max)
+                throw new RequestBodyTooLargeException(max);
+            // The server's own limit would end the read with an I/O error, which the endpoint turns into a bare 413.
+            if (http.Request.ContentLength is null && http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+                http.Request.Body = new LimitedRequestStream(http.Request.Body, max);
+            await next();
+        }));
+
+    /// <summary>A request body that throws <see cref="RequestBodyTooLargeException"/> once more than the limit has been read.</summary>
+    private sealed class LimitedRequestStream(Stream inner, long max) : Stream
+    {
+        private long _read;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Count(await inner.ReadAsync(buffer, ct));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > max) throw new RequestBodyTooLargeException(max);
+            return read;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     public static IServiceCollection AddAppHealthChecks(this IServiceCollection services)

@@ -63,6 +63,7 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting($"ConnectionStrings:{Provider}", ConnectionString);
         foreach (var (key, value) in EnvironmentSettings)
             builder.UseSetting(key, value);
+        builder.UseSetting("Security:AnonymousApiRequestsPerSecondPerAddress", "100000");
         // Placed orders stay where the test put them unless a suite turns provisioning on.
         builder.UseSetting("Provisioning:WorkerEnabled", "false");
         builder.UseSetting("VendorSandbox:InProcess", "false");

@@ -112,6 +112,20 @@ public static class OrderKit
         return pages;
     }
 
+    /// <summary>A browser session (cookie and antiforgery, no redirects followed) signed in on the sign-in page, for the pages and their endpoints.</summary>
+    public static async Task<HttpClient> PageClientAsync(this CloudMarketFactory app, string email)
+    {
+        var browser = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await browser.GetStringAsync("/signin");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = email, ["password"] = CloudMarketFactory.DemoPassword, ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return browser;
+    }
+
     // ---- reading JSON -----------------------------------------------------------------------
 
     public static long Id(this JsonElement order) => order.GetProperty("id").GetInt64();
@@ -190,6 +204,14 @@ public static class OrderKit
         }
         await db.SaveChangesAsync();
         return 0;
+    });
+
+    /// <summary>provisioningFinished → completed with every item applied to the subscriptions, as the worker does it.</summary>
+    public static Task CompleteAsync(this CloudMarketFactory app, long id) => app.WithDbAsync(async db =>
+    {
+        var order = await db.Orders.Include(o => o.Items).SingleAsync(o => o.Id == id);
+        await OrderCompletion.CompleteAsync(db, order, DateTime.UtcNow, CancellationToken.None);
+        return await db.SaveChangesAsync();
     });
 
     /// <summary>The id of a demo order of a customer in a status (not markup-only unless asked).</summary>

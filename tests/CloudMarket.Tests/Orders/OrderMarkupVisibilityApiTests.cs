@@ -41,14 +41,18 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
     private static void AssertNothingAboutMarkup(JsonElement json, string where)
     {
         foreach (var name in json.AllPropertyNames())
+        {
             Assert.False(CostProperties.Contains(name), $"{where}: '{name}' must not be sent to a customer-level user");
+            // "Cost" is the seller's cost; what a customer receives about their own prices is never called that.
+            Assert.False(name.Contains("cost", StringComparison.OrdinalIgnoreCase), $"{where}: a customer-level user received a field named '{name}'");
+        }
         foreach (var text in json.AllStrings())
             Assert.False(text.Contains("markup", StringComparison.OrdinalIgnoreCase), $"{where}: '{text}' reveals a markup change");
     }
 
     private static void AssertCustomerTotals(JsonElement totals, string where) =>
-        Assert.True(totals.EnumerateObject().Select(p => p.Name).Order().SequenceEqual(["periodTotal", "termTotal"]),
-            $"{where}: totals {totals} must hold only the customer's totals");
+        Assert.All(totals.EnumerateArray(), t => Assert.True(t.EnumerateObject().Select(p => p.Name).Order().SequenceEqual(["billingCycle", "periodTotal", "termTotal"]),
+            $"{where}: totals {totals} must hold only the customer's totals"));
 
     // ---- customer-level ---------------------------------------------------------------------------
 
@@ -93,7 +97,7 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal([MixedIncrease], detail.GetProperty("requestedChanges").Strings());
         var item = Assert.Single(detail.Items());
         Assert.Equal("increaseQuantity", item.GetProperty("kind").GetString());
-        Assert.Equal(["periodCost", "termCost", "unitPrice"], item.GetProperty("prices").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["periodPrice", "termPrice", "unitPrice"], item.GetProperty("prices").EnumerateObject().Select(p => p.Name).Order());
         AssertCustomerTotals(detail.GetProperty("totals"), "totals");
         // The history keeps the transitions but not the markup item's addition.
         Assert.Equal(["→started", "started→inProgress"], detail.Transitions());
@@ -278,6 +282,71 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         }
     }
 
+    /// <summary>Everything a customer-level user receives about an order: detail (body and ETag), list rows, CSV line, the pages' live status.</summary>
+    private async Task<List<string>> WhatTheCustomerReceivesAsync(string email, long id, HttpClient? page)
+    {
+        var client = await Client(email);
+        var response = await client.GetAsync($"{OrdersUrl}/{id}");
+        var seen = new List<string> { $"ETag {response.Headers.ETag}", await response.Content.ReadAsStringAsync() };
+        foreach (var query in new[] { "view=recent", "view=historical&state=all" })
+            seen.Add((await client.AllPagesAsync(query)).Single(r => r.Id() == id).GetRawText());
+        var csv = await (await client.GetAsync($"{OrdersUrl}/export?view=historical&state=all")).Content.ReadAsStringAsync();
+        seen.Add(csv.Split('\n').Single(l => l.StartsWith(id + ",")));
+        if (page is not null)
+            seen.Add(await page.GetStringAsync($"/orders/live?ids={id}"));
+        return seen;
+    }
+
+    [Fact]
+    public async Task ASellerEditingOnlyMarkupItems_ChangesNothingACustomerLevelUserReceives_NotEvenTheETag()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var cart = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 28), Markup(DemoData.SubscriptionIds.FabrikamExchange, 22));
+        var id = cart.Id();
+        var markupItem = cart.ItemOfKind("changeMarkup").GetProperty("id").GetGuid();
+        var idaPage = await app.PageClientAsync(Demo.FabrikamAdmin);
+        var before = new Dictionary<string, List<string>>();
+        foreach (var email in Demo.CustomerLevelUsers)
+            before[email] = await WhatTheCustomerReceivesAsync(email, id, email == Demo.FabrikamAdmin ? idaPage : null);
+        var idaETag = (await (await app.ClientAsync(Demo.FabrikamAdmin)).GetAsync($"{OrdersUrl}/{id}")).Headers.ETag!.Tag;
+
+        // The seller changes the markup item, adds another and removes it again: three changes only they see.
+        var sellerVersion = cart.Version();
+        await anna.PutJsonAsync($"{OrdersUrl}/{id}/items/{markupItem}", Markup(DemoData.SubscriptionIds.FabrikamExchange, 30), HttpStatusCode.OK);
+        var added = await anna.PostJsonAsync($"{OrdersUrl}/{id}/items", Markup(DemoData.SubscriptionIds.FabrikamAcronis, 18), HttpStatusCode.OK);
+        var removed = await anna.DeleteJsonAsync($"{OrdersUrl}/{id}/items/{added.Items().Single(i => i.GetProperty("subscriptionId").GetGuid() == DemoData.SubscriptionIds.FabrikamAcronis).GetProperty("id").GetGuid()}", HttpStatusCode.OK);
+        Assert.Equal(sellerVersion + 3, removed.Version());
+
+        foreach (var email in Demo.CustomerLevelUsers)
+            Assert.Equal(before[email], await WhatTheCustomerReceivesAsync(email, id, email == Demo.FabrikamAdmin ? idaPage : null));
+
+        // Nothing they could see changed, so the customer's conditional change goes through...
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var noted = await (await ida.NoteAsync(id, "checked", ifMatch: idaETag)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(int.Parse(idaETag.Trim('"')) + 1, noted.Version());
+        // ...and a change they can see moves their version, and makes their old ETag stale.
+        await (await ida.NoteAsync(id, "again", ifMatch: idaETag)).ProblemAsync(HttpStatusCode.Conflict);
+        var sellerSees = await anna.OrderAsync(id);
+        Assert.Equal(removed.Version() + 1, sellerSees.Version());
+        Assert.NotEqual(noted.Version(), sellerSees.Version());
+    }
+
+    [Fact]
+    public async Task AnItemTurnedIntoAMarkupChange_MovesTheCustomersVersion_SinceTheirViewOfTheOrderChanged()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var cart = await anna.CreateCartAsync(Increase(DemoData.SubscriptionIds.FabrikamE3, 27), AutoRenew(DemoData.SubscriptionIds.FabrikamExchange, false));
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var before = await ida.OrderAsync(cart.Id());
+        Assert.Equal(2, before.GetProperty("itemCount").GetInt32());
+
+        await anna.PutJsonAsync($"{OrdersUrl}/{cart.Id()}/items/{cart.ItemId(1)}", Markup(DemoData.SubscriptionIds.FabrikamExchange, 21), HttpStatusCode.OK);
+        var after = await ida.OrderAsync(cart.Id());
+        Assert.Equal(1, after.GetProperty("itemCount").GetInt32());
+        Assert.Equal(before.Version() + 1, after.Version());
+        Assert.True(after.GetProperty("updatedAt").GetDateTime() > before.GetProperty("updatedAt").GetDateTime());
+    }
+
     // ---- seller side -----------------------------------------------------------------------------
 
     [Theory]
@@ -321,7 +390,8 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
         Assert.Equal(20m, prices.GetProperty("markupPercent").GetDecimal());
         Assert.Equal(57.02m, prices.GetProperty("unitPrice").GetProperty("amount").GetDecimal());
         Assert.Equal(28.50m, prices.GetProperty("periodMargin").GetProperty("amount").GetDecimal());
-        var totals = detail.GetProperty("totals");
+        var totals = Assert.Single(detail.GetProperty("totals").EnumerateArray());
+        Assert.Equal("annual", totals.GetProperty("billingCycle").GetString());
         Assert.Equal(3 * 47.52m, totals.GetProperty("periodCost").GetProperty("amount").GetDecimal());
         Assert.Equal(28.50m, totals.GetProperty("periodMargin").GetProperty("amount").GetDecimal());
         var markup = detail.ItemOfKind("changeMarkup");

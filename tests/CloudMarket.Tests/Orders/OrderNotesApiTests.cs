@@ -71,6 +71,35 @@ public abstract class OrderNotesApiTests(CloudMarketFactory app)
         Assert.Equal(before, await app.SnapshotAsync(id));
     }
 
+    [Fact]
+    public async Task ANoteBodyWithoutTheTextField_OrWithAMisspeltField_Is400AndKeepsTheNote()
+    {
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var id = await ida.CreateCartIdAsync(NewAcronis(2));
+        await ida.PutJsonAsync($"{OrdersUrl}/{id}/note", new { text = "PO 7001" }, HttpStatusCode.OK);
+        var before = await app.SnapshotAsync(id);
+        foreach (var (body, field) in new[] { ("{}", "text"), ("{\"txt\": \"PO 7002\"}", "txt"), ("{\"Note\": null}", "Note"), ("{\"text\": \"PO 7003\", \"extra\": 1}", "extra") })
+        {
+            var response = await ida.PutAsync($"{OrdersUrl}/{id}/note", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Equal([field], problem.ErrorFields());
+            Assert.Equal(before, await app.SnapshotAsync(id));
+        }
+        Assert.Equal("PO 7001", (await ida.OrderAsync(id)).GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task ANullText_RemovesTheNote_Explicitly()
+    {
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        var id = await ida.CreateCartIdAsync(NewAcronis(2));
+        await ida.PutJsonAsync($"{OrdersUrl}/{id}/note", new { text = "PO 7010" }, HttpStatusCode.OK);
+        var response = await ida.PutAsync($"{OrdersUrl}/{id}/note", new StringContent("{\"text\": null}", System.Text.Encoding.UTF8, "application/json"));
+        var removed = await response.JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, removed.GetProperty("note").ValueKind);
+        Assert.Equal("Note removed.", removed.Events()[^1].GetProperty("reason").GetString());
+    }
+
     /// <summary>Who may write a note on a Fabrikam order (orders.md; docs/orders.md "What each role sees").</summary>
     public static TheoryData<string, HttpStatusCode> Writers => new()
     {

@@ -257,6 +257,12 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         { "PATCH", "/api/v1/orders/{cart}", "{\"paymentMethod\": \"card\", \"cardBrand\": \"Visa\", \"cardLast4\": \"12a4\"}" },
         { "PATCH", "/api/v1/orders/{cart}", "null" },
         { "PUT", "/api/v1/orders/{cart}/note", "{\"text\": {\"a\": 1}}" },
+        { "PUT", "/api/v1/orders/{cart}/note", "{}" },
+        { "PUT", "/api/v1/orders/{cart}/note", "{\"txt\": \"PO 1\"}" },
+        { "PUT", "/api/v1/orders/{cart}/note", "{\"text\": \"PO 1\", \"pinned\": true}" },
+        { "POST", "/api/v1/orders", "{\"itmes\": []}" },
+        { "POST", "/api/v1/orders/{cart}/items", "{\"kind\": \"suspend\", \"subscriptonId\": \"" + DemoData.SubscriptionIds.FabrikamE3 + "\"}" },
+        { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"{failedItem}\", \"tenant\": \"x\"}]}" },
         { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"x\"}]}" },
         { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [null, {}]}" },
         { "POST", "/api/v1/orders/{failed}/retry", "{\"items\": [{\"itemId\": \"00000000-0000-0000-0000-000000000000\"}]}" },
@@ -287,8 +293,46 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         var response = await anna.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"{method} {path} {body?[..Math.Min(body.Length, 80)]}: {(int)response.StatusCode} {text}");
+        // Problems speak the API's words: no .NET type or namespace of the server (issue 10 §4).
+        Assert.DoesNotContain("CloudMarket.", text);
+        Assert.DoesNotContain("System.", text);
+        Assert.DoesNotContain("Nullable`", text);
         Assert.Equal(cartBefore, await app.SnapshotAsync(cart));
         Assert.Equal(failedBefore, await app.SnapshotAsync(failed));
+    }
+
+    public static TheoryData<string, string, string, string> BadJson => new()
+    {
+        // path, raw body, the field the problem must name, words its message must hold
+        { "/api/v1/orders", "{\"items\": [{\"kind\": \"buyEverything\"}]}", "items[0].kind", "one of: newSubscription, increaseQuantity" },
+        { "/api/v1/orders", "{\"items\": [{\"kind\": 0}]}", "items[0].kind", "one of: newSubscription" },
+        { "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"subscriptionId\": \"nope\", \"quantity\": 5}]}", "items[0].subscriptionId", "an id" },
+        { "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"quantity\": \"12\"}]}", "items[0].quantity", "a whole number" },
+        { "/api/v1/orders", "{\"items\": [{\"kind\": \"increaseQuantity\", \"quantity\": 2147483648}]}", "items[0].quantity", "a whole number from -2147483648 to 2147483647" },
+        { "/api/v1/orders", "{\"items\": [{\"kind\": \"newSubscription\", \"addons\": [{\"offerId\": 7}]}]}", "items[0].addons[0].offerId", "a text" },
+        { "/api/v1/orders", "{\"items\": {}}", "items", "a list" },
+        { "/api/v1/orders", "[]", "body", "an object" },
+        { "/api/v1/orders", "{", "body", "Not valid JSON at line 1" },
+        { "/api/v1/orders", "{\"itmes\": []}", "itmes", "Not a field" },
+        { "/api/v1/orders/{cart}/note", "{\"txt\": \"PO 1\"}", "txt", "Not a field" },
+        { "/api/v1/orders/{cart}/note", "{}", "text", "Required" },
+        { "/api/v1/orders/{cart}", "{\"paymentMethod\": \"bitcoin\"}", "paymentMethod", "one of: invoice, card" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadJson))]
+    public async Task ABadJsonBody_Is400NamingTheFieldAndWhatItTakes(string path, string body, string field, string words)
+    {
+        var anna = await Anna();
+        var (cart, _, _) = await MalformedTargets.GetValue(app, _ => ArrangeMalformedTargetsAsync(anna));
+        var method = path.EndsWith("/note") ? HttpMethod.Put : path.EndsWith("}") ? HttpMethod.Patch : HttpMethod.Post;
+        using var request = new HttpRequestMessage(method, path.Replace("{cart}", cart.ToString())) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var problem = await (await anna.SendAsync(request)).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal([field], problem.ErrorFields());
+        Assert.Contains(words, problem.GetProperty("errors").GetProperty(field)[0].GetString());
+        Assert.StartsWith("The request body is not valid JSON for ", problem.GetProperty("title").GetString());
+        Assert.DoesNotContain("CloudMarket.", problem.GetRawText());
+        Assert.DoesNotContain("System.", problem.GetRawText());
     }
 
     /// <summary>One started cart and one provisioningFailed order per database, shared by the malformed-input cases (none may change them).</summary>

@@ -82,5 +82,9 @@ public static class OrderDisplay
         _ => "Updating the subscriptions",
     };
 
+    /// <summary>"138.60 EUR per month and 285.10 EUR per year": an order's totals in a sentence, one per billing cycle.</summary>
+    public static string TotalsInWords(IReadOnlyList<CycleTotalsDto> totals) =>
+        totals.Count == 0 ? "nothing" : string.Join(" and ", totals.Select(t => $"{t.PeriodTotal} per {Features.Catalog.Pricing.PeriodName(t.BillingCycle)}"));
+
     public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";
 }

@@ -21,6 +21,9 @@ public static class Pricing
 {
     public static int MonthsIn(BillingCycle cycle) => cycle == BillingCycle.Annual ? 12 : 1;
 
+    /// <summary>The billing period of a cycle in words, for labels such as "Total per month" (pages and CSV).</summary>
+    public static string PeriodName(BillingCycle cycle) => cycle == BillingCycle.Annual ? "year" : "month";
+
     public static UnitPrices UnitPrices(decimal monthlyVendorCost, string currency, BillingCycle cycle,
         decimal distributorMarkupPercent, decimal sellerMarkupPercent)
     {

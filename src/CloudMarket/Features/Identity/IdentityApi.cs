@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Features.Identity;
 
+[CloudMarket.Infrastructure.ApiName("a sign-in")]
 public sealed record TokenRequest(string? Email, string? Password);
 
 public sealed record RefreshRequest(string? RefreshToken);

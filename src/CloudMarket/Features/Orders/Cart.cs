@@ -31,15 +31,15 @@ public static class Cart
     /// Adds one requested change to the user's cart, opening a cart (a new order in <c>started</c>)
     /// when there is none. Field errors come back under the item's own field names.
     /// </summary>
-    public static async Task<OrderDetailDto> AddAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock,
+    public static async Task<OrderDetailDto> AddAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, OrderOptions limits,
         OrderItemRequest item, CancellationToken ct)
     {
         var cartId = await CurrentIdAsync(db, ctx, ct);
         if (cartId is { } id)
-            return await OrderCommands.AddItemAsync(db, ctx, clock, id, item, ifMatch: null, ct);
+            return await OrderCommands.AddItemAsync(db, ctx, clock, limits, id, item, ifMatch: null, ct);
         try
         {
-            return await OrderCommands.CreateAsync(db, ctx, clock, new CreateOrderRequest(null, [item]), ct);
+            return await OrderCommands.CreateAsync(db, ctx, clock, limits, new CreateOrderRequest(null, [item]), ct);
         }
         catch (RequestValidationException e)
         {

@@ -29,6 +29,7 @@ public sealed class Order
             CreatedAt = now,
             Date = now,
             UpdatedAt = now,
+            VisibleUpdatedAt = now,
             CreatedByUserId = creator.UserId,
             CreatedByName = creator.Name,
             CreatedByOrganizationId = creator.OrganizationId,
@@ -76,6 +77,14 @@ public sealed class Order
     /// <summary>Optimistic concurrency: bumped on every change, so of two concurrent writers one gets 409.</summary>
     public int Version { get; private set; }
 
+    /// <summary>
+    /// <see cref="Version"/> and <see cref="UpdatedAt"/> as customer-level users see them: they move only
+    /// with changes those users can see, so a hidden markup edit changes nothing they receive (version,
+    /// ETag, last change). <see cref="OrderVisibility.VersionSeenBy"/> picks the pair for a viewer.
+    /// </summary>
+    public int VisibleVersion { get; private set; }
+    public DateTime VisibleUpdatedAt { get; private set; }
+
     private readonly List<OrderItem> _items = [];
     public IReadOnlyList<OrderItem> Items => _items;
 
@@ -99,9 +108,12 @@ public sealed class Order
     {
         EnsureEditable();
         var item = FindItem(itemId);
+        var wasMarkupChange = item.IsMarkupChange;
         item.Apply(spec);
         // The event text is the new description: it concerns markup only when the item now is a markup change.
-        Changed(now, actor, $"Item changed: {item.Description}", item.IsMarkupChange);
+        // Customers see the change unless the item was and stays a markup change: an item that becomes one
+        // leaves their view of the order, one that stops being one enters it.
+        Changed(now, actor, $"Item changed: {item.Description}", item.IsMarkupChange, customersSeeIt: !(wasMarkupChange && item.IsMarkupChange));
         return item;
     }
 
@@ -258,7 +270,7 @@ public sealed class Order
         EnsureCan(to);
         var from = Status;
         Status = to;
-        Bump(now);
+        Bump(now, customersSeeIt: true);
         _events.Add(new OrderEvent(now, from, to, actor, reason, false));
     }
 
@@ -277,17 +289,21 @@ public sealed class Order
             throw new DomainException(OrderLifecycle.EditRefusal(Status));
     }
 
-    private void Changed(DateTime now, EventActor? actor, string reason, bool concernsOnlyMarkup)
+    /// <summary>A change within the status. One that concerns only markup is hidden from customer-level users, event and stamp alike.</summary>
+    private void Changed(DateTime now, EventActor? actor, string reason, bool concernsOnlyMarkup, bool? customersSeeIt = null)
     {
-        Bump(now);
+        Bump(now, customersSeeIt ?? !concernsOnlyMarkup);
         IsMarkupOnly = _items.Count > 0 && _items.All(i => i.IsMarkupChange);
         _events.Add(new OrderEvent(now, Status, Status, actor, reason, concernsOnlyMarkup));
     }
 
-    private void Bump(DateTime now)
+    private void Bump(DateTime now, bool customersSeeIt)
     {
         Version++;
         UpdatedAt = now;
+        if (!customersSeeIt) return;
+        VisibleVersion++;
+        VisibleUpdatedAt = now;
     }
 
     private OrderItem FindItem(Guid itemId) =>

@@ -19,12 +19,14 @@ namespace CloudMarket.Features.Orders;
 public static class OrderCommands
 {
     public static async Task<OrderDetailDto> CreateAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock,
-        CreateOrderRequest? request, CancellationToken ct)
+        OrderOptions limits, CreateOrderRequest? request, CancellationToken ct)
     {
         EnsureCanBuy(ctx);
         if (request is null) throw RequestValidationException.For("body", "A JSON body { name?, items: [...] } is required.");
         CheckName(request.Name);
         var now = Now(clock);
+        // Counted before any item is looked at: an oversized order costs nothing to refuse.
+        EnsureRoom(limits, existing: 0, adding: request.Items?.Count ?? 0);
         var validator = await OrderValidator.LoadAsync(db, ctx, request.Items ?? [], now, ct);
         var errors = new ValidationErrors();
         var specs = new List<ItemSpec>();
@@ -73,12 +75,13 @@ public static class OrderCommands
         errors.ThrowIfAny();
     }
 
-    public static Task<OrderDetailDto> AddItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+    public static Task<OrderDetailDto> AddItemAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, OrderOptions limits, long id,
         OrderItemRequest? request, string? ifMatch, CancellationToken ct) =>
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
         {
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             order.EnsureEditableForRequest();
+            EnsureRoom(limits, order.Items.Count, adding: 1);
             var validator = await OrderValidator.LoadAsync(db, ctx, [request], now, ct);
             order.AddItem(validator.Resolve(request), actor, now);
         });
@@ -122,7 +125,7 @@ public static class OrderCommands
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
         {
             if (!ctx.Actor.CanWriteNotes) throw new ForbiddenException("Your role may read orders but not write notes.");
-            if (request is null) throw RequestValidationException.For("text", "Required (an empty text removes the note).");
+            if (request is null) throw RequestValidationException.For("text", "Required: the note's text, or null or \"\" to remove the note.");
             if (request.Text is { Length: > Order.MaxNoteLength } || OrderValidator.HasNul(request.Text))
                 throw RequestValidationException.For("text", $"At most {Order.MaxNoteLength} characters, without NUL characters.");
             order.SetNote(request.Text, actor, now);
@@ -225,8 +228,10 @@ public static class OrderCommands
         var order = await db.Orders.VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
                     ?? throw new NotFoundException($"Order {id}");
         if (requireBuyer) EnsureCanBuy(ctx);
-        if (!OrderVersion.Matches(ifMatch, order.Version))
-            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {OrderVersion.ETag(order.Version)}. Reload it and try again.");
+        // The version the caller can see: a hidden markup edit since a customer's read is no conflict for them.
+        var seen = OrderVisibility.VersionSeenBy(ctx, order);
+        if (!OrderVersion.Matches(ifMatch, seen))
+            throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {OrderVersion.ETag(seen)}. Reload it and try again.");
         await change(order, EventActorOf(ctx), Now(clock));
         await db.SaveChangesAsync(ct);
         return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
@@ -241,6 +246,18 @@ public static class OrderCommands
     {
         if (!order.Items.Any(i => i.Id == itemId && OrderVisibility.SeesItem(ctx, i.Kind)))
             throw new NotFoundException($"Item {itemId}");
+    }
+
+    /// <summary>
+    /// The items-per-order limit (<see cref="OrderOptions.MaxItemsPerOrder"/>): 400 naming it. The answer
+    /// says only the limit, not how many items the order holds, which may include items the caller cannot see.
+    /// </summary>
+    private static void EnsureRoom(OrderOptions limits, int existing, int adding)
+    {
+        if (existing + adding > limits.MaxItemsPerOrder)
+            throw RequestValidationException.For("items", existing == 0
+                ? $"An order holds at most {limits.MaxItemsPerOrder} items; split this one into several orders."
+                : $"An order holds at most {limits.MaxItemsPerOrder} items and this one is full; place it and start another.");
     }
 
     private static void CheckName(string? name)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 
@@ -9,8 +10,14 @@ namespace CloudMarket.Features.Orders;
 /// <summary>The CSV export of a list: the same rows, and so the same visibility, as the list itself.</summary>
 public static class OrderCsv
 {
+    /// <summary>One total column per billing cycle ("Total per month", "Total per year"): amounts of different cycles are never added up.</summary>
+    private static readonly BillingCycle[] Cycles = Enum.GetValues<BillingCycle>();
+
     public static readonly string[] Header =
-        ["Order ID", "Name", "Items", "Requested changes", "Created by", "Created by organization", "Date", "Status", "Note"];
+    [
+        "Order ID", "Name", "Items", "Requested changes", "Created by", "Created by organization", "Date", "Status",
+        .. Cycles.Select(c => $"Total per {Pricing.PeriodName(c)}"), "Currency", "Note",
+    ];
 
     /// <summary>The export as an HTTP download; the API and the Orders page answer with this same body.</summary>
     public static async Task WriteExportAsync(HttpResponse response, AppDbContext db, CustomerContext ctx, OrderListFilter filter, CancellationToken ct)
@@ -26,13 +33,18 @@ public static class OrderCsv
         await writer.WriteLineAsync(string.Join(',', Header.Select(Cell)));
         await foreach (var o in rows.WithCancellation(ct))
         {
-            await writer.WriteLineAsync(string.Join(',', new[]
-            {
+            string[] cells =
+            [
                 o.Id.ToString(CultureInfo.InvariantCulture), o.Name, o.ItemCount.ToString(CultureInfo.InvariantCulture),
                 string.Join(" | ", o.RequestedChanges), o.CreatedBy.Name, o.CreatedBy.OrganizationName,
                 o.Date.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                ApiNames.Of(o.Status), o.Note ?? "",
-            }.Select(Cell)));
+                ApiNames.Of(o.Status),
+                .. Cycles.Select(c => o.Details?.Totals.FirstOrDefault(t => t.BillingCycle == c) is { } t
+                    ? t.PeriodTotal.Amount.ToString("0.00", CultureInfo.InvariantCulture) : ""),
+                o.Details?.Totals.FirstOrDefault()?.PeriodTotal.Currency ?? "",
+                o.Note ?? "",
+            ];
+            await writer.WriteLineAsync(string.Join(',', cells.Select(Cell)));
         }
     }
 

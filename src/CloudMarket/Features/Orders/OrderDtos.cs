@@ -20,17 +20,22 @@ public sealed record OrderSummaryDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null);
 
 /// <summary>The extra columns of the detailed Historical "All" view.</summary>
-public sealed record OrderSummaryDetailsDto(IReadOnlyList<SummaryItemDto> Items, PaymentMethod PaymentMethod, TotalsDto Totals);
+public sealed record OrderSummaryDetailsDto(IReadOnlyList<SummaryItemDto> Items, PaymentMethod PaymentMethod, IReadOnlyList<CycleTotalsDto> Totals);
 
-public sealed record SummaryItemDto(string Description, int Quantity, Money Cost);
+/// <summary>An item in the detailed list: what it changes on the customer's invoice per billing period of its cycle.</summary>
+public sealed record SummaryItemDto(string Description, int Quantity, BillingCycle BillingCycle, Money PeriodPrice);
 
 public sealed record OrderListDto(IReadOnlyList<OrderSummaryDto> Items, string? NextCursor);
 
-/// <summary>Prices of one item as the caller may see them. Cost, markup and margin are absent for customer-level users.</summary>
+/// <summary>
+/// Prices of one item as the caller may see them. "Price" is what the customer pays (per unit, per billing
+/// period of the item's cycle, over its term); "cost" is only ever the seller's cost (the seller price), and
+/// cost, markup and margin are absent for customer-level users.
+/// </summary>
 public sealed record ItemPricesDto(
     Money UnitPrice,
-    Money PeriodCost,
-    Money TermCost,
+    Money PeriodPrice,
+    Money TermPrice,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? UnitCost = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? MarkupPercent = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? PeriodMargin = null,
@@ -65,7 +70,13 @@ public sealed record OrderItemDto(
 
 public sealed record PaymentDto(PaymentMethod Method, string? CardBrand, string? CardLast4, string? BillingCycle, string InvoiceContract, string Currency);
 
-public sealed record TotalsDto(
+/// <summary>
+/// The totals of the visible items billed in one cycle: <c>periodTotal</c> is per month for <c>monthly</c>
+/// and per year for <c>annual</c>, so amounts of different cycles are never added up. One entry per cycle
+/// the order's visible items use, monthly first.
+/// </summary>
+public sealed record CycleTotalsDto(
+    BillingCycle BillingCycle,
     Money PeriodTotal,
     Money TermTotal,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? PeriodCost = null,
@@ -93,6 +104,6 @@ public sealed record OrderDetailDto(
     int Version,
     IReadOnlyList<OrderItemDto> Items,
     PaymentDto Payment,
-    TotalsDto Totals,
+    IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<OrderEventDto> Events,
     IReadOnlyList<string> Actions);

@@ -230,7 +230,11 @@ public sealed class OrderItem
     /// <summary>Used when the subscription created by this item is known.</summary>
     internal void LinkSubscription(Guid subscriptionId) => SubscriptionId = subscriptionId;
 
-    public Money PeriodCost(Func<UnitPrices, Money> tier) =>
+    /// <summary>
+    /// What this item changes on the bill per billing period, at one price tier: <c>p => p.CustomerPrice</c> is the
+    /// customer's price, <c>p => p.SellerPrice</c> the seller's cost. The quantity it bills, plus its add-ons.
+    /// </summary>
+    public Money PeriodAmount(Func<UnitPrices, Money> tier) =>
         tier(UnitPrices).Times(BilledQuantityChange) +
         AddonPrices.Aggregate(Money.Zero(Currency), (sum, a) => sum + tier(a.Prices).Times(Kind == OrderItemKind.NewSubscription ? a.Addon.Quantity : 0));
 }

@@ -51,6 +51,12 @@ public static class OrderLifecycle
     /// </summary>
     public static bool IsWithVendors(OrderStatus status) => status is OrderStatus.InProgress or OrderStatus.ProvisioningStarted;
 
+    /// <summary>
+    /// The statuses in which an order's succeeded items have been applied to the subscriptions
+    /// (<see cref="OrderCompletion"/>): only such an order has changed a subscription.
+    /// </summary>
+    public static readonly IReadOnlyList<OrderStatus> AppliedStatuses = [OrderStatus.Completed, OrderStatus.CompletedWithErrors];
+
     /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
     public static bool IsEditable(OrderStatus status) => status is OrderStatus.Started or OrderStatus.Draft;
 

@@ -75,11 +75,15 @@ public sealed record OrderListFilter(
 /// <summary>Read side of orders: lists, detail and export, with the visibility rule applied in the query.</summary>
 public static class OrderQueries
 {
-    public static async Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit, CancellationToken ct)
+    public static Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit, CancellationToken ct) =>
+        ListAsync(db, ctx, filter, cursor, limit, detailed: filter is { View: OrderView.Historical, State: HistoricalState.All }, ct);
+
+    private static async Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit,
+        bool detailed, CancellationToken ct)
     {
         var rows = await PageQuery(db, ctx, filter, cursor, limit).ToListAsync(ct);
         var page = rows.Take(limit).ToList();
-        var summaries = await SummarizeAsync(db, ctx, page, detailed: filter is { View: OrderView.Historical, State: HistoricalState.All }, ct);
+        var summaries = await SummarizeAsync(db, ctx, page, detailed, ct);
         var next = rows.Count > limit ? EncodeCursor(page[^1].Date, page[^1].Id) : null;
         return new OrderListDto(summaries, next);
     }
@@ -107,14 +111,17 @@ public static class OrderQueries
             .Where(i => orderIds.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
             .OrderBy(i => i.OrderId).ThenBy(i => i.Position);
 
-    /// <summary>Every matching order, newest first, fetched page by page so an export of any size streams.</summary>
+    /// <summary>
+    /// Every matching order, newest first, fetched page by page so an export of any size streams. Every row
+    /// carries the details (the CSV has the totals of every order, whatever the view).
+    /// </summary>
     public static async IAsyncEnumerable<OrderSummaryDto> ExportAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         string? cursor = null;
         do
         {
-            var page = await ListAsync(db, ctx, filter, cursor, OrderListFilter.MaxLimit, ct);
+            var page = await ListAsync(db, ctx, filter, cursor, OrderListFilter.MaxLimit, detailed: true, ct);
             foreach (var row in page.Items)
                 yield return row;
             cursor = page.NextCursor;
@@ -187,7 +194,7 @@ public static class OrderQueries
                 new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note,
                 detailed
                     ? new OrderSummaryDetailsDto(
-                        own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.PeriodCost(p => p.CustomerPrice))).ToList(),
+                        own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
                         r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost))
                     : null);
         }).ToList();
@@ -202,7 +209,7 @@ public static class OrderQueries
         return new OrderDetailDto(
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
-            order.CreatedAt, order.PlacedAt, order.Date, order.UpdatedAt, order.Note, order.Version,
+            order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
             items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
             new PaymentDto(order.PaymentMethod, order.CardBrand, order.CardLast4,
                 cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
@@ -218,11 +225,11 @@ public static class OrderQueries
     {
         var unit = i.UnitPrices;
         var periods = Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle);
-        var periodCost = i.PeriodCost(p => p.CustomerPrice);
-        var prices = new ItemPricesDto(unit.CustomerPrice, periodCost, periodCost.Times(periods),
+        var periodPrice = i.PeriodAmount(p => p.CustomerPrice);
+        var prices = new ItemPricesDto(unit.CustomerPrice, periodPrice, periodPrice.Times(periods),
             seesCost ? unit.SellerPrice : null,
             seesCost ? unit.SellerMarkupPercent : null,
-            seesCost ? periodCost - i.PeriodCost(p => p.SellerPrice) : null,
+            seesCost ? periodPrice - i.PeriodAmount(p => p.SellerPrice) : null,
             seesVendorCost ? unit.VendorCost : null,
             seesVendorCost ? unit.DistributorMarkupPercent : null);
         return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
@@ -235,16 +242,20 @@ public static class OrderQueries
             prices);
     }
 
-    /// <summary>Totals of the visible items for one billing period and one term.</summary>
-    private static TotalsDto Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost)
-    {
-        var zero = Money.Zero(currency);
-        var period = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.CustomerPrice));
-        var term = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.CustomerPrice).Times(Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle)));
-        if (!seesCost) return new TotalsDto(period, term);
-        var cost = items.Aggregate(zero, (sum, i) => sum + i.PeriodCost(p => p.SellerPrice));
-        return new TotalsDto(period, term, cost, period - cost);
-    }
+    /// <summary>
+    /// Totals of the visible items per billing cycle: a monthly and an annual amount are never added up
+    /// (138.60 a month and 285.10 a year are not 423.70 of anything).
+    /// </summary>
+    private static List<CycleTotalsDto> Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost) =>
+        items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
+        {
+            var zero = Money.Zero(currency);
+            var period = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice));
+            var term = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice).Times(Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle)));
+            if (!seesCost) return new CycleTotalsDto(cycle.Key, period, term);
+            var cost = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.SellerPrice));
+            return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
+        }).ToList();
 
     // The cursor is opaque to clients: the (date, id) of the last row, base64url-encoded.
     public static string EncodeCursor(DateTime date, long id) =>

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using System.Text.Json.Serialization;
 using CloudMarket.Features.Catalog;
+using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Features.Orders;
 
@@ -16,6 +18,7 @@ public sealed record AddonRequest(string? OfferId, int? Quantity);
     `changeAutoRenew`: `subscriptionId`, `autoRenew`;
     `changeMarkup` (seller- and distributor-level users): `subscriptionId`, `markupPercent`.
     """)]
+[ApiName("an order item")]
 public sealed record OrderItemRequest(
     OrderItemKind? Kind,
     string? OfferId = null,
@@ -29,15 +32,23 @@ public sealed record OrderItemRequest(
     decimal? MarkupPercent = null);
 
 [Description("A new cart: its name (default `Order #dd-MM-yyyy`) and its first items, if any.")]
+[ApiName("a new order")]
 public sealed record CreateOrderRequest(string? Name = null, IReadOnlyList<OrderItemRequest>? Items = null);
 
 [Description("The fields to change; those left out stay as they are. Card payment needs `cardBrand` and `cardLast4`.")]
+[ApiName("an order")]
 public sealed record UpdateOrderRequest(string? Name = null, PaymentMethod? PaymentMethod = null, string? CardBrand = null, string? CardLast4 = null);
 
-[Description("The note's text; an empty text removes the note.")]
-public sealed record NoteRequest(string? Text);
+/// <summary>
+/// <c>{ "text": "…" }</c> sets the note; <c>{ "text": null }</c> or <c>""</c> removes it. The field must be
+/// there: a body without it (<c>{}</c>, a misspelt field) is a 400, never read as "remove the note".
+/// </summary>
+[Description("The note's text; `null` or an empty text removes the note. The field is required.")]
+[ApiName("a note")]
+public sealed record NoteRequest([property: JsonRequired] string? Text);
 
 public sealed record RetryItemCorrection(Guid? ItemId, AdminContactDto? AdminContact = null, string? TenantName = null);
 
 [Description("Corrections of rejected items, each at most once; items not named are resent as they are.")]
+[ApiName("a retry")]
 public sealed record RetryRequest(IReadOnlyList<RetryItemCorrection>? Items = null);

@@ -27,4 +27,16 @@ public static class OrderVisibility
         SeesMarkup(ctx) ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
 
     public static bool SeesEvent(CustomerContext ctx, OrderEvent e) => SeesMarkup(ctx) || !e.ConcernsOnlyMarkup;
+
+    /// <summary>
+    /// The order's version as this caller sees it — in <c>version</c>, the ETag and the If-Match check:
+    /// customer-level users get the one that ignores hidden markup changes (<see cref="Order.VisibleVersion"/>),
+    /// so they cannot count a seller's markup edits.
+    /// </summary>
+    public static int VersionSeenBy(CustomerContext ctx, int version, int visibleVersion) => SeesMarkup(ctx) ? version : visibleVersion;
+
+    public static int VersionSeenBy(CustomerContext ctx, Order order) => VersionSeenBy(ctx, order.Version, order.VisibleVersion);
+
+    /// <summary>When the order last changed, as this caller sees it (see <see cref="VersionSeenBy(CustomerContext, Order)"/>).</summary>
+    public static DateTime UpdatedAtSeenBy(CustomerContext ctx, Order order) => SeesMarkup(ctx) ? order.UpdatedAt : order.VisibleUpdatedAt;
 }

@@ -220,9 +220,9 @@ public static class OrdersApi
         WithETag(http, await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}"));
 
     private static async Task<Created<OrderDetailDto>> Create(CreateOrderRequest? request, CustomerContext ctx, AppDbContext db,
-        TimeProvider clock, HttpContext http, CancellationToken ct)
+        TimeProvider clock, OrderOptions limits, HttpContext http, CancellationToken ct)
     {
-        var detail = await OrderCommands.CreateAsync(db, ctx, clock, request, ct);
+        var detail = await OrderCommands.CreateAsync(db, ctx, clock, limits, request, ct);
         http.Response.Headers.ETag = ETag(detail.Version);
         return TypedResults.Created($"/api/v1/orders/{detail.Id}", detail);
     }
@@ -232,8 +232,8 @@ public static class OrdersApi
         WithETag(http, await OrderCommands.UpdateAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
     private static async Task<Ok<OrderDetailDto>> AddItem(long id, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
-        TimeProvider clock, HttpContext http, CancellationToken ct) =>
-        WithETag(http, await OrderCommands.AddItemAsync(db, ctx, clock, id, request, IfMatch(http), ct));
+        TimeProvider clock, OrderOptions limits, HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.AddItemAsync(db, ctx, clock, limits, id, request, IfMatch(http), ct));
 
     private static async Task<Ok<OrderDetailDto>> UpdateItem(long id, Guid itemId, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, HttpContext http, CancellationToken ct) =>

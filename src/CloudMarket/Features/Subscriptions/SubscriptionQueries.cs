@@ -23,16 +23,44 @@ public static class SubscriptionQueries
         if (s is null) return null;
         var addons = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId).ToListAsync(ct);
-        var orders = await db.OrderItems.AsNoTracking().Where(i => i.SubscriptionId == id).Where(OrderVisibility.VisibleItem(ctx))
-            .Join(db.Orders.VisibleOrders(ctx), i => i.OrderId, o => o.Id, (i, o) => new { o.Id, o.Name, o.Status, o.Date, i.Description })
-            .OrderByDescending(x => x.Date).Take(50).ToListAsync(ct);
+        var orders = await OrdersThatChangedAsync(db, ctx, s, ct);
         return new SubscriptionDetailDto(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Status, s.Quantity, s.BillingCycle, s.TermMonths,
             s.AutoRenew, s.StartDate, s.RenewalDate,
             s.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null, s.TenantName, s.ParentSubscriptionId,
             addons.Select(a => Summary(a, ctx, now)).ToList(),
-            orders.Select(o => new SubscriptionOrderDto(o.Id, o.Name, o.Status, o.Date, o.Description)).ToList(),
+            orders,
             Prices(s, ctx), s.Offer.CanSuspend, s.Offer.IsAddon,
             s.CancellableUntil(s.Offer, now), CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart));
+    }
+
+    public const int MaxOrdersShown = 50;
+
+    /// <summary>
+    /// "The orders that changed it": each completed order (completed, completedWithErrors) with an item its
+    /// vendor carried out on this subscription, once, newest first — the order that created it included (for
+    /// an add-on, the order that created its parent with it). Carts, drafts, deleted, failed and in-flight
+    /// orders changed nothing; rejected items changed nothing. Through the visibility rule, so an order that
+    /// changed only its markup is not there for customer-level users.
+    /// </summary>
+    private static async Task<List<SubscriptionOrderDto>> OrdersThatChangedAsync(AppDbContext db, CustomerContext ctx, Subscription s, CancellationToken ct)
+    {
+        var id = s.Id;
+        var carriedOut = db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx))
+            .Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished);
+        // Completing a new subscription links its item to the subscription it created; its add-ons are created with it.
+        var changes = s.ParentSubscriptionId is { } parent
+            ? carriedOut.Where(i => i.SubscriptionId == id || (i.SubscriptionId == parent && i.Kind == OrderItemKind.NewSubscription))
+            : carriedOut.Where(i => i.SubscriptionId == id);
+        var applied = OrderLifecycle.AppliedStatuses;
+        var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
+            .Where(o => applied.Contains(o.Status) && changes.Any(i => i.OrderId == o.Id))
+            .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id).Take(MaxOrdersShown)
+            .Select(o => new { o.Id, o.Name, o.Status, o.Date })
+            .ToListAsync(ct);
+        var ids = orders.Select(o => o.Id).ToList();
+        var lines = (await changes.Where(i => ids.Contains(i.OrderId)).OrderBy(i => i.Position)
+            .Select(i => new { i.OrderId, i.Description }).ToListAsync(ct)).ToLookup(i => i.OrderId, i => i.Description);
+        return orders.Select(o => new SubscriptionOrderDto(o.Id, o.Name, o.Status, o.Date, string.Join("; ", lines[o.Id]))).ToList();
     }
 
     /// <summary>The customer's own Microsoft tenants, as recorded, the first one first.</summary>

@@ -357,6 +357,12 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
 
+                    b.Property<DateTime>("VisibleUpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("VisibleVersion")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CustomerId", "Date", "Id")

@@ -348,6 +348,12 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime>("VisibleUpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("VisibleVersion")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CustomerId", "Date", "Id")

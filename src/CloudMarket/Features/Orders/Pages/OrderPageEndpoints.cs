@@ -70,7 +70,7 @@ public static class OrderPageEndpoints
         if (ids.Count == 0) return new LiveDto([], "", false);
         var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
             .Where(o => ids.Contains(o.Id))
-            .Select(o => new { o.Id, o.Status, o.Version })
+            .Select(o => new { o.Id, o.Status, o.Version, o.VisibleVersion })
             .ToListAsync(ct);
         // Item answers do not always bump the order's version, so progress is counted from the items themselves.
         var items = await db.OrderItems.AsNoTracking()
@@ -88,7 +88,7 @@ public static class OrderPageEndpoints
         var live = orders.OrderBy(o => o.Id).Select(o =>
         {
             var c = counts.GetValueOrDefault(o.Id);
-            return new LiveOrderDto(o.Id, o.Status, OrderLifecycle.Label(o.Status), o.Version, c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
+            return new LiveOrderDto(o.Id, o.Status, OrderLifecycle.Label(o.Status), OrderVisibility.VersionSeenBy(ctx, o.Version, o.VisibleVersion), c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
         }).ToList();
         var signature = string.Join('|', live.Select(o => $"{o.Id}:{ApiNames.Of(o.Status)}:{o.Version}:{o.Settled}"));
         return new LiveDto(live, signature, live.Any(o => o.InFlight));

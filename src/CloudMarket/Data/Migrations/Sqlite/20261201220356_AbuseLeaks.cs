@@ -1,0 +1,44 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CloudMarket.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class AbuseLeaks : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "VisibleUpdatedAt",
+                table: "Orders",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
+
+            migrationBuilder.AddColumn<int>(
+                name: "VisibleVersion",
+                table: "Orders",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
+            // Existing orders start from their full stamp; from here on the visible one moves only with visible changes.
+            migrationBuilder.Sql("UPDATE \"Orders\" SET \"VisibleVersion\" = \"Version\", \"VisibleUpdatedAt\" = \"UpdatedAt\";");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "VisibleUpdatedAt",
+                table: "Orders");
+
+            migrationBuilder.DropColumn(
+                name: "VisibleVersion",
+                table: "Orders");
+        }
+    }
+}
