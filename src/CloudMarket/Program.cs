@@ -2,6 +2,9 @@ using CloudMarket.Components;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
+using CloudMarket.Features.Integrations;
+using CloudMarket.Features.Integrations.Email;
+using CloudMarket.Features.Integrations.Webhooks;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
@@ -37,6 +40,8 @@ builder.Services.AddRazorComponents();
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
+builder.Services.AddIntegrations(builder.Configuration, builder.Environment);
+builder.Services.AddAppTelemetry(builder.Configuration);
 
 var app = builder.Build();
 
@@ -74,6 +79,8 @@ api.MapCatalogApi();
 api.MapSubscriptionsApi();
 api.MapOrdersApi();
 api.MapProvisioningApi();
+api.MapWebhooksApi();
+api.MapNotificationsApi();
 
 app.MapAuthPages();
 app.MapOrderPages();

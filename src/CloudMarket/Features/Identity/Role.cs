@@ -34,6 +34,11 @@ public static class Permissions
     /// <summary>Everyone who can see an order may write its note, except the read-only roles.</summary>
     public static bool CanWriteNotes(IEnumerable<Role> roles) => roles.Any(r => !ReadOnly.Contains(r));
 
+    private static readonly HashSet<Role> WebhookManagers = [Role.DistributorAdmin, Role.SellerAdmin, Role.CustomerAdmin];
+
+    /// <summary>The admins of each level manage their own organization's webhook endpoints (integrations.md).</summary>
+    public static bool CanManageWebhooks(IEnumerable<Role> roles) => roles.Any(WebhookManagers.Contains);
+
     /// <summary>Customer-level users never see markup, cost prices or margins.</summary>
     public static bool SeesMarkupAndCost(OrganizationType level) => level != OrganizationType.Customer;
 
