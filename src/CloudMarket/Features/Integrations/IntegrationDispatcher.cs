@@ -208,11 +208,11 @@ public sealed class IntegrationDispatcher(
 
         var now = Now;
         delivery.FirstAttemptAt ??= now;
-        delivery.LeaseOwner = null;
         delivery.LeaseExpiresAt = null;
         DateTime? next = null;
         if (outcome.Succeeded)
         {
+            // The owner stays on an ended delivery: who sent it.
             delivery.Status = DeliveryStatus.Succeeded;
             delivery.CompletedAt = now;
         }
@@ -229,6 +229,7 @@ public sealed class IntegrationDispatcher(
             }
             else
             {
+                delivery.LeaseOwner = null;
                 delivery.DueAt = retryAt;
                 next = retryAt;
             }
