@@ -1,0 +1,85 @@
+using System.Collections;
+using System.Diagnostics;
+using CloudMarket.Infrastructure;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using OpenTelemetry.Trace;
+using static CloudMarket.Tests.Provisioning.OrderFlow;
+
+namespace CloudMarket.Tests.Integrations;
+
+/// <summary>
+/// integrations.md, Telemetry: one trace follows an order from the API request through the
+/// provisioning job to the vendor calls and the webhook deliveries, tagged with the order number.
+/// Spans go to an in-memory exporter.
+/// </summary>
+public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFixture<TelemetryTests.TracedFactory>
+{
+    [Fact]
+    public async Task OneOrdersTrace_LinksTheRequest_TheJob_TheVendorCall_AndTheWebhookDelivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await anna.CreateWebhookAsync(receiver.Url, "order.completed");
+        var id = await PlaceAsync(anna, "Traced", NewAcronis(1));
+        await receiver.WaitForAsync(c => c.Of(id).Any(), "order.completed");
+        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.ToList()),
+            s => s.Any(a => a.DisplayName == "webhook delivery" && Tag(a) == id), "the delivery span");
+
+        var request = spans.Single(a => a.Kind == ActivityKind.Server && Tag(a) == id && a.DisplayName.Contains("place"));
+        var job = spans.First(a => a.Source.Name == "CloudMarket.Provisioning" && Tag(a) == id);
+        Assert.Equal(request.TraceId, job.TraceId);
+        Assert.Equal(request.SpanId, job.ParentSpanId);
+        Assert.Contains(job.Links, l => l.Context.SpanId == request.SpanId);
+
+        var vendorCalls = spans.Where(a => a.Kind == ActivityKind.Client && a.Source.Name.StartsWith("System.Net.Http") && a.TraceId == request.TraceId).ToList();
+        Assert.NotEmpty(vendorCalls);
+        Assert.Contains(vendorCalls, call => Ancestors(call, spans).Any(a => a.SpanId == job.SpanId));
+
+        var delivery = spans.Single(a => a.DisplayName == "webhook delivery" && Tag(a) == id);
+        Assert.Equal(request.TraceId, delivery.TraceId);
+        Assert.Contains(spans, a => a.Kind == ActivityKind.Client && a.ParentSpanId == delivery.SpanId);
+    }
+
+    private static long? Tag(Activity a) => a.GetTagItem(AppTelemetry.OrderNumberTag) switch
+    {
+        long l => l,
+        string s when long.TryParse(s, out var l) => l,
+        _ => null,
+    };
+
+    private static IEnumerable<Activity> Ancestors(Activity span, List<Activity> all)
+    {
+        for (var parent = all.FirstOrDefault(a => a.SpanId == span.ParentSpanId); parent is not null; parent = all.FirstOrDefault(a => a.SpanId == parent.ParentSpanId))
+            yield return parent;
+    }
+
+    public sealed class TracedFactory : SqliteFactory
+    {
+        public LockedList Spans { get; } = new();
+
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(IntegrationSettings.Live()) { ["Telemetry:Enabled"] = "true" };
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans)));
+        }
+    }
+
+    /// <summary>The exporter adds from the app's threads while the test reads.</summary>
+    public sealed class LockedList : ICollection<Activity>
+    {
+        private readonly List<Activity> _items = [];
+        public int Count { get { lock (_items) return _items.Count; } }
+        public bool IsReadOnly => false;
+        public void Add(Activity item) { lock (_items) _items.Add(item); }
+        public void Clear() { lock (_items) _items.Clear(); }
+        public bool Contains(Activity item) { lock (_items) return _items.Contains(item); }
+        public void CopyTo(Activity[] array, int index) { lock (_items) _items.CopyTo(array, index); }
+        public bool Remove(Activity item) { lock (_items) return _items.Remove(item); }
+        public IEnumerator<Activity> GetEnumerator() { lock (_items) return _items.ToList().GetEnumerator(); }
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
