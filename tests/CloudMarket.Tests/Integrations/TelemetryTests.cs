@@ -27,7 +27,9 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.ToList()),
             s => s.Any(a => a.DisplayName == "webhook delivery" && Tag(a) == id), "the delivery span");
 
-        var request = spans.Single(a => a.Kind == ActivityKind.Server && Tag(a) == id && a.DisplayName.Contains("place"));
+        var requests = spans.Where(a => a.Kind == ActivityKind.Server && Tag(a) == id && a.DisplayName.Contains("place")).ToList();
+        Assert.True(requests.Count == 1, "place requests: " + string.Join("; ", requests.Select(Describe)));
+        var request = requests[0];
         var job = spans.First(a => a.Source.Name == "CloudMarket.Provisioning" && Tag(a) == id);
         Assert.Equal(request.TraceId, job.TraceId);
         Assert.Equal(request.SpanId, job.ParentSpanId);
@@ -37,10 +39,15 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         Assert.NotEmpty(vendorCalls);
         Assert.Contains(vendorCalls, call => Ancestors(call, spans).Any(a => a.SpanId == job.SpanId));
 
-        var delivery = spans.Single(a => a.DisplayName == "webhook delivery" && Tag(a) == id);
+        var deliveries = spans.Where(a => a.DisplayName == "webhook delivery" && Tag(a) == id).ToList();
+        Assert.True(deliveries.Count == 1, "deliveries: " + string.Join("; ", deliveries.Select(Describe)));
+        var delivery = deliveries[0];
         Assert.Equal(request.TraceId, delivery.TraceId);
         Assert.Contains(spans, a => a.Kind == ActivityKind.Client && a.ParentSpanId == delivery.SpanId);
     }
+
+    private static string Describe(Activity a) =>
+        $"{a.DisplayName} {a.TraceId}/{a.SpanId} parent {a.ParentSpanId} {string.Join(",", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}";
 
     private static long? Tag(Activity a) => a.GetTagItem(AppTelemetry.OrderNumberTag) switch
     {

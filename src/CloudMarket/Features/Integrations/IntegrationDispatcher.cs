@@ -22,6 +22,7 @@ public sealed class IntegrationDispatcher(
     EmailTransport email,
     EmailNotifications notifications,
     IntegrationSignal signal,
+    IntegrationMetrics metrics,
     IOptions<IntegrationOptions> options,
     IOptions<WebhookOptions> webhookOptions,
     TimeProvider clock,
@@ -204,6 +205,7 @@ public sealed class IntegrationDispatcher(
         var started = Stopwatch.GetTimestamp();
         var outcome = endpoint is not null ? await webhooks.SendAsync(endpoint, delivery, ct) : await email.SendAsync(delivery, ct);
         var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        metrics.Attempt(delivery.Channel, outcome.Succeeded, duration);
         if (!outcome.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
 
         var now = Now;

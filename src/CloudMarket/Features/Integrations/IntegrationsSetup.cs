@@ -19,6 +19,8 @@ public static class IntegrationsSetup
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section))
             .PostConfigure(o => o.PickupDirectory ??= DefaultPickupDirectory(configuration, environment));
 
+        services.AddMetrics();
+        services.AddSingleton<IntegrationMetrics>();
         services.AddSingleton<IntegrationSignal>();
         services.AddSingleton<IInterceptor, IntegrationEventRecorder>();
         services.AddSingleton<WebhookTargetGuard>();
