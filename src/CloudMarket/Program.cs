@@ -3,6 +3,9 @@ using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Identity.Pages;
+using CloudMarket.Features.Integrations;
+using CloudMarket.Features.Integrations.Email;
+using CloudMarket.Features.Integrations.Webhooks;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Orders.Pages;
 using CloudMarket.Features.Organizations;
@@ -42,6 +45,8 @@ builder.Services.AddRazorComponents();
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
+builder.Services.AddIntegrations(builder.Configuration, builder.Environment);
+builder.Services.AddAppTelemetry(builder.Configuration);
 
 var app = builder.Build();
 if (app.InvalidSettings() is { } problems)
@@ -93,6 +98,8 @@ api.MapCatalogApi();
 api.MapSubscriptionsApi();
 api.MapOrdersApi();
 api.MapProvisioningApi();
+api.MapWebhooksApi();
+api.MapNotificationsApi();
 
 app.MapAuthPages();
 app.MapOrderPages();

@@ -216,9 +216,12 @@ public abstract class AppDbContext(DbContextOptions options)
         b.Entity<ProvisioningJob>(e =>
         {
             e.Property(j => j.LeaseOwner).HasMaxLength(100);
+            e.Property(j => j.TraceParent).HasMaxLength(128);
             e.Property(j => j.LastError).HasMaxLength(2000);
             e.HasIndex(j => new { j.CompletedAt, j.DueAt });
             e.HasIndex(j => j.OrderId);
         });
+
+        Features.Integrations.IntegrationsModel.Configure(b);
     }
 }

@@ -35,6 +35,10 @@ public sealed class AppServer : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Security:SignInRequestsPerMinute", "100000");
         builder.UseSetting("Security:FailedSignInsPerAddress", "100000");
         builder.UseSetting("Security:ApiRequestsPerSecondPerUser", "100000");
+        // The webhook tests' receiver runs on loopback; mail goes to a folder of this app's own.
+        builder.UseSetting("Webhooks:AllowLocalTargets", "true");
+        builder.UseSetting("Integrations:PollIntervalMs", "100");
+        builder.UseSetting("Email:PickupDirectory", _file + "-mail");
     }
 
     public ValueTask InitializeAsync()

@@ -30,6 +30,11 @@ public static class Permissions
     /// <summary>The organization's admins manage its users (list, add, change role, deactivate).</summary>
     public static bool CanManageUsers(IEnumerable<Role> roles) => roles.Any(UserAdmins.Contains);
 
+    private static readonly HashSet<Role> WebhookManagers = [Role.DistributorAdmin, Role.SellerAdmin, Role.CustomerAdmin];
+
+    /// <summary>The admins of each level manage their own organization's webhook endpoints (integrations.md).</summary>
+    public static bool CanManageWebhooks(IEnumerable<Role> roles) => roles.Any(WebhookManagers.Contains);
+
     /// <summary>The roles a user of an organization of this level may have.</summary>
     public static IReadOnlyList<Role> RolesOf(OrganizationType level) => Enum.GetValues<Role>().Where(r => LevelOf(r) == level).ToList();
 

@@ -30,6 +30,9 @@ public sealed class OrderProvisioner(
     public async Task ProcessAsync(ClaimedJob job, string owner, CancellationToken ct)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["OrderNumber"] = job.OrderId, ["ProvisioningJob"] = job.Id });
+        // Joins the trace of the request that placed the order; vendor calls and the outbox events of this job go under it.
+        using var activity = Infrastructure.AppTelemetry.StartFromStored(Infrastructure.AppTelemetry.Provisioning, "provision order", job.TraceParent, job.OrderId);
+        activity?.SetTag("cloudmarket.provisioning.attempt", job.Attempts);
         var requests = await StartAsync(job, ct);
         if (requests is null)
         {

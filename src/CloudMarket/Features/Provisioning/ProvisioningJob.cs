@@ -28,4 +28,7 @@ public sealed class ProvisioningJob
     public int Attempts { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>W3C traceparent of the request that placed or retried the order: the worker's span joins that trace.</summary>
+    public string? TraceParent { get; private set; } = System.Diagnostics.Activity.Current?.Id;
 }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Provisioning;
 
-public sealed record ClaimedJob(long Id, long OrderId, int Attempts);
+public sealed record ClaimedJob(long Id, long OrderId, int Attempts, string? TraceParent = null);
 
 /// <summary>Claiming outbox rows so that each is worked on by one worker at a time, across instances.</summary>
 public static class ProvisioningJobQueue
@@ -33,7 +33,7 @@ public static class ProvisioningJobQueue
                 ORDER BY "DueAt", "Id"
                 LIMIT {3}
                 {{skipLocked}})
-            RETURNING "Id", "OrderId", "Attempts"
+            RETURNING "Id", "OrderId", "Attempts", "TraceParent"
             """;
         return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }

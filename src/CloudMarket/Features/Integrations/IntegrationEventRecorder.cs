@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Subscriptions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace CloudMarket.Features.Integrations;
+
+/// <summary>
+/// Turns what a save changes into integration events, inside that save's transaction: order
+/// transitions (from the <see cref="OrderEvent"/> rows the domain records), note changes of placed
+/// orders, and subscriptions an order created or changed. The order code knows nothing of it; every
+/// path that saves an order (API, pages, worker) is covered. Also wakes the dispatcher after commit.
+/// </summary>
+public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvider clock) : SaveChangesInterceptor
+{
+    private static readonly object Marker = new();
+    private readonly ConditionalWeakTable<DbContext, object> _pending = new();
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+        CancellationToken ct = default)
+    {
+        Record(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Record(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken ct = default)
+    {
+        Notify(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Notify(eventData.Context);
+        return result;
+    }
+
+    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
+
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken ct = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void Record(DbContext? context)
+    {
+        if (context is null) return;
+        // A save that is retried after a concurrency conflict must not record its events twice.
+        foreach (var stale in context.ChangeTracker.Entries<IntegrationEvent>().Where(e => e.State == EntityState.Added).ToList())
+            if (_recorded.TryGetValue(stale.Entity, out _))
+                stale.State = EntityState.Detached;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var trace = Activity.Current?.Id;
+        var added = new List<IntegrationEvent>();
+        Order? transitioned = null;
+        // Orders created in this save (carts, seeded demo data) have nothing to tell yet.
+        foreach (var entry in context.ChangeTracker.Entries<Order>().Where(e => e.State == EntityState.Modified).ToList())
+        {
+            var order = entry.Entity;
+            foreach (var e in order.Events.Where(e => context.Entry(e).State == EntityState.Added))
+            {
+                if (EventTypes.ForTransition(e.FromStatus, e.ToStatus) is not { } type) continue;
+                added.Add(new IntegrationEvent(type, order.CustomerId, order.Id, null, e.Reason, e.ConcernsOnlyMarkup, now, trace));
+                transitioned = order;
+            }
+            if (entry.Property(o => o.Note).IsModified && order.PlacedAt is not null)
+                added.Add(new IntegrationEvent(EventTypes.OrderNoteChanged, order.CustomerId, order.Id, null,
+                    order.Note is null ? "Note removed." : $"Note: {order.Note}", false, now, trace));
+        }
+
+        // Subscriptions change when an order completes or closes: tell it as part of that order.
+        if (transitioned is not null)
+            foreach (var entry in context.ChangeTracker.Entries<Subscription>()
+                         .Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
+            {
+                var markupOnly = transitioned.IsMarkupOnly || (entry.State == EntityState.Modified &&
+                    entry.Properties.Where(p => p.IsModified).All(p => p.Metadata.Name == nameof(Subscription.MarkupPercent)));
+                added.Add(new IntegrationEvent(EventTypes.SubscriptionChanged, entry.Entity.CustomerId, transitioned.Id, entry.Entity.Id,
+                    null, markupOnly, now, trace));
+            }
+
+        if (added.Count == 0) return;
+        context.Set<IntegrationEvent>().AddRange(added);
+        foreach (var e in added) _recorded.AddOrUpdate(e, Marker);
+        _pending.AddOrUpdate(context, Marker);
+    }
+
+    private readonly ConditionalWeakTable<IntegrationEvent, object> _recorded = new();
+
+    private void Notify(DbContext? context)
+    {
+        if (context is not null && _pending.Remove(context))
+            signal.Notify();
+    }
+
+    private void Forget(DbContext? context)
+    {
+        if (context is not null) _pending.Remove(context);
+    }
+}
+
+/// <summary>Wakes the dispatcher when this instance recorded events or deliveries, so it need not wait for the next poll.</summary>
+public sealed class IntegrationSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try { _signal.Release(); }
+        catch (SemaphoreFullException) { } // already signalled; one wake-up is enough
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}

@@ -1,0 +1,72 @@
+using CloudMarket.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Integrations;
+
+public sealed record ClaimedEvent(long Id, int Attempts);
+
+public sealed record ClaimedDelivery(long Id, int Attempts, long? EndpointId);
+
+/// <summary>
+/// Claims outbox events and deliveries the way <see cref="Provisioning.ProvisioningJobQueue"/> claims
+/// jobs: one UPDATE … RETURNING that leases due rows; on PostgreSQL rows another instance is claiming
+/// are skipped (<c>FOR UPDATE SKIP LOCKED</c>), SQLite has a single writer. A lease that ran out (its
+/// instance died) makes the row due again, so each event is delivered at least once, normally by one instance.
+/// </summary>
+public static class IntegrationQueue
+{
+    /// <summary>
+    /// Events to fan out. An event waits while an earlier event of the same order is not fanned out,
+    /// so the deliveries of one order are created in the order the events happened.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimedEvent>> ClaimEventsAsync(AppDbContext db, string owner, int max, DateTime now, TimeSpan lease,
+        CancellationToken ct)
+    {
+        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
+        var sql = $$"""
+            UPDATE "IntegrationEvents"
+            SET "LeaseOwner" = {0}, "LeaseExpiresAt" = {1}, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (
+                SELECT e."Id" FROM "IntegrationEvents" e
+                WHERE e."DispatchedAt" IS NULL AND e."DueAt" <= {2} AND (e."LeaseExpiresAt" IS NULL OR e."LeaseExpiresAt" < {2})
+                  AND NOT EXISTS (SELECT 1 FROM "IntegrationEvents" p
+                                  WHERE p."OrderId" = e."OrderId" AND p."Id" < e."Id" AND p."DispatchedAt" IS NULL)
+                ORDER BY e."Id"
+                LIMIT {3}
+                {{skipLocked}})
+            RETURNING "Id", "Attempts"
+            """;
+        return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedEvent>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
+    }
+
+    /// <summary>
+    /// Due deliveries to enabled endpoints (and e-mails). A sequenced webhook delivery waits until every
+    /// earlier delivery of the same order to the same endpoint has ended: event N+1 is not sent before N
+    /// succeeded there. <paramref name="busyEndpoints"/> are left out, so one slow receiver cannot take
+    /// every slot of this instance.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(AppDbContext db, string owner, int max, DateTime now,
+        TimeSpan lease, IReadOnlyCollection<long> busyEndpoints, CancellationToken ct)
+    {
+        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
+        // Endpoint ids are numbers of ours, never client text: safe to write into the statement.
+        var busy = busyEndpoints.Count == 0 ? "" : $"AND (d.\"EndpointId\" IS NULL OR d.\"EndpointId\" NOT IN ({string.Join(",", busyEndpoints)}))";
+        var sql = $$"""
+            UPDATE "Deliveries"
+            SET "LeaseOwner" = {0}, "LeaseExpiresAt" = {1}, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (
+                SELECT d."Id" FROM "Deliveries" d
+                WHERE d."CompletedAt" IS NULL AND d."DueAt" <= {2} AND (d."LeaseExpiresAt" IS NULL OR d."LeaseExpiresAt" < {2})
+                  AND (d."EndpointId" IS NULL OR EXISTS (SELECT 1 FROM "WebhookEndpoints" w WHERE w."Id" = d."EndpointId" AND w."Enabled"))
+                  AND NOT (d."Sequenced" AND EXISTS (SELECT 1 FROM "Deliveries" p
+                           WHERE p."EndpointId" = d."EndpointId" AND p."OrderId" = d."OrderId" AND p."Sequenced"
+                             AND p."Sequence" < d."Sequence" AND p."CompletedAt" IS NULL))
+                  {{busy}}
+                ORDER BY d."DueAt", d."Id"
+                LIMIT {3}
+                {{skipLocked}})
+            RETURNING "Id", "Attempts", "EndpointId"
+            """;
+        return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedDelivery>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
+    }
+}

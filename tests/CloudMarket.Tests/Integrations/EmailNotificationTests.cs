@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using CloudMarket.Data;
+using CloudMarket.Features.Integrations;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.ComponentModel;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+using static CloudMarket.Tests.Orders.OrderKit;
+using static CloudMarket.Tests.Provisioning.OrderFlow;
+
+namespace CloudMarket.Tests.Integrations;
+
+/// <summary>A real SMTP server on loopback (the SmtpServer package) that keeps every message it accepts.</summary>
+public sealed class TestSmtpServer : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SmtpServer.SmtpServer _server;
+    private readonly Task _running;
+    private readonly Store _store = new();
+
+    public TestSmtpServer()
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var options = new SmtpServerOptionsBuilder().ServerName("localhost")
+            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port))).Build();
+        var services = new ServiceProvider();
+        services.Add(_store);
+        _server = new SmtpServer.SmtpServer(options, services);
+        _running = _server.StartAsync(_stop.Token);
+    }
+
+    public int Port { get; }
+    public IReadOnlyList<MimeMessage> Messages => _store.Messages.ToList();
+
+    public IEnumerable<MimeMessage> To(string email) => Messages.Where(m => m.To.Mailboxes.Any(a => a.Address == email));
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        try { await _running; } catch (OperationCanceledException) { }
+    }
+
+    private sealed class Store : MessageStore
+    {
+        public readonly ConcurrentQueue<MimeMessage> Messages = new();
+
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer,
+            CancellationToken ct)
+        {
+            await using var stream = new MemoryStream(buffer.ToArray());
+            Messages.Enqueue(await MimeMessage.LoadAsync(stream, ct));
+            return SmtpResponse.Ok;
+        }
+    }
+}
+
+/// <summary>
+/// integrations.md, E-mail: the creator of an order that failed at a vendor gets a mail with the
+/// vendor's reason and a link, over SMTP; a user who turned that mail off gets none; a customer-level
+/// user gets nothing about a markup-only order. Preferences at GET|PUT /api/v1/me/notifications.
+/// </summary>
+public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpServer smtp)
+{
+    private const string Url = "/api/v1/me/notifications";
+
+    [Fact]
+    public async Task AProvisioningFailure_IsMailedToTheCreatorAndTheAccountManager_NotToAUserWhoTurnedItOff()
+    {
+        var felix = await app.ClientAsync(Demo.FabrikamCustomer);
+        var settings = await felix.PutJsonAsync(Url, new { email = new Dictionary<string, bool> { ["order.provisioningFailed"] = false } }, HttpStatusCode.OK);
+        Assert.False(settings.GetProperty("email").GetProperty("order.provisioningFailed").GetBoolean());
+        Assert.True(settings.GetProperty("email").GetProperty("order.completed").GetBoolean());
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+
+        var felixOrder = await PlaceAsync(felix, "Felix's failing order", NewMicrosoft($"felix{Guid.NewGuid():N}"[..20], 2, BadContact));
+        var idaOrder = await PlaceAsync(ida, "Ida's failing order", NewMicrosoft($"ida{Guid.NewGuid():N}"[..20], 2, BadContact));
+        await WaitForAsync(felix, felixOrder, "provisioningFailed");
+        await WaitForAsync(ida, idaOrder, "provisioningFailed");
+        await Eventually.WaitAsync(() => Task.FromResult(smtp.To(Demo.FabrikamAdmin).Count(m => (m.Subject ?? "").Contains($"#{idaOrder} ") && (m.Subject ?? "").Contains("failed"))),
+            n => n == 1, "Ida's failure mail");
+        await AllSentAsync(felixOrder, idaOrder);
+
+        var mail = smtp.To(Demo.FabrikamAdmin).Single(m => (m.Subject ?? "").Contains($"#{idaOrder} ") && (m.Subject ?? "").Contains("failed"));
+        Assert.Equal($"Order #{idaOrder} \"Ida's failing order\" failed at a vendor and needs your attention", mail.Subject);
+        var item = (await ida.GetJsonAsync($"/api/v1/orders/{idaOrder}")).GetProperty("items")[0].GetProperty("error");
+        var reason = item.GetProperty("message").GetString()!;
+        Assert.Contains(reason, mail.TextBody!);
+        Assert.Contains(WebUtility.HtmlEncode(reason), mail.HtmlBody!);
+        Assert.Contains("Ida's failing order", mail.TextBody!);
+        Assert.Contains(WebUtility.HtmlEncode("Ida's failing order"), mail.HtmlBody!);
+        Assert.Contains($"http://localhost:5080/orders/{idaOrder}", mail.TextBody!);
+        Assert.Contains($"href=\"http://localhost:5080/orders/{idaOrder}\"", mail.HtmlBody!);
+        Assert.DoesNotContain(smtp.To(Demo.FabrikamCustomer), m => (m.Subject ?? "").Contains("failed"));
+        Assert.Contains(smtp.To(Demo.FabrikamCustomer), m => m.Subject == $"Order #{felixOrder} \"Felix's failing order\" was placed");
+        Assert.Single(smtp.To(Demo.AccountManager), m => (m.Subject ?? "").Contains($"#{felixOrder} ") && (m.Subject ?? "").Contains("failed"));
+        Assert.Single(smtp.To(Demo.AccountManager), m => (m.Subject ?? "").Contains($"#{idaOrder} ") && (m.Subject ?? "").Contains("failed"));
+    }
+
+    [Fact]
+    public async Task ACustomerLevelUser_GetsNoMailAboutAMarkupOnlyOrder()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var id = await PlaceAsync(anna, "Margins only", new { kind = "changeMarkup", subscriptionId = DemoData.SubscriptionIds.FabrikamBitdefender, markupPercent = 27m });
+        await WaitForAsync(anna, id, "completed");
+        await Eventually.WaitAsync(() => Task.FromResult(smtp.To(Demo.SellerAdmin).Count(m => (m.Subject ?? "").Contains($"#{id} "))), n => n == 2, "Anna's two mails");
+        await AllSentAsync(id);
+        Assert.Equal([$"Order #{id} \"Margins only\" is completed", $"Order #{id} \"Margins only\" was placed"],
+            smtp.To(Demo.SellerAdmin).Where(m => (m.Subject ?? "").Contains($"#{id} ")).Select(m => m.Subject).Order());
+        // Ida, Fabrikam's admin, would get every completed order of Fabrikam, but not this one.
+        Assert.DoesNotContain(smtp.Messages, m => (m.Subject ?? "").Contains($"#{id} ") && m.To.Mailboxes.Any(a => a.Address.EndsWith("@fabrikam.example")));
+    }
+
+    [Fact]
+    public async Task NotificationSettings_ListEveryMail_AndRefuseUnknownTypesOrNonBooleans()
+    {
+        var tom = await app.ClientAsync(Demo.TailspinAdmin);
+        var all = await tom.GetJsonAsync(Url);
+        Assert.Equal(["order.approvalRequested", "order.completed", "order.completedWithErrors", "order.failed", "order.placed", "order.provisioningFailed", "order.rejected"],
+            all.GetProperty("email").EnumerateObject().Select(p => p.Name).Order());
+        Assert.All(all.GetProperty("email").EnumerateObject(), p => Assert.True(p.Value.GetBoolean()));
+
+        foreach (var body in new[] { """{"email":{"order.exploded":false}}""", """{"email":{"order.placed":"no"}}""", """{"email":[]}""", "{}", "null" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await tom.PutAsync(Url, new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(all.ToString(), (await tom.GetJsonAsync(Url)).ToString());
+
+        await tom.PutJsonAsync(Url, new { email = new Dictionary<string, bool> { ["order.placed"] = false } }, HttpStatusCode.OK);
+        await tom.PutJsonAsync(Url, new { email = new Dictionary<string, bool> { ["order.failed"] = false } }, HttpStatusCode.OK);
+        var now = await tom.GetJsonAsync(Url);
+        Assert.False(now.GetProperty("email").GetProperty("order.placed").GetBoolean());
+        Assert.False(now.GetProperty("email").GetProperty("order.failed").GetBoolean());
+        await tom.PutJsonAsync(Url, new { email = new Dictionary<string, bool> { ["order.placed"] = true } }, HttpStatusCode.OK);
+        Assert.True((await tom.GetJsonAsync(Url)).GetProperty("email").GetProperty("order.placed").GetBoolean());
+    }
+
+    /// <summary>Every event of the orders fanned out and every mail of them sent: nothing more will arrive.</summary>
+    private async Task AllSentAsync(params long[] orders)
+    {
+        await Eventually.WaitAsync(() => app.WithDbAsync(db => db.Set<IntegrationEvent>().CountAsync(e => e.OrderId != null && orders.Contains(e.OrderId.Value) && e.DispatchedAt == null)),
+            n => n == 0, "the fan-out");
+        await Eventually.WaitAsync(() => app.WithDbAsync(db => db.Set<Delivery>().CountAsync(d => d.Channel == DeliveryChannel.Email && d.CompletedAt == null)),
+            n => n == 0, "every mail to be sent");
+    }
+}
+
+public static class SmtpSettings
+{
+    public static IDictionary<string, string?> With(TestSmtpServer smtp)
+    {
+        var settings = IntegrationSettings.Live();
+        settings["Email:Smtp:Host"] = "127.0.0.1";
+        settings["Email:Smtp:Port"] = smtp.Port.ToString();
+        settings["Email:Smtp:UseTls"] = "false";
+        return settings;
+    }
+}
+
+public sealed class SmtpSqliteFactory : SqliteFactory
+{
+    public TestSmtpServer Smtp { get; } = new();
+    protected override IDictionary<string, string?> Settings => SmtpSettings.With(Smtp);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+}
+
+public sealed class SmtpPostgresFactory : PostgresFactory
+{
+    public TestSmtpServer Smtp { get; } = new();
+    protected override IDictionary<string, string?> Settings => SmtpSettings.With(Smtp);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+}
+
+public sealed class EmailNotificationTestsOnSqlite(SmtpSqliteFactory app) : EmailNotificationTests(app, app.Smtp), IClassFixture<SmtpSqliteFactory>;
+public sealed class EmailNotificationTestsOnPostgres(SmtpPostgresFactory app) : EmailNotificationTests(app, app.Smtp), IClassFixture<SmtpPostgresFactory>;

@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudMarket.Features.Integrations;
+using CloudMarket.Infrastructure;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static CloudMarket.Tests.Orders.OrderKit;
+using static CloudMarket.Tests.Provisioning.OrderFlow;
+
+namespace CloudMarket.Tests.Integrations;
+
+/// <summary>
+/// The outbox survives the process: an app killed (SIGKILL) after the change was committed but before
+/// anything was delivered delivers it after restart. The first process runs without its dispatcher,
+/// so the kill is certain to fall between the change and the delivery.
+/// </summary>
+public sealed class IntegrationCrashRecoveryTests : IAsyncLifetime
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"cloudmarket-outbox-{Guid.NewGuid():N}.db");
+    private WebhookReceiver _receiver = null!;
+
+    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+
+    private Dictionary<string, string?> Settings(bool dispatcher) => new()
+    {
+        ["Database:Provider"] = "Sqlite",
+        ["ConnectionStrings:Sqlite"] = $"Data Source={_database}",
+        ["Provisioning:WorkerEnabled"] = "false",
+        ["Integrations:DispatcherEnabled"] = dispatcher ? "true" : "false",
+        ["Integrations:PollIntervalMs"] = "50",
+        ["Webhooks:AllowLocalTargets"] = "true",
+        ["Email:PickupDirectory"] = _database + "-mail",
+    };
+
+    [Fact]
+    public async Task AppKilledBetweenTheChangeAndTheDelivery_DeliversAfterRestart()
+    {
+        long id;
+        await using (var first = await AppProcess.StartAsync(Settings(dispatcher: false)))
+        {
+            var client = await SignInAsync(first);
+            await client.CreateWebhookAsync(_receiver.Url, "order.placed");
+            id = await PlaceAsync(client, "Placed before the crash", NewAcronis(1));
+            await first.KillAsync();
+        }
+        Assert.Empty(_receiver.Calls);
+
+        await using var second = await AppProcess.StartAsync(Settings(dispatcher: true));
+        var calls = await _receiver.WaitForAsync(c => c.Of(id).Any(), "order.placed after the restart");
+        Assert.Equal(["order.placed"], calls.Of(id).Types());
+    }
+
+    private static async Task<HttpClient> SignInAsync(AppProcess app)
+    {
+        var client = new HttpClient { BaseAddress = app.Address };
+        var token = await (await client.PostAsJsonAsync("api/v1/auth/token", new { email = Demo.SellerAdmin, password = CloudMarketFactory.DemoPassword }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        client.DefaultRequestHeaders.Add("X-On-Behalf-Of", Demo.Fabrikam.ToString());
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var f in new[] { _database, _database + "-wal", _database + "-shm" })
+            File.Delete(f);
+        if (Directory.Exists(_database + "-mail")) Directory.Delete(_database + "-mail", true);
+    }
+}
+
+/// <summary>Two instances with their dispatchers on one PostgreSQL database: every event reaches the receiver once.</summary>
+public sealed class IntegrationTwoInstancesTests : IAsyncLifetime
+{
+    private const int Orders = 30;
+    private WebhookReceiver _receiver = null!;
+    private InstanceA _a = null!;
+    private InstanceB _b = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _receiver = await WebhookReceiver.StartAsync();
+        var settings = IntegrationSettings.Live(provisioning: false);
+        _a = new InstanceA(settings);
+        await _a.InitializeAsync();
+        _b = new InstanceB(_a.SharedConnectionString, settings);
+        await _b.InitializeAsync();
+    }
+
+    [Fact]
+    public async Task EachEventIsDeliveredOnce_ByOneOfTheInstances()
+    {
+        var anna = await _a.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await anna.CreateWebhookAsync(_receiver.Url, "order.placed", "order.noteChanged");
+        var clientA = await _a.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var clientB = await _b.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ids = await Task.WhenAll(Enumerable.Range(1, Orders).Select(async n =>
+        {
+            var client = n % 2 == 0 ? clientA : clientB;
+            var id = await PlaceAsync(client, $"Twice? {n}", NewAcronis(1));
+            await client.PutJsonAsync($"/api/v1/orders/{id}/note", new { text = $"note {n}" }, System.Net.HttpStatusCode.OK);
+            return id;
+        }));
+
+        var calls = await _receiver.WaitForAsync(c => ids.All(id => c.Of(id).Count() >= 2), "two events of every order");
+        await Eventually.WaitAsync(() => _a.WithDbAsync(db => db.Set<Delivery>().CountAsync(d => d.CompletedAt == null)), n => n == 0, "every delivery to end");
+        calls = _receiver.Calls;
+        Assert.Equal(calls.Count, calls.Select(c => c.EventId).Distinct().Count());
+        Assert.All(ids, id => Assert.Equal(["order.placed", "order.noteChanged"], calls.Of(id).Types()));
+        var owners = await _a.WithDbAsync(db => db.Set<Delivery>().Where(d => d.EndpointId != null).Select(d => d.LeaseOwner).Distinct().ToListAsync());
+        Assert.Contains(_a.Services.GetRequiredService<IntegrationDispatcher>().InstanceName, owners);
+        Assert.Contains(_b.Services.GetRequiredService<IntegrationDispatcher>().InstanceName, owners);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _b.DisposeAsync();
+        await _a.DisposeAsync();
+        await _receiver.DisposeAsync();
+    }
+
+    private sealed class InstanceA(Dictionary<string, string?> settings) : PostgresFactory
+    {
+        public string SharedConnectionString => ConnectionString;
+        protected override IDictionary<string, string?> Settings => settings;
+    }
+
+    private sealed class InstanceB(string connectionString, Dictionary<string, string?> settings) : CloudMarketFactory
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+        protected override string ConnectionString => connectionString;
+        protected override IDictionary<string, string?> Settings => settings;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Collections;
+using System.Diagnostics;
+using CloudMarket.Infrastructure;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using OpenTelemetry.Trace;
+using static CloudMarket.Tests.Orders.OrderKit;
+using static CloudMarket.Tests.Provisioning.OrderFlow;
+
+namespace CloudMarket.Tests.Integrations;
+
+/// <summary>
+/// integrations.md, Telemetry: one trace follows an order from the API request through the
+/// provisioning job to the vendor calls and the webhook deliveries, tagged with the order number.
+/// Spans go to an in-memory exporter.
+/// </summary>
+public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFixture<TelemetryTests.TracedFactory>
+{
+    [Fact]
+    public async Task OneOrdersTrace_LinksTheRequest_TheJob_TheVendorCall_AndTheWebhookDelivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await anna.CreateWebhookAsync(receiver.Url, "order.completed");
+        var id = await PlaceAsync(anna, "Traced", NewAcronis(1));
+        await receiver.WaitForAsync(c => c.Of(id).Any(), "order.completed");
+        // Listeners are process-wide: other test apps' spans land here too. Start from the call that reached
+        // this test's own receiver and follow its trace.
+        bool ToReceiver(Activity a) => a.Kind == ActivityKind.Client && (a.GetTagItem("url.full") as string)?.StartsWith(receiver.Url.ToString()) == true;
+        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.ToList()), s => s.Any(ToReceiver), "the webhook call's span");
+        var hook = spans.Single(ToReceiver);
+        var delivery = spans.Single(a => a.SpanId == hook.ParentSpanId);
+        Assert.Equal("webhook delivery", delivery.DisplayName);
+        Assert.Equal(id, Tag(delivery));
+        var trace = spans.Where(a => a.TraceId == delivery.TraceId).ToList();
+
+        var requests = trace.Where(a => a.Kind == ActivityKind.Server && a.DisplayName.Contains("place")).ToList();
+        Assert.True(requests.Count == 1, "place requests: " + string.Join("; ", requests.Select(Describe)));
+        var request = requests[0];
+        Assert.Equal(id, Tag(request));
+        var job = trace.First(a => a.Source.Name == "CloudMarket.Provisioning");
+        Assert.Equal(id, Tag(job));
+        Assert.Equal(request.SpanId, job.ParentSpanId);
+        Assert.Contains(job.Links, l => l.Context.SpanId == request.SpanId);
+
+        var vendorCalls = trace.Where(a => a.Kind == ActivityKind.Client && a.Source.Name.StartsWith("System.Net.Http") && a != hook).ToList();
+        Assert.NotEmpty(vendorCalls);
+        Assert.Contains(vendorCalls, call => Ancestors(call, spans).Any(a => a.SpanId == job.SpanId));
+    }
+
+    private static string Describe(Activity a) =>
+        $"{a.DisplayName} {a.TraceId}/{a.SpanId} parent {a.ParentSpanId} {string.Join(",", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}";
+
+    private static long? Tag(Activity a) => a.GetTagItem(AppTelemetry.OrderNumberTag) switch
+    {
+        long l => l,
+        string s when long.TryParse(s, out var l) => l,
+        _ => null,
+    };
+
+    private static IEnumerable<Activity> Ancestors(Activity span, List<Activity> all)
+    {
+        for (var parent = all.FirstOrDefault(a => a.SpanId == span.ParentSpanId); parent is not null; parent = all.FirstOrDefault(a => a.SpanId == parent.ParentSpanId))
+            yield return parent;
+    }
+
+    public sealed class TracedFactory : SqliteFactory
+    {
+        public LockedList Spans { get; } = new();
+
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(IntegrationSettings.Live()) { ["Telemetry:Enabled"] = "true" };
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans)));
+        }
+    }
+
+    /// <summary>The exporter adds from the app's threads while the test reads.</summary>
+    public sealed class LockedList : ICollection<Activity>
+    {
+        private readonly List<Activity> _items = [];
+        public int Count { get { lock (_items) return _items.Count; } }
+        public bool IsReadOnly => false;
+        public void Add(Activity item) { lock (_items) _items.Add(item); }
+        public void Clear() { lock (_items) _items.Clear(); }
+        public bool Contains(Activity item) { lock (_items) return _items.Contains(item); }
+        public void CopyTo(Activity[] array, int index) { lock (_items) _items.CopyTo(array, index); }
+        public bool Remove(Activity item) { lock (_items) return _items.Remove(item); }
+        public IEnumerator<Activity> GetEnumerator() { lock (_items) return _items.ToList().GetEnumerator(); }
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
