@@ -67,6 +67,7 @@ public static class OpenApiSetup
         ["Subscriptions"] = "The licence subscriptions of the customer in view.",
         ["Orders"] = "Carts, drafts and placed orders of the customer in view, and every change to them.",
         ["Operations"] = "The provisioning pipeline, for the distributor's operators.",
+        ["Webhooks"] = "Signed webhook endpoints of the caller's organization, their test events and delivery log (admins only).",
     };
 
     public static IServiceCollection AddAppOpenApi(this IServiceCollection services) =>

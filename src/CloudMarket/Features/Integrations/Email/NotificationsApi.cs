@@ -17,8 +17,16 @@ public static class NotificationsApi
     {
         var group = api.MapGroup("/me/notifications").WithTags("Identity");
         group.MapGet("/", async (Actor actor, AppDbContext db, CancellationToken ct) =>
-            TypedResults.Ok(await GetAsync(db, actor.UserId, ct))).WithName("GetNotificationSettings");
-        group.MapPut("/", Put).WithName("PutNotificationSettings");
+            TypedResults.Ok(await GetAsync(db, actor.UserId, ct))).WithName("GetNotificationSettings")
+            .WithSummary("The caller's e-mail notification settings")
+            .WithDescription("Every event type the caller can be e-mailed about, on (`true`) or off.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The settings under `email`.");
+        group.MapPut("/", Put).WithName("PutNotificationSettings")
+            .WithSummary("Turn e-mail notifications on or off")
+            .WithDescription("Sets the named event types on or off; types not named stay as they are.")
+            .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status200OK, "All settings after the change.")
+            .ProducesValidationProblemWhen("The body is not `{ \"email\": { type: true|false } }` or names an unknown type; `errors` names each.");
         return api;
     }
 

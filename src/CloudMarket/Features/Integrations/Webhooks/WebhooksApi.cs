@@ -39,15 +39,68 @@ public static class WebhooksApi
     public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks");
-        group.MapPost("/", Create).WithName("CreateWebhook");
-        group.MapGet("/", List).WithName("ListWebhooks");
-        group.MapGet("/{id:long}", Get).WithName("GetWebhook");
-        group.MapPatch("/{id:long}", Update).WithName("UpdateWebhook");
-        group.MapDelete("/{id:long}", Delete).WithName("DeleteWebhook");
-        group.MapPost("/{id:long}/rotate-secret", Rotate).WithName("RotateWebhookSecret");
-        group.MapPost("/{id:long}/test", Test).WithName("TestWebhook");
-        group.MapGet("/{id:long}/deliveries", Deliveries).WithName("ListWebhookDeliveries");
-        group.MapPost("/{id:long}/deliveries/{deliveryId:long}/redeliver", Redeliver).WithName("RedeliverWebhook");
+        const string NotAdmin = "The caller is not a distributor, seller or customer admin.";
+        const string NoSuchWebhook = "No endpoint with this id belongs to the caller's organization.";
+        const string BadEndpoint = "The URL is not an absolute `https` URL of a public host, or an event type is unknown; `errors` names each field.";
+        group.MapPost("/", Create).WithName("CreateWebhook")
+            .WithSummary("Add a webhook endpoint")
+            .WithDescription("Adds an endpoint of the caller's organization that receives the named event types (all when none are named), " +
+                "signed with a new secret. The answer is the only time, besides a rotation, that the secret is shown.")
+            .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status201Created, "The new endpoint with its `secret`.")
+            .ProducesValidationProblemWhen(BadEndpoint)
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin);
+        group.MapGet("/", List).WithName("ListWebhooks")
+            .WithSummary("The organization's webhook endpoints")
+            .WithDescription("Every endpoint of the caller's organization, without secrets.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The endpoints under `items`.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin);
+        group.MapGet("/{id:long}", Get).WithName("GetWebhook")
+            .WithSummary("One webhook endpoint")
+            .WithDescription("The endpoint, without its secret; `disabledReason` says why a disabled one was turned off.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The endpoint.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapPatch("/{id:long}", Update).WithName("UpdateWebhook")
+            .WithSummary("Change a webhook endpoint")
+            .WithDescription("Changes only the fields present: `url`, `events`, `description`, `enabled` (enabling a disabled endpoint clears its reason).")
+            .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status200OK, "The endpoint as changed.")
+            .ProducesValidationProblemWhen(BadEndpoint)
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapDelete("/{id:long}", Delete).WithName("DeleteWebhook")
+            .WithSummary("Remove a webhook endpoint")
+            .WithDescription("Removes the endpoint with its pending deliveries and their log.")
+            .WithResponseDescription(StatusCodes.Status204NoContent, "Removed.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapPost("/{id:long}/rotate-secret", Rotate).WithName("RotateWebhookSecret")
+            .WithSummary("Rotate a webhook endpoint's secret")
+            .WithDescription("Replaces the signing secret; deliveries from now on are signed with the new one.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The endpoint with its new `secret`.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapPost("/{id:long}/test", Test).WithName("TestWebhook")
+            .WithSummary("Send a test event")
+            .WithDescription("Queues a signed `webhook.test` event to the endpoint; its attempts appear in the delivery log.")
+            .WithResponseDescription(StatusCodes.Status202Accepted, "The queued delivery.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapGet("/{id:long}/deliveries", Deliveries).WithName("ListWebhookDeliveries")
+            .WithSummary("The endpoint's delivery log")
+            .WithDescription("The latest delivery attempts to the endpoint, newest first: outcome, status code, duration, error and next retry.")
+            .WithParameter("limit", $"Attempts to list, 1 to {MaxDeliveriesListed} (default 50).")
+            .WithResponseDescription(StatusCodes.Status200OK, "The attempts under `items`.")
+            .ProducesValidationProblemWhen("`limit` is out of range.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchWebhook);
+        group.MapPost("/{id:long}/deliveries/{deliveryId:long}/redeliver", Redeliver).WithName("RedeliverWebhook")
+            .WithSummary("Send a delivery again")
+            .WithDescription("Queues the same event, with the same body and event id, to the endpoint once more.")
+            .WithResponseDescription(StatusCodes.Status202Accepted, "The queued delivery.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, NotAdmin)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, "No such endpoint of the caller's organization, or no such delivery of it.");
         return api;
     }
 
