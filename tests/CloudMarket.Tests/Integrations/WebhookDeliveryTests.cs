@@ -94,7 +94,8 @@ public abstract class WebhookDeliveryTests(CloudMarketFactory app) : IAsyncLifet
         Assert.Contains("order.placed", sellerSees.Of(markupOnly).Types());
         var sellerMixed = sellerSees.Of(mixed).Last().Json.GetProperty("data").GetProperty("order");
         Assert.Contains(sellerMixed.GetProperty("items").EnumerateArray(), i => i.GetProperty("kind").GetString() == "changeMarkup");
-        Assert.True(sellerMixed.GetProperty("totals").TryGetProperty("periodCost", out _));
+        // Totals are one entry per billing cycle; the seller's carry the cost.
+        Assert.All(sellerMixed.GetProperty("totals").EnumerateArray(), t => Assert.True(t.TryGetProperty("periodCost", out _)));
 
         var customerSees = customerReceiver.Calls;
         Assert.Empty(customerSees.Of(markupOnly));
@@ -106,7 +107,8 @@ public abstract class WebhookDeliveryTests(CloudMarketFactory app) : IAsyncLifet
             foreach (var costField in new[] { "\"unitCost\"", "\"periodMargin\"", "\"vendorUnitCost\"", "\"distributorMarkupPercent\"" })
                 Assert.DoesNotContain(costField, call.Body);
             if (call.Json.GetProperty("data").TryGetProperty("order", out var order))
-                Assert.Equal(["periodTotal", "termTotal"], order.GetProperty("totals").EnumerateObject().Select(p => p.Name).Order());
+                foreach (var cycle in order.GetProperty("totals").EnumerateArray())
+                    Assert.Equal(["billingCycle", "periodTotal", "termTotal"], cycle.EnumerateObject().Select(p => p.Name).Order());
         }
         var customerMixed = customerSees.Of(mixed).Last().Json.GetProperty("data").GetProperty("order");
         Assert.Equal(["increaseQuantity"], customerMixed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("kind").GetString()));
