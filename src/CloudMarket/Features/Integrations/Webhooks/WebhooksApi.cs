@@ -204,8 +204,9 @@ public static class WebhookCommands
     public static async Task<WebhookEndpoint> UpdateAsync(AppDbContext db, Actor actor, WebhookTargetGuard guard, TimeProvider clock, long id,
         UpdateWebhookRequest? body, CancellationToken ct)
     {
-        var endpoint = await FindAsync(db, actor, id, ct);
+        // A request without a body is malformed whatever it names: 400 before looking the endpoint up (as the orders API does).
         if (body is null) throw RequestValidationException.For("body", "A JSON body is required.");
+        var endpoint = await FindAsync(db, actor, id, ct);
         var errors = new ValidationErrors();
         var url = body.Url is null ? null : await ValidUrlAsync(body.Url, guard, errors, ct);
         var events = body.Events is null ? null : ValidEvents(body.Events, errors);
