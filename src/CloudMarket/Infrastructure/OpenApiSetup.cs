@@ -67,6 +67,7 @@ public static class OpenApiSetup
         ["Subscriptions"] = "The licence subscriptions of the customer in view.",
         ["Orders"] = "Carts, drafts and placed orders of the customer in view, and every change to them.",
         ["Operations"] = "The provisioning pipeline, for the distributor's operators.",
+        ["Users"] = "The users of the caller's organization, for its admins: add, rename, change role, deactivate and reactivate.",
     };
 
     public static IServiceCollection AddAppOpenApi(this IServiceCollection services) =>
