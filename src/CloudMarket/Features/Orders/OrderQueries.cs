@@ -155,10 +155,11 @@ public static class OrderQueries
     internal const int SearchIndexCap = 1000;
 
     /// <summary>
-    /// On PostgreSQL, the orders of the customer in view whose name or visible item's offer name contains
-    /// the term, found with the trigram indexes: for a rare term this is a handful of index reads instead of
-    /// walking all of a 200,000-order customer's orders. Null when the index cannot help (SQLite, terms
-    /// shorter than a trigram) or the term is frequent (more than <see cref="SearchIndexCap"/> matches):
+    /// On PostgreSQL, the orders whose name (this customer's) or visible item's offer name (any customer's;
+    /// the page query keeps this customer's) contains the term, found with the trigram indexes: for a rare
+    /// term this is a handful of index reads instead of walking all of a 200,000-order customer's orders.
+    /// Null when the index cannot help (SQLite, terms shorter than a trigram) or the term is frequent
+    /// (more than <see cref="SearchIndexCap"/> matches):
     /// then the list walks the customer's newest orders and stops at a page of matches, which is quick
     /// exactly because matches are frequent. Items are filtered by the visibility rule, so a customer's
     /// search never matches a hidden markup item.
@@ -167,10 +168,10 @@ public static class OrderQueries
     {
         if (!db.Database.IsNpgsql() || term.Length < 3) return null;
         var (byName, byItem) = SearchMatchQueries(db, ctx, term);
-        var names = await byName.ToListAsync(ct);
-        if (names.Count > SearchIndexCap) return null;
         var items = await byItem.ToListAsync(ct);
         if (items.Count > SearchIndexCap) return null;
+        var names = await byName.ToListAsync(ct);
+        if (names.Count > SearchIndexCap) return null;
         return names.Union(items).ToList();
     }
 
@@ -180,8 +181,11 @@ public static class OrderQueries
         var pattern = LikePattern(term);
         var orders = db.Orders.AsNoTracking().VisibleOrders(ctx);
         var byName = orders.Where(o => EF.Functions.ILike(o.Name, pattern, LikeEscape)).Select(o => o.Id).Take(SearchIndexCap + 1);
+        // Items across the platform (they carry no customer): the page query keeps only this customer's
+        // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
+        // unjoined, a frequent term stops after SearchIndexCap + 1 rows.
         var byItem = db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx)).Where(i => EF.Functions.ILike(i.OfferName, pattern, LikeEscape))
-            .Join(orders, i => i.OrderId, o => o.Id, (i, o) => o.Id).Distinct().Take(SearchIndexCap + 1);
+            .Select(i => i.OrderId).Take(SearchIndexCap + 1);
         return (byName, byItem);
     }
 
