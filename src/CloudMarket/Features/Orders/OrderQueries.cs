@@ -218,11 +218,14 @@ public static class OrderQueries
                 query = query.Where(o => o.Id == number || searchMatches.Contains(o.Id));
             else if (db.Database.IsNpgsql())
             {
-                // Frequent terms: correlated per order (EXISTS on the items' OrderId index), walking the
-                // customer's newest orders until a page matched. ILIKE is what the trigram indexes serve.
+                // Frequent terms: correlated per order on the items' OrderId index, walking the customer's
+                // newest orders until a page matched. Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not
+                // EXISTS: PostgreSQL may run an EXISTS under OR as a hashed subplan, i.e. first read every
+                // matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders, 2.9 ms this way).
                 var pattern = LikePattern(q);
                 query = query.Where(o => o.Id == number || EF.Functions.ILike(o.Name, pattern, LikeEscape)
-                                         || visibleItems.Any(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, pattern, LikeEscape)));
+                                         || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, pattern, LikeEscape))
+                                             .Select(i => (int?)1).FirstOrDefault() != null);
             }
             else
                 // SQLite (no trigram index): correlated per order, so a search reads this customer's
