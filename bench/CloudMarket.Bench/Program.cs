@@ -21,6 +21,16 @@ var report = new Dictionary<string, object?>
     ["command"] = Environment.CommandLine,
 };
 
+if (args.Contains("--sql-only"))
+{
+    // Only each list's SQL and plan, on a database a run left behind (e.g. to check a query change).
+    var only = new Scenarios("http://127.0.0.1", opt);
+    await only.PrepareAsync();
+    foreach (var r in await SqlTimer.RunAllAsync(opt.ConnectionString, only, TimeSpan.FromSeconds(opt.LatencySeconds), []))
+        if (args.Contains("--plans")) Console.WriteLine(r.Plan + "\n");
+    return;
+}
+
 var settings = new Dictionary<string, string>
 {
     ["Database__Provider"] = opt.Provider,

@@ -51,7 +51,7 @@ public static class SqlTimer
             var itemsMs = ids.Count == 0 ? 0 : await TimeAsync(conn, OrderQueries.PageItemsQuery(db, ctx, ids).CreateDbCommand(), each / 2);
             var plan = await ExplainAsync(conn, page.CreateDbCommand());
             // The API's time at the server with one client, against the same statements run directly.
-            var apiMs = api.First(a => a.Name == s.Name && a.Clients == 1).ServerP50Ms;
+            var apiMs = api.FirstOrDefault(a => a.Name == s.Name && a.Clients == 1)?.ServerP50Ms ?? double.NaN;
             var sqlMs = searchMs + pageMs + itemsMs;
             results.Add(new SqlResult(s.Name, Math.Round(searchMs, 3), Math.Round(pageMs, 3), Math.Round(itemsMs, 3), Math.Round(sqlMs, 3), apiMs, Math.Round(apiMs / sqlMs, 2), plan));
             Console.WriteLine($"  {s.Name,-44} search {searchMs,7:0.000} ms + page {pageMs,7:0.000} ms + items {itemsMs,6:0.000} ms   load {Load.LoadAverage()}");
