@@ -59,7 +59,21 @@ public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> opti
 }
 
 /// <summary>PostgreSQL: production. Its migrations live in Data/Migrations/Postgres.</summary>
-public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> options) : AppDbContext(options);
+public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> options) : AppDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+        // Order search (OrderQueries) matches a term anywhere in an order's name or an item's offer
+        // name with ILIKE '%term%': trigram GIN indexes find those rows without reading every item
+        // of the platform (docs/performance.md, "Search").
+        b.HasPostgresExtension("pg_trgm");
+        b.Entity<Features.Orders.Order>().HasIndex(o => o.Name).HasMethod("gin").HasOperators("gin_trgm_ops")
+            .HasDatabaseName("IX_Orders_Name_Trgm");
+        b.Entity<Features.Orders.OrderItem>().HasIndex(i => i.OfferName).HasMethod("gin").HasOperators("gin_trgm_ops")
+            .HasDatabaseName("IX_OrderItems_OfferName_Trgm");
+    }
+}
 
 public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteAppDbContext>
 {

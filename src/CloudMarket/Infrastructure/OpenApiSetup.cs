@@ -68,6 +68,7 @@ public static class OpenApiSetup
         ["Orders"] = "Carts, drafts and placed orders of the customer in view, and every change to them.",
         ["Operations"] = "The provisioning pipeline, for the distributor's operators.",
         ["Webhooks"] = "Signed webhook endpoints of the caller's organization, their test events and delivery log (admins only).",
+        ["Users"] = "The users of the caller's organization, for its admins: add, rename, change role, deactivate and reactivate.",
     };
 
     public static IServiceCollection AddAppOpenApi(this IServiceCollection services) =>

@@ -28,7 +28,7 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         // Listeners are process-wide: other test apps' spans land here too. Start from the call that reached
         // this test's own receiver and follow its trace.
         bool ToReceiver(Activity a) => a.Kind == ActivityKind.Client && (a.GetTagItem("url.full") as string)?.StartsWith(receiver.Url.ToString()) == true;
-        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.ToList()), s => s.Any(ToReceiver), "the webhook call's span");
+        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.Snapshot()), s => s.Any(ToReceiver), "the webhook call's span");
         var hook = spans.Single(ToReceiver);
         var delivery = spans.Single(a => a.SpanId == hook.ParentSpanId);
         Assert.Equal("webhook delivery", delivery.DisplayName);
@@ -89,7 +89,10 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         public bool Contains(Activity item) { lock (_items) return _items.Contains(item); }
         public void CopyTo(Activity[] array, int index) { lock (_items) _items.CopyTo(array, index); }
         public bool Remove(Activity item) { lock (_items) return _items.Remove(item); }
-        public IEnumerator<Activity> GetEnumerator() { lock (_items) return _items.ToList().GetEnumerator(); }
+        public IEnumerator<Activity> GetEnumerator() => Snapshot().GetEnumerator();
+
+        /// <summary>A copy taken under the lock (ToList on the collection reads Count and then copies: a span added between the two broke it).</summary>
+        public List<Activity> Snapshot() { lock (_items) return [.. _items]; }
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -64,8 +64,11 @@ public sealed class OrderProvisioner(
 
         var sent = order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningStarted).ToList();
         var subscriptionIds = sent.Where(i => i.SubscriptionId is not null).Select(i => i.SubscriptionId!.Value).ToList();
-        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id))
-            .Select(s => new { s.Id, s.VendorSubscriptionId, s.TenantName }).ToDictionaryAsync(s => s.Id, ct);
+        // New subscriptions (most orders) name none: no round trip for them.
+        var subscriptions = subscriptionIds.Count == 0
+            ? []
+            : await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id))
+                .Select(s => new { s.Id, s.VendorSubscriptionId, s.TenantName }).ToDictionaryAsync(s => s.Id, ct);
         var vendors = await db.Vendors.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.Api, ct);
         var customerName = await db.Organizations.Where(o => o.Id == order.CustomerId).Select(o => o.Name).SingleAsync(ct);
 

@@ -20,6 +20,7 @@ namespace CloudMarket.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("CloudMarket.Features.Catalog.Offer", b =>
@@ -637,6 +638,12 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Name")
+                        .HasDatabaseName("IX_Orders_Name_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
+
                     b.HasIndex("CustomerId", "Date", "Id")
                         .IsDescending(false, true, true);
 
@@ -821,6 +828,12 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OfferName")
+                        .HasDatabaseName("IX_OrderItems_OfferName_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OfferName"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("OfferName"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("SubscriptionId");
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The benchmark of quality.md (docs/performance.md):
+#  - starts a private PostgreSQL 15 like test.sh (own data folder, free loopback port, fsync off),
+#  - publishes the app in Release and runs it on that database with the provisioning worker on,
+#  - generates the data set straight into the schema the app's migrations created (set-based SQL),
+#  - drives every list view and filter, deep pages, searches, detail and export with a load driver
+#    (bench/CloudMarket.Bench), times each list's own SQL directly, measures place → completed at 0
+#    and 200 ms vendor latency and the app's resident memory,
+#  - then does the same on the embedded SQLite default with at most 100,000 orders,
+#  - writes bench-results/<date>-<provider>-<orders>.json (+ .md) and updates docs/performance.md.
+# Usage: ./bench.sh [--orders N] [--no-sqlite] [--seconds S] [--clients C]   (default 1,000,000 orders)
+# Loopback only; bounded in time (about 10 minutes for the full run on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+PG_BIN=/usr/lib/postgresql/15/bin
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+ORDERS=1000000; SQLITE=1; PASS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --orders) ORDERS=$2; shift 2 ;;
+    --no-sqlite) SQLITE=0; shift ;;
+    *) PASS+=("$1"); shift ;;
+  esac
+done
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ ! -x "$PG_BIN/pg_ctl" ]; then
+  echo "Installing PostgreSQL 15…"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
+fi
+
+PGDATA=$(mktemp -d /tmp/cloudmarket-bench-pg.XXXXXX)
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 55442)
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql postgres; chown postgres: "$PGDATA"; fi
+stop_pg() { run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
+trap stop_pg EXIT
+run_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+# Durability off (a benchmark's data is disposable); memory sized for a 1,000,000-order data set.
+run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB" start >/dev/null
+echo "PostgreSQL 15 running on 127.0.0.1:$PGPORT"
+run_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE cloudmarket_bench" >/dev/null
+
+echo "Publishing the app (Release) and building the benchmark…"
+dotnet publish src/CloudMarket -c Release -o "$ROOT/bench-results/.app" -v quiet -nologo >/dev/null
+dotnet build bench/CloudMarket.Bench -c Release -v quiet -nologo >/dev/null
+BENCH="dotnet bench/CloudMarket.Bench/bin/Release/net10.0/CloudMarket.Bench.dll --app $ROOT/bench-results/.app/CloudMarket.dll --out $ROOT/bench-results --docs $ROOT/docs/performance.md"
+
+$BENCH --provider Postgres --orders "$ORDERS" \
+  --pg "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=cloudmarket_bench;Maximum Pool Size=100" "${PASS[@]}"
+
+if [ $SQLITE = 1 ]; then
+  SQLITE_ORDERS=$(( ORDERS < 100000 ? ORDERS : 100000 ))
+  SQLITE_FILE=$(mktemp -u /tmp/cloudmarket-bench.XXXXXX.db)
+  trap 'stop_pg; rm -f "$SQLITE_FILE"*' EXIT
+  $BENCH --provider Sqlite --orders "$SQLITE_ORDERS" --sqlite "$SQLITE_FILE" "${PASS[@]}"
+fi

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CloudMarket.Bench;
+
+/// <summary>The app under test as its own process (the published Release build), on a free loopback port.</summary>
+public sealed class AppRunner : IAsyncDisposable
+{
+    private readonly Process _process;
+    public string BaseUrl { get; }
+    public int Pid => _process.Id;
+
+    private AppRunner(Process process, string baseUrl) { _process = process; BaseUrl = baseUrl; }
+
+    public static async Task<AppRunner> StartAsync(string appDll, IDictionary<string, string> settings, string logFile)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", [appDll])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(appDll))!,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DOTNET_TieredPGO"] = "1";
+        // The benchmark's clients are few users sending thousands of requests a second: the per-user
+        // API limit and the sign-in limit (both security features, both measured elsewhere) are lifted.
+        info.Environment["Security__ApiRequestsPerSecondPerUser"] = "1000000";
+        info.Environment["Security__SignInRequestsPerMinute"] = "10000";
+        foreach (var (k, v) in settings) info.Environment[k] = v;
+        var process = Process.Start(info)!;
+        var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var runner = new AppRunner(process, $"http://127.0.0.1:{port}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var until = DateTime.UtcNow.AddMinutes(5);
+        while (DateTime.UtcNow < until)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The app exited with {process.ExitCode}; see {logFile}");
+            try
+            {
+                if ((await http.GetAsync(runner.BaseUrl + "/health/ready")).StatusCode == HttpStatusCode.OK) return runner;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The app did not become ready; see {logFile}");
+    }
+
+    /// <summary>Peak and current resident memory (kB) from /proc.</summary>
+    public (long PeakKb, long NowKb) Memory()
+    {
+        var lines = File.ReadAllLines($"/proc/{Pid}/status");
+        long Read(string key) => long.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return (Read("VmHWM:"), Read("VmRSS:"));
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

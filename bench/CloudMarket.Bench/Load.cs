@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace CloudMarket.Bench;
+
+public sealed record LoadResult(string Name, int Clients, double Seconds, int Requests, int Errors, double RequestsPerSecond,
+    double P50Ms, double P99Ms, double ServerP50Ms, double ServerP99Ms, string LoadAverage);
+
+/// <summary>
+/// A closed-loop HTTP load driver: <c>clients</c> workers, each sending its next request as soon as
+/// the previous answer was read to its end, for a fixed time. Latency at the client and at the
+/// server (the app's Server-Timing header) are both kept.
+/// </summary>
+public static class Load
+{
+    public static async Task<LoadResult> RunAsync(HttpClient http, string name, Func<long, HttpRequestMessage> request, int clients, TimeSpan duration)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long sequence = 0;
+        var errors = 0;
+        var perWorker = new List<(double Client, double Server)>[clients];
+        var started = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
+        {
+            var mine = perWorker[w] = new List<(double, double)>(4096);
+            var buffer = new byte[81920];
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                using var message = request(Interlocked.Increment(ref sequence));
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+                    await using var body = await response.Content.ReadAsStreamAsync();
+                    while (await body.ReadAsync(buffer) > 0) { }
+                    var client = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref errors); continue; }
+                    mine.Add((client, ServerTiming(response)));
+                }
+                catch (HttpRequestException) { Interlocked.Increment(ref errors); }
+            }
+        })));
+        var seconds = started.Elapsed.TotalSeconds;
+        var all = perWorker.SelectMany(l => l).ToList();
+        var clientMs = all.Select(x => x.Client).Order().ToArray();
+        var serverMs = all.Select(x => x.Server).Order().ToArray();
+        var result = new LoadResult(name, clients, Math.Round(seconds, 1), all.Count, errors, Math.Round(all.Count / seconds, 0),
+            Pct(clientMs, 0.50), Pct(clientMs, 0.99), Pct(serverMs, 0.50), Pct(serverMs, 0.99), LoadAverage());
+        Console.WriteLine($"  {name,-44} c={clients,-2} {result.RequestsPerSecond,6} req/s  p50 {result.P50Ms,6} ms  p99 {result.P99Ms,7} ms  " +
+                          $"server p50 {result.ServerP50Ms,6} p99 {result.ServerP99Ms,7}  errors {errors}  load {result.LoadAverage}");
+        return result;
+    }
+
+    public static double Pct(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
+
+    private static double ServerTiming(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Server-Timing", out var values)) return double.NaN;
+        var value = values.First();
+        var at = value.IndexOf("dur=", StringComparison.Ordinal);
+        return at < 0 ? double.NaN : double.Parse(value.AsSpan(at + 4).ToString().Split(';', ',')[0], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The machine's 1-minute load average: the machine is shared, every figure is read beside it.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudMarket.Bench;
+using CloudMarket.Data;
+using Npgsql;
+
+// ./bench.sh drives this: it owns PostgreSQL; this program owns the app process, the data and the load.
+var opt = Options.Parse(args);
+Directory.CreateDirectory(opt.Out);
+var stamp = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HHmm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+var logFile = Path.Combine(opt.Out, $"{stamp}-app.log");
+var report = new Dictionary<string, object?>
+{
+    ["startedAt"] = DateTime.UtcNow,
+    ["provider"] = opt.Provider,
+    ["orders"] = opt.Orders,
+    ["machine"] = Machine.Describe(),
+    ["loadAverageAtStart"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?",
+    ["command"] = Environment.CommandLine,
+};
+
+if (args.Contains("--sql-only"))
+{
+    // Only each list's SQL and plan, on a database a run left behind (e.g. to check a query change).
+    var only = new Scenarios("http://127.0.0.1", opt);
+    await only.PrepareAsync();
+    foreach (var r in await SqlTimer.RunAllAsync(opt.ConnectionString, only, TimeSpan.FromSeconds(opt.LatencySeconds), []))
+        if (args.Contains("--plans")) Console.WriteLine(r.Plan + "\n");
+    return;
+}
+
+var settings = new Dictionary<string, string>
+{
+    ["Database__Provider"] = opt.Provider,
+    ["Provisioning__WorkerEnabled"] = "true",
+};
+if (opt.Provider == "Postgres") settings["ConnectionStrings__Postgres"] = opt.ConnectionString;
+else settings["ConnectionStrings__Sqlite"] = $"Data Source={opt.SqliteFile}";
+
+Console.WriteLine($"Starting the app ({opt.Provider}) to create the schema and the demo users…");
+var app = await AppRunner.StartAsync(opt.AppDll, settings, logFile);
+try
+{
+    Console.WriteLine($"Generating {opt.Orders:N0} orders…");
+    var genSeconds = opt.Provider == "Postgres"
+        ? await Generator.GenerateAsync(opt.ConnectionString, opt.Orders)
+        : await SqliteGenerator.GenerateAsync(opt.SqliteFile, opt.Orders);
+    Console.WriteLine($"  generated in {genSeconds:0.0} s");
+    report["generateSeconds"] = Math.Round(genSeconds, 1);
+
+    // A fresh app process on the finished data set (no plan or cache from the empty database).
+    await app.DisposeAsync();
+    app = await AppRunner.StartAsync(opt.AppDll, settings, logFile);
+
+    var scenarios = new Scenarios(app.BaseUrl, opt);
+    await scenarios.SignInAsync();
+    await scenarios.PrepareAsync();
+    Console.WriteLine("Warming up (JIT, pools, caches)…");
+    await scenarios.WarmUpAsync(TimeSpan.FromSeconds(opt.WarmUpSeconds));
+    Console.WriteLine("Lists, search, detail, export (1 client, then " + opt.Clients + " clients):");
+    var http = await scenarios.RunAllAsync();
+    report["http"] = http;
+    var (peak, now) = app.Memory();
+    report["memoryAfterReadsMb"] = new { peak = peak / 1024, resident = now / 1024 };
+
+    if (opt.Provider == "Postgres")
+    {
+        Console.WriteLine("The lists' own SQL, prepared, 1 client:");
+        report["sql"] = await SqlTimer.RunAllAsync(opt.ConnectionString, scenarios, TimeSpan.FromSeconds(opt.LatencySeconds), http);
+    }
+
+    Console.WriteLine("Place → completed, no vendor latency:");
+    var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
+    (peak, now) = app.Memory();
+    report["memoryAfterProvisioningMb"] = new { peak = peak / 1024, resident = now / 1024 };
+    await app.DisposeAsync();
+    Console.WriteLine("Place → completed, 200 ms vendor latency:");
+    app = await AppRunner.StartAsync(opt.AppDll, new Dictionary<string, string>(settings) { ["VendorSandbox__Faults__LatencyMs"] = "200" }, logFile);
+    scenarios = new Scenarios(app.BaseUrl, opt);
+    await scenarios.SignInAsync();
+    await scenarios.PrepareAsync();
+    place.Add(await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 200));
+    report["placeToCompleted"] = place;
+}
+finally
+{
+    await app.DisposeAsync();
+}
+
+report["finishedAt"] = DateTime.UtcNow;
+var file = Path.Combine(opt.Out, $"{stamp}-{opt.Provider.ToLowerInvariant()}-{opt.Orders}.json");
+await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+Console.WriteLine($"Results: {file}");
+var markdown = Report.Markdown(report);
+await File.WriteAllTextAsync(Path.ChangeExtension(file, ".md"), markdown);
+if (opt.Docs is not null) Report.UpdateDocs(opt.Docs, opt.Provider, opt.Orders, markdown);
+
+namespace CloudMarket.Bench
+{
+    public sealed record Options(string Provider, string ConnectionString, string SqliteFile, int Orders, string AppDll, string Out, string? Docs,
+        int Clients, int Seconds, int LatencySeconds, int WarmUpSeconds, int PlaceSeconds)
+    {
+        public static Options Parse(string[] args)
+        {
+            string Get(string name, string fallback)
+            {
+                var i = Array.IndexOf(args, name);
+                return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+            }
+            return new Options(Get("--provider", "Postgres"), Get("--pg", ""), Get("--sqlite", "/tmp/cloudmarket-bench.db"),
+                int.Parse(Get("--orders", "1000000")), Get("--app", "publish/CloudMarket.dll"), Get("--out", "bench-results"),
+                args.Contains("--no-docs") ? null : Get("--docs", "docs/performance.md"),
+                int.Parse(Get("--clients", "16")), int.Parse(Get("--seconds", "8")), int.Parse(Get("--latency-seconds", "4")),
+                int.Parse(Get("--warmup", "20")), int.Parse(Get("--place-seconds", "10")));
+        }
+    }
+
+    public static class Machine
+    {
+        public static object Describe() => new
+        {
+            cpus = Environment.ProcessorCount,
+            cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() : null,
+            memoryMb = File.Exists("/proc/meminfo") ? long.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024 : 0,
+            os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            dotnet = Environment.Version.ToString(),
+        };
+    }
+}

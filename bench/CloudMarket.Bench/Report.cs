@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace CloudMarket.Bench;
+
+/// <summary>The run as Markdown tables, written beside the JSON and into docs/performance.md between markers.</summary>
+public static class Report
+{
+    public static string Markdown(Dictionary<string, object?> r)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine(inv, $"Run of {r["startedAt"]:yyyy-MM-dd HH:mm} UTC, {r["provider"]}, {r["orders"]:N0} orders; load average at start {r["loadAverageAtStart"]}; data set generated in {r["generateSeconds"]} s.");
+        sb.AppendLine();
+        sb.AppendLine("| request | clients | req/s | p50 ms | p99 ms | server p50 ms | server p99 ms | errors | load avg |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var x in (List<LoadResult>)r["http"]!)
+            sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.P50Ms} | {x.P99Ms} | {x.ServerP50Ms} | {x.ServerP99Ms} | {x.Errors} | {x.LoadAverage} |");
+        if (r.TryGetValue("sql", out var sqlObj) && sqlObj is List<SqlResult> sql)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| list | its SQL run directly, p50 ms (search + page + items) | API at the server, p50 ms (1 client) | API ÷ SQL |");
+            sb.AppendLine("|---|---:|---:|---:|");
+            foreach (var x in sql)
+                sb.AppendLine(inv, $"| {x.Name} | {x.SqlP50Ms} ({x.SearchSqlP50Ms} + {x.PageSqlP50Ms} + {x.ItemsSqlP50Ms}) | {x.ApiServerP50Ms} | {x.Ratio} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Place → completed: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("placeToCompleted"))}");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Memory (MB): after the reads {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("memoryAfterReadsMb"))}, after provisioning {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("memoryAfterProvisioningMb"))}.");
+        return sb.ToString();
+    }
+
+    /// <summary>Replaces the section of this provider and size in docs/performance.md (added at the end when missing).</summary>
+    public static void UpdateDocs(string docs, string provider, int orders, string markdown)
+    {
+        if (!File.Exists(docs)) return;
+        var begin = $"<!-- bench:{provider}:{orders}:begin -->";
+        var end = $"<!-- bench:{provider}:{orders}:end -->";
+        var text = File.ReadAllText(docs);
+        var section = $"{begin}\n{markdown}{end}";
+        var i = text.IndexOf(begin, StringComparison.Ordinal);
+        var j = text.IndexOf(end, StringComparison.Ordinal);
+        text = i >= 0 && j > i ? text[..i] + section + text[(j + end.Length)..] : text.TrimEnd() + $"\n\n### Latest run: {provider}, {orders:N0} orders\n\n" + section + "\n";
+        File.WriteAllText(docs, text);
+    }
+}
