@@ -38,7 +38,9 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/webhooks").WithTags("Webhooks");
+        var group = api.MapGroup("/webhooks").WithTags("Webhooks")
+            .WithParameter("id", "The webhook endpoint's id.")
+            .WithParameter("deliveryId", "The id of a delivery of that endpoint, from its delivery log.");
         const string NotAdmin = "The caller is not a distributor, seller or customer admin.";
         const string NoSuchWebhook = "No endpoint with this id belongs to the caller's organization.";
         const string BadEndpoint = "The URL is not an absolute `https` URL of a public host, or an event type is unknown; `errors` names each field.";
