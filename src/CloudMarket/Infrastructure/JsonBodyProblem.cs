@@ -98,7 +98,7 @@ public static partial class JsonBodyProblem
         if (type is null) return "a valid value";
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type.IsEnum)
-            return "one of: " + string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName));
+            return "one of: " + string.Join(", ", Enum.GetNames(type).Select(ApiNames.Of));
         if (type == typeof(int)) return $"a whole number from {int.MinValue} to {int.MaxValue}";
         if (type == typeof(long)) return "a whole number";
         if (type == typeof(decimal) || type == typeof(double) || type == typeof(float)) return "a number";

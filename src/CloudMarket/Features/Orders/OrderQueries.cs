@@ -272,7 +272,7 @@ public static class OrderQueries
     public static OrderDetailDto ToDetail(Order order, CustomerContext ctx)
     {
         var seesCost = ctx.Actor.SeesMarkupAndCost;
-        var seesVendorCost = ctx.Actor.OrganizationType == OrganizationType.Distributor;
+        var seesVendorCost = ctx.Actor.SeesVendorCost;
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         var cycles = items.Select(i => i.BillingCycle).Distinct().ToList();
         return new OrderDetailDto(

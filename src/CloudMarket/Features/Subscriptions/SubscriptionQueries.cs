@@ -78,7 +78,7 @@ public static class SubscriptionQueries
         var total = p.CustomerPrice.Times(s.Quantity);
         if (!ctx.Actor.SeesMarkupAndCost)
             return new PriceDetailsDto(p.CustomerPrice, total);
-        var distributor = ctx.Actor.OrganizationType == OrganizationType.Distributor;
+        var distributor = ctx.Actor.SeesVendorCost;
         return new PriceDetailsDto(p.CustomerPrice, total, p.SellerPrice, p.SellerMarkupPercent, p.SellerMargin,
             distributor ? p.VendorCost : null, distributor ? p.DistributorMarkupPercent : null);
     }
