@@ -1,6 +1,5 @@
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Components;
 
@@ -17,8 +16,9 @@ public abstract class FormPage : ComponentBase
     protected string? Problem { get; set; }
 
     /// <summary>
-    /// Runs a change and turns the domain's refusals into messages on the page: field errors for a
-    /// 400, a sentence for a 409/403/404. Returns false when the change was refused.
+    /// Runs a change and turns the domain's refusals into messages on the page, in the same words
+    /// as the API's problems (<see cref="DomainProblem"/>): field errors for a 400, a sentence for
+    /// every refusal. Returns false when the change was refused.
     /// </summary>
     protected async Task<bool> TryAsync(Func<Task> change)
     {
@@ -29,22 +29,10 @@ public abstract class FormPage : ComponentBase
             await change();
             return true;
         }
-        catch (RequestValidationException e)
+        catch (Exception e) when (DomainProblem.From(e) is { } problem)
         {
-            Errors = e.Errors;
-            Problem = e.Message;
-        }
-        catch (Exception e) when (e is DomainException or ForbiddenException or ConcurrencyConflictException)
-        {
-            Problem = e.Message;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            Problem = "Someone else changed this order at the same moment; reload the page and try again.";
-        }
-        catch (NotFoundException)
-        {
-            Problem = "It no longer exists or is not visible to you.";
+            Errors = DomainProblem.FieldErrors(problem);
+            Problem = problem.Detail;
         }
         return false;
     }

@@ -2,26 +2,21 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Infrastructure;
 
 /// <summary>
-/// The one place where exceptions become RFC 9457 problem details. Domain and validation
-/// failures are expected answers (4xx); anything else is logged and becomes a 500.
+/// Where exceptions become RFC 9457 problem details: the domain's refusals as <see cref="DomainProblem"/>
+/// maps them (4xx), the HTTP layer's (body, binding, size, sign-in) here; anything else is logged and becomes a 500.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        ProblemDetails problem = exception switch
+        ProblemDetails problem = DomainProblem.From(exception) ?? exception switch
         {
-            RequestValidationException v => new HttpValidationProblemDetails(v.Errors)
-            {
-                Status = StatusCodes.Status400BadRequest, Title = "The request is invalid.", Detail = v.Message,
-            },
             RequestBodyTooLargeException t => TooLarge(t.MaxBytes),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 TooLarge(http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxApiRequestBodyBytes),
@@ -29,11 +24,6 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             BadHttpRequestException b => BadRequest(b),
             JsonException j => JsonBodyProblem.From(j, http),
             UnauthorizedAccessException => new ProblemDetails { Status = StatusCodes.Status401Unauthorized, Title = "Sign in first." },
-            NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found.", Detail = n.Message },
-            ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Not allowed.", Detail = f.Message },
-            DomainException d => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Not allowed in this state.", Detail = d.Message },
-            ConcurrencyConflictException c => Conflict(c.Message),
-            DbUpdateConcurrencyException => Conflict("The order was changed by someone else; reload it and try again."),
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred." },
         };
 
@@ -45,9 +35,6 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         http.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
-
-    private static ProblemDetails Conflict(string detail) =>
-        new() { Status = StatusCodes.Status409Conflict, Title = "Concurrent change.", Detail = detail };
 
     private static ProblemDetails TooLarge(long maxBytes) => new()
     {

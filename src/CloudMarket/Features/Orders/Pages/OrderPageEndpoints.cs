@@ -1,7 +1,6 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
-using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Orders.Pages;
@@ -54,44 +53,7 @@ public static class OrderPageEndpoints
         if (wanted is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [$"Up to {MaxLiveOrders} order ids, separated by commas."] });
         http.Response.Headers.CacheControl = "no-store";
-        return Results.Json(await LiveAsync(db, ctx, wanted, ct));
-    }
-
-    public sealed record LiveOrderDto(long Id, OrderStatus Status, string Label, int Version, int Items, int Settled, bool InFlight);
-
-    /// <summary>
-    /// The live state of some orders, as the visibility rule lets the caller see them. The page
-    /// renders the same signature, so the first poll already tells whether anything moved since.
-    /// </summary>
-    public sealed record LiveDto(IReadOnlyList<LiveOrderDto> Items, string Signature, bool InFlight);
-
-    public static async Task<LiveDto> LiveAsync(AppDbContext db, CustomerContext ctx, IReadOnlyCollection<long> ids, CancellationToken ct)
-    {
-        if (ids.Count == 0) return new LiveDto([], "", false);
-        var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
-            .Where(o => ids.Contains(o.Id))
-            .Select(o => new { o.Id, o.Status, o.Version, o.VisibleVersion })
-            .ToListAsync(ct);
-        // Item answers do not always bump the order's version, so progress is counted from the items themselves.
-        var items = await db.OrderItems.AsNoTracking()
-            .Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
-            .GroupBy(i => i.OrderId)
-            .Select(g => new
-            {
-                OrderId = g.Key,
-                Total = g.Count(),
-                Settled = g.Count(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
-                                       || i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed),
-            })
-            .ToListAsync(ct);
-        var counts = items.ToDictionary(i => i.OrderId);
-        var live = orders.OrderBy(o => o.Id).Select(o =>
-        {
-            var c = counts.GetValueOrDefault(o.Id);
-            return new LiveOrderDto(o.Id, o.Status, OrderLifecycle.Label(o.Status), OrderVisibility.VersionSeenBy(ctx, o.Version, o.VisibleVersion), c?.Total ?? 0, c?.Settled ?? 0, OrderLifecycle.IsInFlight(o.Status));
-        }).ToList();
-        var signature = string.Join('|', live.Select(o => $"{o.Id}:{ApiNames.Of(o.Status)}:{o.Version}:{o.Settled}"));
-        return new LiveDto(live, signature, live.Any(o => o.InFlight));
+        return Results.Json(await OrderLiveStatus.QueryAsync(db, ctx, wanted, ct));
     }
 
     private static List<long>? ParseIds(string? ids)
