@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using CloudMarket.Features.Integrations.Webhooks;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMarket.Tests.Integrations;
 
@@ -38,7 +39,12 @@ public abstract class WebhooksApiTests(CloudMarketFactory app)
 
         var rotated = await ida.PostJsonAsync($"{WebhookKit.Url}/{id}/rotate-secret", null, HttpStatusCode.OK);
         Assert.NotEqual(secret, rotated.GetProperty("secret").GetString());
-        Assert.Equal(rotated.GetProperty("secret").GetString(), await app.WithDbAsync(db => db.Set<WebhookEndpoint>().Where(e => e.Id == id).Select(e => e.Secret).SingleAsync()));
+        // Stored encrypted: the database alone does not give the secret away, the app's keys do.
+        var newSecret = rotated.GetProperty("secret").GetString()!;
+        var stored = await app.WithDbAsync(db => db.Set<WebhookEndpoint>().Where(e => e.Id == id).Select(e => e.ProtectedSecret).SingleAsync());
+        Assert.DoesNotContain(newSecret, stored);
+        Assert.DoesNotContain(newSecret["whsec_".Length..], stored);
+        Assert.Equal(newSecret, app.Services.GetRequiredService<WebhookSecrets>().Reveal(stored));
 
         await ida.DeleteJsonAsync($"{WebhookKit.Url}/{id}", HttpStatusCode.NoContent);
         await ida.GetJsonAsync($"{WebhookKit.Url}/{id}", HttpStatusCode.NotFound);
@@ -132,10 +138,11 @@ public abstract class WebhooksApiTests(CloudMarketFactory app)
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var anna = await app.ClientAsync(Demo.SellerAdmin);
         var sellerAdminId = await app.WithDbAsync(db => db.Users.Where(u => u.Email == Demo.SellerAdmin).Select(u => u.Id).SingleAsync());
+        var secrets = app.Services.GetRequiredService<WebhookSecrets>();
         var ids = await app.WithDbAsync(async db =>
         {
-            var named = new WebhookEndpoint(Demo.Contoso, $"https://localhost:{port}/hook", ["*"], "saved before the rule", sellerAdminId, DateTime.UtcNow);
-            var literal = new WebhookEndpoint(Demo.Contoso, "https://10.0.0.5/hook", ["*"], "saved before the rule", sellerAdminId, DateTime.UtcNow);
+            var named = new WebhookEndpoint(Demo.Contoso, $"https://localhost:{port}/hook", ["*"], "saved before the rule", sellerAdminId, secrets.Issue(), DateTime.UtcNow);
+            var literal = new WebhookEndpoint(Demo.Contoso, "https://10.0.0.5/hook", ["*"], "saved before the rule", sellerAdminId, secrets.Issue(), DateTime.UtcNow);
             db.AddRange(named, literal);
             await db.SaveChangesAsync();
             return new[] { named.Id, literal.Id };

@@ -56,7 +56,7 @@ public static class IntegrationsModel
             e.Property(x => x.Url).HasMaxLength(WebhookEndpoint.MaxUrlLength);
             e.Property(x => x.Events).HasMaxLength(1000);
             e.Property(x => x.Description).HasMaxLength(WebhookEndpoint.MaxDescriptionLength);
-            e.Property(x => x.Secret).HasMaxLength(100);
+            e.Property(x => x.ProtectedSecret).HasMaxLength(1000);
             e.Property(x => x.DisabledReason).HasMaxLength(1000);
             e.HasIndex(x => x.OrganizationId);
         });

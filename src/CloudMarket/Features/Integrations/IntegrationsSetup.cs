@@ -34,6 +34,7 @@ public static class IntegrationsSetup
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             });
+        services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<EmailTransport>();
         services.AddSingleton<EmailNotifications>();

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace CloudMarket.Features.Integrations.Webhooks;
 
 /// <summary>A receiver of events, owned by one organization (a seller's or distributor's gets every customer below it).</summary>
@@ -10,7 +8,8 @@ public sealed class WebhookEndpoint
 
     private WebhookEndpoint() { }
 
-    public WebhookEndpoint(Guid organizationId, string url, IReadOnlyCollection<string> events, string? description, Guid createdByUserId, DateTime now)
+    public WebhookEndpoint(Guid organizationId, string url, IReadOnlyCollection<string> events, string? description, Guid createdByUserId,
+        IssuedSecret secret, DateTime now)
     {
         OrganizationId = organizationId;
         Url = url;
@@ -20,7 +19,7 @@ public sealed class WebhookEndpoint
         CreatedAt = now;
         UpdatedAt = now;
         Enabled = true;
-        Secret = NewSecret();
+        ProtectedSecret = secret.Protected;
     }
 
     public long Id { get; private set; }
@@ -31,8 +30,11 @@ public sealed class WebhookEndpoint
     public string Events { get; private set; } = "";
     public string? Description { get; set; }
 
-    /// <summary>The HMAC key. Shown once when created or rotated, never again in a page or a GET.</summary>
-    public string Secret { get; private set; } = "";
+    /// <summary>
+    /// The HMAC key, encrypted (<see cref="WebhookSecrets"/>). Shown once when created or rotated,
+    /// never again in a page or a GET.
+    /// </summary>
+    public string ProtectedSecret { get; private set; } = "";
     public bool Enabled { get; set; }
     public string? DisabledReason { get; set; }
 
@@ -47,7 +49,5 @@ public sealed class WebhookEndpoint
 
     public bool Wants(string type) => EventList.Contains(EventTypes.Wildcard) || EventList.Contains(type);
 
-    public string RotateSecret() => Secret = NewSecret();
-
-    private static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public void RotateSecret(IssuedSecret secret) => ProtectedSecret = secret.Protected;
 }

@@ -12,7 +12,8 @@ public sealed record AttemptOutcome(int? StatusCode, string? Error)
 }
 
 /// <summary>One signed POST of a delivery's body to its endpoint, through the SSRF-guarded "webhooks" client.</summary>
-public sealed class WebhookSender(IHttpClientFactory clients, WebhookTargetGuard guard, IOptions<WebhookOptions> options, TimeProvider clock)
+public sealed class WebhookSender(IHttpClientFactory clients, WebhookTargetGuard guard, WebhookSecrets secrets, IOptions<WebhookOptions> options,
+    TimeProvider clock)
 {
     public const string ClientName = "webhooks";
 
@@ -30,7 +31,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookTargetGuard
         };
         request.Headers.Add(WebhookSignature.EventIdHeader, delivery.EventId);
         request.Headers.Add(WebhookSignature.EventTypeHeader, delivery.EventType);
-        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(endpoint.Secret, timestamp, delivery.Body));
+        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(secrets.Reveal(endpoint.ProtectedSecret), timestamp, delivery.Body));
         request.Headers.UserAgent.ParseAdd("CloudMarket-Webhooks/1.0");
 
         var http = clients.CreateClient(ClientName);

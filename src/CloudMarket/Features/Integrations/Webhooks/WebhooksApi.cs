@@ -107,10 +107,10 @@ public static class WebhooksApi
     }
 
     private static async Task<Created<WebhookWithSecretDto>> Create(CreateWebhookRequest? body, Actor actor, AppDbContext db, WebhookTargetGuard guard,
-        TimeProvider clock, CancellationToken ct)
+        WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
     {
-        var endpoint = await WebhookCommands.CreateAsync(db, actor, guard, clock, body, ct);
-        return TypedResults.Created($"/api/v1/webhooks/{endpoint.Id}", WithSecret(endpoint));
+        var (endpoint, secret) = await WebhookCommands.CreateAsync(db, actor, guard, secrets, clock, body, ct);
+        return TypedResults.Created($"/api/v1/webhooks/{endpoint.Id}", WithSecret(endpoint, secret));
     }
 
     private static async Task<Ok<WebhookListDto>> List(Actor actor, AppDbContext db, CancellationToken ct) =>
@@ -131,8 +131,12 @@ public static class WebhooksApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<WebhookWithSecretDto>> Rotate(long id, Actor actor, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-        TypedResults.Ok(WithSecret(await WebhookCommands.RotateSecretAsync(db, actor, clock, id, ct)));
+    private static async Task<Ok<WebhookWithSecretDto>> Rotate(long id, Actor actor, AppDbContext db, WebhookSecrets secrets, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var (endpoint, secret) = await WebhookCommands.RotateSecretAsync(db, actor, secrets, clock, id, ct);
+        return TypedResults.Ok(WithSecret(endpoint, secret));
+    }
 
     private static async Task<Accepted<DeliveryQueuedDto>> Test(long id, Actor actor, AppDbContext db, TimeProvider clock, IntegrationSignal signal,
         CancellationToken ct)
@@ -158,8 +162,8 @@ public static class WebhooksApi
     public static WebhookDto ToDto(WebhookEndpoint e) =>
         new(e.Id, e.Url, e.EventList, e.Description, e.Enabled, e.DisabledReason, e.CreatedAt, e.UpdatedAt);
 
-    private static WebhookWithSecretDto WithSecret(WebhookEndpoint e) =>
-        new(e.Id, e.Url, e.EventList, e.Description, e.Enabled, e.DisabledReason, e.CreatedAt, e.UpdatedAt, e.Secret);
+    private static WebhookWithSecretDto WithSecret(WebhookEndpoint e, string secret) =>
+        new(e.Id, e.Url, e.EventList, e.Description, e.Enabled, e.DisabledReason, e.CreatedAt, e.UpdatedAt, secret);
 }
 
 /// <summary>Every change to webhook endpoints, for the API and the Webhooks page alike.</summary>
@@ -187,8 +191,9 @@ public static class WebhookCommands
                ?? throw new NotFoundException("The webhook");
     }
 
-    public static async Task<WebhookEndpoint> CreateAsync(AppDbContext db, Actor actor, WebhookTargetGuard guard, TimeProvider clock,
-        CreateWebhookRequest? body, CancellationToken ct)
+    /// <summary>Creates an endpoint; the answer carries its plain secret, the only time anyone sees it.</summary>
+    public static async Task<(WebhookEndpoint Endpoint, string Secret)> CreateAsync(AppDbContext db, Actor actor, WebhookTargetGuard guard,
+        WebhookSecrets secrets, TimeProvider clock, CreateWebhookRequest? body, CancellationToken ct)
     {
         EnsureMayManage(actor);
         if (body is null) throw RequestValidationException.For("body", "A JSON body with url and events is required.");
@@ -197,10 +202,11 @@ public static class WebhookCommands
         var events = ValidEvents(body.Events, errors);
         var description = ValidDescription(body.Description, errors);
         errors.ThrowIfAny();
-        var endpoint = new WebhookEndpoint(actor.OrganizationId, url!, events!, description, actor.UserId, clock.GetUtcNow().UtcDateTime);
+        var secret = secrets.Issue();
+        var endpoint = new WebhookEndpoint(actor.OrganizationId, url!, events!, description, actor.UserId, secret, clock.GetUtcNow().UtcDateTime);
         db.Add(endpoint);
         await db.SaveChangesAsync(ct);
-        return endpoint;
+        return (endpoint, secret.Secret);
     }
 
     public static async Task<WebhookEndpoint> UpdateAsync(AppDbContext db, Actor actor, WebhookTargetGuard guard, TimeProvider clock, long id,
@@ -227,13 +233,16 @@ public static class WebhookCommands
         return endpoint;
     }
 
-    public static async Task<WebhookEndpoint> RotateSecretAsync(AppDbContext db, Actor actor, TimeProvider clock, long id, CancellationToken ct)
+    /// <summary>Replaces the endpoint's secret at once; the answer carries the new plain secret, the only time anyone sees it.</summary>
+    public static async Task<(WebhookEndpoint Endpoint, string Secret)> RotateSecretAsync(AppDbContext db, Actor actor, WebhookSecrets secrets,
+        TimeProvider clock, long id, CancellationToken ct)
     {
         var endpoint = await FindAsync(db, actor, id, ct);
-        endpoint.RotateSecret();
+        var secret = secrets.Issue();
+        endpoint.RotateSecret(secret);
         endpoint.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        return endpoint;
+        return (endpoint, secret.Secret);
     }
 
     /// <summary>A webhook.test event, sent now whether or not the endpoint subscribes to it.</summary>
