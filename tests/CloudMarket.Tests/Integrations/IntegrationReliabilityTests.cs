@@ -4,7 +4,6 @@ using System.Text.Json;
 using CloudMarket.Features.Integrations;
 using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static CloudMarket.Tests.Orders.OrderKit;
@@ -17,22 +16,23 @@ namespace CloudMarket.Tests.Integrations;
 /// anything was delivered delivers it after restart. The first process runs without its dispatcher,
 /// so the kill is certain to fall between the change and the delivery.
 /// </summary>
-public sealed class IntegrationCrashRecoveryTests : IAsyncLifetime
+public abstract class IntegrationCrashRecoveryTests(DatabaseProvider provider) : IAsyncLifetime
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"cloudmarket-outbox-{Guid.NewGuid():N}.db");
+    private readonly ProcessDatabase _database = ProcessDatabase.For(provider);
     private WebhookReceiver _receiver = null!;
 
-    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    private Dictionary<string, string?> Settings(bool dispatcher) => new()
+    public async ValueTask InitializeAsync()
     {
-        ["Database:Provider"] = "Sqlite",
-        ["ConnectionStrings:Sqlite"] = $"Data Source={_database}",
+        await _database.CreateAsync();
+        _receiver = await WebhookReceiver.StartAsync();
+    }
+
+    private Dictionary<string, string?> Settings(bool dispatcher) => new(_database.Settings)
+    {
         ["Provisioning:WorkerEnabled"] = "false",
         ["Integrations:DispatcherEnabled"] = dispatcher ? "true" : "false",
         ["Integrations:PollIntervalMs"] = "50",
         ["Webhooks:AllowLocalTargets"] = "true",
-        ["Email:PickupDirectory"] = _database + "-mail",
     };
 
     [Fact]
@@ -66,12 +66,13 @@ public sealed class IntegrationCrashRecoveryTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _receiver.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _database, _database + "-wal", _database + "-shm" })
-            File.Delete(f);
-        if (Directory.Exists(_database + "-mail")) Directory.Delete(_database + "-mail", true);
+        await _database.DisposeAsync();
     }
 }
+
+public sealed class IntegrationCrashRecoveryOnSqlite() : IntegrationCrashRecoveryTests(DatabaseProvider.Sqlite);
+
+public sealed class IntegrationCrashRecoveryOnPostgres() : IntegrationCrashRecoveryTests(DatabaseProvider.Postgres);
 
 /// <summary>Two instances with their dispatchers on one PostgreSQL database: every event reaches the receiver once.</summary>
 public sealed class IntegrationTwoInstancesTests : IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
+using CloudMarket.Infrastructure;
 using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;
 
@@ -14,23 +14,24 @@ namespace CloudMarket.Tests.Provisioning;
 /// order reaches a final status with nothing bought twice. The sandbox runs in the test so it
 /// outlives the app and keeps count.
 /// </summary>
-public sealed class CrashRecoveryTests : IAsyncLifetime
+public abstract class CrashRecoveryTests(DatabaseProvider provider) : IAsyncLifetime
 {
     private const int Orders = 240;
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"cloudmarket-crash-{Guid.NewGuid():N}.db");
+    private readonly ProcessDatabase _database = ProcessDatabase.For(provider);
     private VendorSandboxServer _sandbox = null!;
 
-    public async ValueTask InitializeAsync() =>
+    public async ValueTask InitializeAsync()
+    {
+        await _database.CreateAsync();
         // Slow enough that the app is still provisioning when it is killed.
         _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions
         {
             InProcess = false, FulfilmentDelayMs = 100, Faults = new SandboxFaults { LatencyMs = 40, LatencyJitterMs = 40 },
         });
+    }
 
-    private Dictionary<string, string?> Settings => new(FastProvisioning.ExternalSandbox(_sandbox))
+    private Dictionary<string, string?> Settings => new(FastProvisioning.ExternalSandbox(_sandbox).Concat(_database.Settings))
     {
-        ["Database:Provider"] = "Sqlite",
-        ["ConnectionStrings:Sqlite"] = $"Data Source={_database}",
         ["Provisioning:LeaseSeconds"] = "3",
         ["Provisioning:MaxConcurrentOrders"] = "8",
         ["Security:ApiRequestsPerSecondPerUser"] = "100000",
@@ -60,7 +61,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         Assert.Equal(Orders, perItem.Count);
         Assert.All(perItem, item => Assert.Single(item));
         Assert.Equal(0, Count("<> 'Completed'"));
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM ProvisioningJobs WHERE CompletedAt IS NULL"));
+        Assert.Equal(0, _database.Scalar("""SELECT COUNT(*) FROM "ProvisioningJobs" WHERE "CompletedAt" IS NULL"""));
     }
 
     private static async Task<HttpClient> SignInAsync(AppProcess app)
@@ -73,18 +74,9 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Counts this test's orders by status, reading the app's database file directly.</summary>
+    /// <summary>Counts this test's orders by status, reading the app's database directly.</summary>
     private long Count(string statusCondition) =>
-        Scalar($"SELECT COUNT(*) FROM Orders WHERE Name LIKE 'Crash test %' AND Status {statusCondition}");
-
-    private long Scalar(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={_database};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
+        _database.Scalar($"""SELECT COUNT(*) FROM "Orders" WHERE "Name" LIKE 'Crash test %' AND "Status" {statusCondition}""");
 
     private static async Task WaitAsync(Func<bool> condition, string what)
     {
@@ -99,8 +91,10 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _sandbox.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _database, _database + "-wal", _database + "-shm" })
-            File.Delete(f);
+        await _database.DisposeAsync();
     }
 }
+
+public sealed class CrashRecoveryOnSqlite() : CrashRecoveryTests(DatabaseProvider.Sqlite);
+
+public sealed class CrashRecoveryOnPostgres() : CrashRecoveryTests(DatabaseProvider.Postgres);

@@ -13,15 +13,12 @@ namespace CloudMarket.Data.Migrations.Sqlite
             // Kept, not dropped: an endpoint saved before encryption keeps its plain whsec_ secret
             // (WebhookSecrets.Reveal reads both) until it is rotated.
             migrationBuilder.RenameColumn(name: "Secret", table: "WebhookEndpoints", newName: "ProtectedSecret");
-            migrationBuilder.AlterColumn<string>(name: "ProtectedSecret", table: "WebhookEndpoints", type: "TEXT", maxLength: 1000,
-                nullable: false, oldClrType: typeof(string), oldType: "TEXT", oldMaxLength: 100);
+            // SQLite's TEXT has no length to widen (an AlterColumn would rebuild the table for nothing).
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AlterColumn<string>(name: "ProtectedSecret", table: "WebhookEndpoints", type: "TEXT", maxLength: 100,
-                nullable: false, oldClrType: typeof(string), oldType: "TEXT", oldMaxLength: 1000);
             migrationBuilder.RenameColumn(name: "ProtectedSecret", table: "WebhookEndpoints", newName: "Secret");
         }
     }
