@@ -67,6 +67,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     {
         var client = await app.ClientAsync(email);
         await (await client.GetAsync(Url)).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await client.GetAsync(Url + "/activity")).ProblemAsync(HttpStatusCode.Forbidden);
         var failed = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed);
         var before = await app.SnapshotAsync(failed);
         await (await client.PostAsync(Url + "/retry", JsonContent(new { orderIds = new[] { failed } }))).ProblemAsync(HttpStatusCode.Forbidden);
@@ -348,6 +349,111 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         var problem = await client.PostJsonAsync(Url + "/retry", new { orderIds = Enumerable.Range(1, 201).Select(i => (long)i).ToArray() }, HttpStatusCode.BadRequest);
         Assert.Contains("orderIds", problem.ErrorFields());
     }
+
+    // ---- the chart's numbers ----------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.LitwareAdmin)]
+    [InlineData(Demo.DistributorReadOnly)]
+    public async Task Activity_CountsTheLast30DaysOrdersPerDayByOutcome_AndEachVendorsFailureRate(string email)
+    {
+        var activity = await (await app.ClientAsync(email)).GetJsonAsync(Url + "/activity");
+        var days = activity.GetProperty("days").EnumerateArray().ToList();
+        Assert.Equal(30, days.Count);
+        var today = DateOnly.FromDateTime(Now);
+        Assert.Equal(today, DateOnly.Parse(days[^1].GetProperty("day").GetString()!));
+        Assert.Equal(today.AddDays(-29), DateOnly.Parse(activity.GetProperty("from").GetString()!));
+
+        // The same figures worked out here, from the rows, for the customers the user may act for.
+        var customers = email == Demo.SellerAdmin ? ContosoCustomers : email == Demo.LitwareAdmin ? LitwareCustomers : [.. ContosoCustomers, .. LitwareCustomers];
+        var since = today.AddDays(-29).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var orders = await app.WithDbAsync(db => db.Orders.AsNoTracking().Include(o => o.Items)
+            .Where(o => customers.Contains(o.CustomerId) && o.PlacedAt != null && o.Date >= since).ToListAsync());
+        Assert.NotEmpty(orders);
+        foreach (var day in days)
+        {
+            var of = orders.Where(o => DateOnly.FromDateTime(o.Date) == DateOnly.Parse(day.GetProperty("day").GetString()!)).ToList();
+            Assert.Equal(of.Count(o => o.Status == OrderStatus.Completed), day.GetProperty("completed").GetInt32());
+            Assert.Equal(of.Count(o => o.Status == OrderStatus.CompletedWithErrors), day.GetProperty("completedWithErrors").GetInt32());
+            Assert.Equal(of.Count(o => o.Status is OrderStatus.Failed or OrderStatus.ProvisioningFailed), day.GetProperty("failed").GetInt32());
+            Assert.Equal(of.Count(o => OrderLifecycle.IsInFlight(o.Status)), day.GetProperty("inProgress").GetInt32());
+            Assert.Equal(of.Count, day.GetProperty("completed").GetInt32() + day.GetProperty("completedWithErrors").GetInt32()
+                + day.GetProperty("failed").GetInt32() + day.GetProperty("inProgress").GetInt32() + day.GetProperty("other").GetInt32());
+        }
+        var answered = orders.SelectMany(o => o.Items).Where(i => i.Kind != OrderItemKind.ChangeMarkup
+            && i.ProvisioningStatus is ItemProvisioningStatus.ProvisioningFinished or ItemProvisioningStatus.ProvisioningFailed).ToList();
+        var vendors = activity.GetProperty("vendors").EnumerateArray().ToDictionary(v => v.GetProperty("vendor").GetString()!);
+        Assert.Equal(answered.Select(i => i.VendorName).ToHashSet(), vendors.Keys.ToHashSet());
+        foreach (var group in answered.GroupBy(i => i.VendorName))
+        {
+            var rejected = group.Count(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed);
+            Assert.Equal(group.Count(), vendors[group.Key].GetProperty("answered").GetInt32());
+            Assert.Equal(rejected, vendors[group.Key].GetProperty("rejected").GetInt32());
+            Assert.Equal((double)rejected / group.Count(), vendors[group.Key].GetProperty("failureRate").GetDouble(), 4);
+        }
+    }
+
+    // ---- the customer list (Select organization) ------------------------------------------------
+
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.DistributorAdmin)]
+    public async Task CustomerList_CountsOpenAndFailedOrdersSubscriptionsAndNextRenewal_PerCustomer(string email)
+    {
+        var actor = await ActorAsync(email);
+        var page = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, actor, new(), CancellationToken.None));
+        var expectedCustomers = email == Demo.SellerAdmin ? ContosoCustomers : [.. ContosoCustomers, .. LitwareCustomers];
+        Assert.Equal(expectedCustomers.ToHashSet(), page.Rows.Select(r => r.Id).ToHashSet());
+        Assert.Equal(page.Rows.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => r.Id), page.Rows.Select(r => r.Id));
+
+        var (orders, subscriptions) = await app.WithDbAsync(async db => (
+            await db.Orders.AsNoTracking().Where(o => expectedCustomers.Contains(o.CustomerId)).Select(o => new { o.CustomerId, o.Status }).ToListAsync(),
+            await db.Subscriptions.AsNoTracking().Where(s => expectedCustomers.Contains(s.CustomerId)).ToListAsync()));
+        foreach (var row in page.Rows)
+        {
+            Assert.Equal(orders.Count(o => o.CustomerId == row.Id && OrderLifecycle.IsInFlight(o.Status)), row.OpenOrders);
+            Assert.Equal(orders.Count(o => o.CustomerId == row.Id && o.Status == OrderStatus.ProvisioningFailed), row.FailedOrders);
+            var own = subscriptions.Where(s => s.CustomerId == row.Id).ToList();
+            Assert.Equal(own.Count, row.Subscriptions);
+            var renewing = own.Where(s => s.Status == SubscriptionStatus.Active && s.AutoRenew).ToList();
+            if (renewing.Count == 0) Assert.Null(row.NextRenewal);
+            else Assert.Equal(renewing.Min(s => s.RenewalDate), row.NextRenewal!.Value, TimeSpan.FromMilliseconds(1));
+        }
+        var fabrikam = page.Rows.Single(r => r.Id == Demo.Fabrikam);
+        Assert.Equal("Contoso Cloud", fabrikam.SellerName);
+        Assert.True(fabrikam.FailedOrders >= 1 && fabrikam.OpenOrders >= 3);
+    }
+
+    [Fact]
+    public async Task CustomerList_SearchesByName_FiltersBySeller_AndPages()
+    {
+        var distributor = await ActorAsync(Demo.DistributorAdmin);
+        var litware = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(SellerId: Demo.Litware), CancellationToken.None));
+        Assert.Equal(LitwareCustomers.ToHashSet(), litware.Rows.Select(r => r.Id).ToHashSet());
+        Assert.All(litware.Rows, r => Assert.Equal("Litware Solutions", r.SellerName));
+
+        var search = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(Search: "TOYS"), CancellationToken.None));
+        Assert.Equal(["Tailspin Toys", "Wingtip Toys"], search.Rows.Select(r => r.Name));
+
+        // A seller filtering by another seller sees nothing of it.
+        var seller = await ActorAsync(Demo.SellerAdmin);
+        var foreign = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, seller, new(SellerId: Demo.Litware), CancellationToken.None));
+        Assert.Empty(foreign.Rows);
+
+        // Paged by name: a page past the end shows the last one.
+        var last = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(Page: 99), CancellationToken.None));
+        Assert.Equal(1, last.PageCount);
+        Assert.Equal(6, last.Total);
+    }
+
+    private Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => app.WithDbAsync(async db =>
+    {
+        var user = await db.Users.SingleAsync(u => u.Email == email);
+        var org = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
+        var role = DemoData.Users.Single(u => u.Email == email).Role;
+        return new CloudMarket.Features.Identity.Actor(user.Id, user.FullName, email, org.Id, org.Name, org.Type, [role]);
+    });
 
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body, CloudMarketFactory.Json), System.Text.Encoding.UTF8, "application/json");

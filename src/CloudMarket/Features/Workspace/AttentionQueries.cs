@@ -216,3 +216,61 @@ public static class AttentionQueries
         public bool RetryableAsIs { get; set; }
     }
 }
+
+/// <summary>The orders placed on one day (UTC) by what became of them so far.</summary>
+public sealed record DayOutcomesDto(DateOnly Day, int Completed, int CompletedWithErrors, int Failed, int InProgress, int Other);
+
+/// <summary>
+/// A vendor's share of rejected items among the items it answered, as they stand now (an item rejected and
+/// then retried successfully counts as provisioned); <c>failureRate</c> is 0 to 1.
+/// </summary>
+public sealed record VendorFailureRateDto(string Vendor, int Answered, int Rejected, double FailureRate);
+
+public sealed record ActivityDto(DateOnly From, DateOnly To, IReadOnlyList<DayOutcomesDto> Days, IReadOnlyList<VendorFailureRateDto> Vendors);
+
+/// <summary>
+/// The chart of Needs attention: the last <see cref="Days"/> days' orders across the actor's customers, per
+/// day by outcome and per vendor by failure rate, aggregated in SQL over the orders' (customer, date) index.
+/// </summary>
+public static class ActivityQueries
+{
+    public const int Days = 30;
+
+    public static async Task<ActivityDto> LastDaysAsync(AppDbContext db, Actor actor, DateTime now, CancellationToken ct)
+    {
+        var to = DateOnly.FromDateTime(now);
+        var from = to.AddDays(-(Days - 1));
+        var since = from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var placed = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor).Where(o => o.PlacedAt != null && o.Date >= since);
+
+        var perDay = await placed.GroupBy(o => new { o.Date.Date, o.Status })
+            .Select(g => new { g.Key.Date, g.Key.Status, Count = g.Count() })
+            .ToListAsync(ct);
+        var byDay = perDay.ToLookup(r => DateOnly.FromDateTime(r.Date));
+        var days = Enumerable.Range(0, Days).Select(i => from.AddDays(i)).Select(day =>
+        {
+            var rows = byDay[day].ToList();
+            int Of(Func<OrderStatus, bool> outcome) => rows.Where(r => outcome(r.Status)).Sum(r => r.Count);
+            var completed = Of(s => s == OrderStatus.Completed);
+            var partly = Of(s => s == OrderStatus.CompletedWithErrors);
+            var failed = Of(IsFailed);
+            var open = Of(OrderLifecycle.IsInFlight);
+            return new DayOutcomesDto(day, completed, partly, failed, open, rows.Sum(r => r.Count) - completed - partly - failed - open);
+        }).ToList();
+
+        var placedIds = placed.Select(o => o.Id);
+        var vendors = await db.OrderItems.AsNoTracking()
+            .Where(i => placedIds.Contains(i.OrderId) && i.Kind != OrderItemKind.ChangeMarkup
+                        && (i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished || i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed))
+            .GroupBy(i => i.VendorName)
+            .Select(g => new { Vendor = g.Key, Answered = g.Count(), Rejected = g.Count(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed) })
+            .ToListAsync(ct);
+        return new ActivityDto(from, to, days, vendors
+            .OrderBy(v => v.Vendor, StringComparer.OrdinalIgnoreCase)
+            .Select(v => new VendorFailureRateDto(v.Vendor, v.Answered, v.Rejected, Math.Round((double)v.Rejected / v.Answered, 4)))
+            .ToList());
+    }
+
+    /// <summary>Ended or stopped with the vendors' refusal: failed, or waiting for a retry or a close.</summary>
+    private static bool IsFailed(OrderStatus status) => status is OrderStatus.Failed or OrderStatus.ProvisioningFailed;
+}

@@ -35,6 +35,15 @@ public static class WorkspaceApi
             .ProducesValidationProblemWhen("`kind` is not one of the kinds.")
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, CustomerLevel);
 
+        group.MapGet("/activity", Activity).WithName("GetAttentionActivity")
+            .WithSummary("The last 30 days' orders by outcome, and failure rate by vendor")
+            .WithDescription($"Across every customer the caller may act for: the orders placed on each of the last {ActivityQueries.Days} days " +
+                "(UTC, today included) by what became of them so far (`completed`, `completedWithErrors`, `failed` including those waiting for " +
+                "a retry, `inProgress`, `other`), and per vendor the items of those orders it answered and how many it rejected, as they stand " +
+                "now. The chart of the Needs attention page.")
+            .WithResponseDescription(StatusCodes.Status200OK, $"One entry per day, oldest first ({ActivityQueries.Days} in all), and one per vendor that answered.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, CustomerLevel);
+
         group.MapPost("/retry", Retry).WithName("RetryAttentionOrders")
             .WithSummary("Retry failed orders that need no correction")
             .WithDescription($"Retries, as they are, up to {BulkRetry.MaxOrders} `provisioningFailed` orders whose rejected items need no " +
@@ -51,6 +60,9 @@ public static class WorkspaceApi
     private static async Task<Ok<AttentionDto>> Get(Actor actor, AppDbContext db, AttentionOptions options, TimeProvider clock,
         CancellationToken ct, string? kind = null) =>
         TypedResults.Ok(await AttentionQueries.GetAsync(db, actor, options, clock.GetUtcNow().UtcDateTime, ParseKind(kind), ct));
+
+    private static async Task<Ok<ActivityDto>> Activity(Actor actor, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(await ActivityQueries.LastDaysAsync(db, actor, clock.GetUtcNow().UtcDateTime, ct));
 
     private static async Task<Ok<BulkRetryDto>> Retry(BulkRetryRequest? request, Actor actor, AppDbContext db, TimeProvider clock,
         ILoggerFactory loggers, CancellationToken ct) =>
