@@ -13,7 +13,7 @@ public sealed class CustomerViewTests(AppServer app, Chromium chromium) : Browse
     {
         var page = await NewPageAsync();
         await SignInAsync(page, SellerAdmin);
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/select-organization$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/attention$"));
         await Assertions.Expect(page.GetByTestId("nav-orders")).ToHaveCountAsync(0);
 
         // Without a customer chosen the Orders pages send the user to choose one.

@@ -22,6 +22,8 @@ public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserT
 
         var page = await NewPageAsync(1280, 800);
         await SignInAsync(page, SellerAdmin);
+        await Shot(page, folder, "needs-attention");
+        await page.GotoAsync("/select-organization");
         await Shot(page, folder, "select-organization");
         await ActOnBehalfAsync(page, Fabrikam);
         await Shot(page, folder, "orders-recent");

@@ -132,3 +132,24 @@ public sealed class ForwardedHeadersSettings
     /// <summary>Networks of trusted proxies in CIDR notation, e.g. <c>10.0.0.0/24</c>.</summary>
     public string[] KnownNetworks { get; set; } = [];
 }
+
+/// <summary>
+/// Section "Attention": when an order or a subscription joins the Needs attention queue of the seller- and
+/// distributor-level users (GET /api/v1/attention).
+/// </summary>
+public sealed class AttentionOptions
+{
+    public const string Section = "Attention";
+
+    /// <summary>An order in flight whose status has not moved for this long is stuck (the worker gives up on an unreachable vendor well before).</summary>
+    [Range(1, 10080)]
+    public int StuckAfterMinutes { get; set; } = 15;
+
+    /// <summary>A scheduled order due within this many days is listed, so someone looks at it before it runs.</summary>
+    [Range(1, 90)]
+    public int ScheduledWithinDays { get; set; } = 7;
+
+    /// <summary>A subscription whose cancellation window closes within this many hours is listed, while licences can still be taken back.</summary>
+    [Range(1, 720)]
+    public int WindowClosingWithinHours { get; set; } = 48;
+}

@@ -66,6 +66,7 @@ public static class OpenApiSetup
         ["Catalog"] = "Offers, priced for the customer in view.",
         ["Subscriptions"] = "The licence subscriptions of the customer in view.",
         ["Orders"] = "Carts, drafts and placed orders of the customer in view, and every change to them.",
+        ["Workspace"] = "Seller- and distributor-level users across their customers: the orders and subscriptions that need a person now, and the safe bulk retry.",
         ["Operations"] = "The provisioning pipeline, for the distributor's operators.",
         ["Webhooks"] = "Signed webhook endpoints of the caller's organization, their test events and delivery log (admins only).",
         ["Users"] = "The users of the caller's organization, for its admins: add, rename, change role, deactivate and reactivate.",

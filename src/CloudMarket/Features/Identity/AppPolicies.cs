@@ -15,8 +15,13 @@ public static class AppPolicies
     /// <summary>The distributor's users: the operations view of the provisioning pipeline.</summary>
     public const string Operations = "operations";
 
+    /// <summary>Seller- and distributor-level users: the workspace across their customers (Needs attention).</summary>
+    public const string Workspace = "workspace";
+
     public static AuthorizationBuilder AddAppPolicies(this AuthorizationBuilder authorization) => authorization
         .AddPolicy(ApiUser, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
         .AddPolicy(Operations, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser()
-            .RequireAssertion(c => Actor.FromPrincipal(c.User) is { } actor && Permissions.SeesOperations(actor.OrganizationType)));
+            .RequireAssertion(c => Actor.FromPrincipal(c.User) is { } actor && Permissions.SeesOperations(actor.OrganizationType)))
+        .AddPolicy(Workspace, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser()
+            .RequireAssertion(c => Actor.FromPrincipal(c.User) is { } actor && Permissions.WorksAcrossCustomers(actor.OrganizationType)));
 }

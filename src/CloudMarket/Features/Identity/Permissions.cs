@@ -51,6 +51,12 @@ public static class Permissions
     /// <summary>The vendor's cost and the distributor's markup are the distributor's own business.</summary>
     public static bool SeesVendorCost(OrganizationType level) => level == OrganizationType.Distributor;
 
+    /// <summary>
+    /// Seller- and distributor-level users work across the customers below them (Needs attention, the
+    /// customer list); nothing of those views reaches customer-level users.
+    /// </summary>
+    public static bool WorksAcrossCustomers(OrganizationType level) => level != OrganizationType.Customer;
+
     /// <summary>The provisioning pipeline across every customer (the operations view) is the distributor's.</summary>
     public static bool SeesOperations(OrganizationType level) => level == OrganizationType.Distributor;
 }

@@ -120,6 +120,15 @@ public sealed class OrderItem
     /// <summary>The error code of an item its vendor never answered for (as opposed to a rejection).</summary>
     public const string VendorUnavailableCode = "vendorUnavailable";
 
+    /// <summary>
+    /// A failed item that sending again as it is would not fix: the vendor refused it for a reason of its own
+    /// (invalid admin e-mail, tenant taken, quantity above the limit, a closed window…), which needs a
+    /// correction or another order. An item the vendor never answered (<see cref="VendorUnavailableCode"/>)
+    /// needs none. An expression, so queries ask it in SQL (the bulk retry of Needs attention).
+    /// </summary>
+    public static readonly System.Linq.Expressions.Expression<Func<OrderItem, bool>> NeedsCorrection =
+        i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed && i.ErrorCode != VendorUnavailableCode;
+
     public AdminContact? AdminContact => AdminEmail is null ? null : new(AdminEmail, AdminFirstName ?? "", AdminLastName ?? "");
 
     /// <summary>The key every vendor call for this attempt carries, so a repeated call never purchases twice.</summary>

@@ -1,4 +1,6 @@
 using System.Linq.Expressions;
+using CloudMarket.Data;
+using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 
 namespace CloudMarket.Features.Orders;
@@ -10,7 +12,20 @@ namespace CloudMarket.Features.Orders;
 /// </summary>
 public static class OrderVisibility
 {
-    public static bool SeesMarkup(CustomerContext ctx) => ctx.Actor.SeesMarkupAndCost;
+    public static bool SeesMarkup(CustomerContext ctx) => SeesMarkup(ctx.Actor);
+
+    private static bool SeesMarkup(Actor actor) => actor.SeesMarkupAndCost;
+
+    /// <summary>
+    /// The orders of every customer the actor may act for (<see cref="Entitlements"/>), as the actor may see
+    /// them: the cross-customer views of the workspace (Needs attention, the customer list).
+    /// </summary>
+    public static IQueryable<Order> VisibleAcrossCustomers(this IQueryable<Order> orders, AppDbContext db, Actor actor)
+    {
+        var customers = Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id);
+        var query = orders.Where(o => customers.Contains(o.CustomerId));
+        return SeesMarkup(actor) ? query : query.Where(o => !o.IsMarkupOnly);
+    }
 
     /// <summary>
     /// The orders of the customer in view that the caller may see. <paramref name="inlineCustomer"/> writes
@@ -30,8 +45,10 @@ public static class OrderVisibility
     public static bool SeesItem(CustomerContext ctx, OrderItemKind kind) => SeesMarkup(ctx) || kind != OrderItemKind.ChangeMarkup;
 
     /// <summary>The item filter as an expression, for queries that load items.</summary>
-    public static Expression<Func<OrderItem, bool>> VisibleItem(CustomerContext ctx) =>
-        SeesMarkup(ctx) ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
+    public static Expression<Func<OrderItem, bool>> VisibleItem(CustomerContext ctx) => VisibleItem(ctx.Actor);
+
+    public static Expression<Func<OrderItem, bool>> VisibleItem(Actor actor) =>
+        SeesMarkup(actor) ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
 
     public static bool SeesEvent(CustomerContext ctx, OrderEvent e) => SeesMarkup(ctx) || !e.ConcernsOnlyMarkup;
 

@@ -27,7 +27,7 @@ public static class OrganizationsApi
         [Description("Only organizations whose name contains this text (case-insensitive; at most 200 characters, longer is ignored).")] string? q = null) =>
         TypedResults.Ok(new OrganizationListDto(await CustomersAsync(db, actor, q, ct)));
 
-    /// <summary>Used by the API and the Select organization page.</summary>
+    /// <summary>The API's list; the Select organization page shows the same customers with their counts (Workspace.CustomerOverview).</summary>
     public static async Task<List<OrganizationDto>> CustomersAsync(AppDbContext db, Actor actor, string? search, CancellationToken ct)
     {
         var query = Entitlements.CustomersVisibleTo(db, actor).AsNoTracking();

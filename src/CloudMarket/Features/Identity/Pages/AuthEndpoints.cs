@@ -56,13 +56,14 @@ public static class AuthEndpoints
         return Results.Redirect("/signin");
     }
 
-    private static async Task<IResult> Enter([FromForm] Guid customerId, HttpContext http, AppDbContext db)
+    /// <summary>Enters the customer's Customer View, on its orders or on the page of it named by <paramref name="returnUrl"/> (a row of Needs attention).</summary>
+    private static async Task<IResult> Enter([FromForm] Guid customerId, [FromForm] string? returnUrl, HttpContext http, AppDbContext db)
     {
         var actor = Actor.FromPrincipal(http.User) ?? throw new UnauthorizedAccessException();
         // The same rule as X-On-Behalf-Of: a customer outside the caller's tree is "not found".
         var ctx = await Entitlements.ResolveCustomerAsync(db, actor, customerId, http.RequestAborted);
         CustomerView.Enter(http, ctx.CustomerId);
-        return Results.Redirect("/orders");
+        return Results.LocalRedirect(Infrastructure.LocalUrl.Or(returnUrl, "/orders"));
     }
 
     private static IResult Exit(HttpContext http)

@@ -1,0 +1,477 @@
+using System.Net;
+using System.Text.Json;
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Tests.Infrastructure;
+using CloudMarket.Tests.Orders;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Tests.Workspace;
+
+/// <summary>
+/// GET /api/v1/attention and its bulk retry (api.md "Workspace"): every kind that exists, every role,
+/// the markup rule, and that another seller's customers never appear. Time moves with the factory's
+/// TestClock (forward only, by minutes); each test reads "now" from it, so the order the tests run in does not matter.
+/// </summary>
+public abstract class AttentionApiTests(CloudMarketFactory app)
+{
+    private const string Url = "/api/v1/attention";
+    private static readonly Guid[] LitwareCustomers = [DemoData.Adatum, DemoData.Woodgrove, DemoData.Proseware];
+    private static readonly Guid[] ContosoCustomers = [DemoData.Fabrikam, DemoData.Tailspin, DemoData.Wingtip];
+
+    private DateTime Now => app.Clock.GetUtcNow().UtcDateTime;
+
+    private async Task<JsonElement> AttentionAsync(string email, string query = "") =>
+        await (await app.ClientAsync(email)).GetJsonAsync(Url + query);
+
+    private static List<JsonElement> Rows(JsonElement attention, string kind) =>
+        attention.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("kind").GetString() == kind).ToList();
+
+    private static List<long> OrderIds(JsonElement attention, string kind) =>
+        Rows(attention, kind).Select(i => i.GetProperty("orderId").GetInt64()).ToList();
+
+    private static int Count(JsonElement attention, string kind) => attention.GetProperty("counts").GetProperty(kind).GetInt32();
+
+    private static readonly string[] Kinds = ["provisioningFailed", "stuck", "pendingApproval", "scheduledSoon", "windowClosing"];
+
+    /// <summary>A placed order of a customer, in inProgress at the app's now.</summary>
+    private async Task<long> PlacedAsync(string email, Guid customer, params object[] items)
+    {
+        var client = await app.ClientAsync(email, customer);
+        var id = await client.CreateCartIdAsync(items.Length == 0 ? [OrderKit.NewAcronis()] : items);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PlaceAsync(id)).StatusCode);
+        return id;
+    }
+
+    /// <summary>The worker's part: every item of the order rejected with this code (vendorUnavailable = never reached).</summary>
+    private Task FailAsync(long id, string code) => app.WithDbAsync(async db =>
+    {
+        var order = await db.Orders.Include(o => o.Items).SingleAsync(o => o.Id == id);
+        order.StartProvisioning(Now);
+        foreach (var item in order.Items)
+            order.RecordItemRejected(item.Id, code, $"{item.OfferName}: {code}", Now);
+        return await db.SaveChangesAsync();
+    });
+
+    // ---- who may ask ----------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(Demo.FabrikamAdmin)]
+    [InlineData(Demo.FabrikamCustomer)]
+    [InlineData(Demo.FabrikamBilling)]
+    [InlineData(Demo.TailspinAdmin)]
+    [InlineData(Demo.AdatumAdmin)]
+    public async Task CustomerLevelUsers_Get403_FromTheQueueAndTheBulkRetry(string email)
+    {
+        var client = await app.ClientAsync(email);
+        await (await client.GetAsync(Url)).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await client.GetAsync(Url + "/activity")).ProblemAsync(HttpStatusCode.Forbidden);
+        var failed = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed);
+        var before = await app.SnapshotAsync(failed);
+        await (await client.PostAsync(Url + "/retry", JsonContent(new { orderIds = new[] { failed } }))).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(before, await app.SnapshotAsync(failed));
+    }
+
+    [Theory]
+    [InlineData(Demo.DistributorAdmin)]
+    [InlineData(Demo.DistributorReadOnly)]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.AccountManager)]
+    [InlineData(Demo.SubscriptionsManager)]
+    [InlineData(Demo.SupportAgent)]
+    public async Task EverySellerAndDistributorRole_SeesTheQueue_WithCountsForEveryKind(string email)
+    {
+        var attention = await AttentionAsync(email);
+        foreach (var kind in Kinds)
+            Assert.True(attention.GetProperty("counts").TryGetProperty(kind, out _), kind);
+        // Approvals and schedules are not in this model yet: no order can be of those kinds.
+        Assert.Equal(0, Count(attention, "pendingApproval"));
+        Assert.Equal(0, Count(attention, "scheduledSoon"));
+        // Fabrikam's order the vendor rejected (demo data) is there for everyone on Contoso's side.
+        var failed = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed);
+        Assert.Contains(failed, OrderIds(attention, "provisioningFailed"));
+    }
+
+    // ---- what each sees ----------------------------------------------------------------------
+
+    [Fact]
+    public async Task Seller_SeesItsCustomersFailedAndStuckOrders_InWords_AndNoOtherSellersCustomer()
+    {
+        var attention = await AttentionAsync(Demo.SellerAdmin);
+        var failedId = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed);
+        var failed = Rows(attention, "provisioningFailed").Single(r => r.GetProperty("orderId").GetInt64() == failedId);
+        Assert.Equal(Demo.Fabrikam, failed.GetProperty("customerId").GetGuid());
+        Assert.Equal("Fabrikam Ltd", failed.GetProperty("customerName").GetString());
+        Assert.Equal($"#{failedId}", failed.GetProperty("number").GetString());
+        Assert.Equal("provisioningFailed", failed.GetProperty("status").GetString());
+        // The vendor's words, and that this one needs a correction (a tenant that is taken).
+        Assert.Contains("DomainAlreadyExists", failed.GetProperty("summary").GetString());
+        Assert.False(failed.GetProperty("retryableAsIs").GetBoolean());
+        var failedAt = await app.WithDbAsync(db => db.OrderEvents.Where(e => e.OrderId == failedId && e.ToStatus == OrderStatus.ProvisioningFailed).MaxAsync(e => e.At));
+        Assert.Equal(failedAt, failed.GetProperty("since").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+
+        // The demo's orders left in flight for days (seeded so, with no job for a worker to take) are stuck.
+        var inFlight = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == Demo.Fabrikam && !db.ProvisioningJobs.Any(j => j.OrderId == o.Id)
+                && (o.Status == OrderStatus.InProgress || o.Status == OrderStatus.ProvisioningStarted || o.Status == OrderStatus.ProvisioningFinished))
+            .Select(o => o.Id).ToListAsync());
+        Assert.Equal(3, inFlight.Count);
+        Assert.Subset(OrderIds(attention, "stuck").ToHashSet(), inFlight.ToHashSet());
+
+        var customers = attention.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("customerId").GetGuid()).ToHashSet();
+        Assert.Empty(customers.Intersect(LitwareCustomers));
+        // Every row is counted, and with fewer than 200 rows every counted row is listed.
+        foreach (var kind in Kinds)
+            Assert.Equal(Count(attention, kind), Rows(attention, kind).Count);
+    }
+
+    [Fact]
+    public async Task AnotherSellersCustomers_NeverAppear_TheDistributorSeesBoth()
+    {
+        var adatumOrder = await PlacedAsync(Demo.DistributorAdmin, DemoData.Adatum);
+        await FailAsync(adatumOrder, "QuantityAboveLimit");
+
+        var contoso = await AttentionAsync(Demo.SellerAdmin);
+        Assert.DoesNotContain(adatumOrder, OrderIds(contoso, "provisioningFailed"));
+        Assert.Empty(contoso.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("customerId").GetGuid()).Intersect(LitwareCustomers));
+
+        var litware = await AttentionAsync(Demo.LitwareAdmin);
+        Assert.Contains(adatumOrder, OrderIds(litware, "provisioningFailed"));
+        Assert.Empty(litware.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("customerId").GetGuid()).Intersect(ContosoCustomers));
+
+        var distributor = await AttentionAsync(Demo.DistributorAdmin);
+        Assert.Contains(adatumOrder, OrderIds(distributor, "provisioningFailed"));
+        Assert.Contains(await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed), OrderIds(distributor, "provisioningFailed"));
+        Assert.Equal(Count(contoso, "provisioningFailed") + Count(litware, "provisioningFailed"), Count(distributor, "provisioningFailed"));
+    }
+
+    [Fact]
+    public async Task MarkupOnlyOrders_AreTheSellersToSee()
+    {
+        var markupOnly = await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam, OrderKit.Markup(Demo.FabrikamE3, 17m));
+        await FailAsync(markupOnly, "InvalidAdminEmail");
+
+        foreach (var email in new[] { Demo.SellerAdmin, Demo.SupportAgent, Demo.DistributorAdmin })
+        {
+            var row = Rows(await AttentionAsync(email), "provisioningFailed").Single(r => r.GetProperty("orderId").GetInt64() == markupOnly);
+            Assert.Contains("Markup change: Microsoft 365 E3", row.GetProperty("summary").GetString());
+        }
+        // Customer-level users have no way into the queue (403 above); the order does not exist for them.
+        var customer = await app.ClientAsync(Demo.FabrikamAdmin);
+        await (await customer.GetAsync($"{OrderKit.OrdersUrl}/{markupOnly}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    // ---- stuck ----------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task AnOrderInFlight_IsStuckOnceItsStatusHasNotMovedFor15Minutes()
+    {
+        var placedAt = Now;
+        var id = await PlacedAsync(Demo.AccountManager, Demo.Tailspin);
+        Assert.DoesNotContain(id, OrderIds(await AttentionAsync(Demo.SellerAdmin), "stuck"));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.DoesNotContain(id, OrderIds(await AttentionAsync(Demo.SellerAdmin), "stuck"));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        var attention = await AttentionAsync(Demo.SellerAdmin);
+        var row = Rows(attention, "stuck").Single(r => r.GetProperty("orderId").GetInt64() == id);
+        Assert.Equal("inProgress", row.GetProperty("status").GetString());
+        Assert.Equal("Tailspin Toys", row.GetProperty("customerName").GetString());
+        Assert.InRange(row.GetProperty("since").GetDateTime().ToUniversalTime(), placedAt, placedAt.AddSeconds(30));
+        Assert.Contains("New subscription: Acronis Cyber Protect Standard × 3", row.GetProperty("summary").GetString());
+
+        // Sent to the vendors: the status moved, so it is not stuck until it stays still again.
+        await app.WithDbAsync(async db =>
+        {
+            var order = await db.Orders.Include(o => o.Items).SingleAsync(o => o.Id == id);
+            order.StartProvisioning(Now);
+            return await db.SaveChangesAsync();
+        });
+        Assert.DoesNotContain(id, OrderIds(await AttentionAsync(Demo.SellerAdmin), "stuck"));
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        Assert.Contains(id, OrderIds(await AttentionAsync(Demo.SellerAdmin), "stuck"));
+    }
+
+    // ---- cancellation windows -------------------------------------------------------------------
+
+    [Fact]
+    public async Task SubscriptionsWhoseWindowClosesWithin48Hours_AreListed_WithoutAnOrder()
+    {
+        var now = Now;
+        var closingSoon = Guid.NewGuid();   // window closes in 38 h
+        var closingLater = Guid.NewGuid();  // in 68 h
+        var closed = Guid.NewGuid();        // closed 2 h ago
+        var noWindow = Guid.NewGuid();      // Acronis takes licences back at any time
+        var othersSoon = Guid.NewGuid();    // Adatum's (Litware), in 30 h
+        await app.WithDbAsync(async db =>
+        {
+            var offers = await db.Offers.ToDictionaryAsync(o => o.Id);
+            Subscription Sub(Guid id, Guid customer, string offer, DateTime start) =>
+                new(id, customer, offers[offer], 4, BillingCycle.Monthly, true, start, 20m, new AdminContact("it@fabrikam.example", "Ida", "Lund"), null, null);
+            db.Subscriptions.AddRange(
+                Sub(closingSoon, Demo.Fabrikam, DemoData.OfferIds.BusinessBasic, now.AddHours(-130)),
+                Sub(closingLater, Demo.Tailspin, DemoData.OfferIds.BusinessBasic, now.AddHours(-100)),
+                Sub(closed, Demo.Tailspin, DemoData.OfferIds.BusinessBasic, now.AddHours(-170)),
+                Sub(noWindow, Demo.Fabrikam, DemoData.OfferIds.AcronisProtect, now.AddHours(-150)),
+                Sub(othersSoon, DemoData.Adatum, DemoData.OfferIds.BusinessBasic, now.AddHours(-138)));
+            return await db.SaveChangesAsync();
+        });
+
+        var attention = await AttentionAsync(Demo.SellerAdmin);
+        var rows = Rows(attention, "windowClosing");
+        var row = rows.Single(r => r.GetProperty("subscriptionId").GetGuid() == closingSoon);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("orderId").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("number").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("status").ValueKind);
+        Assert.Equal("Fabrikam Ltd", row.GetProperty("customerName").GetString());
+        Assert.Equal(now.AddHours(-130), row.GetProperty("since").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(now.AddHours(38), row.GetProperty("due").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        Assert.StartsWith("Microsoft 365 Business Basic × 4: licences can be decreased until", row.GetProperty("summary").GetString());
+        var listed = rows.Select(r => r.GetProperty("subscriptionId").GetGuid()).ToHashSet();
+        Assert.DoesNotContain(closingLater, listed);
+        Assert.DoesNotContain(closed, listed);
+        Assert.DoesNotContain(noWindow, listed);
+        Assert.DoesNotContain(othersSoon, listed);
+        Assert.Contains(othersSoon, Rows(await AttentionAsync(Demo.LitwareAdmin), "windowClosing").Select(r => r.GetProperty("subscriptionId").GetGuid()));
+
+        // The SQL agrees with the one rule of the window (Subscription.CancellableUntil, CancellationPolicy) for every subscription.
+        Assert.Equal(await ClosingWithin48HoursAsync(ContosoCustomers), listed);
+        Assert.Equal(await ClosingWithin48HoursAsync([.. ContosoCustomers, .. LitwareCustomers]),
+            Rows(await AttentionAsync(Demo.DistributorAdmin), "windowClosing").Select(r => r.GetProperty("subscriptionId").GetGuid()).ToHashSet());
+    }
+
+    private Task<HashSet<Guid>> ClosingWithin48HoursAsync(Guid[] customers) => app.WithDbAsync(async db =>
+    {
+        var now = Now;
+        var subscriptions = await db.Subscriptions.Include(s => s.Offer).Where(s => customers.Contains(s.CustomerId)).ToListAsync();
+        return subscriptions.Where(s => s.CancellableUntil(s.Offer, now) is { } until && until <= now.AddHours(48)).Select(s => s.Id).ToHashSet();
+    });
+
+    // ---- kind filter ----------------------------------------------------------------------------
+
+    [Fact]
+    public async Task KindFilter_ListsOneKind_AndKeepsEveryCount()
+    {
+        var all = await AttentionAsync(Demo.DistributorAdmin);
+        var stuck = await AttentionAsync(Demo.DistributorAdmin, "?kind=stuck");
+        Assert.All(stuck.GetProperty("items").EnumerateArray(), i => Assert.Equal("stuck", i.GetProperty("kind").GetString()));
+        Assert.Equal(Rows(all, "stuck").Count, stuck.GetProperty("items").GetArrayLength());
+        foreach (var kind in Kinds)
+            Assert.Equal(Count(all, kind), Count(stuck, kind));
+
+        var problem = await (await (await app.ClientAsync(Demo.SellerAdmin)).GetAsync(Url + "?kind=late")).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("kind", problem.ErrorFields());
+    }
+
+    // ---- bulk retry -----------------------------------------------------------------------------
+
+    [Fact]
+    public async Task BulkRetry_RetriesOnlyFailedOrdersThatNeedNoCorrection_AndSaysWhyNotForTheRest()
+    {
+        var unreachable = await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
+        await FailAsync(unreachable, OrderItem.VendorUnavailableCode);
+        var rejected = await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await FailAsync(rejected, "InvalidAdminEmail");
+        var inFlight = await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var othersSeller = await PlacedAsync(Demo.DistributorAdmin, DemoData.Adatum);
+        await FailAsync(othersSeller, OrderItem.VendorUnavailableCode);
+
+        // The queue tells which failed orders the bulk retry takes.
+        var failedRows = Rows(await AttentionAsync(Demo.SellerAdmin), "provisioningFailed");
+        Assert.True(failedRows.Single(r => r.GetProperty("orderId").GetInt64() == unreachable).GetProperty("retryableAsIs").GetBoolean());
+        Assert.False(failedRows.Single(r => r.GetProperty("orderId").GetInt64() == rejected).GetProperty("retryableAsIs").GetBoolean());
+
+        var untouched = new[] { rejected, inFlight, othersSeller };
+        var before = new Dictionary<long, OrderKit.Snapshot>();
+        foreach (var id in untouched) before[id] = await app.SnapshotAsync(id);
+        var attempt = await app.WithDbAsync(db => db.OrderItems.Where(i => i.OrderId == unreachable).Select(i => i.ProvisioningAttempt).SingleAsync());
+
+        var client = await app.ClientAsync(Demo.AccountManager);
+        var result = await client.PostJsonAsync(Url + "/retry", new { orderIds = new[] { unreachable, rejected, inFlight, othersSeller, 999_999_999L } }, HttpStatusCode.OK);
+        var items = result.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([unreachable, rejected, inFlight, othersSeller, 999_999_999L], items.Select(i => i.GetProperty("orderId").GetInt64()));
+        var outcomes = items.ToDictionary(i => i.GetProperty("orderId").GetInt64(), i => i.GetProperty("outcome").GetString());
+        Assert.Equal("retried", outcomes[unreachable]);
+        Assert.Equal("needsCorrection", outcomes[rejected]);
+        Assert.Equal("notFailed", outcomes[inFlight]);
+        Assert.Equal("notFound", outcomes[othersSeller]);
+        Assert.Equal("notFound", outcomes[999_999_999L]);
+
+        // Retried as POST /orders/{id}/retry does it: back with the vendors, a job queued, the same vendor request
+        // (an unanswered request may have been carried out, so it is asked again under the same key), by this user.
+        var order = await (await app.ClientAsync(Demo.SellerAdmin, Demo.Tailspin)).OrderAsync(unreachable);
+        Assert.Equal("provisioningStarted", order.Status());
+        Assert.Equal("Marco Rossi", order.Events()[^1].GetProperty("actor").GetProperty("name").GetString());
+        Assert.Equal(2, await app.JobCountAsync(unreachable));
+        Assert.Equal(attempt, await app.WithDbAsync(db => db.OrderItems.Where(i => i.OrderId == unreachable).Select(i => i.ProvisioningAttempt).SingleAsync()));
+        foreach (var id in untouched)
+            Assert.Equal(before[id], await app.SnapshotAsync(id));
+        Assert.DoesNotContain(unreachable, OrderIds(await AttentionAsync(Demo.SellerAdmin), "provisioningFailed"));
+    }
+
+    [Theory]
+    [InlineData(Demo.SupportAgent)]
+    [InlineData(Demo.DistributorReadOnly)]
+    public async Task BulkRetry_IsRefusedToReadOnlyRoles(string email)
+    {
+        var id = await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
+        await FailAsync(id, OrderItem.VendorUnavailableCode);
+        var before = await app.SnapshotAsync(id);
+        var client = await app.ClientAsync(email);
+        await (await client.PostAsync(Url + "/retry", JsonContent(new { orderIds = new[] { id } }))).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(before, await app.SnapshotAsync(id));
+    }
+
+    [Theory]
+    [InlineData("", "body")]
+    [InlineData("{}", "orderIds")]
+    [InlineData("""{"orderIds":[]}""", "orderIds")]
+    [InlineData("""{"orderIds":[0]}""", "orderIds[0]")]
+    [InlineData("""{"orderIds":[5,-3]}""", "orderIds[1]")]
+    [InlineData("""{"orderIds":["5"]}""", null)]
+    [InlineData("""{"orders":[5]}""", null)]
+    public async Task BulkRetry_BadBodies_Answer400_NamingTheField(string body, string? field)
+    {
+        var client = await app.ClientAsync(Demo.SellerAdmin);
+        var response = body.Length == 0
+            ? await client.PostAsync(Url + "/retry", null)
+            : await client.PostRawAsync(Url + "/retry", body);
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        if (field is not null) Assert.Contains(field, problem.ErrorFields());
+    }
+
+    [Fact]
+    public async Task BulkRetry_OfMoreThan200Orders_Answers400()
+    {
+        var client = await app.ClientAsync(Demo.SellerAdmin);
+        var problem = await client.PostJsonAsync(Url + "/retry", new { orderIds = Enumerable.Range(1, 201).Select(i => (long)i).ToArray() }, HttpStatusCode.BadRequest);
+        Assert.Contains("orderIds", problem.ErrorFields());
+    }
+
+    // ---- the chart's numbers ----------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.LitwareAdmin)]
+    [InlineData(Demo.DistributorReadOnly)]
+    public async Task Activity_CountsTheLast30DaysOrdersPerDayByOutcome_AndEachVendorsFailureRate(string email)
+    {
+        var activity = await (await app.ClientAsync(email)).GetJsonAsync(Url + "/activity");
+        var days = activity.GetProperty("days").EnumerateArray().ToList();
+        Assert.Equal(30, days.Count);
+        var today = DateOnly.FromDateTime(Now);
+        Assert.Equal(today, DateOnly.Parse(days[^1].GetProperty("day").GetString()!));
+        Assert.Equal(today.AddDays(-29), DateOnly.Parse(activity.GetProperty("from").GetString()!));
+
+        // The same figures worked out here, from the rows, for the customers the user may act for.
+        var customers = email == Demo.SellerAdmin ? ContosoCustomers : email == Demo.LitwareAdmin ? LitwareCustomers : [.. ContosoCustomers, .. LitwareCustomers];
+        var since = today.AddDays(-29).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var orders = await app.WithDbAsync(db => db.Orders.AsNoTracking().Include(o => o.Items)
+            .Where(o => customers.Contains(o.CustomerId) && o.PlacedAt != null && o.Date >= since).ToListAsync());
+        Assert.NotEmpty(orders);
+        foreach (var day in days)
+        {
+            var of = orders.Where(o => DateOnly.FromDateTime(o.Date) == DateOnly.Parse(day.GetProperty("day").GetString()!)).ToList();
+            Assert.Equal(of.Count(o => o.Status == OrderStatus.Completed), day.GetProperty("completed").GetInt32());
+            Assert.Equal(of.Count(o => o.Status == OrderStatus.CompletedWithErrors), day.GetProperty("completedWithErrors").GetInt32());
+            Assert.Equal(of.Count(o => o.Status is OrderStatus.Failed or OrderStatus.ProvisioningFailed), day.GetProperty("failed").GetInt32());
+            Assert.Equal(of.Count(o => OrderLifecycle.IsInFlight(o.Status)), day.GetProperty("inProgress").GetInt32());
+            Assert.Equal(of.Count, day.GetProperty("completed").GetInt32() + day.GetProperty("completedWithErrors").GetInt32()
+                + day.GetProperty("failed").GetInt32() + day.GetProperty("inProgress").GetInt32() + day.GetProperty("other").GetInt32());
+        }
+        var answered = orders.SelectMany(o => o.Items).Where(i => i.Kind != OrderItemKind.ChangeMarkup
+            && i.ProvisioningStatus is ItemProvisioningStatus.ProvisioningFinished or ItemProvisioningStatus.ProvisioningFailed).ToList();
+        var vendors = activity.GetProperty("vendors").EnumerateArray().ToDictionary(v => v.GetProperty("vendor").GetString()!);
+        Assert.Equal(answered.Select(i => i.VendorName).ToHashSet(), vendors.Keys.ToHashSet());
+        foreach (var group in answered.GroupBy(i => i.VendorName))
+        {
+            var rejected = group.Count(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed);
+            Assert.Equal(group.Count(), vendors[group.Key].GetProperty("answered").GetInt32());
+            Assert.Equal(rejected, vendors[group.Key].GetProperty("rejected").GetInt32());
+            Assert.Equal((double)rejected / group.Count(), vendors[group.Key].GetProperty("failureRate").GetDouble(), 4);
+        }
+    }
+
+    // ---- the customer list (Select organization) ------------------------------------------------
+
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.DistributorAdmin)]
+    public async Task CustomerList_CountsOpenAndFailedOrdersSubscriptionsAndNextRenewal_PerCustomer(string email)
+    {
+        var actor = await ActorAsync(email);
+        var page = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, actor, new(), CancellationToken.None));
+        var expectedCustomers = email == Demo.SellerAdmin ? ContosoCustomers : [.. ContosoCustomers, .. LitwareCustomers];
+        Assert.Equal(expectedCustomers.ToHashSet(), page.Rows.Select(r => r.Id).ToHashSet());
+        Assert.Equal(page.Rows.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => r.Id), page.Rows.Select(r => r.Id));
+
+        var (orders, subscriptions) = await app.WithDbAsync(async db => (
+            await db.Orders.AsNoTracking().Where(o => expectedCustomers.Contains(o.CustomerId)).Select(o => new { o.CustomerId, o.Status }).ToListAsync(),
+            await db.Subscriptions.AsNoTracking().Where(s => expectedCustomers.Contains(s.CustomerId)).ToListAsync()));
+        foreach (var row in page.Rows)
+        {
+            Assert.Equal(orders.Count(o => o.CustomerId == row.Id && OrderLifecycle.IsInFlight(o.Status)), row.OpenOrders);
+            Assert.Equal(orders.Count(o => o.CustomerId == row.Id && o.Status == OrderStatus.ProvisioningFailed), row.FailedOrders);
+            var own = subscriptions.Where(s => s.CustomerId == row.Id).ToList();
+            Assert.Equal(own.Count, row.Subscriptions);
+            var renewing = own.Where(s => s.Status == SubscriptionStatus.Active && s.AutoRenew).ToList();
+            if (renewing.Count == 0) Assert.Null(row.NextRenewal);
+            else Assert.Equal(renewing.Min(s => s.RenewalDate), row.NextRenewal!.Value, TimeSpan.FromMilliseconds(1));
+        }
+        var fabrikam = page.Rows.Single(r => r.Id == Demo.Fabrikam);
+        Assert.Equal("Contoso Cloud", fabrikam.SellerName);
+        Assert.True(fabrikam.FailedOrders >= 1 && fabrikam.OpenOrders >= 3);
+    }
+
+    [Fact]
+    public async Task CustomerList_SearchesByName_FiltersBySeller_AndPages()
+    {
+        var distributor = await ActorAsync(Demo.DistributorAdmin);
+        var litware = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(SellerId: Demo.Litware), CancellationToken.None));
+        Assert.Equal(LitwareCustomers.ToHashSet(), litware.Rows.Select(r => r.Id).ToHashSet());
+        Assert.All(litware.Rows, r => Assert.Equal("Litware Solutions", r.SellerName));
+
+        var search = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(Search: "TOYS"), CancellationToken.None));
+        Assert.Equal(["Tailspin Toys", "Wingtip Toys"], search.Rows.Select(r => r.Name));
+
+        // A seller filtering by another seller sees nothing of it.
+        var seller = await ActorAsync(Demo.SellerAdmin);
+        var foreign = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, seller, new(SellerId: Demo.Litware), CancellationToken.None));
+        Assert.Empty(foreign.Rows);
+
+        // Paged by name: a page past the end shows the last one.
+        var last = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(Page: 99), CancellationToken.None));
+        Assert.Equal(1, last.PageCount);
+        Assert.Equal(6, last.Total);
+    }
+
+    private Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => app.WithDbAsync(async db =>
+    {
+        var user = await db.Users.SingleAsync(u => u.Email == email);
+        var org = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
+        var role = DemoData.Users.Single(u => u.Email == email).Role;
+        return new CloudMarket.Features.Identity.Actor(user.Id, user.FullName, email, org.Id, org.Name, org.Type, [role]);
+    });
+
+    private static StringContent JsonContent(object body) =>
+        new(JsonSerializer.Serialize(body, CloudMarketFactory.Json), System.Text.Encoding.UTF8, "application/json");
+}
+
+public sealed class AttentionApiTestsOnSqlite(AttentionApiTestsOnSqlite.Factory app) : AttentionApiTests(app), IClassFixture<AttentionApiTestsOnSqlite.Factory>
+{
+    /// <summary>Tokens outlive the clock moved forward by the stuck test (a token expires by the app's clock).</summary>
+    public sealed class Factory : SqliteFactory
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Security:AccessTokenMinutes"] = "1440" };
+    }
+}
+
+public sealed class AttentionApiTestsOnPostgres(AttentionApiTestsOnPostgres.Factory app) : AttentionApiTests(app), IClassFixture<AttentionApiTestsOnPostgres.Factory>
+{
+    public sealed class Factory : PostgresFactory
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Security:AccessTokenMinutes"] = "1440" };
+    }
+}
