@@ -68,6 +68,28 @@ public abstract class TimeZoneApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task TheProfilePage_SetsTheSameZone_AndRefusesAnUnknownOneUnderItsField()
+    {
+        var browser = await app.BrowserAsync(Demo.SubscriptionsManager);
+
+        var refused = await PageClient.PostFormAsync(browser, "/account", "/account",
+            new() { ["_handler"] = "time-zone", ["Form.TimeZone"] = "Atlantis/Capital" });
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("data-field=\"timeZone\"", html);
+        Assert.Contains("Unknown time zone", html);
+        Assert.Equal("UTC", await StoredZoneAsync(Demo.SubscriptionsManager));
+
+        var saved = await PageClient.PostFormAsync(browser, "/account", "/account",
+            new() { ["_handler"] = "time-zone", ["Form.TimeZone"] = "America/New_York" });
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal("America/New_York", await StoredZoneAsync(Demo.SubscriptionsManager));
+        var me = await (await app.ClientAsync(Demo.SubscriptionsManager)).GetJsonAsync("/api/v1/me");
+        Assert.Equal("America/New_York", me.GetProperty("timeZone").GetString());
+        // Pages now name that zone where they show times.
+        Assert.Contains("America/New_York", await browser.PageAsync("/account"));
+    }
+
+    [Fact]
     public async Task PutMe_WithoutToken_Answers401()
     {
         var response = await app.CreateClient().PutAsync("/api/v1/me", new StringContent("{\"timeZone\":\"UTC\"}", System.Text.Encoding.UTF8, "application/json"));
