@@ -126,9 +126,11 @@ public sealed class CustomerViewTests(AppServer app, Chromium chromium) : Browse
         await row.GetByLabel($"Note of order {draftId}").FillAsync("Call Ida before the renewal");
         await row.GetByRole(AriaRole.Button, new() { Name = "Save note" }).ClickAsync();
 
-        // Back on the same list, with the note in place.
-        await page.WaitForURLAsync("**/orders?view=historical&state=draft");
+        // Back on the same list at the order's own row, with the note in place and a toast that says so.
+        await page.WaitForURLAsync($"**/orders?view=historical&state=draft&noted={draftId}#order-{draftId}");
         await Assertions.Expect(Row(page, draftId).GetByTestId("order-note")).ToHaveTextAsync("Call Ida before the renewal");
+        await Assertions.Expect(page.GetByTestId("done")).ToHaveTextAsync($"Note of order #{draftId} saved.");
+        Assert.Equal(draftId.ToString(), await page.EvaluateAsync<string>("() => document.querySelector('tr:target').dataset.orderId"));
 
         await Row(page, draftId).GetByTestId("order-link").ClickAsync();
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("Note: Call Ida before the renewal");

@@ -55,6 +55,8 @@ public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserT
         var phone = await NewPageAsync(390, 844);
         await SignInAsync(phone, CustomerAdmin);
         await Shot(phone, folder, "orders-phone");
+        await phone.GotoAsync($"/orders/{failedId}");
+        await Shot(phone, folder, "order-details-phone");
 
         TestContext.Current.SendDiagnosticMessage($"Screenshots in {folder}");
         Assert.Empty(ScriptProblems);

@@ -23,6 +23,9 @@ public abstract class CustomerPage : FormPage
     protected Actor Actor => Customer.Actor;
     protected CancellationToken Aborted => HttpContext.RequestAborted;
 
+    /// <summary>The user's time zone, for times the page formats in code (<see cref="TimeFormat"/>); markup uses &lt;When&gt;.</summary>
+    protected TimeZoneInfo Zone => UserTimeZone.Of(HttpContext);
+
     protected sealed override async Task OnInitializedAsync()
     {
         var ctx = await CustomerView.ResolveAsync(HttpContext, Db);

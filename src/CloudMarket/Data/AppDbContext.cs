@@ -4,6 +4,7 @@ using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -60,6 +61,8 @@ public abstract class AppDbContext(DbContextOptions options)
             // Existing users stay active when the column is added. The sentinel is true so EF always
             // writes an inactive user's false instead of leaving it to the default.
             e.Property(u => u.IsActive).HasDefaultValue(true).HasSentinel(true);
+            // Existing users read their times in UTC until they choose a zone.
+            e.Property(u => u.TimeZone).HasMaxLength(TimeFormat.MaxZoneLength).HasDefaultValue(TimeFormat.DefaultZone);
         });
 
         b.Entity<RefreshToken>(e =>

@@ -36,6 +36,9 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>The fields with an error.</summary>
+    public IEnumerable<string> Fields => _errors.Keys;
+
     public void ThrowIfAny(string? detail = null)
     {
         if (Any)

@@ -59,6 +59,7 @@ public abstract class ApiContractTests(CloudMarketFactory app)
     {
         { Template: "/api/v1/auth/token" } => new { email = Demo.FabrikamAdmin, password = CloudMarketFactory.DemoPassword },
         { Template: "/api/v1/orders" } => new { items = new[] { OrderKit.NewAcronis() } },
+        { Template: "/api/v1/me", Method: "PUT" } => new { timeZone = "UTC" },
         _ when op.Template.Contains("/items") => OrderKit.NewAcronis(),
         _ when op.Template.EndsWith("/note") => new { text = "PO 4471" },
         { Method: "PATCH" } => new { name = "Renamed" },

@@ -81,6 +81,8 @@ public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpSer
         Assert.False(settings.GetProperty("email").GetProperty("order.provisioningFailed").GetBoolean());
         Assert.True(settings.GetProperty("email").GetProperty("order.completed").GetBoolean());
         var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        // Ida reads her times in Tokyo; the account manager keeps the default, UTC.
+        await ida.PutJsonAsync("/api/v1/me", new { timeZone = "Asia/Tokyo" }, HttpStatusCode.OK);
 
         var felixOrder = await PlaceAsync(felix, "Felix's failing order", NewMicrosoft($"felix{Guid.NewGuid():N}"[..20], 2, BadContact));
         var idaOrder = await PlaceAsync(ida, "Ida's failing order", NewMicrosoft($"ida{Guid.NewGuid():N}"[..20], 2, BadContact));
@@ -100,6 +102,9 @@ public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpSer
         Assert.Contains(WebUtility.HtmlEncode("Ida's failing order"), mail.HtmlBody!);
         Assert.Contains($"http://localhost:5080/orders/{idaOrder}", mail.TextBody!);
         Assert.Contains($"href=\"http://localhost:5080/orders/{idaOrder}\"", mail.HtmlBody!);
+        Assert.Matches(@"When: \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+09:00, Asia/Tokyo\)", mail.TextBody!);
+        Assert.Matches(@"When: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\r?\n",
+            smtp.To(Demo.AccountManager).First(m => (m.Subject ?? "").Contains($"#{idaOrder} ")).TextBody!);
         Assert.DoesNotContain(smtp.To(Demo.FabrikamCustomer), m => (m.Subject ?? "").Contains("failed"));
         Assert.Contains(smtp.To(Demo.FabrikamCustomer), m => m.Subject == $"Order #{felixOrder} \"Felix's failing order\" was placed");
         Assert.Single(smtp.To(Demo.AccountManager), m => (m.Subject ?? "").Contains($"#{felixOrder} ") && (m.Subject ?? "").Contains("failed"));

@@ -27,8 +27,9 @@ public sealed class OrderDetailsPageTests(SqliteFactory app) : IClassFixture<Sql
 
         var html = await browser.PageAsync($"/orders/{id}");
 
-        var moment = sent.ToString(sent.Year == DateTime.UtcNow.Year ? "d MMM HH:mm" : "d MMM yyyy HH:mm", CultureInfo.InvariantCulture) + " UTC";
-        Assert.Contains($"Waiting for the vendor since <time datetime=\"{sent:O}\">{moment}</time> (2 days).", html);
+        // In the user's zone (UTC by default), the exact moment with its zone on hover too.
+        var moment = sent.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+        Assert.Contains($"Waiting for the vendor since <time datetime=\"{sent:O}\" title=\"{moment}\">{moment}</time> (2 days).", html);
         Assert.Contains("data-live-idle-ms=\"120000\"", html);
         Assert.Matches("<p[^>]*data-live-stopped[^>]*hidden", html);
         Assert.Contains("Live updates paused: nothing changed for 2 minutes.", html);

@@ -52,12 +52,6 @@ public static class OrderDisplay
         _ => kind.ToString(),
     };
 
-    public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-
-    /// <summary>A moment in a sentence: "3 Dec 14:20 UTC" (with the year when it is not this year's).</summary>
-    public static string Moment(DateTime utc, DateTime now) =>
-        utc.ToString(utc.Year == now.Year ? "d MMM HH:mm" : "d MMM yyyy HH:mm", CultureInfo.InvariantCulture) + " UTC";
-
     /// <summary>A span in words, rounded down: "less than a minute", "5 minutes", "3 hours", "2 days".</summary>
     public static string Span(TimeSpan span) =>
         span.TotalMinutes < 1 ? "less than a minute"

@@ -14,5 +14,8 @@ public sealed class AppUser : IdentityUser<Guid>
     /// </summary>
     public bool IsActive { get; set; } = true;
 
+    /// <summary>The IANA time zone the pages and e-mails show this user's times in (<see cref="Infrastructure.TimeFormat"/>).</summary>
+    public string TimeZone { get; set; } = Infrastructure.TimeFormat.DefaultZone;
+
     public string FullName => $"{FirstName} {LastName}".Trim();
 }

@@ -13,7 +13,12 @@ public sealed record TokenRequest(string? Email, string? Password);
 
 public sealed record RefreshRequest(string? RefreshToken);
 
-public sealed record MeDto(MeUserDto User, MeOrganizationDto Organization, IReadOnlyList<Role> Roles);
+/// <summary><c>timeZone</c>: the IANA zone the pages and e-mails show the user's times in; the API itself answers in UTC.</summary>
+public sealed record MeDto(MeUserDto User, MeOrganizationDto Organization, IReadOnlyList<Role> Roles, string TimeZone);
+
+/// <summary>What a user may change of their own profile with <c>PUT /api/v1/me</c>.</summary>
+[CloudMarket.Infrastructure.ApiName("a profile")]
+public sealed record MeUpdateRequest(string? TimeZone);
 public sealed record MeUserDto(Guid Id, string Email, string FirstName, string LastName);
 public sealed record MeOrganizationDto(Guid Id, string Name, OrganizationType Type);
 
@@ -46,7 +51,15 @@ public static class IdentityApi
         api.MapGet("/me", Me).WithTags("Identity").WithName("Me")
             .WithSummary("The signed-in user")
             .WithDescription("The signed-in user, the organization it belongs to (`distributor`, `seller` or `customer`) and its roles.")
-            .WithResponseDescription(StatusCodes.Status200OK, "The user, its organization and roles.");
+            .WithResponseDescription(StatusCodes.Status200OK, "The user, its organization, roles and time zone.");
+        api.MapPut("/me", UpdateMe).WithTags("Identity").WithName("UpdateMe")
+            .WithSummary("Change one's own profile: the time zone")
+            .WithDescription("Sets the IANA time zone (e.g. `Europe/Berlin`, `UTC`) in which the pages and e-mails show the user's times. " +
+                "The API keeps answering in UTC ISO-8601. An unknown name is refused and nothing changes.")
+            .WithRequiredBody()
+            .Produces<MeDto>(StatusCodes.Status200OK)
+            .WithResponseDescription(StatusCodes.Status200OK, "The user as `GET /api/v1/me` answers it, with the new time zone.")
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/me/password", ChangePassword).WithTags("Identity").WithName("ChangePassword")
             .WithSummary("Change one's own password")
             .WithDescription("Changes the caller's password under the password rules; every session of the user ends, the caller's token included.")
@@ -95,13 +108,23 @@ public static class IdentityApi
         http.Response.Headers.Pragma = "no-cache";
     }
 
-    private static async Task<Ok<MeDto>> Me(Actor actor, AppDbContext db, CancellationToken ct)
+    private static async Task<Ok<MeDto>> Me(Actor actor, AppDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await MeAsync(actor, db, ct));
+
+    private static async Task<Ok<MeDto>> UpdateMe(MeUpdateRequest? request, Actor actor, AppDbContext db, CancellationToken ct)
+    {
+        if (request is null) throw RequestValidationException.For("body", "A JSON body is required: { \"timeZone\": \"Europe/Berlin\" }.");
+        await UserAdministration.SetTimeZoneAsync(db, actor, request.TimeZone, ct);
+        return TypedResults.Ok(await MeAsync(actor, db, ct));
+    }
+
+    private static async Task<MeDto> MeAsync(Actor actor, AppDbContext db, CancellationToken ct)
     {
         // The session check already refused a deleted user's token; a user deleted during this request is still not a 500.
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == actor.UserId, ct) ?? throw new UnauthorizedAccessException();
         var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == actor.OrganizationId, ct);
-        return TypedResults.Ok(new MeDto(new MeUserDto(user.Id, user.Email ?? "", user.FirstName, user.LastName),
-            new MeOrganizationDto(org.Id, org.Name, org.Type), actor.Roles));
+        return new MeDto(new MeUserDto(user.Id, user.Email ?? "", user.FirstName, user.LastName),
+            new MeOrganizationDto(org.Id, org.Name, org.Type), actor.Roles, TimeFormat.ZoneOrUtc(user.TimeZone).Id);
     }
 
     private static async Task<NoContent> ChangePassword(ChangePasswordRequest? request, Actor actor, AppDbContext db, UserManager<AppUser> users,

@@ -44,10 +44,13 @@ public static class Sessions
         var db = services.GetRequiredService<AppDbContext>();
         var user = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.SecurityStamp, u.IsActive, u.LockoutEnabled, u.LockoutEnd })
+            .Select(u => new { u.SecurityStamp, u.IsActive, u.LockoutEnabled, u.LockoutEnd, u.TimeZone })
             .SingleOrDefaultAsync(http.RequestAborted);
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        return user is not null && user.SecurityStamp == stamp && IsAllowed(user.IsActive, user.LockoutEnabled, user.LockoutEnd, now);
+        var current = user is not null && user.SecurityStamp == stamp && IsAllowed(user.IsActive, user.LockoutEnabled, user.LockoutEnd, now);
+        // The same read brings the user's time zone, so the pages show times without another query.
+        if (current) UserTimeZone.Remember(http, user!.TimeZone);
+        return current;
     }
 
     /// <summary>The bearer handler's settings: a short lifetime and the session check on every request.</summary>

@@ -253,6 +253,23 @@ public static class UserAdministration
         }
     }
 
+    /// <summary>
+    /// The user's own time zone (an IANA name, <see cref="TimeFormat.Find"/>); anything else is refused
+    /// and nothing changes. Used by <c>PUT /api/v1/me</c> and the profile page.
+    /// </summary>
+    public static async Task SetTimeZoneAsync(AppDbContext db, Actor actor, string? timeZone, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(timeZone))
+            throw RequestValidationException.For("timeZone", "Required: an IANA time zone name such as Europe/Berlin or UTC.");
+        if (TimeFormat.Find(timeZone.Trim()) is not { } zone)
+            throw RequestValidationException.For("timeZone",
+                $"Unknown time zone '{(timeZone.Length > TimeFormat.MaxZoneLength ? timeZone[..TimeFormat.MaxZoneLength] + "…" : timeZone)}': " +
+                "use an IANA name such as Europe/Berlin, America/New_York or UTC.");
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == actor.UserId, ct) ?? throw new UnauthorizedAccessException();
+        user.TimeZone = zone.Id;
+        await db.SaveChangesAsync(ct);
+    }
+
     // ---- rules -----------------------------------------------------------------------------------
 
     private static void RequireAdmin(Actor actor)

@@ -252,7 +252,7 @@ public sealed class IntegrationDispatcher(
     {
         var days = webhookOptions.Value.GiveUpAfter.TotalDays;
         endpoint.Enabled = false;
-        endpoint.DisabledReason = $"Disabled {now:yyyy-MM-dd HH:mm} UTC: deliveries failed for {days:0.#} days (last: event {delivery.EventId}).";
+        endpoint.DisabledReason = $"Disabled {TimeFormat.WithZone(now, TimeZoneInfo.Utc)}: deliveries failed for {days:0.#} days (last: event {delivery.EventId}).";
         endpoint.UpdatedAt = now;
         logger.LogWarning("Webhook endpoint {EndpointId} disabled after failing for {Days} days", endpoint.Id, days);
         var owner = await db.Users.AsNoTracking().Where(u => u.Id == endpoint.CreatedByUserId && u.Email != null)

@@ -311,6 +311,10 @@ public static class OrderQueries
             prices);
     }
 
+    /// <summary>What one item would cost by the order's own arithmetic, before it is in any order (the offer page's total).</summary>
+    public static CycleTotalsDto Quote(ItemSpec spec, bool seesCost) =>
+        Totals([new OrderItem(Guid.Empty, 0, spec)], spec.Offer.Currency, seesCost).Single();
+
     /// <summary>
     /// Totals of the visible items per billing cycle: a monthly and an annual amount are never added up
     /// (138.60 a month and 285.10 a year are not 423.70 of anything).

@@ -93,6 +93,18 @@ public sealed partial class OrderValidator
         return spec!;
     }
 
+    /// <summary>
+    /// The spec of a request as far as pricing goes (offer, quantity, billing cycle and add-ons valid;
+    /// contact and tenant not yet given is fine), so a total can be shown before the item is added; else null.
+    /// </summary>
+    public ItemSpec? Priceable(OrderItemRequest request)
+    {
+        var errors = new ValidationErrors();
+        var spec = Resolve(request, "", errors);
+        return spec is not null && !errors.Fields.Any(f => f is "offerId" or "quantity" or "billingCycle" || f.StartsWith("addons", StringComparison.Ordinal))
+            ? spec : null;
+    }
+
     /// <summary>Rebuilds a spec from a stored item against today's subscriptions, for placing.</summary>
     public OrderItemRequest ToRequest(OrderItem item) => new(
         item.Kind,

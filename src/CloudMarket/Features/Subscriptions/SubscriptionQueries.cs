@@ -63,6 +63,15 @@ public static class SubscriptionQueries
         return orders.Select(o => new SubscriptionOrderDto(o.Id, o.Name, o.Status, o.Date, string.Join("; ", lines[o.Id]))).ToList();
     }
 
+    /// <summary>The admin contact of the customer's newest subscription that has one: what a new purchase most likely uses again.</summary>
+    public static async Task<AdminContact?> KnownAdminContactAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
+    {
+        var newest = await db.Subscriptions.AsNoTracking().Where(s => s.CustomerId == ctx.CustomerId && s.AdminEmail != null)
+            .OrderByDescending(s => s.StartDate).ThenBy(s => s.Id)
+            .Select(s => new { s.AdminEmail, s.AdminFirstName, s.AdminLastName }).FirstOrDefaultAsync(ct);
+        return newest is null ? null : new AdminContact(newest.AdminEmail!, newest.AdminFirstName ?? "", newest.AdminLastName ?? "");
+    }
+
     /// <summary>The customer's own Microsoft tenants, as recorded, the first one first.</summary>
     public static Task<List<string>> TenantsAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct) =>
         db.CustomerTenants.AsNoTracking().Where(t => t.CustomerId == ctx.CustomerId)

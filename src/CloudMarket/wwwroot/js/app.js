@@ -36,6 +36,33 @@
     });
   });
 
+  // ---- totals that follow a form ---------------------------------------------------------------
+  // A form with data-quote="Name" is posted in the background with Name=true when a field changes (the
+  // same post as its "Update total" button, which adds nothing), and its #offer-total is replaced by the
+  // server's answer: the total always comes from the server's pricing, never from arithmetic here.
+  var quoteTimer = null;
+  function requote(form) {
+    var field = form.getAttribute('data-quote');
+    var data = new FormData(form);
+    data.set(field, 'true');
+    fetch(form.getAttribute('action') || window.location.href, { method: 'POST', body: data, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('offer-total');
+        var current = document.getElementById('offer-total');
+        if (fresh && current) current.replaceWith(fresh);
+      })
+      .catch(function () { /* the Update total button still works */ });
+  }
+  ['input', 'change'].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target && event.target.form;
+      if (!form || !form.hasAttribute('data-quote') || event.target.closest('#offer-total')) return;
+      clearTimeout(quoteTimer);
+      quoteTimer = setTimeout(function () { requote(form); }, 300);
+    });
+  });
+
   // ---- live status ------------------------------------------------------------------------------
   // A region with data-live-orders="12,13" and data-live-signature (rendered by the server) is
   // followed: /orders/live answers the same signature; when it differs, the page is fetched again
@@ -97,6 +124,8 @@
           if (!replacement) { window.location.reload(); return; }
           var doc = replacement.ownerDocument;
           region.replaceWith(replacement);
+          // Messages about the page as it was (a toast, a refusal) are stale once its orders moved on.
+          document.querySelectorAll('[data-stale-on-change]').forEach(function (el) { el.remove(); });
           // Other parts of the page that show the same orders (data-live-part) are replaced too.
           document.querySelectorAll('[data-live-part]').forEach(function (part) {
             var fresh = part.id && doc.getElementById(part.id);

@@ -4,6 +4,7 @@ using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
+using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using CloudMarket.Features.Integrations.Webhooks;
@@ -67,7 +68,7 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
             if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) continue;
             // Null when this user may not see the order at all (a markup-only order for a customer-level user).
             if (await OrderQueries.DetailAsync(db, ctx, orderId, ct) is not { } order) continue;
-            var (subject, text, html) = Render(ev, order, user.FullName);
+            var (subject, text, html) = Render(ev, order, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
             db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, orderId, subject, text, html, now, ev.TraceParent));
         }
     }
@@ -94,9 +95,13 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
         _ => "changed",
     };
 
-    /// <summary>The plain-text and HTML parts: the order's number and name, what changed, the vendors' reasons, a link.</summary>
-    public (string Subject, string Text, string Html) Render(IntegrationEvent ev, OrderDetailDto order, string recipientName)
+    /// <summary>
+    /// The plain-text and HTML parts: the order's number and name, what changed and when (in the
+    /// recipient's time zone, the pages' format), the vendors' reasons, a link.
+    /// </summary>
+    public (string Subject, string Text, string Html) Render(IntegrationEvent ev, OrderDetailDto order, string recipientName, TimeZoneInfo zone)
     {
+        var when = TimeFormat.WithZone(ev.CreatedAt, zone);
         var what = WhatHappened(ev.Type);
         var subject = $"Order #{order.Id} \"{order.Name}\" {what}";
         var link = $"{options.Value.PublicBaseUrl.TrimEnd('/')}/orders/{order.Id}";
@@ -107,7 +112,8 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
         var text = new StringBuilder()
             .AppendLine($"Hello {recipientName},").AppendLine()
             .AppendLine($"Order #{order.Id} \"{order.Name}\" {what}.")
-            .AppendLine($"What changed: {change}");
+            .AppendLine($"What changed: {change}")
+            .AppendLine($"When: {when}");
         if (reasons.Count > 0)
         {
             text.AppendLine().AppendLine("The vendors' reasons:");
@@ -121,7 +127,7 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
             .Append("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">")
             .Append($"<p>Hello {E(recipientName)},</p>")
             .Append($"<p>Order <strong>#{order.Id} &ldquo;{E(order.Name)}&rdquo;</strong> {E(what)}.</p>")
-            .Append($"<p>What changed: {E(change)}</p>");
+            .Append($"<p>What changed: {E(change)}<br>When: {E(when)}</p>");
         if (reasons.Count > 0)
             html.Append("<p>The vendors' reasons:</p><ul>").Append(string.Concat(reasons.Select(r => $"<li>{E(r)}</li>"))).Append("</ul>");
         html.Append($"<p><a href=\"{E(link)}\">Open the order</a></p>")
