@@ -40,7 +40,7 @@ public static class OrdersApi
 
         group.MapGet("/", List).WithName("ListOrders")
             .WithSummary("The Recent and Historical order lists")
-            .WithDescription("One page of the customer's orders, newest first. `view=recent` (the default) lists the orders of the last " +
+            .WithDescription("One page of the customer's orders, newest first unless `sort` says otherwise. `view=recent` (the default) lists the orders of the last " +
                 "days that are not carts; `view=historical` lists by `state`: `active` (placed orders), `draft` or `all` (which adds " +
                 "each row's items, payment method and totals under `details`). Filters combine; `nextCursor` fetches the next page.")
             .WithOrderListFilters()
@@ -51,9 +51,9 @@ public static class OrdersApi
                 s.Maximum = OrderListFilter.MaxLimit.ToString();
                 s.Default = OrderListFilter.DefaultLimit;
             })
-            .WithParameter("cursor", "The `nextCursor` of the previous page (opaque).")
+            .WithParameter("cursor", "The `nextCursor` of the previous page (opaque), with the same `sort`: a cursor of another sort is refused (400).")
             .WithResponseDescription(StatusCodes.Status200OK, "One page of rows, and the cursor of the next page (null on the last).")
-            .ProducesValidationProblemWhen("A filter, `limit` or `cursor` is invalid (`errors` names it).");
+            .ProducesValidationProblemWhen("A filter, `sort`, `limit` or `cursor` is invalid, or the cursor belongs to another sort (`errors` names it).");
 
         group.MapGet("/export", Export).WithName("ExportOrders")
             .WithSummary("The order list as CSV")
@@ -156,6 +156,16 @@ public static class OrdersApi
             .WithRequiredBody()
             .OrderChange(conflict: "The order changed since `If-Match`.", forbidden: "The caller's role may read orders but not write notes.")
             .ProducesValidationProblemWhen("The text is too long or not valid (`errors` names it).");
+
+        group.MapPut("/{id:long}/internal-note", SetInternalNote).WithName("SetOrderInternalNote")
+            .WithSummary("Set the order's internal note")
+            .WithDescription($"Sets the seller's and distributor's own note of an order in any status (at most {Order.MaxNoteLength} characters); " +
+                "an empty text removes it. Seller- and distributor-level callers see it as `internalNote` in the order, the lists and the exports; " +
+                "customer-level users never see it, nor its history event, nor the version change it makes, and it is in nothing sent to them.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order changed since `If-Match`.",
+                forbidden: "The caller is a customer-level user, or has a read-only role.")
+            .ProducesValidationProblemWhen("The text is too long or not valid (`errors` names it).");
         return group;
     }
 
@@ -184,8 +194,15 @@ public static class OrdersApi
             .WithParameter("createdBy", "Only orders created by this user (a user id).", s => s.Format = "uuid")
             .WithParameter("from", "Only orders dated on or after this ISO-8601 date (`2026-11-25`) or date-time (UTC unless an offset is given).")
             .WithParameter("to", "Only orders dated on or before this date (the whole day) or date-time.")
-            .WithParameter("q", $"Search text: order number, name, note or offer names (at most {OrderListFilter.MaxSearchLength} characters).",
-                s => s.MaxLength = OrderListFilter.MaxSearchLength);
+            .WithParameter("q", "Search text: the order number, or text in the order's name, its note, its internal note (seller and distributor " +
+                $"levels only) or its offer names (at most {OrderListFilter.MaxSearchLength} characters). `#11` finds order 11 and nothing else.",
+                s => s.MaxLength = OrderListFilter.MaxSearchLength)
+            .WithParameter("sort", "The order of the rows: `-date` (default; newest first), `date`, `-number`, `number` (the order number), " +
+                "`status` or `-status` (by the status's API name, a to z or z to a; newest first within a status). Paging follows the sort.", s =>
+                {
+                    s.Enum = OrderSort.Names.Select(n => (JsonNode)JsonValue.Create(n)).ToList();
+                    s.Default = JsonValue.Create(OrderSort.Default.Name);
+                });
 
     private static void Enum<T>(OpenApiSchema schema, T? fallback) where T : struct, System.Enum
     {
@@ -195,9 +212,9 @@ public static class OrdersApi
 
     private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null, string? limit = null, string? cursor = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null, string? limit = null, string? cursor = null)
     {
-        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q);
+        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
         return TypedResults.Ok(await OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct));
     }
 
@@ -210,9 +227,9 @@ public static class OrdersApi
 
     private static async Task Export(HttpContext http, CustomerContext ctx, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null)
     {
-        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q);
+        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
         await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
     }
 
@@ -254,6 +271,10 @@ public static class OrdersApi
 
     private static async Task<Ok<OrderDetailDto>> SetNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SetNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> SetInternalNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+        HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.SetInternalNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
     private static async Task<Ok<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.RetryAsync(db, ctx, clock, id, request, IfMatch(http), ct));

@@ -34,7 +34,7 @@ public static class OrderPageEndpoints
     /// <summary>The list's filters as the page's form sends them (an empty field means "any"), every page of it as CSV.</summary>
     private static async Task Export(HttpContext http, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null)
     {
         var ctx = await CustomerView.ResolveAsync(http, db);
         if (ctx is null)
@@ -42,7 +42,7 @@ public static class OrderPageEndpoints
             http.Response.Redirect("/select-organization");
             return;
         }
-        var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q));
+        var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q), Blank(sort));
         await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
     }
 
