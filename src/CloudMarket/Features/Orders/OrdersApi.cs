@@ -28,8 +28,8 @@ public static class OrdersApi
         "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
         MaxLength: OrderCommands.MaxIdempotencyKeyLength);
     private static readonly OpenApiSetup.HeaderDoc ContentDispositionHeader = new("Content-Disposition",
-        "An attachment named after the view, e.g. `attachment; filename=\"orders-historical.csv\"`.",
-        Pattern: "^attachment; filename=\"orders-[a-z]+\\.csv\"$");
+        "An attachment named after the view and the format, e.g. `attachment; filename=\"orders-historical.csv\"` or `orders-historical.xlsx`.",
+        Pattern: "^attachment; filename=\"orders-[a-z]+\\.(csv|xlsx)\"$");
     private static readonly OpenApiSetup.HeaderDoc LocationHeader = new("Location", "The address of the order.", Format: "uri-reference");
 
     public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
@@ -56,14 +56,26 @@ public static class OrdersApi
             .ProducesValidationProblemWhen("A filter, `sort`, `limit` or `cursor` is invalid, or the cursor belongs to another sort (`errors` names it).");
 
         group.MapGet("/export", Export).WithName("ExportOrders")
-            .WithSummary("The order list as CSV")
-            .WithDescription("Every order the list would show with the same filters (all pages), one row per order, as UTF-8 CSV. " +
-                "Customer-level callers get no markup rows or columns.")
+            .WithSummary("The order list as CSV or an Excel workbook")
+            .WithDescription("Every order the list would show with the same filters and sort (all pages), one row per order: `format=csv` " +
+                "(the default; UTF-8 with a byte order mark) or `format=xlsx` (one worksheet, numbers and dates as such). Both formats hold the " +
+                "same rows and columns: the list's columns, the total per billing period of each billing cycle, and the note; `view=historical&state=all` " +
+                "adds the term totals per cycle and the payment (method, card, billing cycle, invoice contract). Seller- and distributor-level " +
+                "callers also get the internal note and, in the All export, cost and margin per cycle; customer-level callers get no markup " +
+                "rows, no cost or margin and no internal note. Times are UTC, as the `Date (UTC)` header says.")
             .WithOrderListFilters()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
-            .WithResponseDescription(StatusCodes.Status200OK, "UTF-8 CSV with a header row.")
+            .WithParameter("format", "`csv` (default) or `xlsx`.", s => Enum<ExportFormat>(s, ExportFormat.Csv))
+            .Produces<string>(StatusCodes.Status200OK, OrderExport.CsvContentType, OrderExport.XlsxContentType)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The workbook is bytes, not text.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue(OrderExport.XlsxContentType, out var xlsx) == true)
+                    xlsx.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+                return Task.CompletedTask;
+            })
+            .WithResponseDescription(StatusCodes.Status200OK, "The CSV (UTF-8 with a byte order mark, a header row) or the xlsx workbook (a header row).")
             .WithResponseHeader(StatusCodes.Status200OK, ContentDispositionHeader)
-            .ProducesValidationProblemWhen("A filter is invalid (`errors` names it).");
+            .ProducesValidationProblemWhen("A filter, `sort` or `format` is invalid (`errors` names it).");
 
         group.MapGet("/{id:long}", Get).WithName("GetOrder")
             .WithSummary("One order")
@@ -227,10 +239,10 @@ public static class OrdersApi
 
     private static async Task Export(HttpContext http, CustomerContext ctx, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null, string? sort = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null, string? format = null)
     {
         var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
-        await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
+        await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(format), ct);
     }
 
     private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, HttpContext http, CancellationToken ct) =>
