@@ -153,7 +153,7 @@ public static class OrderQueries
             .Take(limit + 1)
             .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
                 o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
-                // Not even read for customer-level users.
+                // NULL in the SQL for customer-level users: it never reaches the app for them.
                 ctx.Actor.SeesInternalNotes ? o.InternalNote : null,
                 o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency));
     }
