@@ -140,6 +140,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(o => o.CreatedByOrganizationName).HasMaxLength(200);
             e.Property(o => o.CreatedByOrganizationType).HasConversion<string>().HasMaxLength(20);
             e.Property(o => o.Note).HasMaxLength(Order.MaxNoteLength);
+            e.Property(o => o.InternalNote).HasMaxLength(Order.MaxNoteLength);
             e.Property(o => o.PaymentMethod).HasConversion<string>().HasMaxLength(20);
             e.Property(o => o.CardBrand).HasMaxLength(30);
             e.Property(o => o.CardLast4).HasMaxLength(4);
@@ -156,6 +157,8 @@ public abstract class AppDbContext(DbContextOptions options)
             // The lists: one customer, newest first, optionally one status; keyset on (Date, Id).
             e.HasIndex(o => new { o.CustomerId, o.Date, o.Id }).IsDescending(false, true, true);
             e.HasIndex(o => new { o.CustomerId, o.Status, o.Date, o.Id }).IsDescending(false, false, true, true);
+            // sort=number / -number: one customer's orders by number, read forwards or backwards.
+            e.HasIndex(o => new { o.CustomerId, o.Id });
         });
 
         b.Entity<OrderItem>(e =>

@@ -72,6 +72,11 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
             .HasDatabaseName("IX_Orders_Name_Trgm");
         b.Entity<Features.Orders.OrderItem>().HasIndex(i => i.OfferName).HasMethod("gin").HasOperators("gin_trgm_ops")
             .HasDatabaseName("IX_OrderItems_OfferName_Trgm");
+        // Search covers the notes each user may see (the internal note for seller and distributor levels only).
+        b.Entity<Features.Orders.Order>().HasIndex(o => o.Note).HasMethod("gin").HasOperators("gin_trgm_ops")
+            .HasDatabaseName("IX_Orders_Note_Trgm");
+        b.Entity<Features.Orders.Order>().HasIndex(o => o.InternalNote).HasMethod("gin").HasOperators("gin_trgm_ops")
+            .HasDatabaseName("IX_Orders_InternalNote_Trgm");
     }
 }
 

@@ -20,7 +20,7 @@ public static partial class TimeFormat
     /// <summary>The longest IANA name accepted (the longest real one has 32 characters).</summary>
     public const int MaxZoneLength = 64;
 
-    private const string DateTimePattern = "yyyy-MM-dd HH:mm";
+    public const string DateTimePattern = "yyyy-MM-dd HH:mm";
     private const string DatePattern = "yyyy-MM-dd";
 
     /// <summary>The instant as the zone's wall clock shows it.</summary>

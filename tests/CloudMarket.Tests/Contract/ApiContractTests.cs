@@ -61,7 +61,7 @@ public abstract class ApiContractTests(CloudMarketFactory app)
         { Template: "/api/v1/orders" } => new { items = new[] { OrderKit.NewAcronis() } },
         { Template: "/api/v1/me", Method: "PUT" } => new { timeZone = "UTC" },
         _ when op.Template.Contains("/items") => OrderKit.NewAcronis(),
-        _ when op.Template.EndsWith("/note") => new { text = "PO 4471" },
+        _ when op.Template.EndsWith("note") => new { text = "PO 4471" }, // the note and the internal note
         { Method: "PATCH" } => new { name = "Renamed" },
         _ => (object)new { },
     }, CloudMarketFactory.Json);
@@ -149,7 +149,10 @@ public abstract class ApiContractTests(CloudMarketFactory app)
             Assert.NotNull(success.Value!["headers"]?["ETag"]);
             Assert.NotNull(change.Spec["responses"]!["409"]);
         }
-        Assert.Equal("string", (string?)ops["GET /api/v1/orders/export"].Spec["responses"]!["200"]!["content"]!["text/csv"]!["schema"]!["type"]);
+        var export = ops["GET /api/v1/orders/export"].Spec["responses"]!["200"]!["content"]!;
+        Assert.Equal("string", (string?)export["text/csv"]!["schema"]!["type"]);
+        Assert.Equal("string", (string?)export["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]!["schema"]!["type"]);
+        Assert.Equal("binary", (string?)export["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]!["schema"]!["format"]);
     }
 
     [Fact]

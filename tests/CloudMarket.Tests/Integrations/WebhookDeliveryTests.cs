@@ -116,6 +116,40 @@ public abstract class WebhookDeliveryTests(CloudMarketFactory app) : IAsyncLifet
     }
 
     [Fact]
+    public async Task AnInternalNote_IsInTheSellersPayloads_AndInNothingSentToTheCustomer()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ida = await app.ClientAsync(Demo.FabrikamAdmin);
+        await using var customerReceiver = await WebhookReceiver.StartAsync();
+        await ida.CreateWebhookAsync(customerReceiver.Url);
+        await anna.CreateWebhookAsync(_receiver.Url);
+
+        const string secret = "churn risk, offer 10% at renewal";
+        var cart = await anna.PostJsonAsync("/api/v1/orders", new { name = "Quietly noted", items = new[] { NewAcronis(1) } }, HttpStatusCode.Created);
+        var id = cart.GetProperty("id").GetInt64();
+        await anna.PutJsonAsync($"/api/v1/orders/{id}/internal-note", new { text = secret }, HttpStatusCode.OK);
+        await anna.PostJsonAsync($"/api/v1/orders/{id}/place", null, HttpStatusCode.Accepted);
+
+        var sellerCalls = await _receiver.WaitForAsync(c => c.Of(id).Any(x => x.EventType == "order.completed"), $"order.completed of {id} (seller)");
+        var customerCalls = await customerReceiver.WaitForAsync(c => c.Of(id).Any(x => x.EventType == "order.completed"), $"order.completed of {id} (customer)");
+        await Eventually.WaitAsync(() => app.WithDbAsync(db => db.Set<IntegrationEvent>().CountAsync(e => e.OrderId == id && e.DispatchedAt == null)),
+            n => n == 0, "the fan-out");
+
+        Assert.All(sellerCalls.Of(id), c => Assert.Equal(secret, c.Json.GetProperty("data").GetProperty("order").GetProperty("internalNote").GetString()));
+        Assert.NotEmpty(customerCalls.Of(id));
+        Assert.All(customerCalls.Of(id), c =>
+        {
+            Assert.DoesNotContain("churn risk", c.Body);
+            Assert.DoesNotContain("internalNote", c.Body);
+            Assert.DoesNotContain("Internal note", c.Body);
+        });
+        // E-mails (to the creator and, on completion, to the customer's admins) never carry it either.
+        var mails = await app.WithDbAsync(db => db.Set<Delivery>().Where(d => d.OrderId == id && d.Channel == DeliveryChannel.Email).ToListAsync());
+        Assert.NotEmpty(mails);
+        Assert.All(mails, m => Assert.DoesNotContain("churn risk", m.Body + m.Subject + m.HtmlBody));
+    }
+
+    [Fact]
     public async Task NoteChangesOfPlacedOrders_AreEvents_InTheirOrderAfterThePlacement()
     {
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);

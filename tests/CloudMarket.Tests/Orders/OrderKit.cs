@@ -126,6 +126,25 @@ public static class OrderKit
         return browser;
     }
 
+    /// <summary>The cells of one CSV line (RFC 4180 quoting, as the export writes it).</summary>
+    public static string[] CsvCells(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        var quoted = false;
+        line = line.TrimEnd('\r');
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+            else if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells.ToArray();
+    }
+
     // ---- reading JSON -----------------------------------------------------------------------
 
     public static long Id(this JsonElement order) => order.GetProperty("id").GetInt64();

@@ -16,25 +16,6 @@ public abstract class OrderTotalsApiTests(CloudMarketFactory app)
 {
     private static decimal Amount(JsonElement money) => money.GetProperty("amount").GetDecimal();
 
-    /// <summary>The cells of one CSV line (RFC 4180 quoting, as the export writes it).</summary>
-    private static string[] Cells(string line)
-    {
-        var cells = new List<string>();
-        var cell = new System.Text.StringBuilder();
-        var quoted = false;
-        line = line.TrimEnd('\r');
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
-            else if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) { cells.Add(cell.ToString()); cell.Clear(); }
-            else cell.Append(c);
-        }
-        cells.Add(cell.ToString());
-        return cells.ToArray();
-    }
-
     private static string Csv(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>Ida's cart of monthly E3 and Acronis licences and annual Exchange licences.</summary>
@@ -79,8 +60,8 @@ public abstract class OrderTotalsApiTests(CloudMarketFactory app)
         Assert.All(row.GetProperty("details").GetProperty("items").EnumerateArray(), i => Assert.False(i.TryGetProperty("cost", out _)));
 
         var csv = (await (await ida.GetAsync($"{OrdersUrl}/export")).Content.ReadAsStringAsync()).Split('\n');
-        var header = Cells(csv[0]);
-        var line = Cells(csv.Single(l => l.StartsWith(order.Id() + ",")));
+        var header = CsvCells(csv[0]);
+        var line = CsvCells(csv.Single(l => l.StartsWith(order.Id() + ",")));
         Assert.Equal(header.Length, line.Length);
         Assert.Equal(Csv(Amount(totals[0].GetProperty("periodTotal"))), line[Array.IndexOf(header, "Total per month")]);
         Assert.Equal(Csv(Amount(totals[1].GetProperty("periodTotal"))), line[Array.IndexOf(header, "Total per year")]);
@@ -89,7 +70,7 @@ public abstract class OrderTotalsApiTests(CloudMarketFactory app)
 
         // An order of monthly items only leaves the annual column empty, not 0.00.
         var monthlyOnly = await ida.CreateCartIdAsync(NewAcronis(2));
-        var monthlyLine = Cells((await (await ida.GetAsync($"{OrdersUrl}/export")).Content.ReadAsStringAsync()).Split('\n')
+        var monthlyLine = CsvCells((await (await ida.GetAsync($"{OrdersUrl}/export")).Content.ReadAsStringAsync()).Split('\n')
             .Single(l => l.StartsWith(monthlyOnly + ",")));
         Assert.Equal("16.52", monthlyLine[Array.IndexOf(header, "Total per month")]);
         Assert.Equal("", monthlyLine[Array.IndexOf(header, "Total per year")]);

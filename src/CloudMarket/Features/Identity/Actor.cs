@@ -20,6 +20,8 @@ public sealed record Actor(
     public bool CanBuy => Permissions.CanBuy(Roles);
     public bool CanChangeMarkup => Permissions.CanChangeMarkup(Roles);
     public bool CanWriteNotes => Permissions.CanWriteNotes(Roles);
+    public bool SeesInternalNotes => Permissions.SeesInternalNotes(OrganizationType);
+    public bool CanWriteInternalNotes => Permissions.CanWriteInternalNotes(OrganizationType, Roles);
     public bool SeesMarkupAndCost => Permissions.SeesMarkupAndCost(OrganizationType);
     public bool SeesVendorCost => Permissions.SeesVendorCost(OrganizationType);
     public bool CanManageUsers => Permissions.CanManageUsers(Roles);

@@ -48,6 +48,12 @@ public static class Permissions
     /// <summary>Customer-level users never see markup, cost prices or margins.</summary>
     public static bool SeesMarkupAndCost(OrganizationType level) => level != OrganizationType.Customer;
 
+    /// <summary>An order's internal note is the seller's and distributor's own: customer-level users never see it.</summary>
+    public static bool SeesInternalNotes(OrganizationType level) => level != OrganizationType.Customer;
+
+    /// <summary>Those who see the internal note write it, except the read-only roles (as for the order's note).</summary>
+    public static bool CanWriteInternalNotes(OrganizationType level, IEnumerable<Role> roles) => SeesInternalNotes(level) && CanWriteNotes(roles);
+
     /// <summary>The vendor's cost and the distributor's markup are the distributor's own business.</summary>
     public static bool SeesVendorCost(OrganizationType level) => level == OrganizationType.Distributor;
 

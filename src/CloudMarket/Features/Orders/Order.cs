@@ -62,6 +62,12 @@ public sealed class Order
     public string CreatedByOrganizationName { get; private set; } = "";
     public OrganizationType CreatedByOrganizationType { get; private set; }
     public string? Note { get; private set; }
+
+    /// <summary>
+    /// The seller's and distributor's own remark ("call back in Q1"): never shown to customer-level users,
+    /// nor in anything sent to them (<see cref="OrderVisibility.SeesInternalNote"/>).
+    /// </summary>
+    public string? InternalNote { get; private set; }
     public PaymentMethod PaymentMethod { get; private set; }
     public string? CardBrand { get; private set; }
     public string? CardLast4 { get; private set; }
@@ -165,6 +171,13 @@ public sealed class Order
     {
         Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
         Changed(now, actor, Note is null ? "Note removed." : $"Note: {Note}", false);
+    }
+
+    /// <summary>The internal note: its history event, version and last change are hidden from customer-level users like a markup change.</summary>
+    public void SetInternalNote(string? note, EventActor actor, DateTime now)
+    {
+        InternalNote = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        Changed(now, actor, InternalNote is null ? "Internal note removed." : $"Internal note: {InternalNote}", concernsOnlyMarkup: true);
     }
 
     // ---- provisioning ---------------------------------------------------------------

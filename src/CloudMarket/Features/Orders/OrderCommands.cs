@@ -122,13 +122,25 @@ public static class OrderCommands
 
     public static Task<OrderDetailDto> SetNoteAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
         NoteRequest? request, string? ifMatch, CancellationToken ct) =>
+        SetNoteAsync(db, ctx, clock, id, request, ifMatch, internalNote: false, ct);
+
+    /// <summary>The seller's and distributor's internal note: the note's rules, but customer-level users get 403.</summary>
+    public static Task<OrderDetailDto> SetInternalNoteAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        NoteRequest? request, string? ifMatch, CancellationToken ct) =>
+        SetNoteAsync(db, ctx, clock, id, request, ifMatch, internalNote: true, ct);
+
+    private static Task<OrderDetailDto> SetNoteAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        NoteRequest? request, string? ifMatch, bool internalNote, CancellationToken ct) =>
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
         {
+            if (internalNote && !ctx.Actor.CanWriteInternalNotes)
+                throw new ForbiddenException("Only seller- and distributor-level users (except the read-only roles) write internal notes.");
             if (!ctx.Actor.CanWriteNotes) throw new ForbiddenException("Your role may read orders but not write notes.");
             if (request is null) throw RequestValidationException.For("text", "Required: the note's text, or null or \"\" to remove the note.");
             if (request.Text is { Length: > Order.MaxNoteLength } || OrderValidator.HasNul(request.Text))
                 throw RequestValidationException.For("text", $"At most {Order.MaxNoteLength} characters, without NUL characters.");
-            order.SetNote(request.Text, actor, now);
+            if (internalNote) order.SetInternalNote(request.Text, actor, now);
+            else order.SetNote(request.Text, actor, now);
             return Task.CompletedTask;
         });
 

@@ -1,52 +1,32 @@
 using System.Globalization;
 using System.Text;
-using CloudMarket.Data;
-using CloudMarket.Features.Catalog;
-using CloudMarket.Features.Organizations;
-using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Features.Orders;
 
-/// <summary>The CSV export of a list: the same rows, and so the same visibility, as the list itself.</summary>
+/// <summary>
+/// The CSV format of an export (<see cref="OrderExport"/> gives the rows and columns): UTF-8 with a byte
+/// order mark, so Excel reads "€" and "ø" as such instead of guessing a code page; RFC 4180 quoting and CRLF line ends.
+/// </summary>
 public static class OrderCsv
 {
-    /// <summary>One total column per billing cycle ("Total per month", "Total per year"): amounts of different cycles are never added up.</summary>
-    private static readonly BillingCycle[] Cycles = Enum.GetValues<BillingCycle>();
-
-    public static readonly string[] Header =
-    [
-        "Order ID", "Name", "Items", "Requested changes", "Created by", "Created by organization", "Date", "Status",
-        .. Cycles.Select(c => $"Total per {Pricing.PeriodName(c)}"), "Currency", "Note",
-    ];
-
-    /// <summary>The export as an HTTP download; the API and the Orders page answer with this same body.</summary>
-    public static async Task WriteExportAsync(HttpResponse response, AppDbContext db, CustomerContext ctx, OrderListFilter filter, CancellationToken ct)
+    public static async Task WriteAsync(Stream body, IReadOnlyList<ExportColumn> columns, IAsyncEnumerable<OrderSummaryDto> rows, CancellationToken ct)
     {
-        response.ContentType = "text/csv; charset=utf-8";
-        response.Headers.ContentDisposition = $"attachment; filename=\"orders-{filter.View.ToString().ToLowerInvariant()}.csv\"";
-        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false));
-        await WriteAsync(writer, OrderQueries.ExportAsync(db, ctx, filter, ct), ct);
+        await using var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)) { NewLine = "\r\n" };
+        await WriteAsync(writer, columns, rows, ct);
     }
 
-    public static async Task WriteAsync(TextWriter writer, IAsyncEnumerable<OrderSummaryDto> rows, CancellationToken ct)
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<ExportColumn> columns, IAsyncEnumerable<OrderSummaryDto> rows, CancellationToken ct)
     {
-        await writer.WriteLineAsync(string.Join(',', Header.Select(Cell)));
+        await writer.WriteLineAsync(string.Join(',', columns.Select(c => Cell(c.Header))));
         await foreach (var o in rows.WithCancellation(ct))
-        {
-            string[] cells =
-            [
-                o.Id.ToString(CultureInfo.InvariantCulture), o.Name, o.ItemCount.ToString(CultureInfo.InvariantCulture),
-                string.Join(" | ", o.RequestedChanges), o.CreatedBy.Name, o.CreatedBy.OrganizationName,
-                o.Date.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                ApiNames.Of(o.Status),
-                .. Cycles.Select(c => o.Details?.Totals.FirstOrDefault(t => t.BillingCycle == c) is { } t
-                    ? t.PeriodTotal.Amount.ToString("0.00", CultureInfo.InvariantCulture) : ""),
-                o.Details?.Totals.FirstOrDefault()?.PeriodTotal.Currency ?? "",
-                o.Note ?? "",
-            ];
-            await writer.WriteLineAsync(string.Join(',', cells.Select(Cell)));
-        }
+            await writer.WriteLineAsync(string.Join(',', columns.Select(c => Text(c.Cell(o)))));
     }
+
+    /// <summary>Numbers and times as they are (a negative amount stays a number); text quoted and kept from running as a formula.</summary>
+    private static string Text(ExportCell cell) =>
+        cell.Time is { } t ? ExportTime.Text(t)
+        : cell.Number is { } n ? n.ToString(cell.IsAmount ? "0.00" : "0", CultureInfo.InvariantCulture)
+        : Cell(cell.Text ?? "");
 
     /// <summary>RFC 4180 quoting, and a leading apostrophe on text a spreadsheet would run as a formula.</summary>
     public static string Cell(string value)

@@ -7,7 +7,7 @@ namespace CloudMarket.Features.Orders;
 
 public sealed record CreatedByDto(Guid UserId, string Name, Guid OrganizationId, string OrganizationName, OrganizationType OrganizationType);
 
-/// <summary>A row of the Recent / Historical lists (api.md orderSummary).</summary>
+/// <summary>A row of the Recent / Historical lists (api.md orderSummary). <c>internalNote</c> is there for seller and distributor levels only.</summary>
 public sealed record OrderSummaryDto(
     long Id,
     string Name,
@@ -17,10 +17,12 @@ public sealed record OrderSummaryDto(
     CreatedByDto CreatedBy,
     DateTime Date,
     string? Note,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InternalNote = null);
 
-/// <summary>The extra columns of the detailed Historical "All" view.</summary>
-public sealed record OrderSummaryDetailsDto(IReadOnlyList<SummaryItemDto> Items, PaymentMethod PaymentMethod, IReadOnlyList<CycleTotalsDto> Totals);
+/// <summary>The extra columns of the detailed Historical "All" view (<c>paymentMethod</c> is <c>payment.method</c>, kept for clients that read it).</summary>
+public sealed record OrderSummaryDetailsDto(IReadOnlyList<SummaryItemDto> Items, PaymentMethod PaymentMethod, IReadOnlyList<CycleTotalsDto> Totals,
+    PaymentDto Payment);
 
 /// <summary>An item in the detailed list: what it changes on the customer's invoice per billing period of its cycle.</summary>
 public sealed record SummaryItemDto(string Description, int Quantity, BillingCycle BillingCycle, Money PeriodPrice);
@@ -106,4 +108,5 @@ public sealed record OrderDetailDto(
     PaymentDto Payment,
     IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<OrderEventDto> Events,
-    IReadOnlyList<string> Actions);
+    IReadOnlyList<string> Actions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InternalNote = null);

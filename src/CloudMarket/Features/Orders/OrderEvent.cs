@@ -31,7 +31,7 @@ public sealed class OrderEvent
     public string? ActorOrganizationName { get; private set; }
     public string Reason { get; private set; } = "";
 
-    /// <summary>An event about markup changes only; customer-level users never see it.</summary>
+    /// <summary>An event about markup changes only, or the internal note; customer-level users never see it.</summary>
     public bool ConcernsOnlyMarkup { get; private set; }
 }
 

@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
@@ -17,14 +15,20 @@ public sealed record OrderListFilter(
     Guid? CreatedBy = null,
     DateTime? From = null,
     DateTime? To = null,
-    string? Search = null)
+    string? Search = null,
+    OrderSort Sort = default)
 {
     public const int DefaultLimit = 25;
     public const int MaxLimit = 200;
     public const int MaxSearchLength = 200;
 
+    /// <summary>"#11": the number of one order, which a search finds exactly (and nothing else); null for any other term.</summary>
+    public static long? ExactNumber(string q) =>
+        q.Length > 1 && q[0] == '#' && long.TryParse(q.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
     /// <summary>Parses the query string values, answering 400 with every bad one.</summary>
-    public static OrderListFilter Parse(string? view, string? state, string? status, string? createdBy, string? from, string? to, string? q)
+    public static OrderListFilter Parse(string? view, string? state, string? status, string? createdBy, string? from, string? to, string? q,
+        string? sort = null)
     {
         var errors = new ValidationErrors();
         var v = ParseEnum(view, OrderView.Recent, "view", errors);
@@ -44,8 +48,11 @@ public sealed record OrderListFilter(
             errors.Add("q", $"At most {MaxSearchLength} characters, without NUL characters.");
         if (v == OrderView.Recent && state is not null)
             errors.Add("state", "Only the historical view has a state.");
+        var order = OrderSort.Default;
+        if (sort is not null && !OrderSort.TryParse(sort, out order))
+            errors.Add("sort", $"Must be one of: {string.Join(", ", OrderSort.Names)}.");
         errors.ThrowIfAny();
-        return new OrderListFilter(v, s, st, by, f, t, string.IsNullOrWhiteSpace(q) ? null : q.Trim());
+        return new OrderListFilter(v, s, st, by, f, t, string.IsNullOrWhiteSpace(q) ? null : q.Trim(), order);
     }
 
     private static T ParseEnum<T>(string? value, T fallback, string field, ValidationErrors errors) where T : struct, Enum
@@ -81,35 +88,91 @@ public static class OrderQueries
     private static async Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit,
         bool detailed, CancellationToken ct)
     {
+        var after = OrderCursor.Decode(cursor, filter.Sort);
         var matches = filter.Search is { } term ? await SearchMatchesAsync(db, ctx, term, ct) : null;
-        var rows = await PageQuery(db, ctx, filter, cursor, limit, matches).ToListAsync(ct);
+        var rows = filter.Sort.Key == OrderSortKey.Status
+            ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, matches, ct)
+            : await PageQuery(db, ctx, filter, after, limit, matches).ToListAsync(ct);
         var page = rows.Take(limit).ToList();
         var summaries = await SummarizeAsync(db, ctx, page, detailed, ct);
-        var next = rows.Count > limit ? EncodeCursor(page[^1].Date, page[^1].Id) : null;
+        var next = rows.Count > limit ? new OrderCursor(filter.Sort, page[^1].Status, page[^1].Date, page[^1].Id).Encode() : null;
         return new OrderListDto(summaries, next);
     }
 
     /// <summary>
-    /// One page of a list as a single keyset query (one row more than the page, to know whether
-    /// another page follows). Internal so the benchmark can time its SQL directly.
+    /// A status-sorted page, one status at a time in the sort's order, each newest first: every query is a
+    /// bound on the (CustomerId, Status, Date DESC, Id DESC) index, so a page deep inside a status of
+    /// 100,000 orders reads as few rows as the first page. (One query ordered by status and then date would
+    /// need the cursor's "later in this status, or any later status" as an OR, which no index can bound.)
+    /// At most one query per status of the view, and it stops as soon as the page is full.
+    /// </summary>
+    private static async Task<List<OrderRow>> StatusSortedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, IReadOnlyCollection<long>? matches, CancellationToken ct)
+    {
+        IEnumerable<OrderStatus> statuses = filter.Status is { } only
+            ? [only]
+            : OrderLifecycle.StatusesOf(filter.View, filter.State) ?? (IEnumerable<OrderStatus>)Enum.GetValues<OrderStatus>();
+        var rows = new List<OrderRow>();
+        foreach (var status in filter.Sort.InStatusOrder(statuses))
+        {
+            if (after is not null && filter.Sort.CompareStatuses(status, after.Status) < 0) continue;
+            var bound = after is not null && after.Status == status ? after : null;
+            rows.AddRange(await PageQuery(db, ctx, filter, bound, limit - rows.Count, matches, status).ToListAsync(ct));
+            if (rows.Count > limit) break;
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// One page of a list in the date or number sort (or of one status, for the status sort) as a single
+    /// keyset query: one row more than the page, to know whether another page follows. Internal so the
+    /// benchmark can time its SQL directly.
     /// </summary>
     internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit,
-        IReadOnlyCollection<long>? searchMatches = null)
+        IReadOnlyCollection<long>? searchMatches = null) =>
+        PageQuery(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), limit, searchMatches);
+
+    private static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
+        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null)
     {
-        var (afterDate, afterId) = DecodeCursor(cursor);
         var query = Filtered(db, ctx, filter, searchMatches);
-        if (afterDate is { } d)
-            query = db.Database.IsNpgsql()
-                // A row-value comparison is an index bound on (CustomerId, Date, Id): a page 5,000 deep reads
-                // as few rows as the first. The OR form below is only a filter there (PostgreSQL reads and
-                // discards every newer row of the customer); SQLite's planner turns it into a range itself.
-                ? query.Where(o => EF.Functions.LessThan(ValueTuple.Create(o.Date, o.Id), ValueTuple.Create(d, afterId)))
-                : query.Where(o => o.Date < d || (o.Date == d && o.Id < afterId));
-        return query
-            .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
+        if (onlyStatus is { } only)
+            query = query.Where(o => o.Status == only);
+        // Within a status the rows are newest first, whichever way the statuses go.
+        var (key, ascending) = filter.Sort.Key == OrderSortKey.Status ? (OrderSortKey.Date, false) : (filter.Sort.Key, filter.Sort.Ascending);
+        if (after is not null)
+            query = After(db, query, key, ascending, after.Date, after.Id);
+        IOrderedQueryable<Order> sorted = (key, ascending) switch
+        {
+            (OrderSortKey.Number, true) => query.OrderBy(o => o.Id),
+            (OrderSortKey.Number, false) => query.OrderByDescending(o => o.Id),
+            (_, true) => query.OrderBy(o => o.Date).ThenBy(o => o.Id),
+            _ => query.OrderByDescending(o => o.Date).ThenByDescending(o => o.Id),
+        };
+        return sorted
             .Take(limit + 1)
             .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
-                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency));
+                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
+                // NULL in the SQL for customer-level users: it never reaches the app for them.
+                ctx.Actor.SeesInternalNotes ? o.InternalNote : null,
+                o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency));
+    }
+
+    /// <summary>The rows after a cursor's (date, number) or number, in the direction of the sort.</summary>
+    private static IQueryable<Order> After(AppDbContext db, IQueryable<Order> query, OrderSortKey key, bool ascending, DateTime d, long id)
+    {
+        if (key == OrderSortKey.Number)
+            return ascending ? query.Where(o => o.Id > id) : query.Where(o => o.Id < id);
+        if (db.Database.IsNpgsql())
+            // A row-value comparison is an index bound on (CustomerId, Date, Id): a page 5,000 deep reads
+            // as few rows as the first. The OR form below is only a filter there (PostgreSQL reads and
+            // discards every newer row of the customer); SQLite's planner turns it into a range itself.
+            return ascending
+                ? query.Where(o => EF.Functions.GreaterThan(ValueTuple.Create(o.Date, o.Id), ValueTuple.Create(d, id)))
+                : query.Where(o => EF.Functions.LessThan(ValueTuple.Create(o.Date, o.Id), ValueTuple.Create(d, id)));
+        return ascending
+            ? query.Where(o => o.Date > d || (o.Date == d && o.Id > id))
+            : query.Where(o => o.Date < d || (o.Date == d && o.Id < id));
     }
 
     /// <summary>The visible items of the orders on a page, in order: the list's second and last query.</summary>
@@ -173,7 +236,7 @@ public static class OrderQueries
     /// </summary>
     internal static async Task<List<long>?> SearchMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql() || term.Length < 3) return null;
+        if (!db.Database.IsNpgsql() || term.Length < 3 || OrderListFilter.ExactNumber(term) is not null) return null;
         var (byName, byItem) = SearchMatchQueries(db, ctx, term);
         var items = await byItem.ToListAsync(ct);
         if (items.Count > SearchIndexCap) return null;
@@ -189,7 +252,12 @@ public static class OrderQueries
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
         var pattern = LikePattern(term);
         var orders = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: true);
-        var byName = orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)).Select(o => o.Id).Take(SearchIndexCap + 1);
+        // Name and the notes the caller may see, each with its trigram index (PostgreSQL ORs the bitmaps).
+        var byName = (ctx.Actor.SeesInternalNotes
+                ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
+                                    || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
+                : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
+            .Select(o => o.Id).Take(SearchIndexCap + 1);
         // Items across the platform (they carry no customer): the page query keeps only this customer's
         // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
         // unjoined, a frequent term stops after SearchIndexCap + 1 rows.
@@ -218,37 +286,53 @@ public static class OrderQueries
             query = query.Where(o => o.Date >= from);
         if (filter.To is { } to)
             query = query.Where(o => o.Date <= to);
-        if (filter.Search is { } q)
-        {
-            var term = q.ToLower();
-            var number = long.TryParse(q.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-            var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
-            if (searchMatches is not null)
-                // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
-                // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).
-                query = query.Where(o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id));
-            else if (db.Database.IsNpgsql())
-            {
-                // Frequent terms: correlated per order on the items' OrderId index, walking the customer's
-                // newest orders until a page matched. Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not
-                // EXISTS: PostgreSQL may run an EXISTS under OR as a hashed subplan, i.e. first read every
-                // matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders, 2.9 ms this way).
-                var pattern = LikePattern(q);
-                query = query.Where(o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
-                                         || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
-                                             .Select(i => (int?)1).FirstOrDefault() != null);
-            }
-            else
-                // SQLite (no trigram index): correlated per order, so a search reads this customer's
-                // orders and their items, not every item of the platform.
-                query = query.Where(o => o.Id == number || o.Name.ToLower().Contains(term)
-                                         || visibleItems.Any(i => i.OrderId == o.Id && i.OfferName.ToLower().Contains(term)));
-        }
+        if (filter.Search is { } q && OrderListFilter.ExactNumber(q) is { } exact)
+            // "#11" is order 11, and only it: not every order whose name or note mentions "#11".
+            query = query.Where(o => o.Id == exact);
+        else if (filter.Search is { } text)
+            query = query.Where(Matching(db, ctx, text, searchMatches));
         return query;
     }
 
+    /// <summary>
+    /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may
+    /// see (customer-level users: not the internal note) or a visible item's offer name.
+    /// </summary>
+    private static System.Linq.Expressions.Expression<Func<Order, bool>> Matching(AppDbContext db, CustomerContext ctx, string q,
+        IReadOnlyCollection<long>? searchMatches)
+    {
+        var number = long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        var seesInternal = ctx.Actor.SeesInternalNotes;
+        var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
+        if (searchMatches is not null)
+            // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
+            // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).
+            return o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id);
+        if (db.Database.IsNpgsql())
+        {
+            // Frequent terms: correlated per order on the items' OrderId index, walking the customer's
+            // newest orders until a page matched. Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not
+            // EXISTS: PostgreSQL may run an EXISTS under OR as a hashed subplan, i.e. first read every
+            // matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders, 2.9 ms this way).
+            var pattern = LikePattern(q);
+            return o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
+                        || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
+                        || (seesInternal && EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
+                        || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
+                            .Select(i => (int?)1).FirstOrDefault() != null;
+        }
+        // SQLite (no trigram index): correlated per order, so a search reads this customer's
+        // orders and their items, not every item of the platform.
+        var term = q.ToLower();
+        return o => o.Id == number || o.Name.ToLower().Contains(term)
+                    || (o.Note != null && o.Note.ToLower().Contains(term))
+                    || (seesInternal && o.InternalNote != null && o.InternalNote.ToLower().Contains(term))
+                    || visibleItems.Any(i => i.OrderId == o.Id && i.OfferName.ToLower().Contains(term));
+    }
+
     internal sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
-        OrganizationType OrgType, DateTime Date, string? Note, PaymentMethod PaymentMethod, string Currency);
+        OrganizationType OrgType, DateTime Date, string? Note, string? InternalNote, PaymentMethod PaymentMethod, string? CardBrand, string? CardLast4,
+        string InvoiceContract, string Currency);
 
     private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
     {
@@ -264,8 +348,10 @@ public static class OrderQueries
                 detailed
                     ? new OrderSummaryDetailsDto(
                         own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
-                        r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost))
-                    : null);
+                        r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost),
+                        Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, own, r.InvoiceContract, r.Currency))
+                    : null,
+                OrderVisibility.InternalNoteSeenBy(ctx, r.InternalNote));
         }).ToList();
     }
 
@@ -274,20 +360,28 @@ public static class OrderQueries
         var seesCost = ctx.Actor.SeesMarkupAndCost;
         var seesVendorCost = ctx.Actor.SeesVendorCost;
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
-        var cycles = items.Select(i => i.BillingCycle).Distinct().ToList();
         return new OrderDetailDto(
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
             items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
-            new PaymentDto(order.PaymentMethod, order.CardBrand, order.CardLast4,
-                cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", order.InvoiceContract, order.Currency),
+            Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items, order.InvoiceContract, order.Currency),
             Totals(items, order.Currency, seesCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
                 .ToList(),
-            OrderLifecycle.ActionsFor(order.Status, ctx.Actor));
+            OrderLifecycle.ActionsFor(order.Status, ctx.Actor),
+            OrderVisibility.InternalNoteSeenBy(ctx, order.InternalNote));
+    }
+
+    /// <summary>How the order is paid; the billing cycle is the visible items' one, or "mixed".</summary>
+    private static PaymentDto Payment(PaymentMethod method, string? cardBrand, string? cardLast4, IReadOnlyCollection<OrderItem> items,
+        string invoiceContract, string currency)
+    {
+        var cycles = items.Select(i => i.BillingCycle).Distinct().ToList();
+        return new PaymentDto(method, cardBrand, cardLast4,
+            cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
     private static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
@@ -330,21 +424,6 @@ public static class OrderQueries
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
         }).ToList();
 
-    // The cursor is opaque to clients: the (date, id) of the last row, base64url-encoded.
-    public static string EncodeCursor(DateTime date, long id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{date.Ticks}:{id}"));
-
-    private static (DateTime? Date, long Id) DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor)) return (null, 0);
-        try
-        {
-            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
-            if (parts.Length == 2 && long.TryParse(parts[0], out var ticks) && long.TryParse(parts[1], out var id)
-                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
-                return (new DateTime(ticks, DateTimeKind.Utc), id);
-        }
-        catch (FormatException) { }
-        throw RequestValidationException.For("cursor", "Not a cursor this API returned; start again without it.");
-    }
+    /// <summary>The cursor of the default sort (newest first) after this row; the benchmark pages with it.</summary>
+    public static string EncodeCursor(DateTime date, long id) => new OrderCursor(OrderSort.Default, default, date, id).Encode();
 }

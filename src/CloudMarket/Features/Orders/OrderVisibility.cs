@@ -42,6 +42,9 @@ public static class OrderVisibility
         return SeesMarkup(ctx) ? query : query.Where(o => !o.IsMarkupOnly);
     }
 
+    /// <summary>The internal note, in every answer, export and payload built for this caller: seller and distributor levels only.</summary>
+    public static string? InternalNoteSeenBy(CustomerContext ctx, string? internalNote) => ctx.Actor.SeesInternalNotes ? internalNote : null;
+
     public static bool SeesItem(CustomerContext ctx, OrderItemKind kind) => SeesMarkup(ctx) || kind != OrderItemKind.ChangeMarkup;
 
     /// <summary>The item filter as an expression, for queries that load items.</summary>

@@ -28,8 +28,8 @@ public static class OrdersApi
         "Any text of the client's choosing, unique per order placed. A request repeated with the same key answers with the order as the first one left it.",
         MaxLength: OrderCommands.MaxIdempotencyKeyLength);
     private static readonly OpenApiSetup.HeaderDoc ContentDispositionHeader = new("Content-Disposition",
-        "An attachment named after the view, e.g. `attachment; filename=\"orders-historical.csv\"`.",
-        Pattern: "^attachment; filename=\"orders-[a-z]+\\.csv\"$");
+        "An attachment named after the view and the format, e.g. `attachment; filename=\"orders-historical.csv\"` or `orders-historical.xlsx`.",
+        Pattern: "^attachment; filename=\"orders-[a-z]+\\.(csv|xlsx)\"$");
     private static readonly OpenApiSetup.HeaderDoc LocationHeader = new("Location", "The address of the order.", Format: "uri-reference");
 
     public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
@@ -40,7 +40,7 @@ public static class OrdersApi
 
         group.MapGet("/", List).WithName("ListOrders")
             .WithSummary("The Recent and Historical order lists")
-            .WithDescription("One page of the customer's orders, newest first. `view=recent` (the default) lists the orders of the last " +
+            .WithDescription("One page of the customer's orders, newest first unless `sort` says otherwise. `view=recent` (the default) lists the orders of the last " +
                 "days that are not carts; `view=historical` lists by `state`: `active` (placed orders), `draft` or `all` (which adds " +
                 "each row's items, payment method and totals under `details`). Filters combine; `nextCursor` fetches the next page.")
             .WithOrderListFilters()
@@ -51,19 +51,31 @@ public static class OrdersApi
                 s.Maximum = OrderListFilter.MaxLimit.ToString();
                 s.Default = OrderListFilter.DefaultLimit;
             })
-            .WithParameter("cursor", "The `nextCursor` of the previous page (opaque).")
+            .WithParameter("cursor", "The `nextCursor` of the previous page (opaque), with the same `sort`: a cursor of another sort is refused (400).")
             .WithResponseDescription(StatusCodes.Status200OK, "One page of rows, and the cursor of the next page (null on the last).")
-            .ProducesValidationProblemWhen("A filter, `limit` or `cursor` is invalid (`errors` names it).");
+            .ProducesValidationProblemWhen("A filter, `sort`, `limit` or `cursor` is invalid, or the cursor belongs to another sort (`errors` names it).");
 
         group.MapGet("/export", Export).WithName("ExportOrders")
-            .WithSummary("The order list as CSV")
-            .WithDescription("Every order the list would show with the same filters (all pages), one row per order, as UTF-8 CSV. " +
-                "Customer-level callers get no markup rows or columns.")
+            .WithSummary("The order list as CSV or an Excel workbook")
+            .WithDescription("Every order the list would show with the same filters and sort (all pages), one row per order: `format=csv` " +
+                "(the default; UTF-8 with a byte order mark) or `format=xlsx` (one worksheet, numbers and dates as such). Both formats hold the " +
+                "same rows and columns: the list's columns, the total per billing period of each billing cycle, and the note; `view=historical&state=all` " +
+                "adds the term totals per cycle and the payment (method, card, billing cycle, invoice contract). Seller- and distributor-level " +
+                "callers also get the internal note and, in the All export, cost and margin per cycle; customer-level callers get no markup " +
+                "rows, no cost or margin and no internal note. Times are UTC, as the `Date (UTC)` header says.")
             .WithOrderListFilters()
-            .Produces<string>(StatusCodes.Status200OK, "text/csv")
-            .WithResponseDescription(StatusCodes.Status200OK, "UTF-8 CSV with a header row.")
+            .WithParameter("format", "`csv` (default) or `xlsx`.", s => Enum<ExportFormat>(s, ExportFormat.Csv))
+            .Produces<string>(StatusCodes.Status200OK, OrderExport.CsvContentType, OrderExport.XlsxContentType)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The workbook is bytes, not text.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue(OrderExport.XlsxContentType, out var xlsx) == true)
+                    xlsx.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+                return Task.CompletedTask;
+            })
+            .WithResponseDescription(StatusCodes.Status200OK, "The CSV (UTF-8 with a byte order mark, a header row) or the xlsx workbook (a header row).")
             .WithResponseHeader(StatusCodes.Status200OK, ContentDispositionHeader)
-            .ProducesValidationProblemWhen("A filter is invalid (`errors` names it).");
+            .ProducesValidationProblemWhen("A filter, `sort` or `format` is invalid (`errors` names it).");
 
         group.MapGet("/{id:long}", Get).WithName("GetOrder")
             .WithSummary("One order")
@@ -156,6 +168,16 @@ public static class OrdersApi
             .WithRequiredBody()
             .OrderChange(conflict: "The order changed since `If-Match`.", forbidden: "The caller's role may read orders but not write notes.")
             .ProducesValidationProblemWhen("The text is too long or not valid (`errors` names it).");
+
+        group.MapPut("/{id:long}/internal-note", SetInternalNote).WithName("SetOrderInternalNote")
+            .WithSummary("Set the order's internal note")
+            .WithDescription($"Sets the seller's and distributor's own note of an order in any status (at most {Order.MaxNoteLength} characters); " +
+                "an empty text removes it. Seller- and distributor-level callers see it as `internalNote` in the order, the lists and the exports; " +
+                "customer-level users never see it, nor its history event, nor the version change it makes, and it is in nothing sent to them.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order changed since `If-Match`.",
+                forbidden: "The caller is a customer-level user, or has a read-only role.")
+            .ProducesValidationProblemWhen("The text is too long or not valid (`errors` names it).");
         return group;
     }
 
@@ -184,8 +206,15 @@ public static class OrdersApi
             .WithParameter("createdBy", "Only orders created by this user (a user id).", s => s.Format = "uuid")
             .WithParameter("from", "Only orders dated on or after this ISO-8601 date (`2026-11-25`) or date-time (UTC unless an offset is given).")
             .WithParameter("to", "Only orders dated on or before this date (the whole day) or date-time.")
-            .WithParameter("q", $"Search text: order number, name, note or offer names (at most {OrderListFilter.MaxSearchLength} characters).",
-                s => s.MaxLength = OrderListFilter.MaxSearchLength);
+            .WithParameter("q", "Search text: the order number, or text in the order's name, its note, its internal note (seller and distributor " +
+                $"levels only) or its offer names (at most {OrderListFilter.MaxSearchLength} characters). `#11` finds order 11 and nothing else.",
+                s => s.MaxLength = OrderListFilter.MaxSearchLength)
+            .WithParameter("sort", "The order of the rows: `-date` (default; newest first), `date`, `-number`, `number` (the order number), " +
+                "`status` or `-status` (by the status's API name, a to z or z to a; newest first within a status). Paging follows the sort.", s =>
+                {
+                    s.Enum = OrderSort.Names.Select(n => (JsonNode)JsonValue.Create(n)).ToList();
+                    s.Default = JsonValue.Create(OrderSort.Default.Name);
+                });
 
     private static void Enum<T>(OpenApiSchema schema, T? fallback) where T : struct, System.Enum
     {
@@ -195,9 +224,9 @@ public static class OrdersApi
 
     private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null, string? limit = null, string? cursor = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null, string? limit = null, string? cursor = null)
     {
-        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q);
+        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
         return TypedResults.Ok(await OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct));
     }
 
@@ -210,10 +239,10 @@ public static class OrdersApi
 
     private static async Task Export(HttpContext http, CustomerContext ctx, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null, string? format = null)
     {
-        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q);
-        await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
+        var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
+        await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(format), ct);
     }
 
     private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, HttpContext http, CancellationToken ct) =>
@@ -254,6 +283,10 @@ public static class OrdersApi
 
     private static async Task<Ok<OrderDetailDto>> SetNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SetNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> SetInternalNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+        HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.SetInternalNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
     private static async Task<Ok<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.RetryAsync(db, ctx, clock, id, request, IfMatch(http), ct));

@@ -600,6 +600,10 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.Property<DateTime>("Date")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("InternalNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("InvoiceContract")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -645,11 +649,25 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("InternalNote")
+                        .HasDatabaseName("IX_Orders_InternalNote_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("InternalNote"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("InternalNote"), new[] { "gin_trgm_ops" });
+
                     b.HasIndex("Name")
                         .HasDatabaseName("IX_Orders_Name_Trgm");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("Note")
+                        .HasDatabaseName("IX_Orders_Note_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Note"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Note"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("CustomerId", "Id");
 
                     b.HasIndex("CustomerId", "Date", "Id")
                         .IsDescending(false, true, true);

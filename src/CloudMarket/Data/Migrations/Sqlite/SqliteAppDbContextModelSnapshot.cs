@@ -582,6 +582,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<DateTime>("Date")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("InternalNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("InvoiceContract")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -626,6 +630,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Id");
 
                     b.HasIndex("CustomerId", "Date", "Id")
                         .IsDescending(false, true, true);

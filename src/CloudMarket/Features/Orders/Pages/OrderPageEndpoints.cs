@@ -7,7 +7,7 @@ namespace CloudMarket.Features.Orders.Pages;
 
 /// <summary>
 /// The two non-HTML answers of the Orders pages, on the sign-in cookie and the Customer View
-/// cookie (the API's twins take a bearer token and X-On-Behalf-Of): the CSV export of a list and
+/// cookie (the API's twins take a bearer token and X-On-Behalf-Of): the export of a list (CSV or xlsx) and
 /// the live status that wwwroot/js/app.js polls while an order is being provisioned.
 /// </summary>
 public static class OrderPageEndpoints
@@ -30,10 +30,10 @@ public static class OrderPageEndpoints
         orders.MapGet("/live", Live);
     }
 
-    /// <summary>The list's filters as the page's form sends them (an empty field means "any"), every page of it as CSV.</summary>
+    /// <summary>The list's filters as the page's form sends them (an empty field means "any"), every page of it as CSV or xlsx.</summary>
     private static async Task Export(HttpContext http, AppDbContext db, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
-        string? from = null, string? to = null, string? q = null)
+        string? from = null, string? to = null, string? q = null, string? sort = null, string? format = null)
     {
         var ctx = await CustomerView.ResolveAsync(http, db);
         if (ctx is null)
@@ -41,8 +41,8 @@ public static class OrderPageEndpoints
             http.Response.Redirect("/select-organization");
             return;
         }
-        var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q));
-        await OrderCsv.WriteExportAsync(http.Response, db, ctx, filter, ct);
+        var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q), Blank(sort));
+        await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(Blank(format)), ct);
     }
 
     private static async Task<IResult> Live(HttpContext http, AppDbContext db, CancellationToken ct, string? ids = null)
