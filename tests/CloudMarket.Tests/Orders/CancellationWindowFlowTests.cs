@@ -145,6 +145,10 @@ public abstract class CancellationWindowFlowTests(CloudMarketFactory app)
         Assert.Equal(-3 * order.Items()[0].GetProperty("prices").GetProperty("unitPrice").GetProperty("amount").GetDecimal(),
             order.GetProperty("totals")[0].GetProperty("periodTotal").GetProperty("amount").GetDecimal());
 
+        // The events and the CSV tell it in the same words.
+        Assert.Contains(order.Events(), e => e.GetProperty("reason").GetString() == "Item added: Cancel subscription: Microsoft 365 Business Premium");
+        Assert.Contains($"Cancel subscription: Microsoft 365 Business Premium", await client.GetStringAsync($"{OrdersUrl}/export?view=historical&state=all"));
+
         var subscription = await client.GetJsonAsync($"/api/v1/subscriptions/{premium}");
         Assert.Equal("cancelled", subscription.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, subscription.GetProperty("cancellableUntil").ValueKind);
