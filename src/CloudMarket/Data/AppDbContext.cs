@@ -119,6 +119,13 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(s => s.AdminLastName).HasMaxLength(100);
             e.Property(s => s.TenantName).HasMaxLength(253);
             e.Property(s => s.VendorSubscriptionId).HasMaxLength(100);
+            // A handful of "ticks:quantity" pairs: only increases whose window may still be open are kept.
+            e.Property(s => s.RecentIncreases).HasConversion(
+                v => string.Join(';', v.Select(i => $"{i.At.Ticks}:{i.QuantityBefore}")),
+                v => v.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(ParseIncrease).ToList(),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<IncreaseWindow>>(
+                    (a, c) => a!.SequenceEqual(c!), v => v.Aggregate(0, (h, i) => HashCode.Combine(h, i.GetHashCode())), v => v.ToList()))
+                .HasMaxLength(1000);
             e.Ignore(s => s.AdminContact);
             e.HasIndex(s => new { s.CustomerId, s.StartDate });
         });
@@ -229,5 +236,12 @@ public abstract class AppDbContext(DbContextOptions options)
         });
 
         Features.Integrations.IntegrationsModel.Configure(b);
+    }
+
+    private static IncreaseWindow ParseIncrease(string stored)
+    {
+        var parts = stored.Split(':');
+        return new IncreaseWindow(new DateTime(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
+            int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

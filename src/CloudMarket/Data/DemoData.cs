@@ -403,12 +403,12 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         t = now - 12 * day;
         var o14 = Cart(Adatum, ada, t);
         var premium = subs[SubscriptionIds.AdatumPremium];
-        premium.SetQuantity(25); // before this increase
+        premium.SetQuantity(25, offers[premium.OfferId], t); // before this increase
         o14.AddItem(Spec(OrderItemKind.IncreaseQuantity, Adatum, subscriptionId: SubscriptionIds.AdatumPremium, quantity: 30), ada, t);
         o14.Place(ada, t.AddMinutes(1));
         Provision(o14, t.AddMinutes(2));
         o14.Complete(t.AddMinutes(3));
-        premium.SetQuantity(30);
+        premium.SetQuantity(30, offers[premium.OfferId], t.AddMinutes(3));
 
         t = now - 4 * day;
         var o15 = Cart(Adatum, liam, t);

@@ -42,8 +42,11 @@ public sealed class ValidationErrors
     public void ThrowIfAny(string? detail = null)
     {
         if (Any)
-            throw new RequestValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), detail);
+            throw new RequestValidationException(ToDictionary(), detail);
     }
+
+    /// <summary>The problems by field, as a 400 answer's <c>errors</c> names them.</summary>
+    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }
 
 /// <summary>A request body over the API's size limit. Becomes 413 naming the limit.</summary>

@@ -27,7 +27,8 @@ public abstract class ApiContractTests(CloudMarketFactory app)
         public bool Has(string location, string name) =>
             Spec["parameters"]?.AsArray().Any(p => (string?)p!["in"] == location && (string?)p["name"] == name) == true;
         public bool HasBody => Spec["requestBody"] is not null;
-        public bool IsOrderChange => Template.StartsWith("/api/v1/orders/{id}") && Method != "GET";
+        // The preview is a POST that changes nothing (workflow.md): not a change.
+        public bool IsOrderChange => Template.StartsWith("/api/v1/orders/{id}") && Method != "GET" && !Template.EndsWith("/preview", StringComparison.Ordinal);
     }
 
     private async Task<List<Operation>> OperationsAsync()

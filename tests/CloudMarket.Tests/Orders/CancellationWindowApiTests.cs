@@ -135,6 +135,30 @@ public abstract class CancellationWindowApiTests(CloudMarketFactory app)
             CancellationPolicy.DecreaseRefusal(168, start, start.AddDays(8)));
         Assert.Equal("Licences can be decreased only until 2026-11-23 02:20 UTC, 36 hours after the purchase or the last renewal.",
             CancellationPolicy.DecreaseRefusal(36, start, start.AddDays(8)));
+        Assert.Equal("A subscription can be cancelled only until 2026-11-28 14:20 UTC, 7 days after the purchase or the last renewal.",
+            CancellationPolicy.CancelRefusal(168, start, start.AddDays(8)));
+        Assert.Null(CancellationPolicy.CancelRefusal(168, start, start.AddDays(6)));
+    }
+
+    [Fact]
+    public void AnIncreasesWindow_LetsOnlyItsLicencesGo_TheEarliestOpenFloorCounts_AndCancelNeedsTheTermsWindow()
+    {
+        var start = new DateTime(2026, 11, 1, 8, 0, 0, DateTimeKind.Utc);
+        // 10 bought; +5 on the 20th (10 → 15), down to 12 in its window, +3 on the 22nd (12 → 15).
+        IncreaseWindow[] increases = [new(start.AddDays(19), 10), new(start.AddDays(21), 12)];
+        var day23 = start.AddDays(22);
+        Assert.Equal(new DecreaseAllowance(10, start.AddDays(26)), CancellationPolicy.Allowance(168, start, increases, day23));
+        Assert.Null(CancellationPolicy.DecreaseRefusal(168, start, increases, 15, 10, day23));
+        Assert.Contains("decrease to 10 at the lowest", CancellationPolicy.DecreaseRefusal(168, start, increases, 15, 9, day23));
+        Assert.NotNull(CancellationPolicy.CancelRefusal(168, start, day23));
+        // The first increase's window closed on the 27th: only the second's 3 licences remain.
+        var day28 = start.AddDays(27);
+        Assert.Equal(new DecreaseAllowance(12, start.AddDays(28)), CancellationPolicy.Allowance(168, start, increases, day28));
+        Assert.Equal(start.AddDays(28), CancellationPolicy.CancellableUntil(168, start, increases, day28));
+        // Both closed: none; vendors without a window take any quantity back at any time.
+        Assert.Null(CancellationPolicy.Allowance(168, start, increases, start.AddDays(29)));
+        Assert.Equal(new DecreaseAllowance(0, null), CancellationPolicy.Allowance(null, start, increases, start.AddDays(29)));
+        Assert.Equal([increases[1]], CancellationPolicy.StillOpen(168, increases, day28));
     }
 }
 

@@ -40,6 +40,8 @@ public static class OrderKit
 
     public static object Decrease(Guid subscriptionId, int quantity) => new { kind = "decreaseQuantity", subscriptionId, quantity };
 
+    public static object CancelItem(Guid subscriptionId) => new { kind = "cancel", subscriptionId };
+
     public static object Suspend(Guid subscriptionId) => new { kind = "suspend", subscriptionId };
 
     public static object Reactivate(Guid subscriptionId) => new { kind = "reactivate", subscriptionId };

@@ -49,7 +49,22 @@ public static class OrderDisplay
         OrderItemKind.Reactivate => "Reactivate",
         OrderItemKind.ChangeAutoRenew => "Auto-renewal",
         OrderItemKind.ChangeMarkup => "Markup change",
+        OrderItemKind.Cancel => "Cancel subscription",
         _ => kind.ToString(),
+    };
+
+    /// <summary>An order action's button label (its API name in <c>actions</c>).</summary>
+    public static string ActionLabel(string action) => action switch
+    {
+        OrderAction.Edit => "Edit items",
+        OrderAction.Place => "Place order",
+        OrderAction.SaveAsDraft => "Save as draft",
+        OrderAction.Resume => "Resume as cart",
+        OrderAction.Retry => "Correct and retry",
+        OrderAction.Close => "Close order",
+        OrderAction.Delete => "Delete",
+        OrderAction.EditNote => "Edit note",
+        _ => action,
     };
 
     /// <summary>A span in words, rounded down: "less than a minute", "5 minutes", "3 hours", "2 days".</summary>

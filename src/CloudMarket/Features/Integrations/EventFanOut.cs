@@ -85,7 +85,7 @@ public sealed class EventFanOut(EmailNotifications emails)
             data = await SubscriptionQueries.DetailAsync(db, ctx, subscriptionId, now, ct) is { } s ? new { subscription = s } : null;
         }
         else if (ev.OrderId is { } orderId)
-            data = await OrderQueries.DetailAsync(db, ctx, orderId, ct) is { } o ? new { order = o } : null;
+            data = await OrderQueries.DetailAsync(db, ctx, orderId, now, ct) is { } o ? new { order = o } : null;
         else
             data = null;
         if (data is null) return null;

@@ -157,11 +157,13 @@ public sealed class Order
 
     public void Delete(EventActor actor, DateTime now) => Act(OrderAction.Delete, OrderStatus.Deleted, actor, now, "Deleted.");
 
+    public const string NothingToPlace = "An order needs at least one item to be placed.";
+
     /// <summary>Accepts the purchase. The caller has validated the items (<see cref="OrderValidator"/>).</summary>
     public void Place(EventActor actor, DateTime now)
     {
         if (_items.Count == 0)
-            throw RequestValidationException.For("items", "An order needs at least one item to be placed.");
+            throw RequestValidationException.For("items", NothingToPlace);
         Act(OrderAction.Place, OrderStatus.InProgress, actor, now, "Placed.");
         PlacedAt = now;
         Date = now;

@@ -43,7 +43,7 @@ public static class OrderCommands
             order.AddItem(spec, creator, now);
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
-        return OrderQueries.ToDetail(order, ctx);
+        return OrderQueries.ToDetail(order, ctx, now);
     }
 
     public static Task<OrderDetailDto> UpdateAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
@@ -190,7 +190,7 @@ public static class OrderCommands
     {
         var key = idempotencyKey ?? "";
         if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(PlaceIdempotency.Header, $"At most {MaxIdempotencyKeyLength} characters.");
-        if (key.Length > 0 && await PlacedBeforeAsync(db, ctx, key, id, ct) is { } earlier)
+        if (key.Length > 0 && await PlacedBeforeAsync(db, ctx, key, id, Now(clock), ct) is { } earlier)
             return earlier;
 
         try
@@ -219,18 +219,18 @@ public static class OrderCommands
         {
             // A concurrent request with the same key won the race: answer with its result.
             db.ChangeTracker.Clear();
-            if (await PlacedBeforeAsync(db, ctx, key, id, ct) is { } winner) return winner;
+            if (await PlacedBeforeAsync(db, ctx, key, id, Now(clock), ct) is { } winner) return winner;
             throw;
         }
     }
 
-    private static async Task<OrderDetailDto?> PlacedBeforeAsync(AppDbContext db, CustomerContext ctx, string key, long id, CancellationToken ct)
+    private static async Task<OrderDetailDto?> PlacedBeforeAsync(AppDbContext db, CustomerContext ctx, string key, long id, DateTime now, CancellationToken ct)
     {
         var record = await db.PlaceIdempotency.AsNoTracking().SingleOrDefaultAsync(p => p.UserId == ctx.Actor.UserId && p.Key == key, ct);
         if (record is null) return null;
         if (record.OrderId != id)
             throw new DomainException($"This Idempotency-Key was already used to place order {record.OrderId}; use a new key for another order.");
-        return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
+        return await OrderQueries.DetailAsync(db, ctx, id, now, ct) ?? throw new NotFoundException($"Order {id}");
     }
 
     /// <summary>The shape of every order change; a lost race on the version token becomes 409.</summary>
@@ -246,7 +246,7 @@ public static class OrderCommands
             throw new ConcurrencyConflictException($"The order changed since version {ifMatch}; it is now at {OrderVersion.ETag(seen)}. Reload it and try again.");
         await change(order, EventActorOf(ctx), Now(clock));
         await db.SaveChangesAsync(ct);
-        return await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}");
+        return await OrderQueries.DetailAsync(db, ctx, id, Now(clock), ct) ?? throw new NotFoundException($"Order {id}");
     }
 
     public static void EnsureCanBuy(CustomerContext ctx)

@@ -30,7 +30,8 @@ public static class OrderCompletion
     {
         var items = order.SucceededItems.ToList();
         var subscriptionIds = items.Where(i => i.SubscriptionId is not null).Select(i => i.SubscriptionId!.Value).ToList();
-        var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        // With their offers: an increase opens a cancellation window of the offer's length.
+        var subscriptions = await db.Subscriptions.Include(s => s.Offer).Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var offerIds = items.Where(i => i.Kind == OrderItemKind.NewSubscription)
             .SelectMany(i => i.Addons.Select(a => a.OfferId).Append(i.OfferId)).Distinct().ToList();
         var offers = await db.Offers.Where(o => offerIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, ct);
@@ -56,7 +57,8 @@ public static class OrderCompletion
                 continue; // the subscription is gone; nothing left to apply it to
             switch (item.Kind)
             {
-                case OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity: sub.SetQuantity(item.Quantity); break;
+                case OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity: sub.SetQuantity(item.Quantity, sub.Offer, now); break;
+                case OrderItemKind.Cancel: sub.Cancel(); break;
                 case OrderItemKind.Suspend: sub.Suspend(); break;
                 case OrderItemKind.Reactivate: sub.Reactivate(); break;
                 case OrderItemKind.ChangeAutoRenew: sub.SetAutoRenew(item.AutoRenew ?? sub.AutoRenew); break;

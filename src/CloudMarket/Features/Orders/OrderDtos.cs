@@ -68,7 +68,9 @@ public sealed record OrderItemDto(
     string? TenantName,
     ItemProvisioningStatus ProvisioningStatus,
     ItemErrorDto? Error,
-    ItemPricesDto Prices);
+    ItemPricesDto Prices,
+    // Until when the purchase or the licences an increase added can be taken back; null unless provisioned and the window is open.
+    DateTime? CancellableUntil = null);
 
 public sealed record PaymentDto(PaymentMethod Method, string? CardBrand, string? CardLast4, string? BillingCycle, string InvoiceContract, string Currency);
 
@@ -109,4 +111,6 @@ public sealed record OrderDetailDto(
     IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<OrderEventDto> Events,
     IReadOnlyList<string> Actions,
+    // What the viewer's role could do but not now, and why (OrderLifecycle.UnavailableFor).
+    IReadOnlyList<UnavailableActionDto> UnavailableActions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InternalNote = null);

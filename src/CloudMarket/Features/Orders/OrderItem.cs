@@ -13,6 +13,9 @@ public enum OrderItemKind
     Reactivate,
     ChangeAutoRenew,
     ChangeMarkup,
+
+    /// <summary>Ends a subscription, allowed only while its cancellation window is open (workflow.md).</summary>
+    Cancel,
 }
 
 public enum ItemProvisioningStatus { Pending, ProvisioningStarted, ProvisioningFinished, ProvisioningFailed }
@@ -143,7 +146,8 @@ public sealed class OrderItem
         VendorName = spec.Offer.Vendor?.Name ?? spec.Offer.VendorId;
         SubscriptionId = spec.Subscription?.Id;
         PreviousQuantity = spec.Kind is OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity ? spec.Subscription?.Quantity : null;
-        Quantity = spec.Quantity ?? spec.Subscription?.Quantity ?? 0;
+        // A cancel takes back every licence the subscription has.
+        Quantity = (spec.Kind == OrderItemKind.Cancel ? null : spec.Quantity) ?? spec.Subscription?.Quantity ?? 0;
         BillingCycle = spec.Subscription?.BillingCycle ?? spec.BillingCycle;
         TermMonths = spec.Subscription?.TermMonths ?? spec.Offer.TermMonths;
         AutoRenew = spec.Kind == OrderItemKind.ChangeAutoRenew ? spec.AutoRenew : null;
@@ -172,6 +176,7 @@ public sealed class OrderItem
         OrderItemKind.Reactivate => $"Reactivate: {OfferName}",
         OrderItemKind.ChangeAutoRenew => $"Auto-renewal {(AutoRenew == true ? "enabled" : "disabled")}: {OfferName}",
         OrderItemKind.ChangeMarkup => $"Markup change: {OfferName}, {Percent(PreviousMarkupPercent)} → {Percent(MarkupPercent)}",
+        OrderItemKind.Cancel => $"Cancel subscription: {OfferName}",
         _ => OfferName,
     };
 
@@ -183,12 +188,14 @@ public sealed class OrderItem
 
     /// <summary>
     /// How many licences this item changes what is billed by: the whole quantity for a new
-    /// subscription, the difference for an increase or decrease, nothing for the other kinds.
+    /// subscription, the difference for an increase or decrease, all of them (less) for a cancel,
+    /// nothing for the other kinds.
     /// </summary>
     public int BilledQuantityChange => Kind switch
     {
         OrderItemKind.NewSubscription => Quantity,
         OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity => Quantity - (PreviousQuantity ?? 0),
+        OrderItemKind.Cancel => -Quantity,
         _ => 0,
     };
 

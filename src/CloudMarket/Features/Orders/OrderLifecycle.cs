@@ -76,6 +76,42 @@ public static class OrderLifecycle
         return actions.OrderBy(a => Array.IndexOf(OrderAction.DisplayOrder, a)).ToList();
     }
 
+    /// <summary>
+    /// The actions the viewer's role could take on an order but not in this status, each with why (workflow.md,
+    /// "Why not"): for buyers every person's action of the table and editing, less <see cref="ActionsFor"/>.
+    /// The reasons are the words of a refusal, derived from the table, so a new status has its reasons
+    /// without new code; while the worker owns the order, the reason says so.
+    /// </summary>
+    public static IReadOnlyList<UnavailableActionDto> UnavailableFor(OrderStatus status, Actor actor)
+    {
+        if (!actor.CanBuy) return [];
+        var available = ActionsFor(status, actor);
+        return Table.Where(t => t.Trigger != Worker).Select(t => t.Trigger).Prepend(OrderAction.Edit).Distinct()
+            .Where(a => !available.Contains(a))
+            .OrderBy(a => Array.IndexOf(OrderAction.DisplayOrder, a))
+            .Select(a => new UnavailableActionDto(a, (a == OrderAction.Edit ? EditRefusal(status) : Refusal(status, a)) +
+                (IsInFlight(status) ? " The order is being provisioned; the vendors' answers decide what comes next." : "")))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Whether the order may come to allow the action without its viewer doing anything: some status the
+    /// worker alone moves it to allows it (an order being provisioned may fail and then be retried). The
+    /// pages show such an action disabled, with its reason.
+    /// </summary>
+    public static bool MayAllowLater(OrderStatus status, string action)
+    {
+        var seen = new HashSet<OrderStatus> { status };
+        var next = new Queue<OrderStatus>([status]);
+        while (next.TryDequeue(out var s))
+            foreach (var t in Table.Where(t => t.From == s && t.Trigger == Worker && seen.Add(t.To)))
+            {
+                if (Allows(t.To, action)) return true;
+                next.Enqueue(t.To);
+            }
+        return false;
+    }
+
     /// <summary>Refuses (409) a person's action that does not lead anywhere from this status.</summary>
     public static void EnsureAllows(OrderStatus status, string action)
     {

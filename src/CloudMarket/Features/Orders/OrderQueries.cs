@@ -1,5 +1,6 @@
 using System.Globalization;
 using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
@@ -212,14 +213,33 @@ public static class OrderQueries
             .ToList();
     }
 
-    public static async Task<OrderDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, long id, CancellationToken ct)
+    public static async Task<OrderDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, long id, DateTime now, CancellationToken ct)
     {
         var order = await db.Orders.AsNoTracking().VisibleOrders(ctx)
             .Include(o => o.Items).Include(o => o.Events)
             .AsSplitQuery()
             .SingleOrDefaultAsync(o => o.Id == id, ct);
-        return order is null ? null : ToDetail(order, ctx);
+        if (order is null) return null;
+        // The cancellation windows of the offers whose purchase or increase this order applied; most orders have none.
+        var opened = WindowOpeners(order).Select(i => i.OfferId).Distinct().ToList();
+        var windows = opened.Count == 0
+            ? new Dictionary<string, int?>()
+            : await db.Offers.AsNoTracking().Where(o => opened.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
+        return ToDetail(order, ctx, now, windows);
     }
+
+    /// <summary>
+    /// When the order's provisioned items were applied to the subscriptions (it completed, or closed with
+    /// them); null while they are not.
+    /// </summary>
+    private static DateTime? AppliedAt(Order order) =>
+        order.Events.Where(e => e.FromStatus != e.ToStatus && OrderLifecycle.AppliedStatuses.Contains(e.ToStatus)).Select(e => (DateTime?)e.At).Max();
+
+    /// <summary>The applied items that opened a cancellation window: a purchase, or the licences an increase added.</summary>
+    private static IEnumerable<OrderItem> WindowOpeners(Order order) => AppliedAt(order) is null
+        ? []
+        : order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
+                                 && i.Kind is OrderItemKind.NewSubscription or OrderItemKind.IncreaseQuantity);
 
     /// <summary>At most this many matching orders are looked up by the search indexes; more, and the term is frequent.</summary>
     internal const int SearchIndexCap = 1000;
@@ -355,16 +375,21 @@ public static class OrderQueries
         }).ToList();
     }
 
-    public static OrderDetailDto ToDetail(Order order, CustomerContext ctx)
+    /// <param name="windows">The cancellation window hours of the offers of <see cref="WindowOpeners"/>, by offer id.</param>
+    public static OrderDetailDto ToDetail(Order order, CustomerContext ctx, DateTime now, IReadOnlyDictionary<string, int?>? windows = null)
     {
         var seesCost = ctx.Actor.SeesMarkupAndCost;
         var seesVendorCost = ctx.Actor.SeesVendorCost;
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
+        // Each provisioned purchase or increase can be taken back until its own window closes (CancellationPolicy).
+        var appliedAt = AppliedAt(order);
+        var cancellableUntil = WindowOpeners(order).ToDictionary(i => i.Id,
+            i => CancellationPolicy.CancellableUntil(windows?.GetValueOrDefault(i.OfferId), appliedAt!.Value, now));
         return new OrderDetailDto(
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
-            items.Select(i => ToItem(i, seesCost, seesVendorCost)).ToList(),
+            items.Select(i => ToItem(i, seesCost, seesVendorCost) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
             Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items, order.InvoiceContract, order.Currency),
             Totals(items, order.Currency, seesCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
@@ -372,6 +397,7 @@ public static class OrderQueries
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
                 .ToList(),
             OrderLifecycle.ActionsFor(order.Status, ctx.Actor),
+            OrderLifecycle.UnavailableFor(order.Status, ctx.Actor),
             OrderVisibility.InternalNoteSeenBy(ctx, order.InternalNote));
     }
 
@@ -384,7 +410,7 @@ public static class OrderQueries
             cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
-    private static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
+    internal static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
     {
         var unit = i.UnitPrices;
         var periods = Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle);
@@ -413,7 +439,7 @@ public static class OrderQueries
     /// Totals of the visible items per billing cycle: a monthly and an annual amount are never added up
     /// (138.60 a month and 285.10 a year are not 423.70 of anything).
     /// </summary>
-    private static List<CycleTotalsDto> Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost) =>
+    internal static List<CycleTotalsDto> Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost) =>
         items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
         {
             var zero = Money.Zero(currency);

@@ -16,7 +16,9 @@ public sealed record AddonRequest(string? OfferId, int? Quantity);
     `increaseQuantity` / `decreaseQuantity`: `subscriptionId`, the new total `quantity`;
     `suspend` / `reactivate`: `subscriptionId`;
     `changeAutoRenew`: `subscriptionId`, `autoRenew`;
-    `changeMarkup` (seller- and distributor-level users): `subscriptionId`, `markupPercent`.
+    `changeMarkup` (seller- and distributor-level users): `subscriptionId`, `markupPercent`;
+    `cancel`: `subscriptionId` (only while the offer's cancellation window is open).
+    A `decreaseQuantity` or `cancel` outside the cancellation window is refused with 400 naming the deadline that passed.
     """)]
 [ApiName("an order item")]
 public sealed record OrderItemRequest(

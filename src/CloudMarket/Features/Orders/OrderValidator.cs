@@ -118,10 +118,31 @@ public sealed partial class OrderValidator
         item.AutoRenew,
         item.MarkupPercent);
 
+    public const string CannotBePlaced = "The order cannot be placed; correct the items listed.";
+
     /// <summary>Validates every item of an order for placing; all problems at once.</summary>
     public void ValidateForPlacing(Order order)
     {
         var errors = new ValidationErrors();
+        AddPlacingProblems(order, errors);
+        errors.ThrowIfAny(CannotBePlaced);
+    }
+
+    /// <summary>
+    /// Every problem that placing the order would answer (400), by field, as <see cref="ValidateForPlacing"/>
+    /// throws them; empty when it would be placed. The preview shows these without placing.
+    /// </summary>
+    public IDictionary<string, string[]> PlacingProblems(Order order)
+    {
+        var errors = new ValidationErrors();
+        AddPlacingProblems(order, errors);
+        return errors.ToDictionary();
+    }
+
+    private void AddPlacingProblems(Order order, ValidationErrors errors)
+    {
+        if (order.Items.Count == 0)
+            errors.Add("items", Order.NothingToPlace);
         // Indexes are those of the items the caller sees, so a customer-level user's errors never
         // reveal a markup item; that such an order cannot be placed by them is said without detail.
         // In the order's own item order, so items[i] names the item the client sees at index i.
@@ -131,11 +152,10 @@ public sealed partial class OrderValidator
         foreach (var (item, index) in visible.Select((item, index) => (item, index)))
             Resolve(ToRequest(item), $"items[{index}]", errors);
         var duplicates = order.Items.Where(i => i.SubscriptionId is not null && i.Kind != OrderItemKind.ChangeMarkup)
-            .GroupBy(i => (i.SubscriptionId, Quantity: i.Kind is OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity))
+            .GroupBy(i => (i.SubscriptionId, Quantity: i.Kind is OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity or OrderItemKind.Cancel))
             .Where(g => g.Key.Quantity && g.Count() > 1);
         foreach (var g in duplicates)
             errors.Add("items", $"The order changes the licences of {g.First().OfferName} more than once; keep one item.");
-        errors.ThrowIfAny("The order cannot be placed; correct the items listed.");
     }
 
     private ItemSpec? Resolve(OrderItemRequest r, string prefix, ValidationErrors errors)
@@ -171,6 +191,11 @@ public sealed partial class OrderValidator
                 return null;
             }
             offer = _offers[subscription.OfferId];
+            if (subscription.Status == SubscriptionStatus.Cancelled)
+            {
+                errors.Add(F("subscriptionId"), SubscriptionActions.WhyNot(SubscriptionActions.Cancel, subscription, offer, _now)!);
+                return null;
+            }
         }
 
         var addons = new List<(Offer, int)>();
@@ -222,18 +247,16 @@ public sealed partial class OrderValidator
                     CheckQuantity(r.Quantity, offer, F("quantity"), errors);
                 if (r.Quantity is { } down && down >= subscription!.Quantity)
                     errors.Add(F("quantity"), $"A decrease must be below the current {subscription.Quantity} licences.");
-                else if (CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, subscription!.CurrentTermStart, _now) is { } refusal)
+                else if (r.Quantity is { } quantity && subscription!.DecreaseRefusal(offer, quantity, _now) is { } refusal)
                     errors.Add(F("quantity"), refusal);
                 break;
 
+            // The subscription's state decides these, in the words its unavailable actions use.
             case OrderItemKind.Suspend:
-                if (subscription!.Status != SubscriptionStatus.Active)
-                    errors.Add(F("subscriptionId"), "Only an active subscription can be suspended.");
-                break;
-
             case OrderItemKind.Reactivate:
-                if (subscription!.Status != SubscriptionStatus.Suspended)
-                    errors.Add(F("subscriptionId"), "Only a suspended subscription can be reactivated.");
+            case OrderItemKind.Cancel:
+                if (SubscriptionActions.WhyNot(SubscriptionActions.Of(kind), subscription!, offer, _now) is { } whyNot)
+                    errors.Add(F("subscriptionId"), whyNot);
                 break;
 
             case OrderItemKind.ChangeAutoRenew:

@@ -144,6 +144,17 @@ public static class OrdersApi
             .WithResponseHeader(StatusCodes.Status202Accepted, LocationHeader)
             .ProducesValidationProblemWhen("An item is no longer valid (`errors` names it), or `Idempotency-Key` is too long.");
 
+        group.MapPost("/{id:long}/preview", Preview).WithName("PreviewOrder")
+            .WithSummary("Preview placing an order")
+            .WithDescription("Answers what `POST /api/v1/orders/{id}/place` would do and say now, without changing anything (the order keeps " +
+                "its version): whether it would be placed, the refusal or every validation problem in the same words, the totals per " +
+                "billing cycle and each item's price for the caller's role, each item's cancellation deadline after purchase, and the " +
+                "approval and schedule that would apply. No body.")
+            .WithResponseDescription(StatusCodes.Status200OK, "The preview.")
+            .WithResponseHeader(StatusCodes.Status200OK, ETagHeader)
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, MayNotBuy)
+            .ProducesProblemWhen(StatusCodes.Status404NotFound, NoSuchOrder);
+
         group.MapDelete("/{id:long}", Delete).WithName("DeleteOrder")
             .WithSummary("Delete a cart or draft")
             .WithDescription("A `started` or `draft` order becomes `deleted` (it stays in the Historical list).")
@@ -245,8 +256,8 @@ public static class OrdersApi
         await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(format), ct);
     }
 
-    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, HttpContext http, CancellationToken ct) =>
-        WithETag(http, await OrderQueries.DetailAsync(db, ctx, id, ct) ?? throw new NotFoundException($"Order {id}"));
+    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct) ?? throw new NotFoundException($"Order {id}"));
 
     private static async Task<Created<OrderDetailDto>> Create(CreateOrderRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, OrderOptions limits, HttpContext http, CancellationToken ct)
@@ -299,6 +310,13 @@ public static class OrdersApi
         var detail = await OrderCommands.PlaceAsync(db, ctx, clock, id, http.Request.Headers[PlaceIdempotency.Header].ToString(), IfMatch(http), ct);
         http.Response.Headers.ETag = ETag(detail.Version);
         return TypedResults.Accepted($"/api/v1/orders/{id}", detail);
+    }
+
+    private static async Task<Ok<OrderPreviewDto>> Preview(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var preview = await OrderPreview.PreviewAsync(db, ctx, clock, id, ct);
+        http.Response.Headers.ETag = ETag(preview.Version);
+        return TypedResults.Ok(preview);
     }
 
     private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;

@@ -2,7 +2,8 @@ using CloudMarket.Features.Catalog;
 
 namespace CloudMarket.Features.Subscriptions;
 
-public enum SubscriptionStatus { Active, Suspended }
+/// <summary><c>cancelled</c>: a completed <c>cancel</c> item ended it within its cancellation window; nothing changes it any more.</summary>
+public enum SubscriptionStatus { Active, Suspended, Cancelled }
 
 public sealed record AdminContact(string Email, string FirstName, string LastName);
 
@@ -67,13 +68,50 @@ public sealed class Subscription
         }
     }
 
-    /// <summary>Until when licences can be decreased in this term; null when no window is open (see <see cref="CancellationPolicy"/>).</summary>
-    public DateTime? CancellableUntil(Offer offer, DateTime now) => CancellationPolicy.CancellableUntil(offer.CancellationWindowHours, CurrentTermStart, now);
+    /// <summary>
+    /// The increases whose own cancellation window may still be open (older ones are dropped when the
+    /// next is recorded): the licences each added can be taken back until its window closes.
+    /// </summary>
+    public List<IncreaseWindow> RecentIncreases { get; private set; } = [];
+
+    /// <summary>
+    /// Until when licences can be decreased (the term's window, or a recent increase's); null when no
+    /// window is open or the vendor has none (see <see cref="CancellationPolicy"/>). A cancelled one has none.
+    /// </summary>
+    public DateTime? CancellableUntil(Offer offer, DateTime now) => Status == SubscriptionStatus.Cancelled
+        ? null
+        : CancellationPolicy.CancellableUntil(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, now);
+
+    /// <summary>How far licences can be decreased now (null: not at all); see <see cref="CancellationPolicy.Allowance"/>.</summary>
+    public DecreaseAllowance? DecreaseAllowance(Offer offer, DateTime now) =>
+        CancellationPolicy.Allowance(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, now);
+
+    /// <summary>Why decreasing to <paramref name="quantity"/> is refused now (the deadline that passed); null when allowed.</summary>
+    public string? DecreaseRefusal(Offer offer, int quantity, DateTime now) =>
+        CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, Quantity, quantity, now);
+
+    /// <summary>Why cancelling is refused now (the deadline that passed); null when allowed.</summary>
+    public string? CancelRefusal(Offer offer, DateTime now) =>
+        CancellationPolicy.CancelRefusal(offer.CancellationWindowHours, CurrentTermStart, now);
 
     /// <summary>The vendor renewed the subscription for another term.</summary>
     public void RecordRenewal() => RenewalDate = RenewalDate.AddMonths(TermMonths);
 
-    public void SetQuantity(int quantity) => Quantity = quantity;
+    /// <summary>
+    /// The vendor changed the quantity. An increase opens a window of its own for the licences it
+    /// added (when the offer has windows); increases whose window has closed are no longer kept.
+    /// </summary>
+    public void SetQuantity(int quantity, Offer offer, DateTime now)
+    {
+        var increases = CancellationPolicy.StillOpen(offer.CancellationWindowHours, RecentIncreases, now).ToList();
+        if (quantity > Quantity && offer.CancellationWindowHours is not null)
+            increases.Add(new IncreaseWindow(now, Quantity));
+        if (!increases.SequenceEqual(RecentIncreases))
+            RecentIncreases = increases;
+        Quantity = quantity;
+    }
+
+    public void Cancel() => Status = SubscriptionStatus.Cancelled;
     public void Suspend() => Status = SubscriptionStatus.Suspended;
     public void Reactivate() => Status = SubscriptionStatus.Active;
     public void SetAutoRenew(bool autoRenew) => AutoRenew = autoRenew;

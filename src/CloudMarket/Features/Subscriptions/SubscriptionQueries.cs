@@ -24,13 +24,15 @@ public static class SubscriptionQueries
         var addons = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId).ToListAsync(ct);
         var orders = await OrdersThatChangedAsync(db, ctx, s, ct);
+        var (actions, unavailable) = SubscriptionActions.For(s, s.Offer, ctx.Actor, now);
         return new SubscriptionDetailDto(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Status, s.Quantity, s.BillingCycle, s.TermMonths,
             s.AutoRenew, s.StartDate, s.RenewalDate,
             s.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null, s.TenantName, s.ParentSubscriptionId,
             addons.Select(a => Summary(a, ctx, now)).ToList(),
             orders,
             Prices(s, ctx), s.Offer.CanSuspend, s.Offer.IsAddon,
-            s.CancellableUntil(s.Offer, now), CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart));
+            s.CancellableUntil(s.Offer, now), actions, unavailable,
+            CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart), s.DecreaseAllowance(s.Offer, now));
     }
 
     public const int MaxOrdersShown = 50;

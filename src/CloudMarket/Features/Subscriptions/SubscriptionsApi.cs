@@ -20,7 +20,10 @@ public sealed record PriceDetailsDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Money? VendorCost = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? DistributorMarkupPercent = null);
 
-/// <remarks><c>cancellableUntil</c>: until when licences can be decreased in this term; null when no window is open (CancellationPolicy).</remarks>
+/// <remarks>
+/// <c>cancellableUntil</c>: until when licences can be decreased (all of them while the term's window is open, else
+/// those a recent increase added); null when no window is open (CancellationPolicy).
+/// </remarks>
 public sealed record SubscriptionSummaryDto(Guid Id, string OfferId, string Name, string Vendor, int Quantity, SubscriptionStatus Status,
     BillingCycle BillingCycle, bool AutoRenew, DateTime RenewalDate, Guid? ParentSubscriptionId, string? TenantName, PriceDetailsDto PriceDetails,
     DateTime? CancellableUntil);
@@ -32,8 +35,10 @@ public sealed record SubscriptionDetailDto(
     bool AutoRenew, DateTime StartDate, DateTime RenewalDate, AdminContactDto? AdminContact, string? TenantName, Guid? ParentSubscriptionId,
     IReadOnlyList<SubscriptionSummaryDto> Addons, IReadOnlyList<SubscriptionOrderDto> Orders, PriceDetailsDto PriceDetails,
     bool CanSuspend, bool IsAddon, DateTime? CancellableUntil,
-    // For the page, which says when the window closed; the API answers cancellableUntil only (workflow.md).
-    [property: JsonIgnore] CancellationWindow? CancellationWindow = null);
+    IReadOnlyList<string> Actions, IReadOnlyList<UnavailableActionDto> UnavailableActions,
+    // For the page, which says when the window closed and how far licences can go; the API answers cancellableUntil only (workflow.md).
+    [property: JsonIgnore] CancellationWindow? CancellationWindow = null,
+    [property: JsonIgnore] DecreaseAllowance? DecreaseAllowance = null);
 
 public sealed record SubscriptionListDto(IReadOnlyList<SubscriptionSummaryDto> Items);
 

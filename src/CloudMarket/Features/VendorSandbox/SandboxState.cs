@@ -29,9 +29,13 @@ public sealed class SandboxSubscription(string id, string offerId, int quantity,
     public int Quantity { get; set; } = quantity;
     public bool Suspended { get; set; }
     public bool AutoRenew { get; set; } = true;
+    public bool Cancelled { get; set; }
 
     /// <summary>When the current term began (the purchase or the last renewal); the cancellation window opens then.</summary>
     public DateTime TermStartedAt { get; } = termStartedAt;
+
+    /// <summary>The increases whose own window may be open: the licences each added can be taken back until it closes.</summary>
+    public List<IncreaseWindow> Increases { get; set; } = [];
 }
 
 public sealed record SandboxLine(int LineItemNumber, string OfferId, int Quantity, string SubscriptionId);
@@ -96,7 +100,10 @@ public sealed class SandboxState
                 _tenantsById[tenant.Id] = tenant;
             }
             foreach (var s in world.Subscriptions)
-                _subscriptions[s.Id] = new SandboxSubscription(s.Id, s.OfferId, s.Quantity, s.TermStartedAt) { Suspended = s.Suspended, AutoRenew = s.AutoRenew };
+                _subscriptions[s.Id] = new SandboxSubscription(s.Id, s.OfferId, s.Quantity, s.TermStartedAt)
+                {
+                    Suspended = s.Suspended, AutoRenew = s.AutoRenew, Cancelled = s.Cancelled, Increases = [.. s.Increases ?? []],
+                };
         }
     }
 
@@ -215,18 +222,31 @@ public sealed class SandboxState
         if (!_subscriptions.TryGetValue(subscriptionId, out var subscription))
             _subscriptions[subscriptionId] = subscription = new SandboxSubscription(subscriptionId, offer.Id, update.Quantity ?? 1, DateTime.MinValue);
 
+        if (subscription.Cancelled)
+            return Error(409, "SubscriptionCancelled", $"{offer.Name}: the subscription was cancelled; it can no longer be changed.");
+        // The platform's own rule and figures (the offer's window, CancellationPolicy), so both refuse the same decreases and cancels.
+        var hours = offer.CancellationWindowHours;
+        if (update.Cancelled == true && CancellationPolicy.CancelRefusal(hours, subscription.TermStartedAt, Now) is { } late)
+            return Error(409, "CancellationWindowExpired", $"{offer.Name}: {late}");
         if (update.Quantity is { } quantity)
         {
             if (QuantityProblem(offer.Id, quantity) is { } problem) return problem;
-            // The platform's own rule and figures (the offer's window), so both refuse the same decreases.
             if (quantity < subscription.Quantity &&
-                CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, subscription.TermStartedAt, Now) is { } refusal)
+                CancellationPolicy.DecreaseRefusal(hours, subscription.TermStartedAt, subscription.Increases, subscription.Quantity, quantity, Now) is { } refusal)
                 return Error(409, "CancellationWindowExpired", $"{offer.Name}: {refusal}");
         }
         if (update.Suspended == true && !offer.CanSuspend)
             return Error(409, "SuspensionNotSupported", $"{offer.Name} cannot be suspended.");
 
-        if (update.Quantity is { } q) subscription.Quantity = q;
+        if (update.Quantity is { } q)
+        {
+            // An increase opens a window of its own for the licences it added.
+            subscription.Increases = CancellationPolicy.StillOpen(hours, subscription.Increases, Now).ToList();
+            if (q > subscription.Quantity && hours is not null)
+                subscription.Increases.Add(new IncreaseWindow(Now, subscription.Quantity));
+            subscription.Quantity = q;
+        }
+        if (update.Cancelled == true) subscription.Cancelled = true;
         if (update.Suspended is { } s) subscription.Suspended = s;
         if (update.AutoRenew is { } a) subscription.AutoRenew = a;
         _purchases.Add(new SandboxPurchase(Now, api, "update", idempotencyKey, offer.Id, subscription.Quantity, subscription.Id));
@@ -285,7 +305,7 @@ public sealed class SandboxState
     private static object TenantBody(SandboxTenant t) => new { id = t.Id, companyProfile = new { domain = t.Domain }, externalReference = t.ExternalReference };
 
     private static SubscriptionBody SubscriptionBody(SandboxSubscription s) =>
-        new(s.Id, s.OfferId, s.Quantity, s.Suspended ? "suspended" : "active", s.AutoRenew, null);
+        new(s.Id, s.OfferId, s.Quantity, s.Cancelled ? "cancelled" : s.Suspended ? "suspended" : "active", s.AutoRenew, null);
 }
 
 public sealed record SandboxError(string Code, string Description);
@@ -299,8 +319,8 @@ public sealed record PartnerCartLine(int Id, string? CatalogItemId, int Quantity
 
 public sealed record PartnerCartRequest(IReadOnlyList<PartnerCartLine>? LineItems);
 
-/// <summary>A change to a subscription; null fields stay as they are.</summary>
-public sealed record SubscriptionUpdate(string? OfferId, int? Quantity, bool? Suspended, bool? AutoRenew);
+/// <summary>A change to a subscription; null fields stay as they are. <c>cancelled: true</c> ends it (within its cancellation window).</summary>
+public sealed record SubscriptionUpdate(string? OfferId, int? Quantity, bool? Suspended, bool? AutoRenew, bool? Cancelled = null);
 
 public sealed record GenericAddon(string? OfferId, int Quantity);
 

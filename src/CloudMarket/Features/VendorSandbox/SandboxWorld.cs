@@ -8,7 +8,8 @@ namespace CloudMarket.Features.VendorSandbox;
 public sealed record SandboxWorldTenant(string Domain, string CustomerReference);
 
 /// <summary>A subscription the vendor sold, by the id the platform sends it (its vendor id, or the platform's own).</summary>
-public sealed record SandboxWorldSubscription(string Id, string OfferId, int Quantity, bool Suspended, bool AutoRenew, DateTime TermStartedAt);
+public sealed record SandboxWorldSubscription(string Id, string OfferId, int Quantity, bool Suspended, bool AutoRenew, DateTime TermStartedAt,
+    bool Cancelled = false, IReadOnlyList<Catalog.IncreaseWindow>? Increases = null);
 
 /// <summary>
 /// What the vendor already knows when the sandbox starts, so its world agrees with the platform's
@@ -40,5 +41,5 @@ public sealed record SandboxWorld(IReadOnlyList<SandboxWorldTenant> Tenants, IRe
 
     // A subscription bought before the platform talked to the vendor is known there by the platform's id (OrderProvisioner).
     private static SandboxWorldSubscription Of(Subscription s) => new(s.VendorSubscriptionId ?? s.Id.ToString(), s.OfferId, s.Quantity,
-        s.Status == SubscriptionStatus.Suspended, s.AutoRenew, s.CurrentTermStart);
+        s.Status == SubscriptionStatus.Suspended, s.AutoRenew, s.CurrentTermStart, s.Status == SubscriptionStatus.Cancelled, s.RecentIncreases);
 }

@@ -30,7 +30,9 @@ public static class VendorSandboxApi
         partner.MapPatch("/customers/{customerId}/subscriptions/{subscriptionId}",
             (string customerId, string subscriptionId, PartnerSubscriptionPatch body, SandboxState state, HttpContext http) =>
                 state.Once(Key(http), () => state.UpdateSubscription("partner", subscriptionId,
-                    new SubscriptionUpdate(body.OfferId, body.Quantity, body.Status switch { "suspended" => true, "active" => false, _ => null }, body.AutoRenewEnabled),
+                    // Partner Center cancels a subscription by setting its status to "deleted".
+                    new SubscriptionUpdate(body.OfferId, body.Quantity, body.Status switch { "suspended" => true, "active" => false, _ => null }, body.AutoRenewEnabled,
+                        body.Status == "deleted" ? true : null),
                     Key(http)!)).ToResult());
 
         var generic = app.MapGroup("/generic/v1").AddEndpointFilter(authorized).AddEndpointFilter(faults.Apply);

@@ -1036,6 +1036,11 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.Property<int>("Quantity")
                         .HasColumnType("integer");
 
+                    b.Property<string>("RecentIncreases")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<DateTime>("RenewalDate")
                         .HasColumnType("timestamp with time zone");
 

@@ -990,6 +990,11 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<int>("Quantity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RecentIncreases")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("RenewalDate")
                         .HasColumnType("TEXT");
 

@@ -67,7 +67,7 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
             var ctx = new CustomerContext(actor, customer, seller);
             if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) continue;
             // Null when this user may not see the order at all (a markup-only order for a customer-level user).
-            if (await OrderQueries.DetailAsync(db, ctx, orderId, ct) is not { } order) continue;
+            if (await OrderQueries.DetailAsync(db, ctx, orderId, now, ct) is not { } order) continue;
             var (subject, text, html) = Render(ev, order, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
             db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, orderId, subject, text, html, now, ev.TraceParent));
         }

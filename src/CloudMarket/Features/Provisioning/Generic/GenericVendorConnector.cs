@@ -33,6 +33,7 @@ public sealed class GenericVendorConnector(HttpClient http, VendorEndpoints endp
             OrderItemKind.Suspend => new { offerId = request.OfferId, suspended = true },
             OrderItemKind.Reactivate => new { offerId = request.OfferId, suspended = false },
             OrderItemKind.ChangeAutoRenew => new { offerId = request.OfferId, autoRenew = request.AutoRenew },
+            OrderItemKind.Cancel => new { offerId = request.OfferId, cancelled = true },
             _ => throw new InvalidOperationException($"{request.Kind} is not sent to vendors."),
         };
         var changed = await VendorHttp.SendAsync(http, HttpMethod.Patch,

@@ -82,6 +82,8 @@ public sealed class PartnerCenterConnector(HttpClient http, VendorEndpoints endp
             OrderItemKind.Suspend => new { offerId = request.OfferId, status = "suspended" },
             OrderItemKind.Reactivate => new { offerId = request.OfferId, status = "active" },
             OrderItemKind.ChangeAutoRenew => new { offerId = request.OfferId, autoRenewEnabled = request.AutoRenew },
+            // Partner Center cancels a subscription (within its window) by setting its status to "deleted".
+            OrderItemKind.Cancel => new { offerId = request.OfferId, status = "deleted" },
             _ => throw new InvalidOperationException($"{request.Kind} is not sent to Microsoft."),
         };
         var tenant = request.TenantName ?? request.CustomerId.ToString();
