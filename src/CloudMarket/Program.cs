@@ -97,6 +97,7 @@ api.MapOrganizationsApi();
 api.MapCatalogApi();
 api.MapSubscriptionsApi();
 api.MapOrdersApi();
+api.MapApprovalRulesApi();
 api.MapProvisioningApi();
 api.MapWebhooksApi();
 api.MapNotificationsApi();

@@ -17,6 +17,7 @@ public sealed record OrderSummaryDto(
     CreatedByDto CreatedBy,
     DateTime Date,
     string? Note,
+    DateTime? ScheduledFor,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null);
 
 /// <summary>The extra columns of the detailed Historical "All" view.</summary>
@@ -106,4 +107,8 @@ public sealed record OrderDetailDto(
     PaymentDto Payment,
     IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<OrderEventDto> Events,
-    IReadOnlyList<string> Actions);
+    IReadOnlyList<string> Actions,
+    // workflow.md: when it runs once placed, the moment a scheduled order runs, and the approval it waits for (or waited for).
+    ScheduleDto Schedule,
+    DateTime? ScheduledFor,
+    ApprovalDto? Approval);

@@ -109,7 +109,7 @@ public static class OrderQueries
             .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
             .Take(limit + 1)
             .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
-                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency));
+                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note, o.PaymentMethod, o.Currency, o.ScheduledFor));
     }
 
     /// <summary>The visible items of the orders on a page, in order: the list's second and last query.</summary>
@@ -248,7 +248,7 @@ public static class OrderQueries
     }
 
     internal sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
-        OrganizationType OrgType, DateTime Date, string? Note, PaymentMethod PaymentMethod, string Currency);
+        OrganizationType OrgType, DateTime Date, string? Note, PaymentMethod PaymentMethod, string Currency, DateTime? ScheduledFor);
 
     private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
     {
@@ -260,7 +260,7 @@ public static class OrderQueries
         {
             var own = byOrder[r.Id].ToList();
             return new OrderSummaryDto(r.Id, r.Name, r.Status, own.Count, own.Select(i => i.Description).ToList(),
-                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note,
+                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note, r.ScheduledFor,
                 detailed
                     ? new OrderSummaryDetailsDto(
                         own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
@@ -287,7 +287,10 @@ public static class OrderQueries
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
                 .ToList(),
-            OrderLifecycle.ActionsFor(order.Status, ctx.Actor));
+            OrderLifecycle.ActionsFor(order.Status, ctx.Actor, ApprovalRules.MayDecide(ctx.Actor, order)),
+            new ScheduleDto(order.Schedule, order.ScheduledAt),
+            order.ScheduledFor,
+            ApprovalRules.ToDto(order, ctx));
     }
 
     private static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
