@@ -84,9 +84,9 @@ public static class ApprovalRules
         };
 
     /// <summary>Who may place under a rule and who may approve, by the level of the organization that sets it.</summary>
-    private static IReadOnlyList<Role> RolesFor(OrganizationType level) => level == OrganizationType.Seller
+    private static IReadOnlyList<Role> RolesFor(OrganizationType level) => (level == OrganizationType.Seller
         ? [.. Permissions.RolesOf(OrganizationType.Seller), .. Permissions.RolesOf(OrganizationType.Customer)]
-        : Permissions.RolesOf(OrganizationType.Customer);
+        : Permissions.RolesOf(OrganizationType.Customer)).Where(Permissions.MayApprove).ToList();
 
     public static async Task<ApprovalRulesDto> GetAsync(AppDbContext db, Actor actor, CancellationToken ct)
     {
@@ -177,6 +177,7 @@ public static class ApprovalRules
     /// <summary>Why the viewer may not decide on this pending order (403), or null when they may.</summary>
     public static string? DecisionRefusal(Actor actor, Order order)
     {
+        if (!actor.Roles.Any(Permissions.MayApprove)) return ReadOnlyRefusal;
         if (order.Status != OrderStatus.PendingApproval) return "The order does not wait for approval.";
         if (actor.UserId == order.CreatedByUserId || actor.UserId == order.ApprovalRequestedByUserId)
             return "Nobody approves their own order: another user with a role the approval rule names must decide.";
@@ -193,6 +194,8 @@ public static class ApprovalRules
             new EventActorDto(order.ApprovalRequestedByName ?? "", order.ApprovalRequestedByOrganizationName),
             order.ApprovalRequestedAt ?? order.PlacedAt ?? order.CreatedAt,
             order.Approvers);
+
+    public const string ReadOnlyRefusal = "Your role may read orders but not decide on them.";
 
     /// <summary>What customer-level users read instead of the name of a seller's rule about markup.</summary>
     public const string HiddenRuleName = "Your seller's approval";

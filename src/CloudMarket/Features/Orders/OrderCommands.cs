@@ -198,6 +198,7 @@ public static class OrderCommands
         string? ifMatch, CancellationToken ct) =>
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
         {
+            EnsureNotReadOnly(ctx);
             if (request?.Comment is { Length: > MaxCommentLength } || OrderValidator.HasNul(request?.Comment))
                 throw RequestValidationException.For("comment", $"At most {MaxCommentLength} characters, without NUL characters.");
             EnsureMayDecide(ctx, order, OrderAction.Approve);
@@ -212,6 +213,7 @@ public static class OrderCommands
         string? ifMatch, CancellationToken ct) =>
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
         {
+            EnsureNotReadOnly(ctx);
             if (string.IsNullOrWhiteSpace(request?.Reason))
                 throw RequestValidationException.For("reason", "Required: why the order is rejected (the buyer reads it).");
             if (request.Reason.Length > MaxCommentLength || OrderValidator.HasNul(request.Reason))
@@ -220,6 +222,12 @@ public static class OrderCommands
             order.Reject(request.Reason, actor, now);
             return Task.CompletedTask;
         });
+
+    /// <summary>A read-only role decides nothing, whatever the order (403 before anything else, as for the buyers' changes).</summary>
+    private static void EnsureNotReadOnly(CustomerContext ctx)
+    {
+        if (!ctx.Actor.Roles.Any(Identity.Permissions.MayApprove)) throw new ForbiddenException(ApprovalRules.ReadOnlyRefusal);
+    }
 
     /// <summary>A decision on an order that waits for none is a refused transition (409); by someone the rule does not name, 403.</summary>
     private static void EnsureMayDecide(CustomerContext ctx, Order order, string action)
