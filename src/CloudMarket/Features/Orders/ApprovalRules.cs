@@ -74,14 +74,22 @@ public sealed record ApprovalRulesRequest(IReadOnlyList<ApprovalRuleRequest?>? R
 /// </summary>
 public static class ApprovalRules
 {
-    /// <summary>The organization whose rules the caller manages: its own, if it is a seller or customer admin (403 otherwise).</summary>
-    public static Guid RulesOrganizationOf(Actor actor) =>
-        (actor.OrganizationType, actor.Roles) switch
-        {
-            (OrganizationType.Seller, var r) when r.Contains(Role.SellerAdmin) => actor.OrganizationId,
-            (OrganizationType.Customer, var r) when r.Contains(Role.CustomerAdmin) => actor.OrganizationId,
-            _ => throw new ForbiddenException("Only a seller admin (for its customers) or a customer admin (for its own organization) manages approval rules."),
-        };
+    /// <summary>A seller admin manages its rules for its customers, a customer admin its own organization's (workflow.md).</summary>
+    public static bool MayManage(Actor actor) =>
+        (actor.OrganizationType == OrganizationType.Seller && actor.Roles.Contains(Role.SellerAdmin)) ||
+        (actor.OrganizationType == OrganizationType.Customer && actor.Roles.Contains(Role.CustomerAdmin));
+
+    /// <summary>The organization whose rules the caller manages: its own (403 when it may not, <see cref="MayManage"/>).</summary>
+    public static Guid RulesOrganizationOf(Actor actor) => MayManage(actor)
+        ? actor.OrganizationId
+        : throw new ForbiddenException("Only a seller admin (for its customers) or a customer admin (for its own organization) manages approval rules.");
+
+    /// <summary>The roles a rule of this level may name, as placers (<c>placedBy</c>) and as approvers (<c>approvers</c>).</summary>
+    public static (IReadOnlyList<Role> Placers, IReadOnlyList<Role> Approvers) RolesOf(OrganizationType level)
+    {
+        var allowed = RolesFor(level);
+        return (allowed.Where(r => Permissions.CanBuy([r])).ToList(), allowed);
+    }
 
     /// <summary>Who may place under a rule and who may approve, by the level of the organization that sets it.</summary>
     private static IReadOnlyList<Role> RolesFor(OrganizationType level) => (level == OrganizationType.Seller
@@ -103,8 +111,7 @@ public static class ApprovalRules
             throw RequestValidationException.For("rules", "Required: the list of rules ([] for no approvals).");
         var errors = new ValidationErrors();
         if (list.Count > ApprovalRule.MaxRules) errors.Add("rules", $"At most {ApprovalRule.MaxRules} rules.");
-        var allowed = RolesFor(actor.OrganizationType);
-        var buyers = allowed.Where(r => Permissions.CanBuy([r])).ToList();
+        var (buyers, allowed) = RolesOf(actor.OrganizationType);
         var rules = new List<ApprovalRule>();
         foreach (var (rule, i) in list.Select((r, i) => (r, i)))
         {
