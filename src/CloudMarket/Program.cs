@@ -100,6 +100,7 @@ api.MapOrganizationsApi();
 api.MapCatalogApi();
 api.MapSubscriptionsApi();
 api.MapOrdersApi();
+api.MapApprovalRulesApi();
 api.MapProvisioningApi();
 api.MapWorkspaceApi();
 api.MapWebhooksApi();

@@ -14,8 +14,8 @@ namespace CloudMarket.BrowserTests;
 /// </summary>
 public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserTest(app, chromium), IClassFixture<AppServer>
 {
-    private static readonly string[] RecentStatuses = ["started", "deleted", "provisioningStarted", "provisioningFinished", "provisioningFailed"];
-    private static readonly string[] ActiveStatuses = ["inProgress", "completed", "completedWithErrors", "failed"];
+    private static readonly string[] RecentStatuses = ["started", "deleted", "provisioningStarted", "provisioningFinished", "provisioningFailed", "scheduled", "pendingApproval"];
+    private static readonly string[] ActiveStatuses = ["inProgress", "completed", "completedWithErrors", "failed", "rejected", "cancelled"];
 
     [Fact]
     public async Task RecentAndHistoricalViews_ShowTheirStatuses_AndFilterAndSearch()

@@ -29,6 +29,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
     public DbSet<PlaceIdempotency> PlaceIdempotency => Set<PlaceIdempotency>();
     public DbSet<ProvisioningJob> ProvisioningJobs => Set<ProvisioningJob>();
+    public DbSet<ApprovalRule> ApprovalRules => Set<ApprovalRule>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<UserChange> UserChanges => Set<UserChange>();
 
@@ -161,6 +162,12 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Ignore(o => o.IsEditable);
             e.Ignore(o => o.PendingItems);
             e.Ignore(o => o.SucceededItems);
+            e.Ignore(o => o.Approvers);
+            e.Property(o => o.Schedule).HasConversion<string>().HasMaxLength(20).HasDefaultValue(ScheduleKind.Now).HasSentinel(ScheduleKind.Now);
+            e.Property(o => o.ApprovalRule).HasMaxLength(ApprovalRule.MaxNameLength);
+            e.Property(o => o.ApprovalApprovers).HasMaxLength(400);
+            e.Property(o => o.ApprovalRequestedByName).HasMaxLength(200);
+            e.Property(o => o.ApprovalRequestedByOrganizationName).HasMaxLength(200);
             // The lists: one customer, newest first, optionally one status; keyset on (Date, Id).
             e.HasIndex(o => new { o.CustomerId, o.Date, o.Id }).IsDescending(false, true, true);
             e.HasIndex(o => new { o.CustomerId, o.Status, o.Date, o.Id }).IsDescending(false, false, true, true);
@@ -218,6 +225,21 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(ev => ev.ActorOrganizationName).HasMaxLength(200);
             e.Property(ev => ev.Reason).HasMaxLength(4000);
             e.HasIndex(ev => new { ev.OrderId, ev.Id });
+        });
+
+        b.Entity<ApprovalRule>(e =>
+        {
+            e.Property(r => r.Name).HasMaxLength(ApprovalRule.MaxNameLength);
+            e.Property(r => r.PlacedBy).HasMaxLength(400);
+            e.Property(r => r.Kinds).HasMaxLength(400);
+            e.Property(r => r.Approvers).HasMaxLength(400);
+            e.Property(r => r.MinMonthlyAmount).HasPrecision(18, 2);
+            e.Ignore(r => r.PlacedByRoles);
+            e.Ignore(r => r.KindList);
+            e.Ignore(r => r.ApproverRoles);
+            e.Ignore(r => r.ConcernsMarkup);
+            e.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(r => new { r.OrganizationId, r.Position });
         });
 
         b.Entity<PlaceIdempotency>(e =>

@@ -3,6 +3,7 @@ using System.Text;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
+using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
@@ -425,7 +426,50 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
         o16.Complete(t.AddMinutes(2));
         woodgrove.SetAutoRenew(false);
 
+        // workflow.md: Contoso holds its customers' big orders for approval; Felix's is waiting. Ida has a change
+        // scheduled for Exchange's renewal, Anna one at a date two weeks ahead.
+        var bigOrders = new ApprovalRule(Contoso, 0, "Big orders by customers", [Role.Customer, Role.CustomerAdmin],
+            [OrderItemKind.NewSubscription, OrderItemKind.IncreaseQuantity], 500m, [Role.SellerAdmin, Role.AccountManager]);
+        db.ApprovalRules.Add(bigOrders);
+
+        t = now - TimeSpan.FromHours(3);
+        var o17 = Cart(Fabrikam, felix, t, "More E3 for the sales team");
+        o17.AddItem(Spec(OrderItemKind.IncreaseQuantity, Fabrikam, subscriptionId: SubscriptionIds.FabrikamE3, quantity: 30), felix, t);
+        o17.Place(felix, t.AddMinutes(2), new ApprovalMatch(bigOrders.Name, bigOrders.ApproverRoles, false));
+
+        t = now - 4 * TimeSpan.FromHours(1);
+        var exchange = subs[SubscriptionIds.FabrikamExchange];
+        var o18 = Cart(Fabrikam, ida, t, "Exchange for the new team, at renewal");
+        o18.AddItem(Spec(OrderItemKind.IncreaseQuantity, Fabrikam, subscriptionId: SubscriptionIds.FabrikamExchange, quantity: 7), ida, t);
+        o18.SetSchedule(ScheduleKind.OnRenewal, null, exchange.RenewalDate, ida, t.AddMinutes(1));
+        o18.Place(ida, t.AddMinutes(2), null, exchange.RenewalDate);
+
+        t = now - 5 * TimeSpan.FromHours(1);
+        var renewOn = DateTime.SpecifyKind(now.Date.AddDays(14).AddHours(6), DateTimeKind.Utc);
+        var o19 = Cart(Fabrikam, anna, t, "Bitdefender: renew again");
+        o19.AddItem(Spec(OrderItemKind.ChangeAutoRenew, Fabrikam, subscriptionId: SubscriptionIds.FabrikamBitdefender, autoRenew: true), anna, t);
+        o19.SetSchedule(ScheduleKind.At, renewOn, renewOn, anna, t.AddMinutes(1));
+        o19.Place(anna, t.AddMinutes(2), null, renewOn);
+
+        t = now - 2 * day;
+        var o20 = Cart(Fabrikam, felix, t, "Premium for everyone");
+        o20.AddItem(Spec(OrderItemKind.NewSubscription, Fabrikam, OfferIds.BusinessPremium, quantity: 40, contact: fabrikamIt, tenant: "fabrikam.onmicrosoft.com"), felix, t);
+        o20.Place(felix, t.AddMinutes(1), new ApprovalMatch(bigOrders.Name, bigOrders.ApproverRoles, false));
+        o20.Reject("Premium for 40 is not in this year's budget; let's talk about E3.", anna, t.AddHours(3));
+
+        t = now - 6 * day;
+        var o21 = Cart(Fabrikam, ida, t);
+        o21.AddItem(Spec(OrderItemKind.ChangeAutoRenew, Fabrikam, subscriptionId: SubscriptionIds.FabrikamTeamsAudio, autoRenew: false), ida, t);
+        o21.SetSchedule(ScheduleKind.At, t.AddDays(20), t.AddDays(20), ida, t.AddMinutes(1));
+        o21.Place(ida, t.AddMinutes(2), null, t.AddDays(20));
+        o21.Cancel(ida, t.AddDays(1));
+
         db.Orders.AddRange(orders.OrderBy(o => o.CreatedAt));
+        await db.SaveChangesAsync();
+
+        // Unlike the snapshot above, the scheduled orders are real: their outbox rows make them run when due.
+        foreach (var scheduled in new[] { o18, o19 })
+            ProvisioningJobQueue.Enqueue(db, scheduled.Id, now, scheduled.ScheduledFor);
         await db.SaveChangesAsync();
     }
 }

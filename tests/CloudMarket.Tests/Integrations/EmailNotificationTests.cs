@@ -126,6 +126,40 @@ public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpSer
     }
 
     [Fact]
+    public async Task AnOrderHeldForApproval_IsMailedToItsApprovers_NotTheCreator_AndItsRejectionToTheCreator()
+    {
+        // A rule of its own kind, so the other tests' orders are not held.
+        var anna = await app.ClientAsync(Demo.SellerAdmin);
+        await anna.PutJsonAsync("/api/v1/approval-rules", new { rules = new[] { new { name = "Auto-renewal changes", placedBy = new[] { "customerAdmin" },
+            kinds = new[] { "changeAutoRenew" }, approvers = new[] { "sellerAdmin", "accountManager" } } } }, HttpStatusCode.OK);
+        try
+        {
+            var tom = await app.ClientAsync(Demo.TailspinAdmin);
+            var id = await PlaceAsync(tom, "Stop renewing", new { kind = "changeAutoRenew", subscriptionId = DemoData.SubscriptionIds.TailspinStandard, autoRenew = false });
+            Assert.Equal("pendingApproval", (await tom.GetJsonAsync($"/api/v1/orders/{id}")).GetProperty("status").GetString());
+            var asked = $"Order #{id} \"Stop renewing\" needs your approval";
+            await Eventually.WaitAsync(() => Task.FromResult(smtp.To(Demo.SellerAdmin).Count(m => m.Subject == asked) + smtp.To(Demo.AccountManager).Count(m => m.Subject == asked)),
+                n => n == 2, "the approvers' mails");
+
+            var marco = await app.ClientAsync(Demo.AccountManager, Demo.Tailspin);
+            await marco.PostJsonAsync($"/api/v1/orders/{id}/reject", new { reason = "Renewal is in the contract." }, HttpStatusCode.OK);
+            await Eventually.WaitAsync(() => Task.FromResult(smtp.To(Demo.TailspinAdmin).Count(m => m.Subject == $"Order #{id} \"Stop renewing\" was rejected")),
+                n => n == 1, "the rejection mail");
+            await AllSentAsync(id);
+            var rejection = smtp.To(Demo.TailspinAdmin).Single(m => m.Subject == $"Order #{id} \"Stop renewing\" was rejected");
+            Assert.Contains("Renewal is in the contract.", rejection.TextBody!);
+            // The creator is not asked to approve; the approvers are not told of the rejection.
+            Assert.DoesNotContain(smtp.To(Demo.TailspinAdmin), m => m.Subject == asked);
+            Assert.DoesNotContain(smtp.To(Demo.SellerAdmin), m => (m.Subject ?? "").Contains($"#{id} ") && (m.Subject ?? "").Contains("rejected"));
+            Assert.DoesNotContain(smtp.To(Demo.SubscriptionsManager), m => (m.Subject ?? "").Contains($"#{id} "));
+        }
+        finally
+        {
+            await anna.PutJsonAsync("/api/v1/approval-rules", new { rules = Array.Empty<object>() }, HttpStatusCode.OK);
+        }
+    }
+
+    [Fact]
     public async Task NotificationSettings_ListEveryMail_AndRefuseUnknownTypesOrNonBooleans()
     {
         var tom = await app.ClientAsync(Demo.TailspinAdmin);

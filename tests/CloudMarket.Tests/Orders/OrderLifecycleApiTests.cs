@@ -136,6 +136,10 @@ public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
         ["changeItem"] = [OrderStatus.Started, OrderStatus.Draft],
         ["removeItem"] = [OrderStatus.Started, OrderStatus.Draft],
         ["rename"] = [OrderStatus.Started, OrderStatus.Draft],
+        ["schedule"] = [OrderStatus.Started, OrderStatus.Draft],
+        ["cancel"] = [OrderStatus.Scheduled, OrderStatus.PendingApproval],
+        ["approve"] = [OrderStatus.PendingApproval],
+        ["reject"] = [OrderStatus.PendingApproval],
     };
 
     public static TheoryData<OrderStatus> Statuses => new(Enum.GetValues<OrderStatus>());
@@ -168,6 +172,9 @@ public abstract class OrderLifecycleApiTests(CloudMarketFactory app)
                 "changeItem" => await anna.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/items/{itemId}", Increase(Demo.FabrikamE3, 60)),
                 "removeItem" => await anna.DeleteAsync($"{OrdersUrl}/{id}/items/{itemId}"),
                 "rename" => await anna.SendAsync(HttpMethod.Patch, $"{OrdersUrl}/{id}", new { name = "Renamed" }),
+                "schedule" => await anna.SendAsync(HttpMethod.Put, $"{OrdersUrl}/{id}/schedule", new { when = "now" }),
+                "approve" => await anna.ActAsync(id, "approve", body: new { comment = "Fine." }),
+                "reject" => await anna.ActAsync(id, "reject", body: new { reason = "No." }),
                 _ => await anna.ActAsync(id, action),
             };
             var body = await response.Content.ReadAsStringAsync();

@@ -18,14 +18,16 @@ public sealed class OrderLifecycleTests
     private static readonly OrderStatus[] AllStatuses = Enum.GetValues<OrderStatus>();
 
     private static readonly string[] PersonActions =
-        [OrderAction.Place, OrderAction.SaveAsDraft, OrderAction.Resume, OrderAction.Delete, OrderAction.Retry, OrderAction.Close];
+        [OrderAction.Place, OrderAction.SaveAsDraft, OrderAction.Resume, OrderAction.Delete, OrderAction.Retry, OrderAction.Close,
+         OrderAction.Approve, OrderAction.Reject, OrderAction.Cancel];
 
     [Theory]
     [MemberData(nameof(Statuses))]
     public void TheActionsAnOrderOffersABuyer_AreExactlyThoseThatSucceed(OrderStatus status)
     {
         var buyer = new Actor(Customer.UserId, Customer.Name, "ida@fabrikam.example", Fabrikam.Id, Fabrikam.Name, OrganizationType.Customer, [Role.CustomerAdmin]);
-        var offered = OrderLifecycle.ActionsFor(status, buyer);
+        // A buyer who may also decide on the order (an approver the rule names who did not create it).
+        var offered = OrderLifecycle.ActionsFor(status, buyer, mayDecide: true);
         foreach (var action in PersonActions)
         {
             var order = Build(status);
@@ -59,7 +61,8 @@ public sealed class OrderLifecycleTests
     [Fact]
     public void TerminalStatuses_HaveNoWayOut()
     {
-        foreach (var terminal in new[] { OrderStatus.Deleted, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed })
+        foreach (var terminal in new[] { OrderStatus.Deleted, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed,
+                     OrderStatus.Rejected, OrderStatus.Cancelled })
             Assert.All(AllStatuses, to => Assert.False(OrderLifecycle.CanTransition(terminal, to), $"{terminal} → {to}"));
     }
 
@@ -71,10 +74,12 @@ public sealed class OrderLifecycleTests
     public void Views_SplitTheStatusesAsOrdersMdSays()
     {
         Assert.Equal(
-            new[] { OrderStatus.Started, OrderStatus.Deleted, OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished, OrderStatus.ProvisioningFailed }.Order(),
+            new[] { OrderStatus.Started, OrderStatus.Deleted, OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished, OrderStatus.ProvisioningFailed,
+                OrderStatus.Scheduled, OrderStatus.PendingApproval }.Order(),
             OrderLifecycle.StatusesOf(OrderView.Recent, HistoricalState.Active)!.Order());
         Assert.Equal(
-            new[] { OrderStatus.InProgress, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed }.Order(),
+            new[] { OrderStatus.InProgress, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed,
+                OrderStatus.Rejected, OrderStatus.Cancelled }.Order(),
             OrderLifecycle.StatusesOf(OrderView.Historical, HistoricalState.Active)!.Order());
         Assert.Equal([OrderStatus.Draft], OrderLifecycle.StatusesOf(OrderView.Historical, HistoricalState.Draft)!);
         Assert.Null(OrderLifecycle.StatusesOf(OrderView.Historical, HistoricalState.All));
@@ -217,6 +222,39 @@ public sealed class OrderLifecycleTests
         AssertLastEvent(draft, OrderStatus.Draft, OrderStatus.Deleted, T0.AddMinutes(4), Customer);
     }
 
+    [Fact]
+    public void AScheduledOrder_RunsOnlyOnceItsTimeHasCome_ThenGoesToTheVendors()
+    {
+        var order = Build(OrderStatus.Scheduled);
+        Assert.Equal(T0.AddDays(30), order.ScheduledFor);
+        Assert.False(OrderLifecycle.IsInFlight(OrderStatus.Scheduled)); // waiting months is not "in flight"
+        Assert.Throws<DomainException>(() => order.StartProvisioning(T0.AddDays(30).AddSeconds(-1)));
+        Assert.Equal(OrderStatus.Scheduled, order.Status);
+
+        order.StartProvisioning(T0.AddDays(30));
+        Assert.Equal(OrderStatus.ProvisioningStarted, order.Status);
+        var transitions = order.Events.Where(e => e.FromStatus != e.ToStatus).Select(e => (e.FromStatus, e.ToStatus)).ToList();
+        Assert.Equal([(OrderStatus.Started, OrderStatus.Scheduled), (OrderStatus.Scheduled, OrderStatus.InProgress), (OrderStatus.InProgress, OrderStatus.ProvisioningStarted)],
+            transitions.Skip(1).ToList());
+    }
+
+    [Fact]
+    public void Approving_ContinuesToScheduledWhenTheOrderHasASchedule_ElseToInProgress()
+    {
+        var plain = Build(OrderStatus.PendingApproval);
+        plain.Approve("Go.", Seller, T0.AddHours(1));
+        AssertLastEvent(plain, OrderStatus.PendingApproval, OrderStatus.InProgress, T0.AddHours(1), Seller);
+        Assert.Equal("Approved: Go.", plain.Events[^1].Reason);
+
+        var scheduled = Build(OrderStatus.Started);
+        Schedule(scheduled);
+        scheduled.Place(Customer, T0.AddMinutes(1), BigOrders, T0.AddDays(30));
+        Assert.Equal(OrderStatus.PendingApproval, scheduled.Status);
+        scheduled.Approve(null, Seller, T0.AddHours(1));
+        AssertLastEvent(scheduled, OrderStatus.PendingApproval, OrderStatus.Scheduled, T0.AddHours(1), Seller);
+        Assert.Equal(T0.AddDays(30), scheduled.ScheduledFor);
+    }
+
     // ---- every operation in every status ----------------------------------------------------------
 
     /// <summary>The statuses from which each domain operation is allowed (orders.md, Lifecycle).</summary>
@@ -237,6 +275,10 @@ public sealed class OrderLifecycleTests
         ["rename"] = [OrderStatus.Started, OrderStatus.Draft],
         ["payment"] = [OrderStatus.Started, OrderStatus.Draft],
         ["note"] = AllStatuses,
+        ["schedule"] = [OrderStatus.Started, OrderStatus.Draft],
+        ["approve"] = [OrderStatus.PendingApproval],
+        ["reject"] = [OrderStatus.PendingApproval],
+        ["cancel"] = [OrderStatus.Scheduled, OrderStatus.PendingApproval],
     };
 
     private static void Run(Order order, string operation)
@@ -259,6 +301,10 @@ public sealed class OrderLifecycleTests
             case "rename": order.Rename("Renamed", Customer, now); break;
             case "payment": order.SetPayment(PaymentMethod.Card, "Visa", "4242", Customer, now); break;
             case "note": order.SetNote("A note", Customer, now); break;
+            case "schedule": order.SetSchedule(ScheduleKind.At, now.AddDays(1), now.AddDays(1), Customer, now); break;
+            case "approve": order.Approve("Fine.", Seller, now); break;
+            case "reject": order.Reject("Too expensive.", Seller, now); break;
+            case "cancel": order.Cancel(Customer, now); break;
             default: throw new ArgumentOutOfRangeException(nameof(operation));
         }
     }
@@ -341,9 +387,18 @@ public sealed class OrderLifecycleTests
             case OrderStatus.Completed: order.Place(Customer, T0.AddMinutes(1)); Answer(true, true); order.Complete(T0.AddMinutes(4)); break;
             case OrderStatus.CompletedWithErrors: order.Place(Customer, T0.AddMinutes(1)); Answer(true, false); order.Close(Customer, T0.AddMinutes(4)); break;
             case OrderStatus.Failed: order.Place(Customer, T0.AddMinutes(1)); Answer(false, false); order.Close(Customer, T0.AddMinutes(4)); break;
+            // Scheduled a month ahead: not due when the operations run (T0 + 3 days).
+            case OrderStatus.Scheduled: Schedule(order); order.Place(Customer, T0.AddMinutes(1), null, T0.AddDays(30)); break;
+            case OrderStatus.PendingApproval: order.Place(Customer, T0.AddMinutes(1), BigOrders); break;
+            case OrderStatus.Rejected: order.Place(Customer, T0.AddMinutes(1), BigOrders); order.Reject("No budget.", Seller, T0.AddMinutes(2)); break;
+            case OrderStatus.Cancelled: Schedule(order); order.Place(Customer, T0.AddMinutes(1), null, T0.AddDays(30)); order.Cancel(Customer, T0.AddMinutes(2)); break;
         }
         return order;
     }
+
+    private static readonly ApprovalMatch BigOrders = new("Big orders", [Role.SellerAdmin], false);
+
+    private static void Schedule(Order order) => order.SetSchedule(ScheduleKind.At, T0.AddDays(30), T0.AddDays(30), Customer, T0);
 
     private static string State(Order o) =>
         $"{o.Status} v{o.Version} events={o.Events.Count} name={o.Name} note={o.Note} placed={o.PlacedAt:O} pay={o.PaymentMethod} items=" +

@@ -61,7 +61,8 @@ public abstract class CrashRecoveryTests(DatabaseProvider provider) : IAsyncLife
         Assert.Equal(Orders, perItem.Count);
         Assert.All(perItem, item => Assert.Single(item));
         Assert.Equal(0, Count("<> 'Completed'"));
-        Assert.Equal(0, _database.Scalar("""SELECT COUNT(*) FROM "ProvisioningJobs" WHERE "CompletedAt" IS NULL"""));
+        // This test's orders' jobs (the demo's scheduled orders wait for their moment, weeks away).
+        Assert.Equal(0, _database.Scalar("""SELECT COUNT(*) FROM "ProvisioningJobs" WHERE "CompletedAt" IS NULL AND "OrderId" IN (SELECT "Id" FROM "Orders" WHERE "Name" LIKE 'Crash test %')"""));
     }
 
     private static async Task<HttpClient> SignInAsync(AppProcess app)

@@ -19,8 +19,35 @@ public static class OrderDisplay
         OrderStatus.Completed => "text-bg-success",
         OrderStatus.CompletedWithErrors => "text-bg-warning",
         OrderStatus.Failed => "text-bg-dark",
+        // workflow.md: waiting (for a moment, for someone) is not moving; a refusal is final, a withdrawal inert.
+        OrderStatus.Scheduled => "text-bg-light border border-primary text-primary",
+        OrderStatus.PendingApproval => "text-bg-warning",
+        OrderStatus.Rejected => "text-bg-dark",
+        OrderStatus.Cancelled => "text-bg-secondary",
         _ => "text-bg-secondary",
     };
+
+    /// <summary>How a schedule reads: "on renewal", "at a date".</summary>
+    public static string Label(ScheduleKind kind) => kind switch
+    {
+        ScheduleKind.OnRenewal => "On renewal",
+        ScheduleKind.At => "At a date",
+        _ => "Now",
+    };
+
+    /// <summary>Who must decide on an order held for approval: "a seller admin or an account manager".</summary>
+    public static string Approvers(IEnumerable<Features.Identity.Role> roles) =>
+        string.Join(" or ", roles.Select(r => r switch
+        {
+            Features.Identity.Role.SellerAdmin => "a seller admin",
+            Features.Identity.Role.AccountManager => "an account manager",
+            Features.Identity.Role.SubscriptionsManager => "a subscriptions manager",
+            Features.Identity.Role.CustomerAdmin => "a customer admin",
+            Features.Identity.Role.Customer => "a customer user",
+            Features.Identity.Role.CustomerBillingAdmin => "a billing admin",
+            Features.Identity.Role.DistributorAdmin => "a distributor admin",
+            _ => Infrastructure.ApiNames.Of(r),
+        }));
 
     public static string Label(ItemProvisioningStatus status) => status switch
     {

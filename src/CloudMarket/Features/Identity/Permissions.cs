@@ -27,6 +27,9 @@ public static class Permissions
     /// <summary>Everyone who can see an order may write its note, except the read-only roles.</summary>
     public static bool CanWriteNotes(IEnumerable<Role> roles) => roles.Any(r => !ReadOnly.Contains(r));
 
+    /// <summary>Who may be named an approver and decide on an order held for approval: every role but the read-only ones.</summary>
+    public static bool MayApprove(Role role) => !ReadOnly.Contains(role);
+
     /// <summary>The organization's admins manage its users (list, add, change role, deactivate).</summary>
     public static bool CanManageUsers(IEnumerable<Role> roles) => roles.Any(UserAdmins.Contains);
 

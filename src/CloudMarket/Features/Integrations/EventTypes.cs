@@ -20,7 +20,7 @@ public static class EventTypes
     public const string SubscriptionChanged = "subscription.changed";
     public const string WebhookTest = "webhook.test";
 
-    /// <summary>Every type a webhook may subscribe to. Scheduling and approval are in the contract but the order lifecycle has no such steps yet, so they are never raised.</summary>
+    /// <summary>Every type a webhook may subscribe to.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         OrderPlaced, OrderScheduled, OrderApprovalRequested, OrderApproved, OrderRejected, OrderCancelled,
@@ -30,15 +30,25 @@ public static class EventTypes
 
     public const string Wildcard = "*";
 
-    /// <summary>The event an order transition raises; null for transitions integrators are not told about (carts, drafts, the instant provisioningFinished).</summary>
-    public static string? ForTransition(OrderStatus? from, OrderStatus to) => from == to ? null : to switch
+    /// <summary>
+    /// The event an order transition raises; null for transitions integrators are not told about (carts, drafts, the
+    /// instant provisioningFinished, a scheduled order's moment coming: provisioningStarted follows at once). Placing
+    /// raises placed, scheduled or approvalRequested; a decision approved (whether it then runs now or is scheduled) or rejected.
+    /// </summary>
+    public static string? ForTransition(OrderStatus? from, OrderStatus to) => from == to ? null : (from, to) switch
     {
-        OrderStatus.InProgress => OrderPlaced,
-        OrderStatus.ProvisioningStarted => OrderProvisioningStarted,
-        OrderStatus.ProvisioningFailed => OrderProvisioningFailed,
-        OrderStatus.Completed => OrderCompleted,
-        OrderStatus.CompletedWithErrors => OrderCompletedWithErrors,
-        OrderStatus.Failed => OrderFailed,
+        (OrderStatus.PendingApproval, OrderStatus.InProgress or OrderStatus.Scheduled) => OrderApproved,
+        (OrderStatus.Scheduled, OrderStatus.InProgress) => null,
+        (_, OrderStatus.Scheduled) => OrderScheduled,
+        (_, OrderStatus.PendingApproval) => OrderApprovalRequested,
+        (_, OrderStatus.Rejected) => OrderRejected,
+        (_, OrderStatus.Cancelled) => OrderCancelled,
+        (_, OrderStatus.InProgress) => OrderPlaced,
+        (_, OrderStatus.ProvisioningStarted) => OrderProvisioningStarted,
+        (_, OrderStatus.ProvisioningFailed) => OrderProvisioningFailed,
+        (_, OrderStatus.Completed) => OrderCompleted,
+        (_, OrderStatus.CompletedWithErrors) => OrderCompletedWithErrors,
+        (_, OrderStatus.Failed) => OrderFailed,
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
@@ -99,6 +100,35 @@ public sealed class Order
 
     public bool IsEditable => OrderLifecycle.IsEditable(Status);
 
+    // ---- workflow (workflow.md): when it runs, and who must approve it ------------------
+
+    /// <summary>When the order runs once placed: now (the default), at the subscriptions' renewal, or at <see cref="ScheduledAt"/>.</summary>
+    public ScheduleKind Schedule { get; private set; }
+
+    /// <summary>The moment asked for with <see cref="ScheduleKind.At"/>.</summary>
+    public DateTime? ScheduledAt { get; private set; }
+
+    /// <summary>The moment a scheduled order will run (the renewal date for onRenewal, fixed again when placed).</summary>
+    public DateTime? ScheduledFor { get; private set; }
+
+    /// <summary>The approval rule that held the order at placing (null: none did).</summary>
+    public string? ApprovalRule { get; private set; }
+
+    /// <summary>The roles that may decide, comma-separated (a snapshot of the rule's approvers at placing).</summary>
+    public string? ApprovalApprovers { get; private set; }
+
+    public Guid? ApprovalRequestedByUserId { get; private set; }
+    public string? ApprovalRequestedByName { get; private set; }
+    public string? ApprovalRequestedByOrganizationName { get; private set; }
+    public DateTime? ApprovalRequestedAt { get; private set; }
+
+    /// <summary>The rule matched on markup changes: customer-level users do not see which rule it was.</summary>
+    public bool ApprovalConcernsMarkup { get; private set; }
+
+    /// <summary>The roles the approval rule names as approvers.</summary>
+    public IReadOnlyList<Role> Approvers => (ApprovalApprovers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+        .Select(r => Enum.TryParse<Role>(r, out var role) ? role : (Role?)null).OfType<Role>().ToList();
+
     // ---- cart and draft -------------------------------------------------------------
 
     public OrderItem AddItem(ItemSpec spec, EventActor actor, DateTime now)
@@ -159,15 +189,71 @@ public sealed class Order
 
     public const string NothingToPlace = "An order needs at least one item to be placed.";
 
-    /// <summary>Accepts the purchase. The caller has validated the items (<see cref="OrderValidator"/>).</summary>
-    public void Place(EventActor actor, DateTime now)
+    /// <summary>
+    /// When the order runs once placed. <paramref name="scheduledFor"/> is the moment it runs (null for now);
+    /// the caller has validated the schedule (<see cref="OrderValidator.ScheduledFor"/>).
+    /// </summary>
+    public void SetSchedule(ScheduleKind kind, DateTime? at, DateTime? scheduledFor, EventActor actor, DateTime now)
+    {
+        EnsureEditable();
+        Schedule = kind;
+        ScheduledAt = kind == ScheduleKind.At ? at : null;
+        ScheduledFor = kind == ScheduleKind.Now ? null : scheduledFor;
+        Changed(now, actor, kind switch
+        {
+            ScheduleKind.OnRenewal => $"To run at the renewal ({OrderSchedule.Moment(ScheduledFor)}).",
+            ScheduleKind.At => $"To run at {OrderSchedule.Moment(ScheduledFor)}.",
+            _ => "To run when placed.",
+        }, false);
+    }
+
+    /// <summary>
+    /// Accepts the purchase (workflow.md): held for approval when a rule matched (<paramref name="approval"/>),
+    /// else scheduled when it has a schedule (<paramref name="scheduledFor"/>, fixed now), else in progress.
+    /// The caller has validated the items and the schedule (<see cref="OrderValidator"/>).
+    /// </summary>
+    public void Place(EventActor actor, DateTime now, ApprovalMatch? approval = null, DateTime? scheduledFor = null)
     {
         if (_items.Count == 0)
             throw RequestValidationException.For("items", NothingToPlace);
-        Act(OrderAction.Place, OrderStatus.InProgress, actor, now, "Placed.");
+        if (Schedule != ScheduleKind.Now)
+            ScheduledFor = scheduledFor ?? ScheduledFor;
+        if (approval is not null)
+        {
+            Act(OrderAction.Place, OrderStatus.PendingApproval, actor, now, approval.ConcernsMarkup
+                ? "Placed; waiting for approval."
+                : $"Placed; waiting for approval (rule \"{approval.Rule}\").");
+            ApprovalRule = approval.Rule;
+            ApprovalApprovers = string.Join(',', approval.Approvers);
+            ApprovalConcernsMarkup = approval.ConcernsMarkup;
+            ApprovalRequestedByUserId = actor.UserId;
+            ApprovalRequestedByName = actor.Name;
+            ApprovalRequestedByOrganizationName = actor.OrganizationName;
+            ApprovalRequestedAt = now;
+        }
+        else if (Schedule != ScheduleKind.Now)
+            Act(OrderAction.Place, OrderStatus.Scheduled, actor, now, $"Placed; scheduled for {OrderSchedule.Moment(ScheduledFor)}.");
+        else
+            Act(OrderAction.Place, OrderStatus.InProgress, actor, now, "Placed.");
         PlacedAt = now;
         Date = now;
     }
+
+    /// <summary>An approver lets the order go on: scheduled when it has a schedule, else to the vendors.</summary>
+    public void Approve(string? comment, EventActor actor, DateTime now) =>
+        Act(OrderAction.Approve, Schedule == ScheduleKind.Now ? OrderStatus.InProgress : OrderStatus.Scheduled, actor, now,
+            string.IsNullOrWhiteSpace(comment) ? "Approved." : $"Approved: {comment.Trim()}");
+
+    /// <summary>An approver refuses the order; the reason is kept in its history.</summary>
+    public void Reject(string reason, EventActor actor, DateTime now) =>
+        Act(OrderAction.Reject, OrderStatus.Rejected, actor, now, $"Rejected: {reason.Trim()}");
+
+    /// <summary>Withdrawn before anything was sent to a vendor (scheduled or waiting for approval).</summary>
+    public void Cancel(EventActor actor, DateTime now) =>
+        Act(OrderAction.Cancel, OrderStatus.Cancelled, actor, now, "Cancelled; nothing was sent to a vendor.");
+
+    /// <summary>A scheduled order whose time has come (the worker).</summary>
+    public bool IsDue(DateTime now) => Status == OrderStatus.Scheduled && (ScheduledFor is null || ScheduledFor <= now);
 
     public void SetNote(string? note, EventActor actor, DateTime now)
     {
@@ -190,6 +276,8 @@ public sealed class Order
     /// <summary>Marks the pending items as sent; the first dispatch moves the order to provisioningStarted.</summary>
     public void StartProvisioning(DateTime now)
     {
+        if (IsDue(now))
+            TransitionTo(OrderStatus.InProgress, null, now, "Its scheduled time came.");
         if (!OrderLifecycle.IsWithVendors(Status))
             throw new DomainException(OrderLifecycle.Refusal(Status, OrderStatus.ProvisioningStarted));
         if (Status != OrderStatus.ProvisioningStarted)

@@ -41,6 +41,8 @@ public static class OrderCommands
         var order = Order.CreateCart(ctx.Customer, creator, ctx.Actor.OrganizationType, request.Name, now);
         foreach (var spec in specs)
             order.AddItem(spec, creator, now);
+        if (request.Schedule is { } schedule)
+            await ScheduleAsync(db, ctx, validator, order, schedule, creator, now, ct);
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
         return OrderQueries.ToDetail(order, ctx, now);
@@ -174,6 +176,78 @@ public static class OrderCommands
     public static Task<OrderDetailDto> CloseAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => OrderCompletion.CloseAsync(db, order, actor, now, ct));
 
+    /// <summary>PUT /orders/{id}/schedule: when a cart or draft runs once placed (workflow.md, Scheduling).</summary>
+    public static Task<OrderDetailDto> SetScheduleAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
+        ScheduleRequest? request, string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, async (order, actor, now) =>
+        {
+            if (request is null) throw RequestValidationException.For("body", "A JSON body { when, at? } is required.");
+            order.EnsureEditableForRequest();
+            var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
+            await ScheduleAsync(db, ctx, validator, order, request, actor, now, ct);
+        });
+
+    /// <summary>Checks a schedule against the order's items (400) and the subscriptions' other scheduled orders (409), then sets it.</summary>
+    private static async Task ScheduleAsync(AppDbContext db, CustomerContext ctx, OrderValidator validator, Order order, ScheduleRequest request,
+        EventActor actor, DateTime now, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var scheduledFor = validator.ScheduledFor(request, order, errors);
+        errors.ThrowIfAny("The schedule cannot be used; correct the fields listed.");
+        order.SetSchedule(request.When!.Value, request.At, scheduledFor, actor, now);
+        await OrderSchedule.EnsureNoOtherScheduledAsync(db, ctx, order, ct);
+    }
+
+    /// <summary>Withdraws a scheduled order or one waiting for approval: cancelled, nothing ever sent to a vendor (buyers).</summary>
+    public static Task<OrderDetailDto> CancelAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, string? ifMatch, CancellationToken ct) =>
+        // Its outbox row, if scheduled, stays: when due, the worker finds the order cancelled and ends the job untouched.
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: true, ct, (order, actor, now) => { order.Cancel(actor, now); return Task.CompletedTask; });
+
+    public const int MaxCommentLength = 2000;
+
+    /// <summary>An approver lets a pending order go on: to the vendors now, or scheduled (workflow.md, Approvals).</summary>
+    public static Task<OrderDetailDto> ApproveAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, ApproveRequest? request,
+        string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
+        {
+            EnsureNotReadOnly(ctx);
+            if (request?.Comment is { Length: > MaxCommentLength } || OrderValidator.HasNul(request?.Comment))
+                throw RequestValidationException.For("comment", $"At most {MaxCommentLength} characters, without NUL characters.");
+            EnsureMayDecide(ctx, order, OrderAction.Approve);
+            order.Approve(request?.Comment, actor, now);
+            // As placing does: the outbox row commits with the decision, due now or at the scheduled moment.
+            ProvisioningJobQueue.Enqueue(db, order.Id, now, order.Status == OrderStatus.Scheduled ? order.ScheduledFor : null);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>An approver refuses a pending order with a reason (required): rejected, nothing sent to a vendor.</summary>
+    public static Task<OrderDetailDto> RejectAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, RejectRequest? request,
+        string? ifMatch, CancellationToken ct) =>
+        ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
+        {
+            EnsureNotReadOnly(ctx);
+            if (string.IsNullOrWhiteSpace(request?.Reason))
+                throw RequestValidationException.For("reason", "Required: why the order is rejected (the buyer reads it).");
+            if (request.Reason.Length > MaxCommentLength || OrderValidator.HasNul(request.Reason))
+                throw RequestValidationException.For("reason", $"At most {MaxCommentLength} characters, without NUL characters.");
+            EnsureMayDecide(ctx, order, OrderAction.Reject);
+            order.Reject(request.Reason, actor, now);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>A read-only role decides nothing, whatever the order (403 before anything else, as for the buyers' changes).</summary>
+    private static void EnsureNotReadOnly(CustomerContext ctx)
+    {
+        if (!ctx.Actor.Roles.Any(Identity.Permissions.MayApprove)) throw new ForbiddenException(ApprovalRules.ReadOnlyRefusal);
+    }
+
+    /// <summary>A decision on an order that waits for none is a refused transition (409); by someone the rule does not name, 403.</summary>
+    private static void EnsureMayDecide(CustomerContext ctx, Order order, string action)
+    {
+        OrderLifecycle.EnsureAllows(order.Status, action);
+        if (ApprovalRules.DecisionRefusal(ctx.Actor, order) is { } refusal) throw new ForbiddenException(refusal);
+    }
+
     public const int MaxIdempotencyKeyLength = 200;
 
     /// <summary>
@@ -186,7 +260,7 @@ public static class OrderCommands
     /// refused with its field errors, and nothing is placed; never silently dropped.
     /// </remarks>
     public static async Task<OrderDetailDto> PlaceAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
-        string? idempotencyKey, string? ifMatch, CancellationToken ct, UpdateOrderRequest? payment = null)
+        string? idempotencyKey, string? ifMatch, CancellationToken ct, UpdateOrderRequest? payment = null, ScheduleRequest? schedule = null)
     {
         var key = idempotencyKey ?? "";
         if (key.Length > MaxIdempotencyKeyLength) throw RequestValidationException.For(PlaceIdempotency.Header, $"At most {MaxIdempotencyKeyLength} characters.");
@@ -208,9 +282,20 @@ public static class OrderCommands
                 }
                 var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
                 validator.ValidateForPlacing(order);
-                order.Place(actor, now);
-                // The outbox row commits with the status change: a placed order always reaches the worker.
-                ProvisioningJobQueue.Enqueue(db, order.Id, now);
+                // The schedule chosen on the page's place step, else the order's own, checked again against today's
+                // subscriptions (an onRenewal order runs at their renewal as it is now).
+                var when = schedule ?? new ScheduleRequest(order.Schedule, order.ScheduledAt);
+                var errors = new ValidationErrors();
+                var scheduledFor = validator.ScheduledFor(when, order, errors);
+                errors.ThrowIfAny("The order cannot be placed; correct the fields listed.");
+                if (schedule is not null && (schedule.When != order.Schedule || schedule.At != order.ScheduledAt))
+                    order.SetSchedule(schedule.When!.Value, schedule.At, scheduledFor, actor, now);
+                await OrderSchedule.EnsureNoOtherScheduledAsync(db, ctx, order, ct);
+                order.Place(actor, now, await ApprovalRules.MatchAsync(db, ctx, order, ct), scheduledFor);
+                // The outbox row commits with the status change: a placed order always reaches the worker, now or
+                // when its time comes. An order waiting for approval gets its row when approved.
+                if (order.Status != OrderStatus.PendingApproval)
+                    ProvisioningJobQueue.Enqueue(db, order.Id, now, order.ScheduledFor);
                 if (key.Length > 0)
                     db.PlaceIdempotency.Add(new PlaceIdempotency(ctx.Actor.UserId, key, order.Id, now));
             });

@@ -17,6 +17,7 @@ public sealed record OrderSummaryDto(
     CreatedByDto CreatedBy,
     DateTime Date,
     string? Note,
+    DateTime? ScheduledFor,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OrderSummaryDetailsDto? Details = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InternalNote = null);
 
@@ -111,6 +112,10 @@ public sealed record OrderDetailDto(
     IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<OrderEventDto> Events,
     IReadOnlyList<string> Actions,
+    // workflow.md: when it runs once placed, the moment a scheduled order runs, and the approval it waits for (or waited for).
+    ScheduleDto Schedule,
+    DateTime? ScheduledFor,
+    ApprovalDto? Approval,
     // What the viewer's role could do but not now, and why (OrderLifecycle.UnavailableFor).
     IReadOnlyList<UnavailableActionDto> UnavailableActions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InternalNote = null);

@@ -247,6 +247,12 @@ public sealed class OrderItem
     internal void LinkSubscription(Guid subscriptionId) => SubscriptionId = subscriptionId;
 
     /// <summary>
+    /// What this item changes on the customer's bill per month (an annual period spread over its twelve months):
+    /// the amount approval rules compare (workflow.md), from the same <see cref="PeriodAmount"/> as the order's totals.
+    /// </summary>
+    public Money MonthlyAmount => PeriodAmount(p => p.CustomerPrice).Times(1m / Pricing.MonthsIn(BillingCycle));
+
+    /// <summary>
     /// What this item changes on the bill per billing period, at one price tier: <c>p => p.CustomerPrice</c> is the
     /// customer's price, <c>p => p.SellerPrice</c> the seller's cost. The quantity it bills, plus its add-ons.
     /// </summary>

@@ -14,13 +14,27 @@ public static class OrderLifecycle
     /// <summary>Who moves an order along a transition: a person's action (its API name) or the worker.</summary>
     public const string Worker = "worker";
 
+    /// <summary>The worker when a scheduled order's time has come (a trigger of its own: a scheduled order is not in flight).</summary>
+    public const string Clock = "clock";
+
     private static readonly (OrderStatus From, OrderStatus To, string Trigger)[] Table =
     [
         (OrderStatus.Started, OrderStatus.Deleted, OrderAction.Delete),
         (OrderStatus.Started, OrderStatus.Draft, OrderAction.SaveAsDraft),
         (OrderStatus.Draft, OrderStatus.Started, OrderAction.Resume),
+        // Placing: validation → approval (if a rule matches) → schedule (if any) → provisioning (workflow.md).
         (OrderStatus.Started, OrderStatus.InProgress, OrderAction.Place),
         (OrderStatus.Draft, OrderStatus.InProgress, OrderAction.Place),
+        (OrderStatus.Started, OrderStatus.Scheduled, OrderAction.Place),
+        (OrderStatus.Draft, OrderStatus.Scheduled, OrderAction.Place),
+        (OrderStatus.Started, OrderStatus.PendingApproval, OrderAction.Place),
+        (OrderStatus.Draft, OrderStatus.PendingApproval, OrderAction.Place),
+        (OrderStatus.PendingApproval, OrderStatus.InProgress, OrderAction.Approve),
+        (OrderStatus.PendingApproval, OrderStatus.Scheduled, OrderAction.Approve),
+        (OrderStatus.PendingApproval, OrderStatus.Rejected, OrderAction.Reject),
+        (OrderStatus.PendingApproval, OrderStatus.Cancelled, OrderAction.Cancel),
+        (OrderStatus.Scheduled, OrderStatus.Cancelled, OrderAction.Cancel),
+        (OrderStatus.Scheduled, OrderStatus.InProgress, Clock),
         (OrderStatus.Draft, OrderStatus.Deleted, OrderAction.Delete),
         (OrderStatus.InProgress, OrderStatus.ProvisioningStarted, Worker),
         (OrderStatus.ProvisioningStarted, OrderStatus.ProvisioningFinished, Worker),
@@ -60,18 +74,25 @@ public static class OrderLifecycle
     /// <summary>Only carts and drafts can have their items, name or payment edited.</summary>
     public static bool IsEditable(OrderStatus status) => status is OrderStatus.Started or OrderStatus.Draft;
 
+    /// <summary>Approve and reject are the approvers' (named by the order's approval rule), not the buyers'.</summary>
+    private static readonly string[] Decisions = [OrderAction.Approve, OrderAction.Reject];
+
     /// <summary>
     /// The actions the viewer may take now: the transitions a person may trigger from this status,
-    /// editing while editable (both for buyers), and the note for everyone but the read-only roles.
+    /// editing while editable (both for buyers), approve and reject for an approver of this order
+    /// (<paramref name="mayDecide"/>, <see cref="OrderApproval.MayDecide"/>), and the note for everyone
+    /// but the read-only roles.
     /// </summary>
-    public static IReadOnlyList<string> ActionsFor(OrderStatus status, Actor actor)
+    public static IReadOnlyList<string> ActionsFor(OrderStatus status, Actor actor, bool mayDecide = false)
     {
         var actions = new List<string>();
+        var triggers = Table.Where(t => t.From == status && t.Trigger is not (Worker or Clock)).Select(t => t.Trigger).Distinct().ToList();
         if (actor.CanBuy)
         {
             if (IsEditable(status)) actions.Add(OrderAction.Edit);
-            actions.AddRange(Table.Where(t => t.From == status && t.Trigger != Worker).Select(t => t.Trigger).Distinct());
+            actions.AddRange(triggers.Where(t => !Decisions.Contains(t)));
         }
+        if (mayDecide) actions.AddRange(triggers.Where(Decisions.Contains));
         if (actor.CanWriteNotes) actions.Add(OrderAction.EditNote);
         return actions.OrderBy(a => Array.IndexOf(OrderAction.DisplayOrder, a)).ToList();
     }
@@ -142,6 +163,9 @@ public static class OrderLifecycle
         OrderAction.Delete => "deleted",
         OrderAction.Retry => "retried",
         OrderAction.Close => "closed",
+        OrderAction.Approve => "approved",
+        OrderAction.Reject => "rejected",
+        OrderAction.Cancel => "cancelled",
         _ => action,
     };
 
@@ -157,17 +181,24 @@ public static class OrderLifecycle
         OrderStatus.Completed => "Completed",
         OrderStatus.CompletedWithErrors => "Completed with errors",
         OrderStatus.Failed => "Failed",
+        OrderStatus.Scheduled => "Scheduled",
+        OrderStatus.PendingApproval => "Pending approval",
+        OrderStatus.Rejected => "Rejected",
+        OrderStatus.Cancelled => "Cancelled",
         _ => status.ToString(),
     };
 
     public static readonly IReadOnlyList<OrderStatus> RecentStatuses =
     [
         OrderStatus.Started, OrderStatus.Deleted, OrderStatus.ProvisioningStarted,
-        OrderStatus.ProvisioningFinished, OrderStatus.ProvisioningFailed,
+        OrderStatus.ProvisioningFinished, OrderStatus.ProvisioningFailed, OrderStatus.Scheduled, OrderStatus.PendingApproval,
     ];
 
     public static readonly IReadOnlyList<OrderStatus> HistoricalActiveStatuses =
-        [OrderStatus.InProgress, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed];
+    [
+        OrderStatus.InProgress, OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed,
+        OrderStatus.Rejected, OrderStatus.Cancelled,
+    ];
 
     public static readonly IReadOnlyList<OrderStatus> HistoricalDraftStatuses = [OrderStatus.Draft];
 
@@ -195,7 +226,10 @@ public static class OrderAction
     public const string Retry = "retry";
     public const string Close = "close";
     public const string EditNote = "editNote";
+    public const string Approve = "approve";
+    public const string Reject = "reject";
+    public const string Cancel = "cancel";
 
     /// <summary>The order in which pages offer them: the usual next step first, the destructive last.</summary>
-    internal static readonly string[] DisplayOrder = [Edit, Place, SaveAsDraft, Resume, Retry, Close, Delete, EditNote];
+    internal static readonly string[] DisplayOrder = [Edit, Place, Approve, SaveAsDraft, Resume, Retry, Close, Reject, Cancel, Delete, EditNote];
 }

@@ -156,7 +156,7 @@ public static class OrderQueries
                 o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
                 // NULL in the SQL for customer-level users: it never reaches the app for them.
                 ctx.Actor.SeesInternalNotes ? o.InternalNote : null,
-                o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency));
+                o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency, o.ScheduledFor));
     }
 
     /// <summary>The rows after a cursor's (date, number) or number, in the direction of the sort.</summary>
@@ -352,7 +352,7 @@ public static class OrderQueries
 
     internal sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,
         OrganizationType OrgType, DateTime Date, string? Note, string? InternalNote, PaymentMethod PaymentMethod, string? CardBrand, string? CardLast4,
-        string InvoiceContract, string Currency);
+        string InvoiceContract, string Currency, DateTime? ScheduledFor);
 
     private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
     {
@@ -364,7 +364,7 @@ public static class OrderQueries
         {
             var own = byOrder[r.Id].ToList();
             return new OrderSummaryDto(r.Id, r.Name, r.Status, own.Count, own.Select(i => i.Description).ToList(),
-                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note,
+                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note, r.ScheduledFor,
                 detailed
                     ? new OrderSummaryDetailsDto(
                         own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
@@ -396,7 +396,10 @@ public static class OrderQueries
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
                 .ToList(),
-            OrderLifecycle.ActionsFor(order.Status, ctx.Actor),
+            OrderLifecycle.ActionsFor(order.Status, ctx.Actor, ApprovalRules.MayDecide(ctx.Actor, order)),
+            new ScheduleDto(order.Schedule, order.ScheduledAt),
+            order.ScheduledFor,
+            ApprovalRules.ToDto(order, ctx),
             OrderLifecycle.UnavailableFor(order.Status, ctx.Actor),
             OrderVisibility.InternalNoteSeenBy(ctx, order.InternalNote));
     }

@@ -33,9 +33,17 @@ public sealed record OrderItemRequest(
     bool? AutoRenew = null,
     decimal? MarkupPercent = null);
 
-[Description("A new cart: its name (default `Order #dd-MM-yyyy`) and its first items, if any.")]
+[Description("A new cart: its name (default `Order #dd-MM-yyyy`), its first items, if any, and when it runs once placed (`schedule`, default now).")]
 [ApiName("a new order")]
-public sealed record CreateOrderRequest(string? Name = null, IReadOnlyList<OrderItemRequest>? Items = null);
+public sealed record CreateOrderRequest(string? Name = null, IReadOnlyList<OrderItemRequest>? Items = null, ScheduleRequest? Schedule = null);
+
+[Description("An approval, with an optional comment kept in the order's history.")]
+[ApiName("an approval")]
+public sealed record ApproveRequest(string? Comment = null);
+
+[Description("A rejection; the reason is required and kept in the order's history.")]
+[ApiName("a rejection")]
+public sealed record RejectRequest(string? Reason = null);
 
 [Description("The fields to change; those left out stay as they are. Card payment needs `cardBrand` and `cardLast4`.")]
 [ApiName("an order")]

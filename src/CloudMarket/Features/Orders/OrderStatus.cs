@@ -1,6 +1,6 @@
 namespace CloudMarket.Features.Orders;
 
-/// <summary>The ten statuses of orders.md. Stored as strings; the API uses the camelCase names.</summary>
+/// <summary>The fourteen statuses of orders.md and workflow.md. Stored as strings; the API uses the camelCase names.</summary>
 public enum OrderStatus
 {
     Started,
@@ -13,6 +13,10 @@ public enum OrderStatus
     Completed,
     CompletedWithErrors,
     Failed,
+    Scheduled,
+    PendingApproval,
+    Rejected,
+    Cancelled,
 }
 
 public enum OrderView { Recent, Historical }

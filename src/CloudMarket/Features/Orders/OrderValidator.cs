@@ -158,6 +158,71 @@ public sealed partial class OrderValidator
             errors.Add("items", $"The order changes the licences of {g.First().OfferName} more than once; keep one item.");
     }
 
+    /// <summary>
+    /// Checks a schedule (workflow.md, Scheduling) against the items and answers the moment the order will
+    /// run (null: when placed). <c>at</c> must be in the future; <c>onRenewal</c> needs every item to change an
+    /// existing subscription, all renewing at the same moment. Problems go to <paramref name="errors"/> as
+    /// <c>schedule.*</c> and, naming the items, <c>items[i]</c> (indexes among the items the caller sees).
+    /// </summary>
+    public DateTime? ScheduledFor(ScheduleRequest schedule, IReadOnlyList<(Guid? SubscriptionId, OrderItemKind Kind, string Description)> items,
+        ValidationErrors errors)
+    {
+        switch (schedule.When)
+        {
+            case null:
+                errors.Add("schedule.when", $"Required: one of {ApiNames.OneOf<ScheduleKind>()}.");
+                return null;
+            case ScheduleKind.Now:
+                if (schedule.At is not null) errors.Add("schedule.at", "Only with \"when\": \"at\".");
+                return null;
+            case ScheduleKind.At:
+                if (schedule.At is not { } at)
+                    errors.Add("schedule.at", "Required with \"when\": \"at\": the moment the order runs, e.g. 2026-12-15T00:00:00Z.");
+                else if (at.ToUniversalTime() <= _now)
+                    errors.Add("schedule.at", $"Must be in the future; it is now {OrderSchedule.Moment(_now)}.");
+                else if (at.ToUniversalTime() > _now.AddYears(OrderSchedule.MaxYearsAhead))
+                    errors.Add("schedule.at", $"At most {OrderSchedule.MaxYearsAhead} years ahead.");
+                else
+                    return DateTime.SpecifyKind(at.ToUniversalTime(), DateTimeKind.Utc);
+                return null;
+        }
+        if (schedule.At is not null) errors.Add("schedule.at", "Only with \"when\": \"at\".");
+        var visible = items.Where(i => OrderVisibility.SeesItem(_ctx, i.Kind)).ToList();
+        if (items.Count == 0)
+        {
+            errors.Add("schedule.when", "An order without items has no renewal to wait for; add the changes first.");
+            return null;
+        }
+        var renewals = new List<(DateTime Renewal, string Description)>();
+        var notRenewing = false;
+        foreach (var (item, index) in visible.Select((item, index) => (item, index)))
+        {
+            if (item.SubscriptionId is { } id && _subscriptions.TryGetValue(id, out var subscription))
+                renewals.Add((subscription.RenewalDate, item.Description));
+            else
+            {
+                notRenewing = true;
+                errors.Add($"items[{index}]", $"\"{item.Description}\" does not change an existing subscription, so it has no renewal to wait for; " +
+                    "order it now or at a date.");
+            }
+        }
+        // A hidden (markup) item renewing elsewhere is named to those who see it only.
+        var hidden = items.Except(visible).Where(i => i.SubscriptionId is { } id && _subscriptions.ContainsKey(id)).Select(i => _subscriptions[i.SubscriptionId!.Value].RenewalDate);
+        var moments = renewals.Select(r => r.Renewal).Concat(hidden).Distinct().ToList();
+        if (notRenewing) return null;
+        if (moments.Count > 1)
+        {
+            errors.Add("schedule.when", "Every item must renew at the same moment to run on renewal: " +
+                string.Join("; ", renewals.Select(r => $"\"{r.Description}\" renews {OrderSchedule.Moment(r.Renewal)}")) + ". Place them in separate orders.");
+            return null;
+        }
+        return moments.Count == 1 ? moments[0] : null;
+    }
+
+    /// <summary>The schedule of an order's own items (setting it on a cart, placing it).</summary>
+    public DateTime? ScheduledFor(ScheduleRequest schedule, Order order, ValidationErrors errors) =>
+        ScheduledFor(schedule, order.Items.OrderBy(i => i.Position).Select(i => (i.SubscriptionId, i.Kind, i.Description)).ToList(), errors);
+
     private ItemSpec? Resolve(OrderItemRequest r, string prefix, ValidationErrors errors)
     {
         string F(string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";

@@ -133,16 +133,51 @@ public static class OrdersApi
             .WithDescription("A `draft` order becomes `started`.")
             .OrderChange(conflict: "The order is not `draft`, or it changed since `If-Match`.");
 
+        group.MapPut("/{id:long}/schedule", SetSchedule).WithName("ScheduleOrder")
+            .WithSummary("Choose when a cart runs")
+            .WithDescription("Sets when a `started` or `draft` order runs once placed: `{ \"when\": \"now\" }` (the default), " +
+                "`{ \"when\": \"onRenewal\" }` (every item changes an existing subscription, all renewing at the same moment) or " +
+                "`{ \"when\": \"at\", \"at\": \"2026-12-15T00:00:00Z\" }` (a moment in the future). The answer's `scheduledFor` is the moment.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order is not `started` or `draft`, it changed since `If-Match`, or a subscription it changes already has " +
+                "a scheduled order of this kind.")
+            .ProducesValidationProblemWhen("The schedule is invalid: `at` not in the future, or `onRenewal` with an item that changes no " +
+                "subscription or items renewing at different moments (`errors` names `schedule.*` and the items).");
+
+        group.MapPost("/{id:long}/cancel", Cancel).WithName("CancelOrder")
+            .WithSummary("Withdraw a scheduled or pending order")
+            .WithDescription("A `scheduled` order, or one in `pendingApproval`, becomes `cancelled`; nothing is sent to a vendor.")
+            .OrderChange(conflict: "The order is not `scheduled` or `pendingApproval`, or it changed since `If-Match`.");
+
+        group.MapPost("/{id:long}/approve", Approve).WithName("ApproveOrder")
+            .WithSummary("Approve an order")
+            .WithDescription("An order in `pendingApproval` goes on: `scheduled` if it has a schedule, else `inProgress` (sent to the vendors). " +
+                "By a user whose role the approval rule names and who neither created the order nor placed it. The body (an optional " +
+                "`comment`, kept in the order's events) may be left out.")
+            .OrderChange(conflict: "The order is not `pendingApproval`, or it changed since `If-Match`.",
+                forbidden: "The caller's role is not one of the rule's approvers, or the caller created or placed the order.")
+            .ProducesValidationProblemWhen("The comment is too long (`errors` names it).");
+
+        group.MapPost("/{id:long}/reject", Reject).WithName("RejectOrder")
+            .WithSummary("Reject an order")
+            .WithDescription("An order in `pendingApproval` becomes `rejected`, with the `reason` (required) in its events; nothing is sent to " +
+                "a vendor. By a user whose role the approval rule names and who neither created the order nor placed it.")
+            .WithRequiredBody()
+            .OrderChange(conflict: "The order is not `pendingApproval`, or it changed since `If-Match`.",
+                forbidden: "The caller's role is not one of the rule's approvers, or the caller created or placed the order.")
+            .ProducesValidationProblemWhen("The reason is missing or too long (`errors` names it).");
+
         group.MapPost("/{id:long}/place", Place).WithName("PlaceOrder")
             .WithSummary("Place an order")
             .WithDescription("Checks every item once more and places the order: it becomes `inProgress` and the provisioning worker sends " +
-                "it to the vendors (poll `GET /api/v1/orders/{id}` to follow it). With an `Idempotency-Key`, repeating the request " +
+                "it to the vendors (poll `GET /api/v1/orders/{id}` to follow it); `pendingApproval` when an approval rule holds it " +
+                "(`approval` says which); or `scheduled` when it has a schedule (`scheduledFor` says when it runs). With an `Idempotency-Key`, repeating the request " +
                 "(a double click, a client retry) answers with the order as the first request left it and never places twice.")
             .WithRequestHeader(IdempotencyKeyDoc)
             .OrderChange(StatusCodes.Status202Accepted, conflict: "The order cannot be placed in its status (e.g. already placed), it changed since " +
-                "`If-Match`, or the `Idempotency-Key` was used for another order.")
+                "`If-Match`, the `Idempotency-Key` was used for another order, or a subscription it changes already has a scheduled order of its kind.")
             .WithResponseHeader(StatusCodes.Status202Accepted, LocationHeader)
-            .ProducesValidationProblemWhen("An item is no longer valid (`errors` names it), or `Idempotency-Key` is too long.");
+            .ProducesValidationProblemWhen("An item or the schedule is no longer valid (`errors` names it), or `Idempotency-Key` is too long.");
 
         group.MapPost("/{id:long}/preview", Preview).WithName("PreviewOrder")
             .WithSummary("Preview placing an order")
@@ -304,6 +339,21 @@ public static class OrdersApi
 
     private static async Task<Ok<OrderDetailDto>> Close(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.CloseAsync(db, ctx, clock, id, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> SetSchedule(long id, ScheduleRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+        HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.SetScheduleAsync(db, ctx, clock, id, request, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> Cancel(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.CancelAsync(db, ctx, clock, id, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> Approve(long id, ApproveRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+        HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.ApproveAsync(db, ctx, clock, id, request, IfMatch(http), ct));
+
+    private static async Task<Ok<OrderDetailDto>> Reject(long id, RejectRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+        HttpContext http, CancellationToken ct) =>
+        WithETag(http, await OrderCommands.RejectAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
     private static async Task<Accepted<OrderDetailDto>> Place(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {

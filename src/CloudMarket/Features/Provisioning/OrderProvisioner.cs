@@ -53,9 +53,10 @@ public sealed class OrderProvisioner(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
-        if (order is null || !OrderLifecycle.IsWithVendors(order.Status))
+        // A cancelled scheduled order (or one settled meanwhile) needs nothing; a scheduled one runs once due.
+        if (order is null || !(OrderLifecycle.IsWithVendors(order.Status) || order.IsDue(Now)))
             return null;
-        if (order.Status == OrderStatus.InProgress || order.PendingItems.Any())
+        if (order.Status is OrderStatus.InProgress or OrderStatus.Scheduled || order.PendingItems.Any())
         {
             order.StartProvisioning(Now);
             await db.SaveChangesAsync(ct);
@@ -144,7 +145,15 @@ public sealed class OrderProvisioner(
             var settled = order is null || !OrderLifecycle.IsInFlight(order.Status);
             if (job.LeaseOwner == owner && job.CompletedAt is null)
             {
-                if (settled)
+                if (order is { Status: OrderStatus.Scheduled })
+                {
+                    // Claimed before its moment (another instance's clock ran ahead): back to waiting for it.
+                    settled = false;
+                    job.DueAt = order.ScheduledFor is { } due && due > now ? due : now + Backoff(job.Attempts);
+                    job.LeaseOwner = null;
+                    job.LeaseExpiresAt = null;
+                }
+                else if (settled)
                 {
                     job.CompletedAt = now;
                     job.LastError = null;

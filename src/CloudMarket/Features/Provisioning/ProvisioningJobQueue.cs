@@ -10,9 +10,11 @@ public static class ProvisioningJobQueue
 {
     /// <summary>
     /// The one way into provisioning: adds the outbox row for an order to the caller's unit of work,
-    /// so it commits with the order's status change or not at all.
+    /// so it commits with the order's status change or not at all. A scheduled order's row is due at its
+    /// moment (<paramref name="dueAt"/>): no timer that dies with the process, the claim finds it when due.
     /// </summary>
-    public static void Enqueue(AppDbContext db, long orderId, DateTime now) => db.ProvisioningJobs.Add(new ProvisioningJob(orderId, now));
+    public static void Enqueue(AppDbContext db, long orderId, DateTime now, DateTime? dueAt = null) =>
+        db.ProvisioningJobs.Add(new ProvisioningJob(orderId, now) { DueAt = dueAt is { } due && due > now ? due : now });
 
     /// <summary>
     /// Leases up to <paramref name="max"/> due jobs in one statement. On PostgreSQL rows another

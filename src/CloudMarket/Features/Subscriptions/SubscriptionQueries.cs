@@ -31,7 +31,7 @@ public static class SubscriptionQueries
             addons.Select(a => Summary(a, ctx, now)).ToList(),
             orders,
             Prices(s, ctx), s.Offer.CanSuspend, s.Offer.IsAddon,
-            s.CancellableUntil(s.Offer, now), actions, unavailable,
+            s.CancellableUntil(s.Offer, now), actions, unavailable, await ScheduledChangesAsync(db, ctx, s.Id, ct),
             CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart), s.DecreaseAllowance(s.Offer, now));
     }
 
@@ -72,6 +72,25 @@ public static class SubscriptionQueries
             .OrderByDescending(s => s.StartDate).ThenBy(s => s.Id)
             .Select(s => new { s.AdminEmail, s.AdminFirstName, s.AdminLastName }).FirstOrDefaultAsync(ct);
         return newest is null ? null : new AdminContact(newest.AdminEmail!, newest.AdminFirstName ?? "", newest.AdminLastName ?? "");
+    }
+
+    /// <summary>
+    /// The scheduled orders that will change this subscription, soonest first, each with its changes of it. Through the
+    /// visibility rule like every order read: a scheduled markup change is not there for customer-level users.
+    /// </summary>
+    private static async Task<List<ScheduledChangeDto>> ScheduledChangesAsync(AppDbContext db, CustomerContext ctx, Guid id, CancellationToken ct)
+    {
+        var items = db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx)).Where(i => i.SubscriptionId == id);
+        var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
+            .Where(o => o.Status == OrderStatus.Scheduled && items.Any(i => i.OrderId == o.Id))
+            .OrderBy(o => o.ScheduledFor).ThenBy(o => o.Id).Take(MaxOrdersShown)
+            .Select(o => new { o.Id, o.Schedule, o.ScheduledFor, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId, o.CreatedByOrganizationName, o.CreatedByOrganizationType })
+            .ToListAsync(ct);
+        var ids = orders.Select(o => o.Id).ToList();
+        var lines = (await items.Where(i => ids.Contains(i.OrderId)).OrderBy(i => i.Position).Select(i => new { i.OrderId, i.Description }).ToListAsync(ct))
+            .ToLookup(i => i.OrderId, i => i.Description);
+        return orders.Select(o => new ScheduledChangeDto(o.Id, $"#{o.Id}", o.Schedule, o.ScheduledFor, string.Join("; ", lines[o.Id]),
+            new CreatedByDto(o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId, o.CreatedByOrganizationName, o.CreatedByOrganizationType))).ToList();
     }
 
     /// <summary>The customer's own Microsoft tenants, as recorded, the first one first.</summary>

@@ -30,12 +30,16 @@ public sealed record SubscriptionSummaryDto(Guid Id, string OfferId, string Name
 
 public sealed record SubscriptionOrderDto(long Id, string Name, OrderStatus Status, DateTime Date, string Change);
 
+/// <summary>A scheduled order that changes the subscription (workflow.md): <c>number</c> as pages show it ("#1234"), <c>summary</c> its changes of this subscription.</summary>
+public sealed record ScheduledChangeDto(long OrderId, string Number, ScheduleKind When, DateTime? ScheduledFor, string Summary, CreatedByDto CreatedBy);
+
 public sealed record SubscriptionDetailDto(
     Guid Id, string OfferId, string Name, string Vendor, SubscriptionStatus Status, int Quantity, BillingCycle BillingCycle, int TermMonths,
     bool AutoRenew, DateTime StartDate, DateTime RenewalDate, AdminContactDto? AdminContact, string? TenantName, Guid? ParentSubscriptionId,
     IReadOnlyList<SubscriptionSummaryDto> Addons, IReadOnlyList<SubscriptionOrderDto> Orders, PriceDetailsDto PriceDetails,
     bool CanSuspend, bool IsAddon, DateTime? CancellableUntil,
     IReadOnlyList<string> Actions, IReadOnlyList<UnavailableActionDto> UnavailableActions,
+    IReadOnlyList<ScheduledChangeDto> ScheduledChanges,
     // For the page, which says when the window closed and how far licences can go; the API answers cancellableUntil only (workflow.md).
     [property: JsonIgnore] CancellationWindow? CancellationWindow = null,
     [property: JsonIgnore] DecreaseAllowance? DecreaseAllowance = null);
@@ -54,7 +58,8 @@ public static class SubscriptionsApi
             .WithResponseDescription(StatusCodes.Status200OK, "The subscriptions, by offer name.");
         group.MapGet("/{id:guid}", Get).WithName("GetSubscription")
             .WithSummary("One subscription")
-            .WithDescription("A subscription with its admin contact, tenant, add-ons, the orders that changed it and its prices. " +
+            .WithDescription("A subscription with its admin contact, tenant, add-ons, the orders that changed it, its scheduled changes " +
+                "(`scheduledChanges`: the `scheduled` orders that will change it, soonest first) and its prices. " +
                 "Customer-level callers get no cost, markup or margin fields.")
             .WithResponseDescription(StatusCodes.Status200OK, "The subscription as the caller may see it.")
             .ProducesProblemWhen(StatusCodes.Status404NotFound, "No such subscription for the customer in view.");

@@ -41,16 +41,25 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
         DateTime now, CancellationToken ct)
     {
         if (ev.OrderId is not { } orderId || !Types.Contains(ev.Type)) return;
-        var creator = await db.Orders.AsNoTracking().Where(o => o.Id == orderId).Select(o => (Guid?)o.CreatedByUserId).SingleOrDefaultAsync(ct);
-        if (creator is null) return;
+        var placed = await db.Orders.AsNoTracking().Where(o => o.Id == orderId)
+            .Select(o => new { o.CreatedByUserId, o.ApprovalRequestedByUserId, o.ApprovalApprovers }).SingleOrDefaultAsync(ct);
+        if (placed is null) return;
 
         var recipients = new HashSet<Guid>();
-        if (ToCreator.Contains(ev.Type)) recipients.Add(creator.Value);
+        if (ToCreator.Contains(ev.Type)) recipients.Add(placed.CreatedByUserId);
         if (ToCustomerAdmins.Contains(ev.Type))
             recipients.UnionWith(await UsersInRoleAsync(db, customer.Id, Role.CustomerAdmin, ct));
         if (ToAccountManagers.Contains(ev.Type))
             recipients.UnionWith(await UsersInRoleAsync(db, seller.Id, Role.AccountManager, ct));
-        // Approvers: the order lifecycle has no approval step yet, so order.approvalRequested is never raised.
+        if (ev.Type == EventTypes.OrderApprovalRequested)
+        {
+            // Every user with a role the rule names, in the customer or its seller (as the role's level says), but the
+            // creator and the one who asked: nobody approves their own order (ApprovalRules.DecisionRefusal).
+            foreach (var role in (placed.ApprovalApprovers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>))
+                recipients.UnionWith(await UsersInRoleAsync(db, Permissions.LevelOf(role) == OrganizationType.Customer ? customer.Id : seller.Id, role, ct));
+            recipients.Remove(placed.CreatedByUserId);
+            if (placed.ApprovalRequestedByUserId is { } requester) recipients.Remove(requester);
+        }
         if (recipients.Count == 0) return;
 
         var optedOut = await db.Set<EmailOptOut>().Where(o => recipients.Contains(o.UserId) && o.EventType == ev.Type)
