@@ -66,7 +66,8 @@ public abstract class OrderPreviewApiTests(CloudMarketFactory app)
         Assert.True(preview.GetProperty("canPlace").GetBoolean());
         Assert.Empty(Errors(preview));
         Assert.Equal(JsonValueKind.Null, preview.GetProperty("approval").ValueKind);
-        Assert.Equal(JsonValueKind.Null, preview.GetProperty("schedule").ValueKind);
+        Assert.Equal("now", preview.GetProperty("schedule").GetProperty("when").GetString());
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("schedule").GetProperty("scheduledFor").ValueKind);
         // The order's own projection: the same totals and item prices as GET answers.
         var order = await anna.OrderAsync(cart.Id());
         Assert.Equal(order.GetProperty("totals").GetRawText(), preview.GetProperty("totals").GetRawText());

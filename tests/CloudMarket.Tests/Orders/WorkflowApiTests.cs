@@ -370,6 +370,20 @@ public abstract class WorkflowApiTests(CloudMarketFactory app)
         var at = Now(app).AddDays(5);
         var id = await ida.CreateCartIdAsync(NewE3(25));
         await (await ScheduleAsync(ida, id, new { when = "at", at })).JsonAsync(HttpStatusCode.OK);
+
+        // The preview says what placing will do: wait for this rule's approvers, then run at its moment, the
+        // licences cancellable for the vendor's window from then on. Nothing changes.
+        var version = (await ida.OrderAsync(id)).GetProperty("version").GetInt32();
+        var preview = await (await ida.SendAsync(HttpMethod.Post, $"{OrdersUrl}/{id}/preview", null)).JsonAsync(HttpStatusCode.OK);
+        Assert.True(preview.GetProperty("canPlace").GetBoolean());
+        Assert.Equal("Big orders by customers", preview.GetProperty("approval").GetProperty("rule").GetString());
+        Assert.Equal(["sellerAdmin", "accountManager"], preview.GetProperty("approval").GetProperty("approvers").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("at", preview.GetProperty("schedule").GetProperty("when").GetString());
+        Assert.Equal(at, preview.GetProperty("schedule").GetProperty("scheduledFor").GetDateTime(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(at.AddHours(DemoData.MicrosoftCancellationWindowHours),
+            preview.GetProperty("items")[0].GetProperty("cancellableUntil").GetDateTime(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(version, (await ida.OrderAsync(id)).GetProperty("version").GetInt32());
+
         var placed = await (await ida.PlaceAsync(id)).JsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("pendingApproval", placed.Status());
         Assert.Equal(at, placed.GetProperty("scheduledFor").GetDateTime(), TimeSpan.FromMilliseconds(1));

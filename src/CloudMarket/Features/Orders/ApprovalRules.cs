@@ -197,10 +197,14 @@ public static class ApprovalRules
     /// <summary>The approval as the viewer sees it; a rule about markup is not named to customer-level users.</summary>
     public static ApprovalDto? ToDto(Order order, CustomerContext ctx) =>
         order.ApprovalRule is null ? null : new ApprovalDto(
-            order.ApprovalConcernsMarkup && !OrderVisibility.SeesMarkup(ctx) ? HiddenRuleName : order.ApprovalRule,
+            RuleNameSeenBy(ctx, order.ApprovalRule, order.ApprovalConcernsMarkup),
             new EventActorDto(order.ApprovalRequestedByName ?? "", order.ApprovalRequestedByOrganizationName),
             order.ApprovalRequestedAt ?? order.PlacedAt ?? order.CreatedAt,
             order.Approvers);
+
+    /// <summary>A rule's name as the viewer may read it: a rule about markup is not named to customer-level users.</summary>
+    public static string RuleNameSeenBy(CustomerContext ctx, string rule, bool concernsMarkup) =>
+        concernsMarkup && !OrderVisibility.SeesMarkup(ctx) ? HiddenRuleName : rule;
 
     public const string ReadOnlyRefusal = "Your role may read orders but not decide on them.";
 

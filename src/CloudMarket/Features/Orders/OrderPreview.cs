@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -11,6 +12,14 @@ namespace CloudMarket.Features.Orders;
 [Description("An item of the preview: its prices for the caller's role (as in the order's items) and until when it could be taken back " +
     "if the order were placed now (a purchase, or the licences an increase adds; null when it opens no cancellation window).")]
 public sealed record PreviewItemDto(Guid Id, OrderItemKind Kind, string Description, ItemPricesDto Prices, DateTime? CancellableUntil);
+
+/// <summary>The approval rule placing would match (the name hidden as in the order's <c>approval</c>) and who may decide.</summary>
+[Description("The approval rule placing would match: its name (\"Your seller's approval\" to customer-level users for a rule about markup) and the roles that may decide.")]
+public sealed record PreviewApprovalDto(string Rule, IReadOnlyList<Role> Approvers);
+
+/// <summary>When the order would run: its schedule and the moment it stands for today (null: at once).</summary>
+[Description("When the order would run if placed now: `when` as in its schedule, `scheduledFor` the moment (null: at once, or when the schedule has a problem listed in `errors`).")]
+public sealed record PreviewScheduleDto(ScheduleKind When, DateTime? ScheduledFor);
 
 /// <summary>What placing the order now would do and say, without placing it (workflow.md, "Preview").</summary>
 [Description("What placing the order now would do and say, with nothing changed: `canPlace`; `refusal`, the words of the 409 placing would " +
@@ -25,10 +34,8 @@ public sealed record OrderPreviewDto(
     IDictionary<string, string[]> Errors,
     IReadOnlyList<CycleTotalsDto> Totals,
     IReadOnlyList<PreviewItemDto> Items,
-    // Filled by the approvals and scheduling work (workflow.md, "Approvals", "Scheduling"): which approval rule
-    // placing would match, and when the order would run. Null until then: no rule applies, and it runs now.
-    [property: Description("The approval rule placing would match; null when none applies.")] object? Approval = null,
-    [property: Description("When the order would run; null: at once.")] object? Schedule = null);
+    [property: Description("The approval rule placing would match; null when none applies.")] PreviewApprovalDto? Approval,
+    PreviewScheduleDto Schedule);
 
 /// <summary>
 /// The preview of placing: the same checks in the same words as <see cref="OrderCommands.PlaceAsync"/> (the
@@ -46,12 +53,29 @@ public static class OrderPreview
 
         // As placing: a status that cannot be placed is refused before any item is looked at.
         var refusal = OrderLifecycle.Allows(order.Status, OrderAction.Place) ? null : OrderLifecycle.Refusal(order.Status, OrderAction.Place);
-        IDictionary<string, string[]> errors = new Dictionary<string, string[]>();
+        var problems = new ValidationErrors();
+        DateTime? scheduledFor = null;
+        PreviewApprovalDto? approval = null;
         if (refusal is null)
         {
             var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
-            errors = validator.PlacingProblems(order);
+            foreach (var (field, messages) in validator.PlacingProblems(order))
+                foreach (var message in messages)
+                    problems.Add(field, message);
+            // Placing's next steps, in its order: the schedule's checks, one scheduled order per kind, the approval rule.
+            scheduledFor = validator.ScheduledFor(new ScheduleRequest(order.Schedule, order.ScheduledAt), order, problems);
+            try
+            {
+                await OrderSchedule.EnsureNoOtherScheduledAsync(db, ctx, order, ct);
+            }
+            catch (DomainException e)
+            {
+                refusal = e.Message;
+            }
+            if (await ApprovalRules.MatchAsync(db, ctx, order, ct) is { } match)
+                approval = new PreviewApprovalDto(ApprovalRules.RuleNameSeenBy(ctx, match.Rule, match.ConcernsMarkup), match.Approvers);
         }
+        var errors = problems.ToDictionary();
 
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         // A purchase, or the licences an increase adds, open a cancellation window; other changes none.
@@ -63,6 +87,7 @@ public static class OrderPreview
             OrderQueries.Totals(items, order.Currency, seesCost),
             items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, seesCost, ctx.Actor.SeesVendorCost).Prices,
                 // Counted from now: the window opens when the vendor carries the item out, a little later.
-                Opens(i) ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), now)?.ClosesAt : null)).ToList());
+                Opens(i) ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
+            approval, new PreviewScheduleDto(order.Schedule, scheduledFor));
     }
 }
