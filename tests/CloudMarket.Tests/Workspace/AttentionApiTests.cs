@@ -86,9 +86,8 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         var attention = await AttentionAsync(email);
         foreach (var kind in Kinds)
             Assert.True(attention.GetProperty("counts").TryGetProperty(kind, out _), kind);
-        // Approvals and schedules are not in this model yet: no order can be of those kinds.
-        Assert.Equal(0, Count(attention, "pendingApproval"));
-        Assert.Equal(0, Count(attention, "scheduledSoon"));
+        // The demo's order of Fabrikam's waiting for approval is there for everyone on Contoso's side too.
+        Assert.Contains(await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.PendingApproval), OrderIds(attention, "pendingApproval"));
         // Fabrikam's order the vendor rejected (demo data) is there for everyone on Contoso's side.
         var failed = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningFailed);
         Assert.Contains(failed, OrderIds(attention, "provisioningFailed"));
@@ -124,6 +123,36 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         // Every row is counted, and with fewer than 200 rows every counted row is listed.
         foreach (var kind in Kinds)
             Assert.Equal(Count(attention, kind), Rows(attention, kind).Count);
+    }
+
+    [Fact]
+    public async Task OrdersWaitingForApproval_AndOrdersScheduledWithin7Days_AreListed_TheLaterOnesNot()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var inThreeDays = Now.AddDays(3);
+        var soon = await anna.CreateCartIdAsync(OrderKit.NewAcronis());
+        await anna.SendAsync(HttpMethod.Put, $"/api/v1/orders/{soon}/schedule", new { when = "at", at = inThreeDays });
+        Assert.Equal(HttpStatusCode.Accepted, (await anna.PlaceAsync(soon)).StatusCode);
+        var later = await anna.CreateCartIdAsync(OrderKit.NewAcronis());
+        await anna.SendAsync(HttpMethod.Put, $"/api/v1/orders/{later}/schedule", new { when = "at", at = Now.AddDays(8) });
+        Assert.Equal(HttpStatusCode.Accepted, (await anna.PlaceAsync(later)).StatusCode);
+
+        var attention = await AttentionAsync(Demo.SellerAdmin);
+        var scheduled = Rows(attention, "scheduledSoon").Single(r => r.GetProperty("orderId").GetInt64() == soon);
+        Assert.Equal("scheduled", scheduled.GetProperty("status").GetString());
+        Assert.Equal(inThreeDays, scheduled.GetProperty("due").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        Assert.DoesNotContain(later, OrderIds(attention, "scheduledSoon"));
+        Assert.DoesNotContain(soon, OrderIds(attention, "stuck")); // waiting for its time is not being stuck
+
+        // The demo's order held for approval (Fabrikam's, by a customer) is the seller's to see; Litware's seller has none of it.
+        var pending = await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.PendingApproval);
+        Assert.Contains(pending, OrderIds(attention, "pendingApproval"));
+        Assert.Equal(Count(attention, "pendingApproval"), Rows(attention, "pendingApproval").Count);
+        Assert.DoesNotContain(pending, OrderIds(await AttentionAsync(Demo.LitwareAdmin), "pendingApproval"));
+
+        await (await anna.ActAsync(soon, "cancel")).JsonAsync(HttpStatusCode.OK);
+        await (await anna.ActAsync(later, "cancel")).JsonAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain(soon, OrderIds(await AttentionAsync(Demo.SellerAdmin), "scheduledSoon"));
     }
 
     [Fact]

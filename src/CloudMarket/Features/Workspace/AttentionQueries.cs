@@ -69,11 +69,7 @@ public static class AttentionQueries
         var rows = new List<Row>();
         foreach (var kind in Enum.GetValues<AttentionKind>())
         {
-            if (Matching(kind, db, actor, options, now) is not { } matching)
-            {
-                counts[kind] = 0;
-                continue;
-            }
+            var matching = Matching(kind, db, actor, options, now);
             counts[kind] = await matching.CountAsync(ct);
             if (counts[kind] == 0 || (only is { } o && o != kind) || rows.Count >= MaxItems)
                 continue;
@@ -91,10 +87,8 @@ public static class AttentionQueries
 
     /// <summary>
     /// The one place of each kind's rule: which rows of the actor's customers are of that kind, and since when.
-    /// Null when no order can be of the kind in this model (<c>pendingApproval</c> and <c>scheduledSoon</c>
-    /// match order statuses the lifecycle does not have): the count is zero without a query.
     /// </summary>
-    private static IQueryable<Row>? Matching(AttentionKind kind, AppDbContext db, Actor actor, AttentionOptions options, DateTime now)
+    private static IQueryable<Row> Matching(AttentionKind kind, AppDbContext db, Actor actor, AttentionOptions options, DateTime now)
     {
         var orders = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor);
         switch (kind)
@@ -104,22 +98,30 @@ public static class AttentionQueries
             case AttentionKind.Stuck:
                 var movedBefore = now.AddMinutes(-options.StuckAfterMinutes);
                 return OrderRows(db, orders.Where(o => WorkerOwned.Contains(o.Status))).Where(r => r.Since < movedBefore);
+            case AttentionKind.PendingApproval:
+                return OrderRows(db, orders.Where(o => o.Status == OrderStatus.PendingApproval));
+            case AttentionKind.ScheduledSoon:
+                var soon = now.AddDays(options.ScheduledWithinDays);
+                return OrderRows(db, orders.Where(o => o.Status == OrderStatus.Scheduled && o.ScheduledFor <= soon), dueWhenScheduled: true);
             case AttentionKind.WindowClosing:
                 return WindowClosingRows(db, actor, now, now.AddHours(options.WindowClosingWithinHours));
             default:
-                return null;
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
     }
 
-    /// <summary>Orders as rows: since the moment they entered their status (as the order page's "waiting since").</summary>
-    private static IQueryable<Row> OrderRows(AppDbContext db, IQueryable<Order> orders) =>
+    /// <summary>
+    /// Orders as rows: since the moment they entered their status (as the order page's "waiting since");
+    /// a scheduled order is due when it runs.
+    /// </summary>
+    private static IQueryable<Row> OrderRows(AppDbContext db, IQueryable<Order> orders, bool dueWhenScheduled = false) =>
         orders.Select(o => new Row
         {
             CustomerId = o.CustomerId,
             OrderId = o.Id,
             SubscriptionId = null,
             Status = o.Status,
-            Due = null,
+            Due = dueWhenScheduled ? o.ScheduledFor : null,
             Since = db.OrderEvents.Where(e => e.OrderId == o.Id && e.FromStatus != e.ToStatus).Max(e => (DateTime?)e.At) ?? o.UpdatedAt,
             RetryableAsIs = o.Status == OrderStatus.ProvisioningFailed
                             && !db.OrderItems.Where(i => i.OrderId == o.Id).Any(OrderItem.NeedsCorrection),
