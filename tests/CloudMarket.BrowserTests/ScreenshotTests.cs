@@ -33,6 +33,12 @@ public sealed class ScreenshotTests(AppServer app, Chromium chromium) : BrowserT
         await Shot(page, folder, "order-details");
         await page.GotoAsync($"/orders/{failedId}?confirm=retry");
         await Shot(page, folder, "order-retry");
+        var pendingId = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.PendingApproval && o.CustomerId == DemoData.Fabrikam);
+        await page.GotoAsync($"/orders/{pendingId}");
+        await Shot(page, folder, "order-pending-approval");
+        var scheduledId = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.Scheduled && o.CustomerId == DemoData.Fabrikam);
+        await page.GotoAsync($"/orders/{scheduledId}");
+        await Shot(page, folder, "order-scheduled");
         await page.GotoAsync("/catalog");
         await Shot(page, folder, "catalog");
         await page.GotoAsync("/catalog/ms-365-business-standard");
