@@ -21,6 +21,8 @@ public sealed class AccessibilityTests(AppServer app, Chromium chromium) : Brows
     {
         var failed = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.ProvisioningFailed && o.CustomerId == DemoData.Fabrikam);
         var completed = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.Completed && o.CustomerId == DemoData.Fabrikam);
+        var pending = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.PendingApproval && o.CustomerId == DemoData.Fabrikam);
+        var scheduled = await OrderIdAsync(o => o.Status == Features.Orders.OrderStatus.Scheduled && o.CustomerId == DemoData.Fabrikam);
         var problems = new List<string>();
 
         var anonymous = await NewPageAsync(width, height);
@@ -28,7 +30,7 @@ public sealed class AccessibilityTests(AppServer app, Chromium chromium) : Brows
 
         var seller = await NewPageAsync(width, height);
         await SignInAsync(seller, SellerAdmin);
-        foreach (var path in new[] { "/select-organization", "/account", "/account/password", "/notifications", "/users", "/webhooks",
+        foreach (var path in new[] { "/attention", "/approval-rules", "/select-organization", "/account", "/account/password", "/notifications", "/users", "/webhooks",
                      $"/users/{DemoData.IdFor("user:account.manager@contoso.example")}" })
             await CheckAsync(seller, path, problems);
         await ActOnBehalfAsync(seller, Fabrikam);
@@ -38,13 +40,13 @@ public sealed class AccessibilityTests(AppServer app, Chromium chromium) : Brows
                      "/orders", "/orders?view=historical", "/orders?view=historical&state=draft", "/orders?view=historical&state=all",
                      "/orders?q=no-such-order", $"/orders/{failed}", $"/orders/{failed}?confirm=retry", $"/orders/{completed}",
                      "/cart", "/catalog", "/catalog?vendor=acronis", "/catalog/ms-365-business-standard", "/subscriptions",
-                     $"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}", "/orders/999999999",
+                     $"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}", "/orders/999999999", $"/orders/{pending}", $"/orders/{scheduled}",
                  })
             await CheckAsync(seller, path, problems);
 
         var customer = await NewPageAsync(width, height);
         await SignInAsync(customer, CustomerAdmin);
-        foreach (var path in new[] { "/orders?view=historical&state=all", $"/orders/{failed}", "/subscriptions", "/users",
+        foreach (var path in new[] { "/orders?view=historical&state=all", $"/orders/{failed}", $"/orders/{pending}", "/approval-rules", "/subscriptions", "/users",
                      $"/users/{DemoData.IdFor("user:" + FabrikamCustomer)}?confirm=deactivate" })
             await CheckAsync(customer, path, problems);
 

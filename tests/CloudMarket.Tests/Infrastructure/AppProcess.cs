@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace CloudMarket.Tests.Infrastructure;
 
@@ -25,6 +28,17 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>A client of this process signed in as the demo seller admin, acting for Fabrikam.</summary>
+    public async Task<HttpClient> SellerInFabrikamAsync()
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        var token = await (await client.PostAsJsonAsync("api/v1/auth/token", new { email = Demo.SellerAdmin, password = CloudMarketFactory.DemoPassword }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        client.DefaultRequestHeaders.Add("X-On-Behalf-Of", Demo.Fabrikam.ToString());
+        return client;
+    }
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 

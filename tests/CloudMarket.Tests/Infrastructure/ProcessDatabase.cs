@@ -17,6 +17,9 @@ public abstract class ProcessDatabase : IAsyncDisposable
 
     public abstract long Scalar(string sql);
 
+    /// <summary>Changes what the app committed while it is down (e.g. lets time pass for a due row without sleeping).</summary>
+    public abstract int Execute(string sql);
+
     public abstract ValueTask DisposeAsync();
 
     public static ProcessDatabase For(DatabaseProvider provider) =>
@@ -42,6 +45,15 @@ public abstract class ProcessDatabase : IAsyncDisposable
             using var command = connection.CreateCommand();
             command.CommandText = sql;
             return Convert.ToInt64(command.ExecuteScalar());
+        }
+
+        public override int Execute(string sql)
+        {
+            using var connection = new SqliteConnection($"Data Source={_file};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return command.ExecuteNonQuery();
         }
 
         public override ValueTask DisposeAsync()
@@ -81,6 +93,14 @@ public abstract class ProcessDatabase : IAsyncDisposable
             connection.Open();
             using var command = new NpgsqlCommand(sql, connection);
             return Convert.ToInt64(command.ExecuteScalar());
+        }
+
+        public override int Execute(string sql)
+        {
+            using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand(sql, connection);
+            return command.ExecuteNonQuery();
         }
 
         public override async ValueTask DisposeAsync()

@@ -41,7 +41,7 @@ public abstract class IntegrationCrashRecoveryTests(DatabaseProvider provider) :
         long id;
         await using (var first = await AppProcess.StartAsync(Settings(dispatcher: false)))
         {
-            var client = await SignInAsync(first);
+            var client = await first.SellerInFabrikamAsync();
             await client.CreateWebhookAsync(_receiver.Url, "order.placed");
             id = await PlaceAsync(client, "Placed before the crash", NewAcronis(1));
             await first.KillAsync();
@@ -53,15 +53,6 @@ public abstract class IntegrationCrashRecoveryTests(DatabaseProvider provider) :
         Assert.Equal(["order.placed"], calls.Of(id).Types());
     }
 
-    private static async Task<HttpClient> SignInAsync(AppProcess app)
-    {
-        var client = new HttpClient { BaseAddress = app.Address };
-        var token = await (await client.PostAsJsonAsync("api/v1/auth/token", new { email = Demo.SellerAdmin, password = CloudMarketFactory.DemoPassword }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
-        client.DefaultRequestHeaders.Add("X-On-Behalf-Of", Demo.Fabrikam.ToString());
-        return client;
-    }
 
     public async ValueTask DisposeAsync()
     {

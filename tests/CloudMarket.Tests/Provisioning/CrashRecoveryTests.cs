@@ -42,7 +42,7 @@ public abstract class CrashRecoveryTests(DatabaseProvider provider) : IAsyncLife
     public async Task AppKilledWhileProvisioning_AfterRestart_EveryOrderCompletes_AndEachItemIsPurchasedOnce()
     {
         var first = await AppProcess.StartAsync(Settings);
-        var client = await SignInAsync(first);
+        var client = await first.SellerInFabrikamAsync();
         await Parallel.ForEachAsync(Enumerable.Range(1, Orders), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (n, _) =>
         {
             await PlaceAsync(client, $"Crash test {n:D3}", n % 3 == 0 ? NewAcronis(1 + n % 7) : NewMicrosoft($"crash{n:D3}x{Guid.NewGuid().ToString("N")[..8]}", 1 + n % 9));
@@ -65,15 +65,6 @@ public abstract class CrashRecoveryTests(DatabaseProvider provider) : IAsyncLife
         Assert.Equal(0, _database.Scalar("""SELECT COUNT(*) FROM "ProvisioningJobs" WHERE "CompletedAt" IS NULL AND "OrderId" IN (SELECT "Id" FROM "Orders" WHERE "Name" LIKE 'Crash test %')"""));
     }
 
-    private static async Task<HttpClient> SignInAsync(AppProcess app)
-    {
-        var client = new HttpClient { BaseAddress = app.Address };
-        var token = await (await client.PostAsJsonAsync("api/v1/auth/token", new { email = Demo.SellerAdmin, password = CloudMarketFactory.DemoPassword }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
-        client.DefaultRequestHeaders.Add("X-On-Behalf-Of", Demo.Fabrikam.ToString());
-        return client;
-    }
 
     /// <summary>Counts this test's orders by status, reading the app's database directly.</summary>
     private long Count(string statusCondition) =>

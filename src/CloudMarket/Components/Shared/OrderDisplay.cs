@@ -20,7 +20,7 @@ public static class OrderDisplay
         OrderStatus.CompletedWithErrors => "text-bg-warning",
         OrderStatus.Failed => "text-bg-dark",
         // workflow.md: waiting (for a moment, for someone) is not moving; a refusal is final, a withdrawal inert.
-        OrderStatus.Scheduled => "text-bg-light border border-primary text-primary",
+        OrderStatus.Scheduled => "bg-primary-subtle border border-primary text-primary-emphasis",
         OrderStatus.PendingApproval => "text-bg-warning",
         OrderStatus.Rejected => "text-bg-dark",
         OrderStatus.Cancelled => "text-bg-secondary",
