@@ -124,7 +124,7 @@ public sealed class WorkspacePagesTests(AppServer app, Chromium chromium) : Brow
         var (tenant, contact) = await App.WithDbAsync(async db => (
             await db.CustomerTenants.AsNoTracking().Where(t => t.CustomerId == DemoData.Fabrikam).OrderBy(t => t.RecordedAt).Select(t => t.Name).FirstAsync(),
             await db.Subscriptions.AsNoTracking().Where(s => s.CustomerId == DemoData.Fabrikam && s.AdminEmail != null)
-                .OrderByDescending(s => s.StartDate).Select(s => s.AdminEmail).FirstAsync()));
+                .OrderByDescending(s => s.StartDate).ThenBy(s => s.Id).Select(s => s.AdminEmail).FirstAsync()));
         await Assertions.Expect(page.GetByLabel("Microsoft tenant name")).ToHaveValueAsync(tenant);
         await Assertions.Expect(page.GetByLabel("E-mail")).ToHaveValueAsync(contact!);
 
