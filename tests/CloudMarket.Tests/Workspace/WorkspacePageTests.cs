@@ -10,8 +10,8 @@ namespace CloudMarket.Tests.Workspace;
 
 /// <summary>
 /// The workspace pages over plain HTTP with cookies and antiforgery, as a browser sends them: the landing page
-/// of seller- and distributor-level users, a row opening its order in Customer View, the bulk retry behind its
-/// confirmation, and the customer list (the Playwright suite walks the same pages in Chromium).
+/// of seller- and distributor-level users, a row opening its order in Customer View, the bulk retry and approval behind their
+/// confirmations, and the customer list (the Playwright suite walks the same pages in Chromium).
 /// </summary>
 public sealed partial class WorkspacePageTests(SqliteFactory app) : IClassFixture<SqliteFactory>
 {
@@ -93,6 +93,34 @@ public sealed partial class WorkspacePageTests(SqliteFactory app) : IClassFixtur
         // A read-only role is not offered the bulk retry.
         var readOnly = await app.PageClientAsync(Demo.SupportAgent);
         Assert.DoesNotContain("data-testid=\"bulk-retry\"", await readOnly.GetStringAsync("/attention"));
+    }
+
+    [Fact]
+    public async Task BulkApprove_ListsTheOrdersAndWhereTheyGo_ThenApprovesThem()
+    {
+        var pending = await app.OrderNamedAsync("More E3 for the sales team");
+        // The subscriptions manager is no approver of "Big orders by customers": no bulk approval offered.
+        var manager = await app.PageClientAsync(Demo.SubscriptionsManager);
+        Assert.DoesNotContain("data-testid=\"bulk-approve\"", await manager.GetStringAsync("/attention"));
+
+        var seller = await app.PageClientAsync(Demo.SellerAdmin);
+        Assert.Contains("data-testid=\"bulk-approve\"", await seller.GetStringAsync("/attention?kind=pendingApproval"));
+        var confirm = await seller.GetStringAsync("/attention?kind=pendingApproval&confirm=approve");
+        var form = confirm[confirm.IndexOf("data-testid=\"confirm-approval\"", StringComparison.Ordinal)..];
+        form = form[..form.IndexOf("</form>", StringComparison.Ordinal)];
+        Assert.Matches($"<strong>#{pending}</strong> of Fabrikam Ltd: [^<]*Microsoft 365 E3[^<]* —\\s*sent to the vendors now", form);
+
+        var fields = HiddenField().Matches(form).ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        fields["Form.Comment"] = "Budget confirmed.";
+        var posted = await seller.PostAsync("/attention?kind=pendingApproval&confirm=approve", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal("?kind=pendingApproval&approved=1&skipped=0", posted.Headers.Location?.Query);
+        Assert.Equal(OrderStatus.InProgress, await app.WithDbAsync(db => db.Orders.Where(o => o.Id == pending).Select(o => o.Status).SingleAsync()));
+
+        var after = await seller.GetStringAsync(posted.Headers.Location!.OriginalString);
+        Assert.Contains("class=\"app-toast\"", after);
+        Assert.Contains("1 order was approved and went on.", after);
+        Assert.DoesNotContain($"data-order-id=\"{pending}\"", after);
     }
 
     [Fact]

@@ -211,14 +211,20 @@ public static class OrderCommands
         ChangeAsync(db, ctx, clock, id, ifMatch, requireBuyer: false, ct, (order, actor, now) =>
         {
             EnsureNotReadOnly(ctx);
-            if (request?.Comment is { Length: > MaxCommentLength } || OrderValidator.HasNul(request?.Comment))
-                throw RequestValidationException.For("comment", $"At most {MaxCommentLength} characters, without NUL characters.");
+            CheckApprovalComment(request?.Comment);
             EnsureMayDecide(ctx, order, OrderAction.Approve);
             order.Approve(request?.Comment, actor, now);
             // As placing does: the outbox row commits with the decision, due now or at the scheduled moment.
             ProvisioningJobQueue.Enqueue(db, order.Id, now, order.Status == OrderStatus.Scheduled ? order.ScheduledFor : null);
             return Task.CompletedTask;
         });
+
+    /// <summary>An approval's optional comment, kept in the order's events (400 naming <c>comment</c>).</summary>
+    public static void CheckApprovalComment(string? comment)
+    {
+        if (comment is { Length: > MaxCommentLength } || OrderValidator.HasNul(comment))
+            throw RequestValidationException.For("comment", $"At most {MaxCommentLength} characters, without NUL characters.");
+    }
 
     /// <summary>An approver refuses a pending order with a reason (required): rejected, nothing sent to a vendor.</summary>
     public static Task<OrderDetailDto> RejectAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, RejectRequest? request,

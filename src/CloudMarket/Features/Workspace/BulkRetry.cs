@@ -1,7 +1,6 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
-using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -36,16 +35,16 @@ public sealed record BulkRetryDto(IReadOnlyList<BulkRetryResultDto> Items);
 /// </summary>
 public static class BulkRetry
 {
-    public const int MaxOrders = AttentionQueries.MaxItems;
+    public const int MaxOrders = BulkOrderRun.MaxOrders;
 
     public static async Task<BulkRetryDto> RetryAsync(AppDbContext db, Actor actor, TimeProvider clock, BulkRetryRequest? request,
         ILogger logger, CancellationToken ct)
     {
-        var ids = Validate(request);
+        var ids = BulkOrderRun.Validate(request is not null, request?.OrderIds, "{ orderIds: [...] }");
         if (!actor.CanBuy) throw new ForbiddenException("Your role may see orders but not buy or change subscriptions.");
 
-        var found = await db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor)
-            .Where(o => ids.Contains(o.Id))
+        var run = new BulkOrderRun(db, actor, logger, ct);
+        var found = await BulkOrderRun.Orders(db, actor, ids)
             .Select(o => new
             {
                 o.Id, o.CustomerId, o.Status, o.Version, o.VisibleVersion,
@@ -53,7 +52,6 @@ public static class BulkRetry
             })
             .ToDictionaryAsync(o => o.Id, ct);
 
-        var contexts = new Dictionary<Guid, CustomerContext>();
         var results = new List<BulkRetryResultDto>();
         foreach (var id in ids)
         {
@@ -68,37 +66,13 @@ public static class BulkRetry
             var status = order.Status;
             if (outcome == BulkRetryOutcome.Retried)
             {
-                if (!contexts.TryGetValue(order.CustomerId, out var ctx))
-                    contexts[order.CustomerId] = ctx = await Entitlements.ResolveCustomerAsync(db, actor, order.CustomerId, ct);
-                var seen = OrderVisibility.VersionSeenBy(ctx, order.Version, order.VisibleVersion);
-                try
-                {
-                    status = (await OrderCommands.RetryAsync(db, ctx, clock, id, request: null, OrderVersion.ETag(seen), ct)).Status;
-                    logger.LogInformation("User {UserId} ({OrganizationId}) retried order {OrderNumber} of customer {CustomerId} from Needs attention",
-                        actor.UserId, actor.OrganizationId, id, order.CustomerId);
-                }
-                catch (Exception e) when (e is ConcurrencyConflictException or DomainException or DbUpdateConcurrencyException)
-                {
-                    // Someone acted on it meanwhile (retried, closed, noted): what they did stands.
-                    db.ChangeTracker.Clear();
-                    outcome = BulkRetryOutcome.Changed;
-                }
+                var after = await run.ActAsync(id, order.CustomerId, order.Version, order.VisibleVersion, "retried",
+                    (ctx, etag) => OrderCommands.RetryAsync(db, ctx, clock, id, request: null, etag, ct));
+                if (after is { } s) status = s;
+                else outcome = BulkRetryOutcome.Changed;
             }
             results.Add(new BulkRetryResultDto(id, outcome, order.CustomerId, status));
         }
         return new BulkRetryDto(results);
-    }
-
-    /// <summary>1 to <see cref="MaxOrders"/> positive order numbers, each once (400 naming the field).</summary>
-    private static List<long> Validate(BulkRetryRequest? request)
-    {
-        if (request is null) throw RequestValidationException.For("body", "A JSON body { orderIds: [...] } is required.");
-        if (request.OrderIds is not { Count: > 0 and <= MaxOrders } ids)
-            throw RequestValidationException.For("orderIds", $"Between 1 and {MaxOrders} order numbers.");
-        var errors = new ValidationErrors();
-        for (var i = 0; i < ids.Count; i++)
-            if (ids[i] <= 0) errors.Add($"orderIds[{i}]", "An order number is a positive whole number.");
-        errors.ThrowIfAny();
-        return ids.Distinct().ToList();
     }
 }

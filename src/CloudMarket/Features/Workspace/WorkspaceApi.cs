@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace CloudMarket.Features.Workspace;
 
 /// <summary>
-/// The workspace endpoints of api.md ("Workspace"): Needs attention and its bulk retry, for seller- and
+/// The workspace endpoints of api.md ("Workspace"): Needs attention and its bulk retry and approval, for seller- and
 /// distributor-level users across the customers below them. Customer-level users get 403 (the policy).
 /// </summary>
 public static class WorkspaceApi
@@ -54,6 +54,20 @@ public static class WorkspaceApi
             .WithResponseDescription(StatusCodes.Status200OK, "One result per order named, in the order given.")
             .ProducesValidationProblemWhen($"`orderIds` is missing, empty, longer than {BulkRetry.MaxOrders}, or holds a number that is not positive.")
             .ProducesProblemWhen(StatusCodes.Status403Forbidden, CustomerLevel + " Or the caller's role may not retry orders (read-only roles).");
+
+        group.MapPost("/approve", Approve).WithName("ApproveAttentionOrders")
+            .WithSummary("Approve orders waiting for approval")
+            .WithDescription($"Approves up to {BulkOrderRun.MaxOrders} `pendingApproval` orders the caller may decide, each as " +
+                "`POST /api/v1/orders/{id}/approve` would (in its customer's context, with the same optional `comment`): it goes on, " +
+                "`scheduled` if it has a schedule, else `inProgress` (sent to the vendors). Every order named is answered with its " +
+                "`outcome`: `approved`, or why not (`notAllowed` with the `reason`: the caller created or placed it, or the approval rule " +
+                "does not name the caller's role; `notPending`, `changed` meanwhile, `notFound` among the caller's customers' orders); " +
+                "nothing else changes.")
+            .WithRequiredBody()
+            .WithResponseDescription(StatusCodes.Status200OK, "One result per order named, in the order given.")
+            .ProducesValidationProblemWhen($"`orderIds` is missing, empty, longer than {BulkOrderRun.MaxOrders}, or holds a number that is not positive; " +
+                "or the comment is too long.")
+            .ProducesProblemWhen(StatusCodes.Status403Forbidden, CustomerLevel + " Or the caller's role may not decide on orders (read-only roles).");
         return api;
     }
 
@@ -67,6 +81,10 @@ public static class WorkspaceApi
     private static async Task<Ok<BulkRetryDto>> Retry(BulkRetryRequest? request, Actor actor, AppDbContext db, TimeProvider clock,
         ILoggerFactory loggers, CancellationToken ct) =>
         TypedResults.Ok(await BulkRetry.RetryAsync(db, actor, clock, request, loggers.CreateLogger("CloudMarket.ActOnBehalf"), ct));
+
+    private static async Task<Ok<BulkApproveDto>> Approve(BulkApproveRequest? request, Actor actor, AppDbContext db, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct) =>
+        TypedResults.Ok(await BulkApprove.ApproveAsync(db, actor, clock, request, loggers.CreateLogger("CloudMarket.ActOnBehalf"), ct));
 
     public static AttentionKind? ParseKind(string? kind)
     {
