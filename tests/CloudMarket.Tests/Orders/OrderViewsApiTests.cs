@@ -14,8 +14,8 @@ namespace CloudMarket.Tests.Orders;
 /// </summary>
 public abstract class OrderViewsApiTests(CloudMarketFactory app)
 {
-    private static readonly string[] Recent = ["deleted", "provisioningFailed", "provisioningFinished", "provisioningStarted", "started"];
-    private static readonly string[] Active = ["completed", "completedWithErrors", "failed", "inProgress"];
+    private static readonly string[] Recent = ["deleted", "pendingApproval", "provisioningFailed", "provisioningFinished", "provisioningStarted", "scheduled", "started"];
+    private static readonly string[] Active = ["cancelled", "completed", "completedWithErrors", "failed", "inProgress", "rejected"];
     private static readonly string[] DraftOnly = ["draft"];
     private static readonly string[] Every = [.. Recent, .. Active, .. DraftOnly];
 

@@ -32,6 +32,7 @@ public abstract class WhyNotApiTests(CloudMarketFactory app)
             ["resume"] = "An order in status started cannot be resumed; only draft orders can.",
             ["retry"] = "An order in status started cannot be retried; only provisioningFailed orders can.",
             ["close"] = "An order in status started cannot be closed; only provisioningFailed orders can.",
+            ["cancel"] = "An order in status started cannot be cancelled; only pendingApproval or scheduled orders can.",
         }, Unavailable(cart));
         // Every action a buyer could take appears once: available now or unavailable with a reason.
         var everything = Actions(cart).Concat(Unavailable(cart).Keys).ToList();
@@ -41,7 +42,7 @@ public abstract class WhyNotApiTests(CloudMarketFactory app)
         var inFlight = await seller.OrderAsync(await app.DemoOrderAsync(Demo.Fabrikam, OrderStatus.ProvisioningStarted));
         Assert.Equal(["editNote"], Actions(inFlight));
         var reasons = Unavailable(inFlight);
-        Assert.Equal(["edit", "place", "saveAsDraft", "resume", "retry", "close", "delete"], reasons.Keys);
+        Assert.Equal(["edit", "place", "saveAsDraft", "resume", "retry", "close", "cancel", "delete"], reasons.Keys);
         Assert.Equal("This order was already placed; it is now provisioningStarted. The order is being provisioned; the vendors' answers decide what comes next.", reasons["place"]);
         Assert.StartsWith("An order in status provisioningStarted cannot be retried; only provisioningFailed orders can.", reasons["retry"]);
         Assert.True(OrderLifecycle.MayAllowLater(OrderStatus.ProvisioningStarted, OrderAction.Retry));

@@ -181,6 +181,13 @@ public static class ApprovalRules
     /// </summary>
     public static bool MayDecide(Actor actor, Order order) => DecisionRefusal(actor, order) is null;
 
+    /// <summary>
+    /// Why an approver of this pending order (a role its rule names) may not decide it — their own order — for
+    /// its <c>unavailableActions</c>; null for everyone else, who could never decide it, and for who may.
+    /// </summary>
+    public static string? WhyNotDecide(Actor actor, Order order) =>
+        order.Status == OrderStatus.PendingApproval && actor.Roles.Any(order.Approvers.Contains) ? DecisionRefusal(actor, order) : null;
+
     /// <summary>Why the viewer may not decide on this pending order (403), or null when they may.</summary>
     public static string? DecisionRefusal(Actor actor, Order order)
     {

@@ -99,19 +99,27 @@ public static class OrderLifecycle
 
     /// <summary>
     /// The actions the viewer's role could take on an order but not in this status, each with why (workflow.md,
-    /// "Why not"): for buyers every person's action of the table and editing, less <see cref="ActionsFor"/>.
-    /// The reasons are the words of a refusal, derived from the table, so a new status has its reasons
-    /// without new code; while the worker owns the order, the reason says so.
+    /// "Why not"): for buyers every person's action of the table and editing, less <see cref="ActionsFor"/>;
+    /// approve and reject for an approver of this pending order who may not decide it now
+    /// (<paramref name="decisionRefusal"/>, e.g. their own order). The reasons are the words of a refusal,
+    /// derived from the table, so a new status has its reasons without new code; while the worker owns the
+    /// order, the reason says so. The worker's and the clock's transitions are nobody's action.
     /// </summary>
-    public static IReadOnlyList<UnavailableActionDto> UnavailableFor(OrderStatus status, Actor actor)
+    public static IReadOnlyList<UnavailableActionDto> UnavailableFor(OrderStatus status, Actor actor, bool mayDecide = false,
+        string? decisionRefusal = null)
     {
-        if (!actor.CanBuy) return [];
-        var available = ActionsFor(status, actor);
-        return Table.Where(t => t.Trigger != Worker).Select(t => t.Trigger).Prepend(OrderAction.Edit).Distinct()
-            .Where(a => !available.Contains(a))
+        var available = ActionsFor(status, actor, mayDecide);
+        var candidates = new List<string>();
+        if (actor.CanBuy)
+            candidates.AddRange(Table.Where(t => t.Trigger is not (Worker or Clock) && !Decisions.Contains(t.Trigger)).Select(t => t.Trigger)
+                .Prepend(OrderAction.Edit).Distinct());
+        if (decisionRefusal is not null) candidates.AddRange(Decisions);
+        return candidates.Where(a => !available.Contains(a))
             .OrderBy(a => Array.IndexOf(OrderAction.DisplayOrder, a))
-            .Select(a => new UnavailableActionDto(a, (a == OrderAction.Edit ? EditRefusal(status) : Refusal(status, a)) +
-                (IsInFlight(status) ? " The order is being provisioned; the vendors' answers decide what comes next." : "")))
+            .Select(a => new UnavailableActionDto(a,
+                Decisions.Contains(a) ? decisionRefusal!
+                : (a == OrderAction.Edit ? EditRefusal(status) : Refusal(status, a)) +
+                  (IsInFlight(status) ? " The order is being provisioned; the vendors' answers decide what comes next." : "")))
             .ToList();
     }
 

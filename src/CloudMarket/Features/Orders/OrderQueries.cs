@@ -400,7 +400,7 @@ public static class OrderQueries
             new ScheduleDto(order.Schedule, order.ScheduledAt),
             order.ScheduledFor,
             ApprovalRules.ToDto(order, ctx),
-            OrderLifecycle.UnavailableFor(order.Status, ctx.Actor),
+            OrderLifecycle.UnavailableFor(order.Status, ctx.Actor, ApprovalRules.MayDecide(ctx.Actor, order), ApprovalRules.WhyNotDecide(ctx.Actor, order)),
             OrderVisibility.InternalNoteSeenBy(ctx, order.InternalNote));
     }
 
