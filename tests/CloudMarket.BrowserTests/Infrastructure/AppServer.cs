@@ -38,6 +38,10 @@ public sealed class AppServer : WebApplicationFactory<Program>, IAsyncLifetime
         // The webhook tests' receiver runs on loopback; mail goes to a folder of this app's own.
         builder.UseSetting("Webhooks:AllowLocalTargets", "true");
         builder.UseSetting("Integrations:PollIntervalMs", "100");
+        // A vendor call that fails under a loaded machine (a timeout) is retried after 0.2 s, 0.4 s, … instead of
+        // the production 2 s, 4 s, 8 s …, and a worker's lease lapses in 10 s: the walks wait up to a minute.
+        builder.UseSetting("Provisioning:RetryDelayMs", "200");
+        builder.UseSetting("Provisioning:LeaseSeconds", "10");
         builder.UseSetting("Email:PickupDirectory", _file + "-mail");
     }
 
