@@ -120,6 +120,9 @@ public sealed class OrderItem
 
     public bool IsMarkupChange => Kind == OrderItemKind.ChangeMarkup;
 
+    /// <summary>A purchase, or the licences an increase adds, open a vendor's cancellation window (<see cref="Catalog.CancellationPolicy"/>); other changes none.</summary>
+    public bool OpensCancellationWindow => Kind is OrderItemKind.NewSubscription or OrderItemKind.IncreaseQuantity;
+
     /// <summary>The error code of an item its vendor never answered for (as opposed to a rejection).</summary>
     public const string VendorUnavailableCode = "vendorUnavailable";
 

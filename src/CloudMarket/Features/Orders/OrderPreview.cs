@@ -78,16 +78,13 @@ public static class OrderPreview
         var errors = problems.ToDictionary();
 
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
-        // A purchase, or the licences an increase adds, open a cancellation window; other changes none.
-        static bool Opens(OrderItem i) => i.Kind is OrderItemKind.NewSubscription or OrderItemKind.IncreaseQuantity;
-        var openers = items.Where(Opens).Select(i => i.OfferId).Distinct().ToList();
-        var windows = await db.Offers.AsNoTracking().Where(o => openers.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
+        var windows = await OrderQueries.WindowHoursAsync(db, items.Where(i => i.OpensCancellationWindow), ct);
         var seesCost = ctx.Actor.SeesMarkupAndCost;
         return new OrderPreviewDto(order.Id, OrderVisibility.VersionSeenBy(ctx, order), refusal is null && errors.Count == 0, refusal, errors,
             OrderQueries.Totals(items, order.Currency, seesCost),
             items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, seesCost, ctx.Actor.SeesVendorCost).Prices,
                 // Counted from now: the window opens when the vendor carries the item out, a little later.
-                Opens(i) ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
+                i.OpensCancellationWindow ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
             approval, new PreviewScheduleDto(order.Schedule, scheduledFor));
     }
 }

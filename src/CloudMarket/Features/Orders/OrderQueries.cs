@@ -221,11 +221,7 @@ public static class OrderQueries
             .SingleOrDefaultAsync(o => o.Id == id, ct);
         if (order is null) return null;
         // The cancellation windows of the offers whose purchase or increase this order applied; most orders have none.
-        var opened = WindowOpeners(order).Select(i => i.OfferId).Distinct().ToList();
-        var windows = opened.Count == 0
-            ? new Dictionary<string, int?>()
-            : await db.Offers.AsNoTracking().Where(o => opened.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
-        return ToDetail(order, ctx, now, windows);
+        return ToDetail(order, ctx, now, await WindowHoursAsync(db, WindowOpeners(order), ct));
     }
 
     /// <summary>
@@ -236,10 +232,19 @@ public static class OrderQueries
         order.Events.Where(e => e.FromStatus != e.ToStatus && OrderLifecycle.AppliedStatuses.Contains(e.ToStatus)).Select(e => (DateTime?)e.At).Max();
 
     /// <summary>The applied items that opened a cancellation window: a purchase, or the licences an increase added.</summary>
+    /// <summary>The cancellation window hours of these items' offers, by offer id (one query; none for no items).</summary>
+    public static async Task<IReadOnlyDictionary<string, int?>> WindowHoursAsync(AppDbContext db, IEnumerable<OrderItem> items, CancellationToken ct)
+    {
+        var offers = items.Select(i => i.OfferId).Distinct().ToList();
+        return offers.Count == 0
+            ? new Dictionary<string, int?>()
+            : await db.Offers.AsNoTracking().Where(o => offers.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
+    }
+
     private static IEnumerable<OrderItem> WindowOpeners(Order order) => AppliedAt(order) is null
         ? []
         : order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
-                                 && i.Kind is OrderItemKind.NewSubscription or OrderItemKind.IncreaseQuantity);
+                                 && i.OpensCancellationWindow);
 
     /// <summary>At most this many matching orders are looked up by the search indexes; more, and the term is frequent.</summary>
     internal const int SearchIndexCap = 1000;
