@@ -28,6 +28,14 @@ public sealed class AppRunner : IAsyncDisposable
         // API limit and the sign-in limit (both security features, both measured elsewhere) are lifted.
         info.Environment["Security__ApiRequestsPerSecondPerUser"] = "1000000";
         info.Environment["Security__SignInRequestsPerMinute"] = "10000";
+        // A run outlasts an access token's 15 minutes; the driver signs in once per user.
+        info.Environment["Security__AccessTokenMinutes"] = "240";
+        // Production's refusals of an unsafe start (docs/deployment.md) are lifted the way an operator trying
+        // the app would: throwaway keys, the in-process vendor sandbox, and the demo users to sign in as.
+        info.Environment["DataProtection__AllowUnencryptedKeys"] = "true";
+        info.Environment["VendorSandbox__InProcess"] = "true";
+        info.Environment["Demo__Seed"] = "true";
+        info.Environment["Demo__Password"] = Scenarios.DemoPassword;
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };

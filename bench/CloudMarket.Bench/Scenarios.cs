@@ -13,6 +13,8 @@ public sealed record Scenario(string Name, bool AsSeller, Func<long, string> Url
 
 public sealed class Scenarios(string baseUrl, Options opt)
 {
+    /// <summary>The demo users' password the benchmark seeds the app with and signs in with.</summary>
+    public const string DemoPassword = "Demo123!";
     public const string SellerEmail = "seller.admin@contoso.example";
     public const string CustomerEmail = "customer.admin@fabrikam.example";
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -37,7 +39,7 @@ public sealed class Scenarios(string baseUrl, Options opt)
 
     private async Task<string> TokenAsync(string email)
     {
-        var response = await _http.PostAsJsonAsync("/api/v1/auth/token", new { email, password = "Demo123!" });
+        var response = await _http.PostAsJsonAsync("/api/v1/auth/token", new { email, password = DemoPassword });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
