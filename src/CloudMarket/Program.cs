@@ -48,6 +48,7 @@ builder.Services.AddRazorComponents();
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
+SubscriptionRenewals.AddTo(builder.Services, builder.Configuration);
 builder.Services.AddIntegrations(builder.Configuration, builder.Environment);
 builder.Services.AddAppTelemetry(builder.Configuration);
 

@@ -28,6 +28,7 @@ public static class OrderCommands
         // Counted before any item is looked at: an oversized order costs nothing to refuse.
         EnsureRoom(limits, existing: 0, adding: request.Items?.Count ?? 0);
         var validator = await OrderValidator.LoadAsync(db, ctx, request.Items ?? [], now, ct);
+        validator.RunsAt(validator.ScheduledFor(request.Schedule, request.Items ?? []));
         var errors = new ValidationErrors();
         var specs = new List<ItemSpec>();
         foreach (var (item, i) in (request.Items ?? []).Select((item, i) => (item, i)))
@@ -84,7 +85,8 @@ public static class OrderCommands
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             order.EnsureEditableForRequest();
             EnsureRoom(limits, order.Items.Count, adding: 1);
-            var validator = await OrderValidator.LoadAsync(db, ctx, [request], now, ct);
+            // Judged at the moment the order will run, when it is already scheduled.
+            var validator = (await OrderValidator.LoadAsync(db, ctx, [request], now, ct)).RunsAt(order.ScheduledFor);
             order.AddItem(validator.Resolve(request), actor, now);
         });
 
@@ -95,7 +97,7 @@ public static class OrderCommands
             if (request is null) throw RequestValidationException.For("body", "An item is required.");
             EnsureItemVisible(order, itemId, ctx);
             order.EnsureEditableForRequest();
-            var validator = await OrderValidator.LoadAsync(db, ctx, [request], now, ct);
+            var validator = (await OrderValidator.LoadAsync(db, ctx, [request], now, ct)).RunsAt(order.ScheduledFor);
             order.UpdateItem(itemId, validator.Resolve(request), actor, now);
         });
 
@@ -287,12 +289,12 @@ public static class OrderCommands
                         order.SetPayment(method, brand, payment.CardLast4, actor, now);
                 }
                 var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
-                validator.ValidateForPlacing(order);
                 // The schedule chosen on the page's place step, else the order's own, checked again against today's
-                // subscriptions (an onRenewal order runs at their renewal as it is now).
+                // subscriptions (an onRenewal order runs at their renewal as it is now); the items are judged as of then.
                 var when = schedule ?? new ScheduleRequest(order.Schedule, order.ScheduledAt);
                 var errors = new ValidationErrors();
                 var scheduledFor = validator.ScheduledFor(when, order, errors);
+                validator.RunsAt(scheduledFor).ValidateForPlacing(order);
                 errors.ThrowIfAny("The order cannot be placed; correct the fields listed.");
                 if (schedule is not null && (schedule.When != order.Schedule || schedule.At != order.ScheduledAt))
                     order.SetSchedule(schedule.When!.Value, schedule.At, scheduledFor, actor, now);

@@ -55,10 +55,17 @@ public static class OrderCompletion
 
             if (!subscriptions.TryGetValue(item.SubscriptionId!.Value, out var sub))
                 continue; // the subscription is gone; nothing left to apply it to
+            // The renewals due by now first, as the vendor did: a change at the renewal applies to the new term.
+            sub.RecordRenewalsDueBy(now);
             switch (item.Kind)
             {
                 case OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity: sub.SetQuantity(item.Quantity, sub.Offer, now); break;
-                case OrderItemKind.Cancel: sub.Cancel(); break;
+                case OrderItemKind.Cancel:
+                    sub.Cancel();
+                    // The vendor ends a subscription's add-ons with it (Microsoft: an add-on cannot outlive its base).
+                    foreach (var addon in await db.Subscriptions.Where(a => a.ParentSubscriptionId == sub.Id && a.Status != SubscriptionStatus.Cancelled).ToListAsync(ct))
+                        addon.Cancel();
+                    break;
                 case OrderItemKind.Suspend: sub.Suspend(); break;
                 case OrderItemKind.Reactivate: sub.Reactivate(); break;
                 case OrderItemKind.ChangeAutoRenew: sub.SetAutoRenew(item.AutoRenew ?? sub.AutoRenew); break;

@@ -59,11 +59,13 @@ public static class OrderPreview
         if (refusal is null)
         {
             var validator = await OrderValidator.LoadAsync(db, ctx, order, now, ct);
-            foreach (var (field, messages) in validator.PlacingProblems(order))
+            // As placing: the items judged as of the moment the schedule runs them; their problems first, then the schedule's.
+            var scheduleProblems = new ValidationErrors();
+            scheduledFor = validator.ScheduledFor(new ScheduleRequest(order.Schedule, order.ScheduledAt), order, scheduleProblems);
+            foreach (var (field, messages) in validator.RunsAt(scheduledFor).PlacingProblems(order).Concat(scheduleProblems.ToDictionary()))
                 foreach (var message in messages)
                     problems.Add(field, message);
-            // Placing's next steps, in its order: the schedule's checks, one scheduled order per kind, the approval rule.
-            scheduledFor = validator.ScheduledFor(new ScheduleRequest(order.Schedule, order.ScheduledAt), order, problems);
+            // Placing's next steps, in its order: one scheduled order per kind, the approval rule.
             try
             {
                 await OrderSchedule.EnsureNoOtherScheduledAsync(db, ctx, order, ct);

@@ -24,6 +24,12 @@ public sealed partial class OrderValidator
     private readonly HashSet<string> _othersTenants;
     private readonly DateTime _now;
 
+    /// <summary>
+    /// When the items will run: now, or the order's scheduled moment (<see cref="RunsAt"/>). The cancellation window is
+    /// judged then, not now: a decrease scheduled for the renewal falls in the window the renewal opens.
+    /// </summary>
+    private DateTime _runsAt;
+
     private OrderValidator(CustomerContext ctx, Dictionary<string, Offer> offers, Dictionary<Guid, Subscription> subscriptions,
         HashSet<string> othersTenants, DateTime now)
     {
@@ -32,7 +38,23 @@ public sealed partial class OrderValidator
         _subscriptions = subscriptions;
         _othersTenants = othersTenants;
         _now = now;
+        _runsAt = now;
     }
+
+    /// <summary>Judges the items as of the moment they will run (null: when placed, i.e. now); see <see cref="_runsAt"/>.</summary>
+    public OrderValidator RunsAt(DateTime? scheduledFor)
+    {
+        _runsAt = scheduledFor is { } moment && moment > _now ? moment : _now;
+        return this;
+    }
+
+    /// <summary>
+    /// The moment a schedule would run the requested items, for judging them before they are stored (null: now, or a
+    /// schedule that is not valid, whose problems <see cref="ScheduledFor(ScheduleRequest, Order, ValidationErrors)"/> reports).
+    /// </summary>
+    public DateTime? ScheduledFor(ScheduleRequest? schedule, IEnumerable<OrderItemRequest?> requests) =>
+        schedule is null ? null : ScheduledFor(schedule,
+            requests.Where(r => r?.Kind is not null).Select(r => (r!.SubscriptionId, r.Kind!.Value, Description: "")).ToList(), new ValidationErrors());
 
     /// <summary>For items as clients send them (creating an order, adding or changing an item).</summary>
     public static Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<OrderItemRequest?> requests, DateTime now,
@@ -198,7 +220,7 @@ public sealed partial class OrderValidator
         foreach (var (item, index) in visible.Select((item, index) => (item, index)))
         {
             if (item.SubscriptionId is { } id && _subscriptions.TryGetValue(id, out var subscription))
-                renewals.Add((subscription.RenewalDate, item.Description));
+                renewals.Add((subscription.TermAt(_now).EndsAt, item.Description));
             else
             {
                 notRenewing = true;
@@ -207,7 +229,7 @@ public sealed partial class OrderValidator
             }
         }
         // A hidden (markup) item renewing elsewhere is named to those who see it only.
-        var hidden = items.Except(visible).Where(i => i.SubscriptionId is { } id && _subscriptions.ContainsKey(id)).Select(i => _subscriptions[i.SubscriptionId!.Value].RenewalDate);
+        var hidden = items.Except(visible).Where(i => i.SubscriptionId is { } id && _subscriptions.ContainsKey(id)).Select(i => _subscriptions[i.SubscriptionId!.Value].TermAt(_now).EndsAt);
         var moments = renewals.Select(r => r.Renewal).Concat(hidden).Distinct().ToList();
         if (notRenewing) return null;
         if (moments.Count > 1)
@@ -258,7 +280,7 @@ public sealed partial class OrderValidator
             offer = _offers[subscription.OfferId];
             if (subscription.Status == SubscriptionStatus.Cancelled)
             {
-                errors.Add(F("subscriptionId"), SubscriptionActions.WhyNot(SubscriptionActions.Cancel, subscription, offer, _now)!);
+                errors.Add(F("subscriptionId"), SubscriptionActions.WhyNot(SubscriptionActions.Cancel, subscription, offer, _runsAt)!);
                 return null;
             }
         }
@@ -312,7 +334,7 @@ public sealed partial class OrderValidator
                     CheckQuantity(r.Quantity, offer, F("quantity"), errors);
                 if (r.Quantity is { } down && down >= subscription!.Quantity)
                     errors.Add(F("quantity"), $"A decrease must be below the current {subscription.Quantity} licences.");
-                else if (r.Quantity is { } quantity && subscription!.DecreaseRefusal(offer, quantity, _now) is { } refusal)
+                else if (r.Quantity is { } quantity && subscription!.DecreaseRefusal(offer, quantity, _runsAt) is { } refusal)
                     errors.Add(F("quantity"), refusal);
                 break;
 
@@ -320,7 +342,7 @@ public sealed partial class OrderValidator
             case OrderItemKind.Suspend:
             case OrderItemKind.Reactivate:
             case OrderItemKind.Cancel:
-                if (SubscriptionActions.WhyNot(SubscriptionActions.Of(kind), subscription!, offer, _now) is { } whyNot)
+                if (SubscriptionActions.WhyNot(SubscriptionActions.Of(kind), subscription!, offer, _runsAt) is { } whyNot)
                     errors.Add(F("subscriptionId"), whyNot);
                 break;
 

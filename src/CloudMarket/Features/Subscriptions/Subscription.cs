@@ -74,28 +74,50 @@ public sealed class Subscription
     /// </summary>
     public List<IncreaseWindow> RecentIncreases { get; private set; } = [];
 
+    /// <summary>Whether the vendor starts a new term when this one ends: it renews itself and was not cancelled.</summary>
+    private bool Renews => AutoRenew && Status != SubscriptionStatus.Cancelled;
+
+    /// <summary>
+    /// The term in force at <paramref name="moment"/>: the recorded one followed by the renewals due by then
+    /// (<see cref="SubscriptionTerms"/>), so an answer or a check is right even before the renewals are recorded.
+    /// </summary>
+    public SubscriptionTerm TermAt(DateTime moment) =>
+        SubscriptionTerms.At(new SubscriptionTerm(CurrentTermStart, RenewalDate), TermMonths, Renews, moment);
+
     /// <summary>
     /// Until when licences can be decreased (the term's window, or a recent increase's); null when no
     /// window is open or the vendor has none (see <see cref="CancellationPolicy"/>). A cancelled one has none.
     /// </summary>
     public DateTime? CancellableUntil(Offer offer, DateTime now) => Status == SubscriptionStatus.Cancelled
         ? null
-        : CancellationPolicy.CancellableUntil(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, now);
+        : CancellationPolicy.CancellableUntil(offer.CancellationWindowHours, TermAt(now).StartsAt, RecentIncreases, now);
 
-    /// <summary>How far licences can be decreased now (null: not at all); see <see cref="CancellationPolicy.Allowance"/>.</summary>
-    public DecreaseAllowance? DecreaseAllowance(Offer offer, DateTime now) =>
-        CancellationPolicy.Allowance(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, now);
+    /// <summary>How far licences can be decreased at <paramref name="moment"/> (null: not at all); see <see cref="CancellationPolicy.Allowance"/>.</summary>
+    public DecreaseAllowance? DecreaseAllowance(Offer offer, DateTime moment) =>
+        CancellationPolicy.Allowance(offer.CancellationWindowHours, TermAt(moment).StartsAt, RecentIncreases, moment);
 
-    /// <summary>Why decreasing to <paramref name="quantity"/> is refused now (the deadline that passed); null when allowed.</summary>
-    public string? DecreaseRefusal(Offer offer, int quantity, DateTime now) =>
-        CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, CurrentTermStart, RecentIncreases, Quantity, quantity, now);
+    /// <summary>
+    /// Why decreasing to <paramref name="quantity"/> is refused at <paramref name="moment"/> (the deadline that passed); null
+    /// when allowed. The moment is when the change runs: a decrease scheduled for the renewal is judged in the new term.
+    /// </summary>
+    public string? DecreaseRefusal(Offer offer, int quantity, DateTime moment) =>
+        CancellationPolicy.DecreaseRefusal(offer.CancellationWindowHours, TermAt(moment).StartsAt, RecentIncreases, Quantity, quantity, moment);
 
-    /// <summary>Why cancelling is refused now (the deadline that passed); null when allowed.</summary>
-    public string? CancelRefusal(Offer offer, DateTime now) =>
-        CancellationPolicy.CancelRefusal(offer.CancellationWindowHours, CurrentTermStart, now);
+    /// <summary>Why cancelling is refused at <paramref name="moment"/> (the deadline that passed); null when allowed.</summary>
+    public string? CancelRefusal(Offer offer, DateTime moment) =>
+        CancellationPolicy.CancelRefusal(offer.CancellationWindowHours, TermAt(moment).StartsAt, moment);
 
-    /// <summary>The vendor renewed the subscription for another term.</summary>
+    /// <summary>The vendor renewed the subscription for another term (the demo's history).</summary>
     public void RecordRenewal() => RenewalDate = RenewalDate.AddMonths(TermMonths);
+
+    /// <summary>Records the renewals due by <paramref name="now"/>; true when there were any.</summary>
+    public bool RecordRenewalsDueBy(DateTime now)
+    {
+        var end = TermAt(now).EndsAt;
+        if (end == RenewalDate) return false;
+        RenewalDate = end;
+        return true;
+    }
 
     /// <summary>
     /// The vendor changed the quantity. An increase opens a window of its own for the licences it

@@ -25,14 +25,16 @@ public static class SubscriptionQueries
             .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId).ToListAsync(ct);
         var orders = await OrdersThatChangedAsync(db, ctx, s, ct);
         var (actions, unavailable) = SubscriptionActions.For(s, s.Offer, ctx.Actor, now);
+        // The term as of now, renewals not yet recorded counted (Subscription.TermAt).
+        var term = s.TermAt(now);
         return new SubscriptionDetailDto(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Status, s.Quantity, s.BillingCycle, s.TermMonths,
-            s.AutoRenew, s.StartDate, s.RenewalDate,
+            s.AutoRenew, s.StartDate, term.EndsAt,
             s.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null, s.TenantName, s.ParentSubscriptionId,
             addons.Select(a => Summary(a, ctx, now)).ToList(),
             orders,
             Prices(s, ctx), s.Offer.CanSuspend, s.Offer.IsAddon,
             s.CancellableUntil(s.Offer, now), actions, unavailable, await ScheduledChangesAsync(db, ctx, s.Id, ct),
-            CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, s.CurrentTermStart), s.DecreaseAllowance(s.Offer, now));
+            CancellationPolicy.WindowOf(s.Offer.CancellationWindowHours, term.StartsAt), s.DecreaseAllowance(s.Offer, now));
     }
 
     public const int MaxOrdersShown = 50;
@@ -99,7 +101,7 @@ public static class SubscriptionQueries
             .OrderBy(t => t.RecordedAt).ThenBy(t => t.Name).Select(t => t.Name).ToListAsync(ct);
 
     private static SubscriptionSummaryDto Summary(Subscription s, CustomerContext ctx, DateTime now) =>
-        new(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Quantity, s.Status, s.BillingCycle, s.AutoRenew, s.RenewalDate,
+        new(s.Id, s.OfferId, s.Offer.Name, s.Offer.Vendor.Name, s.Quantity, s.Status, s.BillingCycle, s.AutoRenew, s.TermAt(now).EndsAt,
             s.ParentSubscriptionId, s.TenantName, Prices(s, ctx), s.CancellableUntil(s.Offer, now));
 
     private static PriceDetailsDto Prices(Subscription s, CustomerContext ctx)

@@ -31,8 +31,15 @@ public sealed class SandboxSubscription(string id, string offerId, int quantity,
     public bool AutoRenew { get; set; } = true;
     public bool Cancelled { get; set; }
 
-    /// <summary>When the current term began (the purchase or the last renewal); the cancellation window opens then.</summary>
-    public DateTime TermStartedAt { get; } = termStartedAt;
+    /// <summary>
+    /// When the current term began (the purchase or the last renewal); the cancellation window opens then.
+    /// DateTime.MinValue: bought long ago, before the sandbox knew it.
+    /// </summary>
+    public DateTime TermStartedAt { get; private set; } = termStartedAt;
+
+    /// <summary>The vendor renews a subscription that renews itself when its term ends (the platform's rule, <see cref="SubscriptionTerms"/>).</summary>
+    public void RenewUntil(int termMonths, DateTime now) => TermStartedAt =
+        SubscriptionTerms.At(new SubscriptionTerm(TermStartedAt, TermStartedAt.AddMonths(termMonths)), termMonths, AutoRenew && !Cancelled, now).StartsAt;
 
     /// <summary>The increases whose own window may be open: the licences each added can be taken back until it closes.</summary>
     public List<IncreaseWindow> Increases { get; set; } = [];
@@ -224,6 +231,8 @@ public sealed class SandboxState
 
         if (subscription.Cancelled)
             return Error(409, "SubscriptionCancelled", $"{offer.Name}: the subscription was cancelled; it can no longer be changed.");
+        // The renewals due by now first: a change at the renewal falls in the window the renewal opened.
+        subscription.RenewUntil(offer.TermMonths, Now);
         // The platform's own rule and figures (the offer's window, CancellationPolicy), so both refuse the same decreases and cancels.
         var hours = offer.CancellationWindowHours;
         if (update.Cancelled == true && CancellationPolicy.CancelRefusal(hours, subscription.TermStartedAt, Now) is { } late)
