@@ -44,12 +44,12 @@ public static class CatalogApi
     public static async Task<List<OfferDto>> OffersAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
     {
         var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).OrderBy(o => o.Vendor.Name).ThenBy(o => o.Name).ToListAsync(ct);
-        var seesCost = ctx.Actor.SeesMarkupAndCost;
         return offers.Select(o =>
         {
-            var p = Pricing.UnitPrices(o, BillingCycle.Monthly, ctx.Seller.DistributorMarkupPercent, ctx.Seller.DefaultSellerMarkupPercent);
+            var seen = PriceVisibility.Of(Pricing.UnitPrices(o, BillingCycle.Monthly, ctx.Seller.DistributorMarkupPercent, ctx.Seller.DefaultSellerMarkupPercent),
+                ctx.Actor);
             return new OfferDto(o.Id, o.Name, o.Vendor.Name, o.VendorId, o.IsAddon, o.AddonFor, o.BillingCycles, o.MinQuantity, o.MaxQuantity,
-                o.TermMonths, o.Vendor.RequiresTenant, p.CustomerPrice, seesCost ? p.SellerPrice : null, seesCost ? p.SellerMarkupPercent : null);
+                o.TermMonths, o.Vendor.RequiresTenant, seen.CustomerPrice, seen.SellerPrice, seen.SellerMarkupPercent);
         }).ToList();
     }
 }

@@ -383,8 +383,6 @@ public static class OrderQueries
     /// <param name="windows">The cancellation window hours of the offers of <see cref="WindowOpeners"/>, by offer id.</param>
     public static OrderDetailDto ToDetail(Order order, CustomerContext ctx, DateTime now, IReadOnlyDictionary<string, int?>? windows = null)
     {
-        var seesCost = ctx.Actor.SeesMarkupAndCost;
-        var seesVendorCost = ctx.Actor.SeesVendorCost;
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         // Each provisioned purchase or increase can be taken back until its own window closes (CancellationPolicy).
         var appliedAt = AppliedAt(order);
@@ -394,9 +392,9 @@ public static class OrderQueries
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
-            items.Select(i => ToItem(i, seesCost, seesVendorCost) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
+            items.Select(i => ToItem(i, ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
             Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items, order.InvoiceContract, order.Currency),
-            Totals(items, order.Currency, seesCost),
+            Totals(items, order.Currency, ctx.Actor.SeesMarkupAndCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
@@ -418,20 +416,22 @@ public static class OrderQueries
             cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
-    internal static OrderItemDto ToItem(OrderItem i, bool seesCost, bool seesVendorCost)
+    internal static OrderItemDto ToItem(OrderItem i, Identity.Actor viewer)
     {
         var unit = i.UnitPrices;
         var periods = Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle);
         var periodPrice = i.PeriodAmount(p => p.CustomerPrice);
-        var prices = new ItemPricesDto(unit.CustomerPrice, periodPrice, periodPrice.Times(periods),
-            seesCost ? unit.SellerPrice : null,
-            seesCost ? unit.SellerMarkupPercent : null,
-            seesCost ? periodPrice - i.PeriodAmount(p => p.SellerPrice) : null,
-            seesVendorCost ? unit.VendorCost : null,
-            seesVendorCost ? unit.DistributorMarkupPercent : null);
+        var seen = PriceVisibility.Of(unit, viewer);
+        var prices = new ItemPricesDto(seen.CustomerPrice, periodPrice, periodPrice.Times(periods),
+            seen.SellerPrice,
+            seen.SellerMarkupPercent,
+            // The margin of what the item changes per period (a decrease's is negative), when the margin is seen at all.
+            seen.SellerMargin is null ? null : periodPrice - i.PeriodAmount(p => p.SellerPrice),
+            seen.VendorCost,
+            seen.DistributorMarkupPercent);
         return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
             i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.AutoRenew,
-            seesCost ? i.MarkupPercent : null, seesCost ? i.PreviousMarkupPercent : null,
+            viewer.SeesMarkupAndCost ? i.MarkupPercent : null, viewer.SeesMarkupAndCost ? i.PreviousMarkupPercent : null,
             i.AddonPrices.Select(a => new AddonDto(a.Addon.OfferId, a.Addon.OfferName, a.Addon.Quantity, a.Prices.CustomerPrice)).ToList(),
             i.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null,
             i.TenantName, i.ProvisioningStatus,

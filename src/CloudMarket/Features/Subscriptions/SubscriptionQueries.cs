@@ -107,11 +107,8 @@ public static class SubscriptionQueries
     private static PriceDetailsDto Prices(Subscription s, CustomerContext ctx)
     {
         var p = Pricing.UnitPrices(s.Offer, s.BillingCycle, ctx.Seller.DistributorMarkupPercent, s.MarkupPercent);
-        var total = p.CustomerPrice.Times(s.Quantity);
-        if (!ctx.Actor.SeesMarkupAndCost)
-            return new PriceDetailsDto(p.CustomerPrice, total);
-        var distributor = ctx.Actor.SeesVendorCost;
-        return new PriceDetailsDto(p.CustomerPrice, total, p.SellerPrice, p.SellerMarkupPercent, p.SellerMargin,
-            distributor ? p.VendorCost : null, distributor ? p.DistributorMarkupPercent : null);
+        var seen = PriceVisibility.Of(p, ctx.Actor);
+        return new PriceDetailsDto(seen.CustomerPrice, seen.CustomerPrice.Times(s.Quantity), seen.SellerPrice, seen.SellerMarkupPercent, seen.SellerMargin,
+            seen.VendorCost, seen.DistributorMarkupPercent);
     }
 }
