@@ -11,16 +11,18 @@ using CloudMarket.Features.Orders.Pages;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Subscriptions;
-using CloudMarket.Features.VendorSandbox;
 using CloudMarket.Features.Workspace;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorSandbox;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 
 if (args.Contains("--vendor-sandbox"))
 {
     // The vendor sandbox on its own, e.g. to share one between app instances.
-    await VendorSandboxServer.RunStandaloneAsync(args);
+    // No platform database there: the vendor's world is the demo's.
+    await VendorSandboxServer.RunStandaloneAsync(args, WebSetup.ContentRootWhenStartedElsewhere(args) ?? Directory.GetCurrentDirectory(),
+        SandboxWorlds.Demo(TimeProvider.System.GetUtcNow().UtcDateTime));
     return 0;
 }
 

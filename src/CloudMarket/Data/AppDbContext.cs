@@ -5,6 +5,7 @@ using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorPolicies;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;

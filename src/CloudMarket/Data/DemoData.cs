@@ -110,8 +110,8 @@ public sealed class DemoData(AppDbContext db, UserManager<AppUser> users, RoleMa
     public const int MicrosoftCancellationWindowHours = 168;
 
     /// <summary>
-    /// The demo catalog. The vendor sandbox sells the same offers, so its quantity limits, suspension
-    /// rules and cancellation windows come from here too.
+    /// The demo catalog: what the vendor sandbox's vendors sell (its own list, <c>SandboxProducts</c>), with the same
+    /// quantity limits, terms, suspension rules and cancellation windows; VendorSandboxTests holds the two equal.
     /// </summary>
     public static IReadOnlyList<Offer> CreateOffers() =>
     [

@@ -4,6 +4,7 @@ using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 using static CloudMarket.Tests.Orders.OrderKit;
 

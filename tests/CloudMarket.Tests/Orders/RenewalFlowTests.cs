@@ -6,6 +6,7 @@ using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Provisioning;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;

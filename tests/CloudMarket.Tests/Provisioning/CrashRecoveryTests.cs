@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Infrastructure;
 using static CloudMarket.Tests.Orders.OrderKit;

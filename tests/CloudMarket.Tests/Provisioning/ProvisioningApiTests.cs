@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CloudMarket.Features.Provisioning;
 using CloudMarket.Data;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static CloudMarket.Tests.Orders.OrderKit;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using CloudMarket.Data;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 
 namespace CloudMarket.Tests.Provisioning;

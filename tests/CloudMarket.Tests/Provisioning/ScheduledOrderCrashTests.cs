@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using static CloudMarket.Tests.Orders.OrderKit;

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using CloudMarket.Features.Provisioning;
 using CloudMarket.Data;
 using CloudMarket.Features.Subscriptions;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Orders;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,5 @@
 using CloudMarket.Features.Provisioning;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -4,8 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.Features.Provisioning;
 using CloudMarket.Tests.Infrastructure;
+using CloudMarket.VendorPolicies;
+using CloudMarket.VendorSandbox;
 
 namespace CloudMarket.Tests.Provisioning;
 
@@ -18,7 +20,7 @@ public sealed class VendorSandboxTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // As the sandbox runs on its own (--vendor-sandbox): knowing the demo's tenants and subscriptions.
-        _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: SandboxWorld.Demo(DateTime.UtcNow));
+        _sandbox = await VendorSandboxServer.StartAsync(new VendorSandboxOptions { InProcess = false }, world: SandboxWorlds.Demo(DateTime.UtcNow));
         _http = new HttpClient { BaseAddress = _sandbox.BaseAddress };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _sandbox.ApiKey);
     }
@@ -34,6 +36,21 @@ public sealed class VendorSandboxTests : IAsyncLifetime
     }
 
     private static string Code(JsonElement body) => body.GetProperty("code").GetString()!;
+
+    [Fact]
+    public void TheDemoCatalog_IsWhatTheSandboxesVendorsSell_WithTheSameLimitsTermsAndWindows()
+    {
+        // The sandbox is its own project and states its vendors' products itself; the platform's demo catalog must
+        // offer exactly those, or an order the platform accepts would be refused by the vendor (or the reverse).
+        var offers = DemoData.CreateOffers();
+        Assert.Equal(offers.Select(o => o.Id).Order(), SandboxProducts.All.Keys.Order());
+        foreach (var o in offers)
+        {
+            var p = SandboxProducts.All[o.Id];
+            Assert.Equal((o.Name, o.MinQuantity, o.MaxQuantity, o.TermMonths, o.CanSuspend, o.CancellationWindowHours),
+                (p.Name, p.MinQuantity, p.MaxQuantity, p.TermMonths, p.CanSuspend, p.CancellationWindowHours));
+        }
+    }
 
     private Task<(HttpStatusCode, JsonElement, HttpResponseMessage)> CreateCustomerAsync(string domain, string email = "it@fabrikam.example", string? key = null) =>
         SendAsync(HttpMethod.Post, "partner/v1/customers", new { domain, companyName = "Fabrikam", externalReference = "fabrikam", adminEmail = email }, key);

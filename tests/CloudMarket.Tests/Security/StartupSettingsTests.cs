@@ -1,6 +1,6 @@
 using System.Net;
 using CloudMarket.Features.Provisioning;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

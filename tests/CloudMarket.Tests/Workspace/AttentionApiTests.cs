@@ -6,6 +6,7 @@ using CloudMarket.Features.Orders;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Orders;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Tests.Workspace;

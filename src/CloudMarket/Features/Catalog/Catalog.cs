@@ -1,3 +1,4 @@
+using CloudMarket.VendorPolicies;
 namespace CloudMarket.Features.Catalog;
 
 public enum BillingCycle { Monthly, Annual }

@@ -1,6 +1,7 @@
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorPolicies;
 
 namespace CloudMarket.Features.Orders;
 

@@ -4,6 +4,7 @@ using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Orders;

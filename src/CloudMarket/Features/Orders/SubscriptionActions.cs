@@ -1,6 +1,7 @@
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Subscriptions;
+using CloudMarket.VendorPolicies;
 
 namespace CloudMarket.Features.Orders;
 

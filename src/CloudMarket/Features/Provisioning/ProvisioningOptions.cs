@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Features.Provisioning;

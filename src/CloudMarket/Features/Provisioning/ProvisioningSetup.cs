@@ -1,6 +1,6 @@
 using CloudMarket.Features.Provisioning.Generic;
 using CloudMarket.Features.Provisioning.Microsoft;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;

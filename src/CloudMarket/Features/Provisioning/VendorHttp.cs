@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
-using CloudMarket.Features.VendorSandbox;
+using CloudMarket.VendorSandbox;
 using CloudMarket.Infrastructure;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -43,6 +43,9 @@ public static class VendorHttp
 {
     public static readonly JsonSerializerOptions Json = CreateJson();
 
+    /// <summary>The header both vendor APIs read the idempotency key from (Partner Center's and the generic vendor's contract).</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
     private static JsonSerializerOptions CreateJson()
     {
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
@@ -56,7 +59,7 @@ public static class VendorHttp
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         if (idempotencyKey is not null)
-            request.Headers.Add(VendorSandboxApi.IdempotencyHeader, idempotencyKey);
+            request.Headers.Add(IdempotencyHeader, idempotencyKey);
         if (body is not null)
             request.Content = JsonContent.Create(body, body.GetType(), options: Json);
 

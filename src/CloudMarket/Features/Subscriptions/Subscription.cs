@@ -1,4 +1,5 @@
 using CloudMarket.Features.Catalog;
+using CloudMarket.VendorPolicies;
 
 namespace CloudMarket.Features.Subscriptions;
 

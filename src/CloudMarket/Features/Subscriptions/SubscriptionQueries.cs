@@ -2,6 +2,7 @@ using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Subscriptions;

@@ -5,6 +5,7 @@ using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorPolicies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

@@ -5,6 +5,7 @@ using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
+using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Workspace;

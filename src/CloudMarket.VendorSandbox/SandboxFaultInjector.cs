@@ -1,4 +1,4 @@
-namespace CloudMarket.Features.VendorSandbox;
+namespace CloudMarket.VendorSandbox;
 
 /// <summary>Rolls the dice for every vendor request; the faults can be changed while the sandbox runs.</summary>
 public sealed class SandboxFaultInjector(SandboxFaults initial)

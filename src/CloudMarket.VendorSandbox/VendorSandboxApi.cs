@@ -1,4 +1,4 @@
-namespace CloudMarket.Features.VendorSandbox;
+namespace CloudMarket.VendorSandbox;
 
 /// <summary>
 /// The sandbox's HTTP API. <c>/partner/v1</c> follows how Microsoft's Partner Center provisions for a

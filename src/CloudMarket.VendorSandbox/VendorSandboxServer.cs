@@ -1,16 +1,16 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
-using CloudMarket.Data;
-using CloudMarket.Infrastructure;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace CloudMarket.Features.VendorSandbox;
+namespace CloudMarket.VendorSandbox;
 
 /// <summary>
 /// The sandbox as a web server of its own on a loopback port, so the connectors talk real HTTP to it
-/// exactly as they would to a vendor. The app starts one in-process by default
-/// (<see cref="InProcessVendorSandbox"/>); <c>--vendor-sandbox</c> runs it as its own process; tests
+/// exactly as they would to a vendor. The app starts one in-process by default (its
+/// <c>InProcessVendorSandbox</c>); <c>--vendor-sandbox</c> runs it as its own process; tests
 /// start one to share between app instances or to outlive a killed app.
 /// </summary>
 public sealed class VendorSandboxServer : IAsyncDisposable
@@ -45,16 +45,17 @@ public sealed class VendorSandboxServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// <c>dotnet run --project src/CloudMarket -- --vendor-sandbox [--VendorSandbox:Urls=http://127.0.0.1:7070]</c>. Reads
-    /// appsettings.json and appsettings.{environment}.json like the app, so in Development its key is the one the
-    /// app's Development settings send.
+    /// Runs the sandbox as its own process until stopped: <c>dotnet run --project src/CloudMarket -- --vendor-sandbox
+    /// [--VendorSandbox:Urls=http://127.0.0.1:7070]</c>. Reads appsettings.json and appsettings.{environment}.json from
+    /// <paramref name="contentRoot"/> like the app, so in Development its key is the one the app's Development settings send.
     /// </summary>
-    public static async Task RunStandaloneAsync(string[] args)
+    /// <param name="world">What the vendor already knows (the app passes its demo's tenants and subscriptions).</param>
+    public static async Task RunStandaloneAsync(string[] args, string contentRoot, SandboxWorld world)
     {
         var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
                           ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
         var configuration = new ConfigurationBuilder()
-            .SetBasePath(WebSetup.ContentRootWhenStartedElsewhere(args) ?? Directory.GetCurrentDirectory())
+            .SetBasePath(contentRoot)
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true)
             .AddEnvironmentVariables()
@@ -65,8 +66,7 @@ public sealed class VendorSandboxServer : IAsyncDisposable
             options.Urls = urls;
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         var apiKey = KeyFor(options);
-        // No platform database here: the vendor's world is the demo's.
-        var app = Build(options, apiKey, TimeProvider.System, SandboxWorld.Demo(TimeProvider.System.GetUtcNow().UtcDateTime), quiet: false);
+        var app = Build(options, apiKey, TimeProvider.System, world, quiet: false);
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
             $"Vendor sandbox listening on {string.Join(", ", app.Urls)}" +
             (string.IsNullOrEmpty(options.ApiKey) ? $" with the API key {apiKey} (made up for this run; set VendorSandbox:ApiKey to choose one)" : "")));
@@ -90,7 +90,7 @@ public sealed class VendorSandboxServer : IAsyncDisposable
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         }
-        builder.Services.ConfigureHttpJsonOptions(o => WebSetup.ConfigureJson(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton<SandboxState>();
@@ -101,47 +101,17 @@ public sealed class VendorSandboxServer : IAsyncDisposable
         return app;
     }
 
+    /// <summary>The vendors' JSON: camelCase names, enums as camelCase strings, numbers as numbers only.</summary>
+    private static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.NumberHandling = JsonNumberHandling.Strict;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-}
-
-/// <summary>
-/// Starts the sandbox with the app when <see cref="VendorSandboxOptions.InProcess"/> is on, knowing the
-/// platform's tenants and subscriptions (the database is prepared before hosted services start), and
-/// says where it listens.
-/// </summary>
-public sealed class InProcessVendorSandbox(VendorSandboxOptions options, TimeProvider clock, IServiceScopeFactory scopes,
-    ILogger<InProcessVendorSandbox> logger)
-    : IHostedService, IAsyncDisposable
-{
-    private readonly TaskCompletionSource<VendorSandboxServer> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private VendorSandboxServer? _server;
-
-    /// <summary>The running sandbox (address and key), once it has started.</summary>
-    public Task<VendorSandboxServer> Started => _started.Task;
-
-    /// <summary>The running sandbox, for tests that look at its state or change its faults.</summary>
-    public VendorSandboxServer Server => _server ?? throw new InvalidOperationException("The in-process vendor sandbox is not running.");
-
-    public async Task StartAsync(CancellationToken ct)
-    {
-        if (!options.InProcess) return;
-        SandboxWorld world;
-        await using (var scope = scopes.CreateAsyncScope())
-            world = await SandboxWorld.FromPlatformAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), ct);
-        _server = await VendorSandboxServer.StartAsync(options, clock, world, ct);
-        logger.LogInformation("Vendor sandbox (in-process, called by the provisioning worker only) listening on {SandboxAddress}", _server.BaseAddress);
-        _started.TrySetResult(_server);
-    }
-
-    public async Task StopAsync(CancellationToken ct)
-    {
-        if (_server is not null) await _server.DisposeAsync();
-        _server = null;
-    }
-
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 }

@@ -1,4 +1,4 @@
-namespace CloudMarket.Features.Catalog;
+namespace CloudMarket.VendorPolicies;
 
 /// <summary>A subscription's term: from its start (the purchase, or a renewal) to its renewal.</summary>
 public sealed record SubscriptionTerm(DateTime StartsAt, DateTime EndsAt);

@@ -1,9 +1,8 @@
 using System.Net.Mail;
 using System.Text.RegularExpressions;
-using CloudMarket.Data;
-using CloudMarket.Features.Catalog;
+using CloudMarket.VendorPolicies;
 
-namespace CloudMarket.Features.VendorSandbox;
+namespace CloudMarket.VendorSandbox;
 
 /// <summary>An answer of the sandbox: the status code and the JSON body, kept per idempotency key.</summary>
 public sealed record SandboxReply(int Status, object Body)
@@ -64,7 +63,7 @@ public sealed class SandboxState
     /// <summary>Mail to these domains bounces: the vendor cannot reach the admin.</summary>
     public static readonly IReadOnlyList<string> UnreachableMailDomains = ["invalid.example"];
 
-    private static readonly Dictionary<string, Offer> Catalog = DemoData.CreateOffers().ToDictionary(o => o.Id);
+    private static readonly IReadOnlyDictionary<string, SandboxProduct> Catalog = SandboxProducts.All;
     private static readonly Regex TenantPrefix = new("^[a-z0-9][a-z0-9-]{0,26}$", RegexOptions.CultureInvariant);
 
     private readonly Lock _gate = new();

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CloudMarket.Features.Catalog;
+namespace CloudMarket.VendorPolicies;
 
 /// <summary>The span, after a term begins, in which the vendor takes licences back.</summary>
 public sealed record CancellationWindow(DateTime OpensAt, DateTime ClosesAt)
@@ -22,7 +22,7 @@ public sealed record IncreaseWindow(DateTime At, int QuantityBefore);
 public sealed record DecreaseAllowance(int Floor, DateTime? Until);
 
 /// <summary>
-/// A vendor's cancellation policy, stated per offer (<see cref="Offer.CancellationWindowHours"/>).
+/// A vendor's cancellation policy, stated per offer (the platform's <c>Offer.CancellationWindowHours</c>).
 /// Microsoft's new commerce takes licences back only within 168 hours: all of them after the
 /// purchase or a renewal, and those an increase added after that increase; vendors without a window
 /// take them back at any time. The one place of this rule (workflow.md, "Cancellation windows"): the

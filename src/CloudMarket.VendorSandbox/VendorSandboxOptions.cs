@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CloudMarket.Features.VendorSandbox;
+namespace CloudMarket.VendorSandbox;
 
 /// <summary>Section "VendorSandbox": the stand-in for the vendors' APIs.</summary>
 public sealed class VendorSandboxOptions
