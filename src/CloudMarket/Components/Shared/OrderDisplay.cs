@@ -1,5 +1,5 @@
-using System.Globalization;
 using CloudMarket.Features.Orders;
+using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Components.Shared;
 
@@ -122,5 +122,5 @@ public static class OrderDisplay
     public static string TotalsInWords(IReadOnlyList<CycleTotalsDto> totals) =>
         totals.Count == 0 ? "nothing" : string.Join(" and ", totals.Select(t => $"{t.PeriodTotal} per {Features.Catalog.Pricing.PeriodName(t.BillingCycle)}"));
 
-    public static string Percent(decimal? p) => p is null ? "" : p.Value.ToString("0.##", CultureInfo.InvariantCulture) + " %";
+    public static string Percent(decimal? p) => Percentages.Format(p, absent: "");
 }

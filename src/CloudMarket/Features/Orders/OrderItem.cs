@@ -184,8 +184,7 @@ public sealed class OrderItem
         _ => OfferName,
     };
 
-    private static string Percent(decimal? p) =>
-        p is null ? "?" : $"{p.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}%";
+    private static string Percent(decimal? p) => Percentages.Format(p, absent: "?");
 
     /// <summary>Unit prices for one billing period at every tier, from the snapshot.</summary>
     public UnitPrices UnitPrices => Pricing.UnitPrices(MonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
