@@ -57,6 +57,12 @@ try
     var scenarios = new Scenarios(app.BaseUrl, opt);
     await scenarios.SignInAsync();
     await scenarios.PrepareAsync();
+    if (args.Contains("--place-only"))
+    {
+        // Only place → completed on the generated data (to look into provisioning throughput).
+        report["placeToCompleted"] = new[] { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
+        return;
+    }
     Console.WriteLine("Warming up (JIT, pools, caches)…");
     await scenarios.WarmUpAsync(TimeSpan.FromSeconds(opt.WarmUpSeconds));
     Console.WriteLine("Lists, search, detail, export (1 client, then " + opt.Clients + " clients):");
