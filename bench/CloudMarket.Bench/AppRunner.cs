@@ -36,6 +36,10 @@ public sealed class AppRunner : IAsyncDisposable
         info.Environment["VendorSandbox__InProcess"] = "true";
         info.Environment["Demo__Seed"] = "true";
         info.Environment["Demo__Password"] = Scenarios.DemoPassword;
+        // Plain HTTP on loopback: no TLS proxy in front to redirect to.
+        info.Environment["Https__Enforce"] = "false";
+        // The webhook scenario's receiver listens on loopback over plain HTTP (docs/webhooks.md, "Targets").
+        info.Environment["Webhooks__AllowLocalTargets"] = "true";
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
@@ -67,7 +71,7 @@ public sealed class AppRunner : IAsyncDisposable
         return (Read("VmHWM:"), Read("VmRSS:"));
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -18,6 +18,8 @@ public static class Generator
     public const string RareTerm = "zanzibar";
     /// <summary>The frequent search term: most items' offer names.</summary>
     public const string FrequentTerm = "microsoft 365";
+    /// <summary>Subscriptions of every generated customer, started over the last 14 days: some cancellation windows are closing (Needs attention).</summary>
+    public const int SubscriptionsPerCustomer = 5;
 
     public static async Task<double> GenerateAsync(string connectionString, int orders)
     {
@@ -81,6 +83,7 @@ public static class Generator
             SELECT b.*, CASE
                        WHEN s < 5 THEN 'Started' WHEN s < 8 THEN 'Deleted' WHEN s < 14 THEN 'Draft' WHEN s < 16 THEN 'InProgress'
                        WHEN s < 18 THEN 'ProvisioningStarted' WHEN s < 20 THEN 'ProvisioningFinished' WHEN s < 22 THEN 'ProvisioningFailed'
+                       WHEN s < 23 THEN 'PendingApproval' WHEN s < 24 THEN 'Scheduled'
                        WHEN s < 90 THEN 'Completed' WHEN s < 96 THEN 'CompletedWithErrors' ELSE 'Failed' END AS status,
                    h % 25 = 0 AS markup_only,   -- 4 % of orders are markup changes only
                    h % 2 = 0 AS two_items,       -- 1.5 items per order
@@ -91,7 +94,8 @@ public static class Generator
 
             INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
                 "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
-                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version")
+                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
+                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule")
             SELECT o.id, coalesce(c.id, '{DemoData.Fabrikam}'),
                    CASE WHEN o.h % 20000 = 17 THEN 'Expansion {RareTerm} ' || o.g ELSE 'Order #' || to_char(o.at, 'DD-MM-YYYY') END,
                    o.status, o.at - interval '5 minutes',
@@ -101,7 +105,10 @@ public static class Generator
                    CASE WHEN o.h % 4 = 1 THEN 'Renewal before the fiscal year ends, PO ' || o.g END,
                    CASE WHEN o.h % 3 = 0 THEN 'Card' ELSE 'Invoice' END,
                    CASE WHEN o.h % 3 = 0 THEN 'Visa' END, CASE WHEN o.h % 3 = 0 THEN '4242' END,
-                   'Standard', 'EUR', o.markup_only, 1
+                   'Standard', 'EUR', o.markup_only, 1,
+                   -- Needs attention reads these: scheduled orders due in the next 30 days (relative to the run), approvals waiting.
+                   CASE WHEN o.status = 'Scheduled' THEN now() + (o.h % (30 * 24)) * interval '1 hour' END,
+                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END
             FROM bench_orders o
             LEFT JOIN bench_customers c ON c.idx = o.cidx
             CROSS JOIN LATERAL (
@@ -163,11 +170,24 @@ public static class Generator
             """, "events");
 
         await Run($"""
+            SET synchronous_commit = off;
+            SET session_replication_role = replica;
+            -- Subscriptions bought in the last 14 days: Needs attention lists the cancellation windows closing.
+            INSERT INTO "Subscriptions" ("Id", "CustomerId", "OfferId", "Quantity", "BillingCycle", "TermMonths", "AutoRenew", "MarkupPercent",
+                "Status", "StartDate", "RenewalDate", "RecentIncreases", "VendorSubscriptionId")
+            SELECT md5('bench-sub:' || c.idx || ':' || k)::uuid, c.id, f.id, 1 + (c.idx + k) % 50, 'Monthly', 12, true, 20, 'Active', t.start,
+                   t.start + interval '12 months', '', 'bench-' || c.idx || '-' || k
+            FROM bench_customers c CROSS JOIN generate_series(0, {SubscriptionsPerCustomer} - 1) k
+            JOIN bench_offers f ON f.idx = (c.idx + k * 3) % (SELECT count(*) FROM bench_offers)
+            CROSS JOIN LATERAL (SELECT date_trunc('second', now()) - ((c.idx * 7 + k * 13) % (14 * 24)) * interval '1 hour' AS start) t;
+            """, "subscriptions");
+
+        await Run($"""
             SET maintenance_work_mem = '256MB';
             {string.Join("\n", indexes.Select(i => i.Definition + ";"))}
             """, "indexes");
         // VACUUM must run alone (outside a transaction); it also sets the visibility map index-only scans need.
-        await Run("""VACUUM (ANALYZE) "Orders", "OrderItems", "OrderEvents", "Organizations" """, "statistics");
+        await Run("""VACUUM (ANALYZE) "Orders", "OrderItems", "OrderEvents", "Organizations", "Subscriptions" """, "statistics");
         return watch.Elapsed.TotalSeconds;
     }
 }

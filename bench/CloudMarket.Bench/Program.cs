@@ -57,6 +57,18 @@ try
     var scenarios = new Scenarios(app.BaseUrl, opt);
     await scenarios.SignInAsync();
     await scenarios.PrepareAsync();
+    if (args.Contains("--no-lists"))
+    {
+        // Only the overview, place → completed and webhooks on the generated data (to look into one of them).
+        Console.WriteLine("Needs attention, 1 client:");
+        var attention = scenarios.All.Single(x => x.Name.StartsWith("needs attention", StringComparison.Ordinal));
+        await scenarios.RunAsync(attention, 1, TimeSpan.FromSeconds(opt.LatencySeconds));
+        Console.WriteLine("Place → completed, no vendor latency:");
+        await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0);
+        Console.WriteLine("Webhooks:");
+        await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
+        return;
+    }
     Console.WriteLine("Warming up (JIT, pools, caches)…");
     await scenarios.WarmUpAsync(TimeSpan.FromSeconds(opt.WarmUpSeconds));
     Console.WriteLine("Lists, search, detail, export (1 client, then " + opt.Clients + " clients):");
@@ -73,6 +85,8 @@ try
 
     Console.WriteLine("Place → completed, no vendor latency:");
     var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
+    Console.WriteLine("Webhook deliveries:");
+    report["webhooks"] = await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
     (peak, now) = app.Memory();
     report["memoryAfterProvisioningMb"] = new { peak = peak / 1024, resident = now / 1024 };
     await app.DisposeAsync();
@@ -100,7 +114,7 @@ if (opt.Docs is not null) Report.UpdateDocs(opt.Docs, opt.Provider, opt.Orders, 
 namespace CloudMarket.Bench
 {
     public sealed record Options(string Provider, string ConnectionString, string SqliteFile, int Orders, string AppDll, string Out, string? Docs,
-        int Clients, int Seconds, int LatencySeconds, int WarmUpSeconds, int PlaceSeconds)
+        int Clients, int Seconds, int LatencySeconds, int WarmUpSeconds, int PlaceSeconds, int WebhookEvents)
     {
         public static Options Parse(string[] args)
         {
@@ -113,7 +127,7 @@ namespace CloudMarket.Bench
                 int.Parse(Get("--orders", "1000000")), Get("--app", "publish/CloudMarket.dll"), Get("--out", "bench-results"),
                 args.Contains("--no-docs") ? null : Get("--docs", "docs/performance.md"),
                 int.Parse(Get("--clients", "16")), int.Parse(Get("--seconds", "8")), int.Parse(Get("--latency-seconds", "4")),
-                int.Parse(Get("--warmup", "20")), int.Parse(Get("--place-seconds", "10")));
+                int.Parse(Get("--warmup", "20")), int.Parse(Get("--place-seconds", "10")), int.Parse(Get("--webhook-events", "2000")));
         }
     }
 

@@ -27,6 +27,8 @@ public static class Report
         sb.AppendLine();
         sb.AppendLine(inv, $"Place → completed: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("placeToCompleted"))}");
         sb.AppendLine();
+        sb.AppendLine(inv, $"Webhook deliveries: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("webhooks"))}");
+        sb.AppendLine();
         sb.AppendLine(inv, $"Memory (MB): after the reads {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("memoryAfterReadsMb"))}, after provisioning {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("memoryAfterProvisioningMb"))}.");
         return sb.ToString();
     }

@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace CloudMarket.Bench;
 
 /// <summary>One measured request kind. Lists carry their filter and cursor so their SQL can be timed directly.</summary>
-public sealed record Scenario(string Name, bool AsSeller, Func<long, string> Url, OrderListFilter? Filter = null, string? Cursor = null, int? Clients = null);
+public sealed record Scenario(string Name, bool AsSeller, Func<long, string> Url, OrderListFilter? Filter = null, string? Cursor = null, int? Clients = null,
+    bool OnBehalf = true);
 
 public sealed class Scenarios(string baseUrl, Options opt)
 {
@@ -44,12 +45,12 @@ public sealed class Scenarios(string baseUrl, Options opt)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
-    public HttpRequestMessage Request(HttpMethod method, string url, bool asSeller)
+    public HttpRequestMessage Request(HttpMethod method, string url, bool asSeller, bool onBehalf = true)
     {
         var message = new HttpRequestMessage(method, url);
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", asSeller ? SellerToken : CustomerToken);
-        // The seller works in Fabrikam's Customer View; Fabrikam's own admin needs no header.
-        if (asSeller) message.Headers.Add("X-On-Behalf-Of", DemoData.Fabrikam.ToString());
+        // The seller works in Fabrikam's Customer View (but for its own workspace); Fabrikam's own admin needs no header.
+        if (asSeller && onBehalf) message.Headers.Add("X-On-Behalf-Of", DemoData.Fabrikam.ToString());
         return message;
     }
 
@@ -91,6 +92,8 @@ public sealed class Scenarios(string baseUrl, Options opt)
             All.Add(new Scenario($"detail ({who})", seller, i => $"/api/v1/orders/{detailIds[(int)(i % detailIds.Count)]}"));
             All.Add(new Scenario($"CSV export, 30 days ({who})", seller, _ => $"/api/v1/orders/export?view=historical&state=all&from={exportFrom}", Clients: 2));
         }
+        // The seller admin's own workspace, over its half of the generated customers.
+        All.Add(new Scenario("needs attention (seller)", true, _ => "/api/v1/attention", OnBehalf: false));
     }
 
     public int Depth5000 { get; private set; }
@@ -101,7 +104,10 @@ public sealed class Scenarios(string baseUrl, Options opt)
         await Load.RunAsync(_http, "warm-up (every list, detail)", i => Make(quick[(int)(i % quick.Count)], i), opt.Clients, duration);
     }
 
-    private HttpRequestMessage Make(Scenario s, long i) => Request(HttpMethod.Get, s.Url(i), s.AsSeller);
+    private HttpRequestMessage Make(Scenario s, long i) => Request(HttpMethod.Get, s.Url(i), s.AsSeller, s.OnBehalf);
+
+    public Task<LoadResult> RunAsync(Scenario s, int clients, TimeSpan duration) =>
+        Load.RunAsync(_http, s.Name, i => Make(s, i), clients, duration);
 
     public async Task<List<LoadResult>> RunAllAsync()
     {

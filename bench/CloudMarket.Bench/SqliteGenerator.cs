@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CloudMarket.Data;
+using CloudMarket.Features.Orders;
 using Microsoft.Data.Sqlite;
 
 namespace CloudMarket.Bench;
@@ -55,6 +56,17 @@ public static class SqliteGenerator
             COMMIT;
             """, "customers");
 
+        // The search index's triggers (migration SqliteSearch) would refresh an order's index row once per
+        // inserted row; the load runs without them, then the index is rebuilt in one pass and they come back.
+        var triggers = new List<string>();
+        await using (var read = conn.CreateCommand())
+        {
+            read.CommandText = """SELECT "sql" FROM sqlite_master WHERE "type" = 'trigger' AND "name" LIKE 'OrderSearch!_%' ESCAPE '!'""";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) triggers.Add(reader.GetString(0));
+        }
+        await Run(string.Concat(triggers.Select(t => "DROP TRIGGER \"" + t.Split('"')[1] + "\";")), "search triggers off");
+
         await Run($"""
             BEGIN;
             CREATE TEMP TABLE bench_orders AS
@@ -66,6 +78,7 @@ public static class SqliteGenerator
             SELECT b.*, CASE
                        WHEN s < 5 THEN 'Started' WHEN s < 8 THEN 'Deleted' WHEN s < 14 THEN 'Draft' WHEN s < 16 THEN 'InProgress'
                        WHEN s < 18 THEN 'ProvisioningStarted' WHEN s < 20 THEN 'ProvisioningFinished' WHEN s < 22 THEN 'ProvisioningFailed'
+                       WHEN s < 23 THEN 'PendingApproval' WHEN s < 24 THEN 'Scheduled'
                        WHEN s < 90 THEN 'Completed' WHEN s < 96 THEN 'CompletedWithErrors' ELSE 'Failed' END AS status,
                    h % 25 = 0 AS markup_only, h % 2 = 0 AS two_items, h % 10 = 4 AS second_markup,
                    CASE WHEN g % {Generator.BigCustomerShare} <> 0 THEN (h / 7) % (SELECT count(*) FROM bench_customers) END AS cidx
@@ -73,7 +86,8 @@ public static class SqliteGenerator
 
             INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
                 "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
-                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version")
+                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
+                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule")
             SELECT o.id, coalesce(c.id, {Id(DemoData.Fabrikam)}),
                    CASE WHEN o.h % 20000 = 17 THEN 'Expansion {Generator.RareTerm} ' || o.g ELSE 'Order #' || strftime('%d-%m-%Y', o.at) END,
                    o.status, strftime('%Y-%m-%d %H:%M:%S', o.at, '-5 minutes'),
@@ -82,7 +96,9 @@ public static class SqliteGenerator
                    CASE WHEN c.id IS NULL AND o.h % 3 = 1 THEN 'Customer' ELSE 'Seller' END,
                    CASE WHEN o.h % 4 = 1 THEN 'Renewal before the fiscal year ends, PO ' || o.g END,
                    CASE WHEN o.h % 3 = 0 THEN 'Card' ELSE 'Invoice' END, CASE WHEN o.h % 3 = 0 THEN 'Visa' END, CASE WHEN o.h % 3 = 0 THEN '4242' END,
-                   'Standard', 'EUR', o.markup_only, 1
+                   'Standard', 'EUR', o.markup_only, 1,
+                   CASE WHEN o.status = 'Scheduled' THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '+' || (o.h % (30 * 24)) || ' hours') END,
+                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END
             FROM bench_orders o
             LEFT JOIN bench_customers c ON c.idx = o.cidx
             JOIN bench_users u ON u.email = CASE WHEN o.h % 3 = 1 THEN 'customer.admin@fabrikam.example' ELSE 'seller.admin@contoso.example' END;
@@ -131,9 +147,20 @@ public static class SqliteGenerator
             UNION ALL
             SELECT o."Id", o."Date", 'Started', o."Status", NULL, NULL, NULL, NULL, CASE WHEN b.status = 'Deleted' THEN 'No longer needed' ELSE '' END, o."IsMarkupOnly"
             FROM "Orders" o JOIN bench_orders b ON b.id = o."Id" WHERE o."Status" <> 'Started';
+
+            -- Subscriptions bought in the last 14 days: Needs attention lists the cancellation windows closing.
+            INSERT INTO "Subscriptions" ("Id", "CustomerId", "OfferId", "Quantity", "BillingCycle", "TermMonths", "AutoRenew", "MarkupPercent",
+                "Status", "StartDate", "RenewalDate", "RecentIncreases", "VendorSubscriptionId")
+            SELECT {Guid("c.idx * 8 + k.k", 4)}, c.id, f.id, 1 + (c.idx + k.k) % 50, 'Monthly', 12, 1, '20.0', 'Active',
+                   strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ((c.idx * 7 + k.k * 13) % (14 * 24)) || ' hours'),
+                   strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ((c.idx * 7 + k.k * 13) % (14 * 24)) || ' hours', '+12 months'),
+                   '', 'bench-' || c.idx || '-' || k.k
+            FROM bench_customers c
+            JOIN (WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < {Generator.SubscriptionsPerCustomer}) SELECT k FROM n) k
+            JOIN bench_offers f ON f.idx = (c.idx + k.k * 3) % (SELECT count(*) FROM bench_offers);
             COMMIT;
-            ANALYZE;
-            """, "items and events");
+            """, "items, events and subscriptions");
+        await Run($"BEGIN; {SqliteOrderSearch.RefillSql} {string.Join(";\n", triggers)}; COMMIT; ANALYZE;", "search index");
         return watch.Elapsed.TotalSeconds;
     }
 }

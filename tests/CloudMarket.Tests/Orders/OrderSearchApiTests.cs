@@ -67,6 +67,13 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
     [InlineData("[a]")]
     [InlineData("'")]
     [InlineData("\\")]
+    // Full-text syntax (SQLite's FTS5 index): read as text, never as an operator.
+    [InlineData("\"x\"")]
+    [InlineData("a*b")]
+    [InlineData("Exchange OR Teams")]
+    [InlineData("NEAR(backup)")]
+    [InlineData("{Note} : po")]
+    [InlineData("^-x:()")]
     public async Task Search_TreatsWildcardsAndQuotesAsText(string q)
     {
         var anna = await Anna();
@@ -75,6 +82,34 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         Assert.Equal([order.Id()], Ids(await anna.AllPagesAsync($"{All}&q={Uri.EscapeDataString(q)}")));
         // Out of the way of the next case.
         await app.WithDbAsync(db => db.Orders.Where(o => o.Id == order.Id()).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, "renamed after the test")));
+    }
+
+    /// <summary>
+    /// The search index follows every change of what a search matches (on SQLite it is kept by triggers):
+    /// a renamed order, a new note, a removed item. Short terms (no trigram) find the same.
+    /// </summary>
+    [Fact]
+    public async Task Search_FollowsRenamesNotesAndRemovedItems_AndShortTermsWork()
+    {
+        var anna = await Anna();
+        var order = await anna.PostJsonAsync(OrdersUrl, new { name = "Pangolin audit Qz", items = new[] { NewAcronis(1), NewE3(2) } }, HttpStatusCode.Created);
+        var id = order.Id();
+        Assert.Equal([id], Ids(await anna.AllPagesAsync($"{All}&q=pangolin")));
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q=qz")));
+
+        await (await anna.SendAsync(HttpMethod.Patch, $"{OrdersUrl}/{id}", new { name = "Okapi audit" })).JsonAsync(HttpStatusCode.OK);
+        Assert.Empty(await anna.AllPagesAsync($"{All}&q=pangolin"));
+        Assert.DoesNotContain(id, Ids(await anna.AllPagesAsync($"{All}&q=qz")));
+        Assert.Equal([id], Ids(await anna.AllPagesAsync($"{All}&q=OKAPI%20aud")));
+
+        await anna.PutJsonAsync($"{OrdersUrl}/{id}/note", new { text = "Ask the wombat team first" }, HttpStatusCode.OK);
+        Assert.Equal([id], Ids(await anna.AllPagesAsync($"{All}&q=wombat%20team")));
+
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q=acronis")));
+        Assert.True((await anna.DeleteAsync($"{OrdersUrl}/{id}/items/{order.ItemId(0)}")).IsSuccessStatusCode);
+        Assert.DoesNotContain(id, Ids(await anna.AllPagesAsync($"{All}&q=acronis")));
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q=365%20e3")));
+        Assert.Contains(id, Ids(await anna.AllPagesAsync($"{All}&q=e3")));
     }
 
     [Fact]

@@ -330,7 +330,7 @@ public static class OrderCommands
     private static async Task<OrderDetailDto> ChangeAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id,
         string? ifMatch, bool requireBuyer, CancellationToken ct, Func<Order, EventActor, DateTime, Task> change)
     {
-        var order = await db.Orders.VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
+        var order = await db.Orders.VisibleOrders(ctx).WithItems(db).SingleOrDefaultAsync(o => o.Id == id, ct)
                     ?? throw new NotFoundException($"Order {id}");
         if (requireBuyer) EnsureCanBuy(ctx);
         // The version the caller can see: a hidden markup edit since a customer's read is no conflict for them.

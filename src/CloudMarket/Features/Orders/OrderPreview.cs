@@ -47,7 +47,7 @@ public static class OrderPreview
 {
     public static async Task<OrderPreviewDto> PreviewAsync(AppDbContext db, CustomerContext ctx, TimeProvider clock, long id, CancellationToken ct)
     {
-        var order = await db.Orders.AsNoTracking().VisibleOrders(ctx).Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == id, ct)
+        var order = await db.Orders.AsNoTracking().VisibleOrders(ctx).WithItems(db).SingleOrDefaultAsync(o => o.Id == id, ct)
                     ?? throw new NotFoundException($"Order {id}");
         OrderCommands.EnsureCanBuy(ctx);
         var now = clock.GetUtcNow().UtcDateTime;

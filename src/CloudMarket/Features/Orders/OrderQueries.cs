@@ -251,18 +251,26 @@ public static class OrderQueries
     internal const int SearchIndexCap = 1000;
 
     /// <summary>
-    /// On PostgreSQL, the orders whose name (this customer's) or visible item's offer name (any customer's;
-    /// the page query keeps this customer's) contains the term, found with the trigram indexes: for a rare
-    /// term this is a handful of index reads instead of walking all of a 200,000-order customer's orders.
-    /// Null when the index cannot help (SQLite, terms shorter than a trigram) or the term is frequent
-    /// (more than <see cref="SearchIndexCap"/> matches):
-    /// then the list walks the customer's newest orders and stops at a page of matches, which is quick
-    /// exactly because matches are frequent. Items are filtered by the visibility rule, so a customer's
-    /// search never matches a hidden markup item.
+    /// The orders whose name, visible note or visible item's offer name contains the term, found with an
+    /// index: for a rare term a handful of index reads instead of walking all of a 200,000-order customer's
+    /// orders. On PostgreSQL the trigram indexes (orders of this customer by name and notes; items of any
+    /// customer, which the page query narrows to this customer's); on SQLite the FTS5 trigram table
+    /// (<see cref="SqliteOrderSearch"/>). Null when the index cannot help (terms shorter than a trigram) or
+    /// the term is frequent (more than <see cref="SearchIndexCap"/> matches): then the list walks the
+    /// customer's newest orders and stops at a page of matches, which is quick exactly because matches are
+    /// frequent. Both follow the visibility rule, so a customer's search never matches a hidden markup
+    /// item or a note they may not see.
     /// </summary>
     internal static async Task<List<long>?> SearchMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql() || term.Length < 3 || OrderListFilter.ExactNumber(term) is not null) return null;
+        if (OrderListFilter.ExactNumber(term) is not null) return null;
+        if (!db.Database.IsNpgsql())
+        {
+            if (SqliteOrderSearch.MatchQuery(db, ctx, term) is not { } lookup) return null;
+            var found = await lookup.ToListAsync(ct);
+            return found.Count > SearchIndexCap ? null : found;
+        }
+        if (term.Length < 3) return null;
         var (byName, byItem) = SearchMatchQueries(db, ctx, term);
         var items = await byItem.ToListAsync(ct);
         if (items.Count > SearchIndexCap) return null;
@@ -347,8 +355,8 @@ public static class OrderQueries
                         || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
                             .Select(i => (int?)1).FirstOrDefault() != null;
         }
-        // SQLite (no trigram index): correlated per order, so a search reads this customer's
-        // orders and their items, not every item of the platform.
+        // SQLite, for terms its index cannot look up (shorter than a trigram, or frequent): correlated per
+        // order, so a search reads this customer's newest orders and their items until a page matched.
         var term = q.ToLower();
         return o => o.Id == number || o.Name.ToLower().Contains(term)
                     || (o.Note != null && o.Note.ToLower().Contains(term))
@@ -458,6 +466,16 @@ public static class OrderQueries
             var cost = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.SellerPrice));
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
         }).ToList();
+
+    /// <summary>
+    /// Orders with their items (and the items' add-ons, owned by them). On SQLite as two statements: as one,
+    /// EF Core left-joins the order to a subquery of items joined to add-ons, which SQLite cannot flatten and
+    /// so materializes from every item of the platform (<c>MATERIALIZE s … SCAN OrderItems</c>: 250–490 ms per
+    /// load at 100,000 orders, on every change, placement and provisioning step; docs/performance.md). Split,
+    /// the items are an index lookup by order. PostgreSQL plans the single statement well: one round trip.
+    /// </summary>
+    public static IQueryable<Order> WithItems(this IQueryable<Order> orders, AppDbContext db) =>
+        db.Database.IsSqlite() ? orders.Include(o => o.Items).AsSplitQuery() : orders.Include(o => o.Items);
 
     /// <summary>The cursor of the default sort (newest first) after this row; the benchmark pages with it.</summary>
     public static string EncodeCursor(DateTime date, long id) => new OrderCursor(OrderSort.Default, default, date, id).Encode();

@@ -52,7 +52,7 @@ public sealed class OrderProvisioner(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
+        var order = await db.Orders.WithItems(db).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
         // A cancelled scheduled order (or one settled meanwhile) needs nothing; a scheduled one runs once due.
         if (order is null || !(OrderLifecycle.IsWithVendors(order.Status) || order.IsDue(Now)))
             return null;
@@ -126,7 +126,7 @@ public sealed class OrderProvisioner(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var job = await db.ProvisioningJobs.SingleAsync(j => j.Id == claimed.Id, ct);
-            var order = await db.Orders.Include(o => o.Items).SingleOrDefaultAsync(o => o.Id == claimed.OrderId, ct);
+            var order = await db.Orders.WithItems(db).SingleOrDefaultAsync(o => o.Id == claimed.OrderId, ct);
             var now = Now;
             var giveUp = job.Attempts >= options.Value.MaxAttempts;
 
