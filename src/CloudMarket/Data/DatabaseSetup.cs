@@ -57,9 +57,14 @@ public static class DatabaseSetup
     /// </summary>
     internal static string TunePostgres(string connectionString)
     {
+        // NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword is KNOWN, not whether it is set
+        // (it was always true, so neither setting was ever applied: every statement planned, DISCARD ALL on
+        // every checkout). What the string sets is read by the generic builder, in any spelling.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
-        if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
+        if (!given.Contains("MAXAUTOPREPARE")) builder.MaxAutoPrepare = 64;
+        if (!given.Contains("NORESETONCLOSE")) builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }
 

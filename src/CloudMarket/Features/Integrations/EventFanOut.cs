@@ -31,12 +31,18 @@ public sealed class EventFanOut(EmailNotifications emails)
 
     public async Task FanOutAsync(AppDbContext db, IntegrationEvent ev, DateTime now, CancellationToken ct)
     {
-        var customer = await db.Organizations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == ev.CustomerId, ct);
-        if (customer is null) return;
+        // The customer, its seller and their distributor in one statement (was one per level).
+        var customerId = ev.CustomerId;
+        var read = await db.Organizations.AsNoTracking()
+            .Where(o => o.Id == customerId
+                        || db.Organizations.Any(c => c.Id == customerId && c.ParentId == o.Id)
+                        || db.Organizations.Any(c => c.Id == customerId && db.Organizations.Any(s => s.Id == c.ParentId && s.ParentId == o.Id)))
+            .ToDictionaryAsync(o => o.Id, ct);
+        if (!read.TryGetValue(customerId, out var customer)) return;
         var orgs = new Dictionary<Guid, Organization> { [customer.Id] = customer };
         for (var parentId = customer.ParentId; parentId is { } id;)
         {
-            var parent = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == id, ct);
+            var parent = read.TryGetValue(id, out var known) ? known : await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == id, ct);
             orgs[parent.Id] = parent;
             parentId = parent.ParentId;
         }

@@ -31,7 +31,10 @@ public static class OrderCompletion
         var items = order.SucceededItems.ToList();
         var subscriptionIds = items.Where(i => i.SubscriptionId is not null).Select(i => i.SubscriptionId!.Value).ToList();
         // With their offers: an increase opens a cancellation window of the offer's length.
-        var subscriptions = await db.Subscriptions.Include(s => s.Offer).Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        // New subscriptions (most orders) change none: no round trip for them.
+        var subscriptions = subscriptionIds.Count == 0
+            ? []
+            : await db.Subscriptions.Include(s => s.Offer).Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var offerIds = items.Where(i => i.Kind == OrderItemKind.NewSubscription)
             .SelectMany(i => i.Addons.Select(a => a.OfferId).Append(i.OfferId)).Distinct().ToList();
         var offers = await db.Offers.Where(o => offerIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, ct);

@@ -220,10 +220,30 @@ public static class OrderQueries
             .Include(o => o.Items).Include(o => o.Events)
             .AsSplitQuery()
             .SingleOrDefaultAsync(o => o.Id == id, ct);
-        if (order is null) return null;
-        // The cancellation windows of the offers whose purchase or increase this order applied; most orders have none.
-        return ToDetail(order, ctx, now, await WindowHoursAsync(db, WindowOpeners(order), ct));
+        return order is null ? null : await DetailOfAsync(db, ctx, order, now, ct);
     }
+
+    /// <summary>
+    /// One read of an order (with its items and events, untracked) for several readers at once, e.g. the
+    /// recipients of one event's e-mails: each then gets <see cref="DetailForAsync"/>. Null when it is gone.
+    /// </summary>
+    public static Task<Order?> LoadForDetailsAsync(AppDbContext db, long id, CancellationToken ct) =>
+        db.Orders.AsNoTracking().Include(o => o.Items).Include(o => o.Events).AsSplitQuery().SingleOrDefaultAsync(o => o.Id == id, ct);
+
+    /// <summary>
+    /// What <see cref="DetailAsync"/> answers this caller, from an order read by <see cref="LoadForDetailsAsync"/>:
+    /// null when the caller may not see it.
+    /// </summary>
+    public static async Task<OrderDetailDto?> DetailForAsync(AppDbContext db, CustomerContext ctx, Order order, DateTime now, CancellationToken ct) =>
+        OrderVisibility.SeesOrder(ctx, order) ? await DetailOfAsync(db, ctx, order, now, ct) : null;
+
+    /// <summary>
+    /// The detail of an order already loaded with its items and events (the one a change just saved):
+    /// nothing of the order is read again.
+    /// </summary>
+    public static async Task<OrderDetailDto> DetailOfAsync(AppDbContext db, CustomerContext ctx, Order order, DateTime now, CancellationToken ct) =>
+        // The cancellation windows of the offers whose purchase or increase this order applied; most orders have none.
+        ToDetail(order, ctx, now, await WindowHoursAsync(db, WindowOpeners(order), ct));
 
     /// <summary>
     /// When the order's provisioned items were applied to the subscriptions (it completed, or closed with

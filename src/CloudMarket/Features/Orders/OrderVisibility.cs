@@ -45,6 +45,10 @@ public static class OrderVisibility
     /// <summary>The internal note, in every answer, export and payload built for this caller: seller and distributor levels only.</summary>
     public static string? InternalNoteSeenBy(CustomerContext ctx, string? internalNote) => ctx.Actor.SeesInternalNotes ? internalNote : null;
 
+    /// <summary><see cref="VisibleOrders"/> for an order already in memory: the same rule.</summary>
+    public static bool SeesOrder(CustomerContext ctx, Order order) =>
+        order.CustomerId == ctx.CustomerId && (SeesMarkup(ctx) || !order.IsMarkupOnly);
+
     public static bool SeesItem(CustomerContext ctx, OrderItemKind kind) => SeesMarkup(ctx) || kind != OrderItemKind.ChangeMarkup;
 
     /// <summary>The item filter as an expression, for queries that load items.</summary>

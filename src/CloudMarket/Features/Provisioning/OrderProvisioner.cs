@@ -33,29 +33,38 @@ public sealed class OrderProvisioner(
         // Joins the trace of the request that placed the order; vendor calls and the outbox events of this job go under it.
         using var activity = Infrastructure.AppTelemetry.StartFromStored(Infrastructure.AppTelemetry.Provisioning, "provision order", job.TraceParent, job.OrderId);
         activity?.SetTag("cloudmarket.provisioning.attempt", job.Attempts);
-        var requests = await StartAsync(job, ct);
-        if (requests is null)
+        // One unit of work from start to settle: the order read to start it is the one the answers are
+        // recorded on, so settling does not read it again (docs/performance.md). No connection is held while
+        // the vendors answer: EF Core opens one per statement.
+        await using var work = scopes.CreateAsyncScope();
+        var db = work.ServiceProvider.GetRequiredService<AppDbContext>();
+        var started = await StartAsync(db, job, ct);
+        if (started.Requests is null)
         {
-            await SettleAsync(job, owner, [], ct);
+            await SettleAsync(db, started.Order, job, owner, [], ct);
             return;
         }
         // The connectors are typed HttpClients: taken per job, not held by this singleton, so the
         // client factory can renew their handlers.
-        await using var vendorScope = scopes.CreateAsyncScope();
-        var connectors = vendorScope.ServiceProvider.GetServices<IVendorConnector>().ToDictionary(c => c.Api);
-        var answers = await Task.WhenAll(requests.Select(r => SendAsync(connectors, r, ct)));
-        await SettleAsync(job, owner, answers, ct);
+        var connectors = work.ServiceProvider.GetServices<IVendorConnector>().ToDictionary(c => c.Api);
+        var answers = await Task.WhenAll(started.Requests.Select(r => SendAsync(connectors, r, ct)));
+        await SettleAsync(db, started.Order, job, owner, answers, ct);
     }
 
-    /// <summary>Marks pending items as sent and builds the vendor requests; null when the order needs nothing from vendors.</summary>
-    private async Task<List<ItemRequest>?> StartAsync(ClaimedJob job, CancellationToken ct)
+    /// <summary>
+    /// Marks pending items as sent and builds the vendor requests; no requests when the order needs nothing
+    /// from vendors. The order comes back tracked (null when it is gone).
+    /// </summary>
+    private async Task<(Order? Order, List<ItemRequest>? Requests)> StartAsync(AppDbContext db, ClaimedJob job, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var order = await db.Orders.WithItems(db).SingleOrDefaultAsync(o => o.Id == job.OrderId, ct);
+        // The order with its items and its customer's name, in one statement.
+        var loaded = await db.Orders.WithItems(db).Where(o => o.Id == job.OrderId)
+            .Select(o => new { Order = o, CustomerName = db.Organizations.Where(c => c.Id == o.CustomerId).Select(c => c.Name).FirstOrDefault() })
+            .SingleOrDefaultAsync(ct);
+        var order = loaded?.Order;
         // A cancelled scheduled order (or one settled meanwhile) needs nothing; a scheduled one runs once due.
         if (order is null || !(OrderLifecycle.IsWithVendors(order.Status) || order.IsDue(Now)))
-            return null;
+            return (order, null);
         if (order.Status is OrderStatus.InProgress or OrderStatus.Scheduled || order.PendingItems.Any())
         {
             order.StartProvisioning(Now);
@@ -70,20 +79,32 @@ public sealed class OrderProvisioner(
             ? []
             : await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id))
                 .Select(s => new { s.Id, s.VendorSubscriptionId, s.TenantName }).ToDictionaryAsync(s => s.Id, ct);
-        var vendors = await db.Vendors.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.Api, ct);
-        var customerName = await db.Organizations.Where(o => o.Id == order.CustomerId).Select(o => o.Name).SingleAsync(ct);
+        var vendors = await VendorApisAsync(db, sent.Where(i => !i.IsMarkupChange).Select(i => i.VendorId), ct);
 
-        return sent.Select(item =>
+        return (order, sent.Select(item =>
         {
             var subscription = item.SubscriptionId is { } id && subscriptions.TryGetValue(id, out var s) ? s : null;
             var request = new VendorRequest(item.IdempotencyKey, item.Kind, item.OfferId, item.Quantity, item.BillingCycle,
                 item.Addons.Select(a => (a.OfferId, a.Quantity)).ToList(),
                 // Subscriptions bought before this platform talked to the vendor are known there by our id.
                 subscription?.VendorSubscriptionId ?? subscription?.Id.ToString(),
-                item.TenantName ?? subscription?.TenantName, item.AdminContact, item.AutoRenew, order.CustomerId, customerName);
+                item.TenantName ?? subscription?.TenantName, item.AdminContact, item.AutoRenew, order.CustomerId, loaded!.CustomerName ?? "");
             return new ItemRequest(item.Id, item.IsMarkupChange ? null : vendors[item.VendorId], item.VendorName, request);
-        }).ToList();
+        }).ToList());
     }
+
+    /// <summary>
+    /// Which API each vendor speaks: the vendors are the catalog's, set by the seeding and migrations, so
+    /// they are read once per process (and again only when an order names one not seen yet), not per order.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, VendorApi>> VendorApisAsync(AppDbContext db, IEnumerable<string> needed, CancellationToken ct)
+    {
+        var known = _vendorApis;
+        if (known is not null && needed.All(known.ContainsKey)) return known;
+        return _vendorApis = await db.Vendors.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.Api, ct);
+    }
+
+    private volatile IReadOnlyDictionary<string, VendorApi>? _vendorApis;
 
     /// <summary>One item's round trip. Null answer: the vendor could not be reached; the item is sent again later.</summary>
     private async Task<ItemAnswer> SendAsync(Dictionary<VendorApi, IVendorConnector> connectors, ItemRequest item, CancellationToken ct)
@@ -119,14 +140,20 @@ public sealed class OrderProvisioner(
     /// the order (a note, another worker) makes the save fail; then everything is read again and
     /// re-applied, which is safe because answers to settled items are ignored.
     /// </summary>
-    private async Task SettleAsync(ClaimedJob claimed, string owner, IReadOnlyList<ItemAnswer> answers, CancellationToken ct)
+    private async Task SettleAsync(AppDbContext db, Order? started, ClaimedJob claimed, string owner, IReadOnlyList<ItemAnswer> answers,
+        CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            if (attempt > 1)
+            {
+                // What the failed save left in the unit of work is stale: read everything again.
+                db.ChangeTracker.Clear();
+                started = null;
+            }
             var job = await db.ProvisioningJobs.SingleAsync(j => j.Id == claimed.Id, ct);
-            var order = await db.Orders.WithItems(db).SingleOrDefaultAsync(o => o.Id == claimed.OrderId, ct);
+            // The order as started (tracked; its version guards the save), else read now.
+            var order = started ?? await db.Orders.WithItems(db).SingleOrDefaultAsync(o => o.Id == claimed.OrderId, ct);
             var now = Now;
             var giveUp = job.Attempts >= options.Value.MaxAttempts;
 

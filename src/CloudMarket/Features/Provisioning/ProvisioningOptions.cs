@@ -13,10 +13,10 @@ public sealed class ProvisioningOptions
     public bool WorkerEnabled { get; set; } = true;
 
     /// <summary>Orders this instance provisions at the same time.</summary>
-    [Range(1, 1024)] public int MaxConcurrentOrders { get; set; } = 32;
+    [Range(1, 1024)] public int MaxConcurrentOrders { get; set; } = 128;
 
     /// <summary>Vendor calls this instance has in flight at the same time, over all orders.</summary>
-    [Range(1, 4096)] public int MaxConcurrentVendorCalls { get; set; } = 64;
+    [Range(1, 4096)] public int MaxConcurrentVendorCalls { get; set; } = 256;
 
     /// <summary>Jobs claimed in one round trip.</summary>
     [Range(1, 1000)] public int ClaimBatchSize { get; set; } = 16;

@@ -68,6 +68,8 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
         var users = await db.Users.AsNoTracking().Where(u => recipients.Contains(u.Id) && u.Email != null).ToListAsync(ct);
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id
                            where recipients.Contains(ur.UserId) select new { ur.UserId, r.Name }).ToListAsync(ct);
+        // The order is read once for all recipients; each sees it as their own role does.
+        Order? loaded = null;
         foreach (var user in users.OrderBy(u => u.Email))
         {
             if (!orgs.TryGetValue(user.OrganizationId, out var org)) continue;
@@ -76,7 +78,9 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
             var ctx = new CustomerContext(actor, customer, seller);
             if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) continue;
             // Null when this user may not see the order at all (a markup-only order for a customer-level user).
-            if (await OrderQueries.DetailAsync(db, ctx, orderId, now, ct) is not { } order) continue;
+            loaded ??= await OrderQueries.LoadForDetailsAsync(db, orderId, ct);
+            if (loaded is null) return;
+            if (await OrderQueries.DetailForAsync(db, ctx, loaded, now, ct) is not { } order) continue;
             var (subject, text, html) = Render(ev, order, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
             db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, orderId, subject, text, html, now, ev.TraceParent));
         }

@@ -1,0 +1,30 @@
+using CloudMarket.Data;
+using Npgsql;
+
+namespace CloudMarket.Tests.Foundation;
+
+/// <summary>
+/// The app's Npgsql defaults (docs/performance.md): statements prepared per connection and no reset on
+/// checkout, unless the operator's connection string says otherwise.
+/// </summary>
+public sealed class PostgresTuningTests
+{
+    [Fact]
+    public void AConnectionStringWithoutThem_GetsAutoPrepareAndNoReset()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres("Host=db;Database=cloudmarket;Maximum Pool Size=100"));
+        Assert.Equal(64, tuned.MaxAutoPrepare);
+        Assert.True(tuned.NoResetOnClose);
+        Assert.Equal(100, tuned.MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("Host=db;maxautoprepare=0;NoResetOnClose=false")]
+    public void TheOperatorsOwnSettings_AreKept(string connectionString)
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString));
+        Assert.Equal(0, tuned.MaxAutoPrepare);
+        Assert.False(tuned.NoResetOnClose);
+    }
+}
