@@ -71,6 +71,9 @@ try
         report["sql"] = await SqlTimer.RunAllAsync(opt.ConnectionString, scenarios, TimeSpan.FromSeconds(opt.LatencySeconds), http);
     }
 
+    if (opt.Provider == "Postgres" && ScaleOut.Instances(args) > 1)
+        report["scaleOut"] = await ScaleOut.RunAsync(app, scenarios, opt, settings, logFile, ScaleOut.Instances(args), ScaleOut.Replica(args));
+
     Console.WriteLine("Place → completed, no vendor latency:");
     var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
     (peak, now) = app.Memory();
