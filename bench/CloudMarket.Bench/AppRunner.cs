@@ -36,6 +36,8 @@ public sealed class AppRunner : IAsyncDisposable
         info.Environment["VendorSandbox__InProcess"] = "true";
         info.Environment["Demo__Seed"] = "true";
         info.Environment["Demo__Password"] = Scenarios.DemoPassword;
+        // Plain HTTP on loopback (Production would redirect every API call to an HTTPS port nobody listens on).
+        info.Environment["Https__Enforce"] = "false";
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
