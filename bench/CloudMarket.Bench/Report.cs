@@ -31,6 +31,8 @@ public static class Report
             sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var x in scale)
                 sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.P50Ms} | {x.P99Ms} | {x.Errors} | {x.LoadAverage} |");
+            if (r.GetValueOrDefault("replicaTransactions") is long onReplica)
+                sb.AppendLine().AppendLine(inv, $"Transactions the replica ran during its round: {onReplica:N0}.");
         }
         sb.AppendLine();
         sb.AppendLine(inv, $"Place → completed: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("placeToCompleted"))}");

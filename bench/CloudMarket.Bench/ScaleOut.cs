@@ -36,10 +36,26 @@ public static class ScaleOut
         {
             Console.WriteLine($"… and on {instances} instances reading from the replica:");
             var withReplica = new Dictionary<string, string>(extra) { ["ConnectionStrings__PostgresReadReplica"] = replica };
+            var before = await TransactionsAsync(replica);
             results.AddRange(await WithInstancesAsync(instances, withReplica, opt, logFile, all =>
                 RoundAsync(s, opt, lists, all, $"{instances} instances, replica")));
+            // The evidence that the lists were read there: the replica's own count of transactions in the database.
+            ReplicaTransactions = await TransactionsAsync(replica) - before;
+            Console.WriteLine($"  transactions on the replica during that round: {ReplicaTransactions:N0}");
         }
         return results;
+    }
+
+    /// <summary>Transactions the replica ran in the database during the replica round (null without one).</summary>
+    public static long? ReplicaTransactions { get; private set; }
+
+    private static async Task<long> TransactionsAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<LoadResult>> WithInstancesAsync(int count, Dictionary<string, string> settings, Options opt, string logFile,
