@@ -18,7 +18,10 @@ public static class DatabaseSetup
     /// </summary>
     public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.Provider == DatabaseProvider.Postgres || string.IsNullOrEmpty(configuration.GetConnectionString(ReplicaConnectionString)),
+                $"ConnectionStrings:{ReplicaConnectionString} is set but Database:Provider is not Postgres (a read replica is a PostgreSQL streaming replica).")
+            .ValidateOnStart();
         var provider = configuration.GetSection(DatabaseOptions.Section).GetValue(nameof(DatabaseOptions.Provider), DatabaseProvider.Sqlite);
         switch (provider)
         {
@@ -31,9 +34,6 @@ public static class DatabaseSetup
                     services.AddSingleton(sp => new ReadReplica(replica, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
                 break;
             default:
-                if (configuration.GetConnectionString(ReplicaConnectionString) is { Length: > 0 })
-                    throw new OptionsValidationException($"ConnectionStrings:{ReplicaConnectionString}", typeof(DatabaseOptions),
-                        [$"ConnectionStrings:{ReplicaConnectionString} is set but Database:Provider is not Postgres (a read replica is a PostgreSQL streaming replica)."]);
                 var sqlite = InContentRoot(configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db", contentRoot);
                 services.AddDbContextPool<AppDbContext, SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite)
                     .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSetup()));

@@ -73,7 +73,8 @@ public sealed class StartupSettingsTests
     public void AReadReplica_IsRefused_UnlessTheDatabaseIsPostgres()
     {
         var replica = new Dictionary<string, string?> { ["ConnectionStrings:PostgresReadReplica"] = "Host=replica;Database=cloudmarket" };
-        var refused = Assert.Throws<OptionsValidationException>(() => Services(replica, (s, c) => s.AddAppDatabase(c, ".")));
+        var onSqlite = Services(replica, (s, c) => s.AddAppDatabase(c, "."));
+        var refused = Assert.Throws<OptionsValidationException>(() => onSqlite.GetRequiredService<IOptions<DatabaseOptions>>().Value);
         Assert.Contains("ConnectionStrings:PostgresReadReplica is set but Database:Provider is not Postgres", refused.Message);
 
         var onPostgres = new Dictionary<string, string?>(replica) { ["Database:Provider"] = "Postgres", ["ConnectionStrings:Postgres"] = "Host=db;Database=cloudmarket" };
