@@ -119,9 +119,6 @@ public sealed class ReadDb(AppDbContext primary, IHttpContextAccessor http, Read
         }
     }
 
-    /// <summary>Which server this request's reads went to (for tests and logs); null before the first read.</summary>
-    public bool? OnReplica => _chosen is null ? null : !ReferenceEquals(_chosen, primary);
-
     public async ValueTask DisposeAsync()
     {
         if (_leased is not null) await _leased.DisposeAsync();
