@@ -2,7 +2,7 @@
 # Runs every test of CloudMarket on a fresh machine:
 #  - installs what the tests need when it is missing (PostgreSQL 15, Chromium and Node.js from Debian's packages,
 #    the OpenAPI linter from npm),
-#  - starts a private PostgreSQL on a free loopback port with its own data folder,
+#  - starts a private PostgreSQL on a free loopback port with its own data folder, and a streaming read replica of it,
 #  - checks that no EF Core model change lacks a migration (both providers),
 #  - runs every test project of the solution (SQLite and PostgreSQL API suites, browser tests),
 #  - stops what it started and ends with "N passed, N failed".
@@ -26,15 +26,28 @@ if ! command -v chromium >/dev/null 2>&1; then echo "Installing Chromium…"; ap
 
 # A private PostgreSQL: own data folder, own free port, loopback only, stopped on exit.
 PGDATA=$(mktemp -d /tmp/cloudmarket-pg.XXXXXX)
+PGREPLICA=$(mktemp -d /tmp/cloudmarket-pg-replica.XXXXXX)
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 55432)
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql postgres; chown postgres: "$PGDATA"; fi
-stop_pg() { run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
+if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql postgres; chown postgres: "$PGDATA" "$PGREPLICA"; fi
+stop_pg() {
+  for dir in "$PGREPLICA" "$PGDATA"; do run_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; done
+}
 trap stop_pg EXIT
 run_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
 run_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" start >/dev/null
 export CLOUDMARKET_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Include Error Detail=true"
 echo "PostgreSQL 15 running on 127.0.0.1:$PGPORT"
+
+# Its streaming read replica (ReadReplicaApiTests): a base backup that follows the server (-R: standby.signal and
+# primary_conninfo; initdb's trust rules already let 127.0.0.1 replicate), own folder and port, answering reads.
+PGREPLICAPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 55431)
+chmod 700 "$PGREPLICA"
+# (Without its warnings that it skips the server's socket files, which live in the server's data folder.)
+run_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$PGREPLICA" -R -X stream 2> >(grep -v "skipping special file" >&2)
+run_pg "$PG_BIN/pg_ctl" -D "$PGREPLICA" -l "$PGREPLICA/server.log" -w -o "-p $PGREPLICAPORT -k $PGREPLICA -c listen_addresses=127.0.0.1 -c hot_standby=on -c fsync=off -c max_connections=400" start >/dev/null
+export CLOUDMARKET_TEST_POSTGRES_REPLICA="Host=127.0.0.1;Port=$PGREPLICAPORT;Username=postgres;Include Error Detail=true"
+echo "Its read replica running on 127.0.0.1:$PGREPLICAPORT"
 
 dotnet tool restore >/dev/null
 

@@ -83,6 +83,12 @@ try
         report["sql"] = await SqlTimer.RunAllAsync(opt.ConnectionString, scenarios, TimeSpan.FromSeconds(opt.LatencySeconds), http);
     }
 
+    if (opt.Provider == "Postgres" && ScaleOut.Instances(args) > 1)
+    {
+        report["scaleOut"] = await ScaleOut.RunAsync(app, scenarios, opt, settings, logFile, ScaleOut.Instances(args), ScaleOut.Replica(args));
+        report["replicaTransactions"] = ScaleOut.ReplicaTransactions;
+    }
+
     Console.WriteLine("Place → completed, no vendor latency:");
     var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
     Console.WriteLine("Webhook deliveries:");

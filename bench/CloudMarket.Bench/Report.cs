@@ -24,6 +24,16 @@ public static class Report
             foreach (var x in sql)
                 sb.AppendLine(inv, $"| {x.Name} | {x.SqlP50Ms} ({x.SearchSqlP50Ms} + {x.PageSqlP50Ms} + {x.ItemsSqlP50Ms}) | {x.ApiServerP50Ms} | {x.Ratio} |");
         }
+        if (r.TryGetValue("scaleOut", out var scaleObj) && scaleObj is List<LoadResult> scale)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| list, instances (same database) | clients | req/s | p50 ms | p99 ms | errors | load avg |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var x in scale)
+                sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.P50Ms} | {x.P99Ms} | {x.Errors} | {x.LoadAverage} |");
+            if (r.GetValueOrDefault("replicaTransactions") is long onReplica)
+                sb.AppendLine().AppendLine(inv, $"Transactions the replica ran during its round: {onReplica:N0}.");
+        }
         sb.AppendLine();
         sb.AppendLine(inv, $"Place → completed: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("placeToCompleted"))}");
         sb.AppendLine();

@@ -85,6 +85,7 @@ app.UseRouting();
 app.UseAuthentication();
 // The rate limiter after authentication, so it counts signed-in API callers per user (WebSetup.ApiRateLimit).
 app.UseApiBearerIdentity();
+app.UseReadYourWrites();
 app.UseRateLimiter();
 app.UseApiRequestBodyLimit();
 app.UseAuthorization();

@@ -15,6 +15,8 @@ public abstract class CustomerPage : FormPage
 {
     [CascadingParameter] public HttpContext HttpContext { get; set; } = null!;
     [Inject] protected AppDbContext Db { get; set; } = null!;
+    /// <summary>Where the read-only views read: the primary, or the read replica when there is one (<see cref="Data.ReadDb"/>).</summary>
+    [Inject] protected Data.ReadDb Reads { get; set; } = null!;
     [Inject] protected NavigationManager Navigation { get; set; } = null!;
     [Inject] protected TimeProvider Clock { get; set; } = null!;
     [Inject] protected OrderOptions OrderLimits { get; set; } = null!;

@@ -9,13 +9,19 @@ namespace CloudMarket.Data;
 
 public static class DatabaseSetup
 {
+    /// <summary>The optional read replica's connection string (PostgreSQL only; docs/performance.md, "Read replica").</summary>
+    public const string ReplicaConnectionString = "PostgresReadReplica";
+
     /// <summary>
     /// Registers <see cref="AppDbContext"/> for the configured provider, with every <see cref="IInterceptor"/>
     /// the features register (e.g. provisioning's wake-up after new jobs commit).
     /// </summary>
     public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.Provider == DatabaseProvider.Postgres || string.IsNullOrEmpty(configuration.GetConnectionString(ReplicaConnectionString)),
+                $"ConnectionStrings:{ReplicaConnectionString} is set but Database:Provider is not Postgres (a read replica is a PostgreSQL streaming replica).")
+            .ValidateOnStart();
         var provider = configuration.GetSection(DatabaseOptions.Section).GetValue(nameof(DatabaseOptions.Provider), DatabaseProvider.Sqlite);
         switch (provider)
         {
@@ -24,6 +30,8 @@ public static class DatabaseSetup
                          ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
                              ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
                 services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(TunePostgres(pg)).AddInterceptors(sp.GetServices<IInterceptor>()));
+                if (configuration.GetConnectionString(ReplicaConnectionString) is { Length: > 0 } replica)
+                    services.AddSingleton(sp => new ReadReplica(replica, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
                 break;
             default:
                 var sqlite = InContentRoot(configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db", contentRoot);
@@ -31,6 +39,8 @@ public static class DatabaseSetup
                     .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSetup()));
                 break;
         }
+        // Where the read-only views read (the primary, or the replica when there is one): ReadDb decides.
+        services.AddScoped<ReadDb>();
         return services;
     }
 

@@ -199,8 +199,14 @@ public class SqliteFactory : CloudMarketFactory
 /// </summary>
 public class PostgresFactory : CloudMarketFactory
 {
-    private readonly string _database = $"cloudmarket_test_{Guid.NewGuid():N}";
+    private readonly string _database;
+    private readonly bool _ownsDatabase;
     private string? _connectionString;
+
+    public PostgresFactory() => (_database, _ownsDatabase) = ($"cloudmarket_test_{Guid.NewGuid():N}", true);
+
+    /// <summary>A second app instance on another factory's database, which that one creates, migrates and drops.</summary>
+    protected PostgresFactory(PostgresFactory sameDatabaseAs) => (_database, _ownsDatabase) = (sameDatabaseAs._database, false);
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
     protected override string ConnectionString => _connectionString ??= new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database }.ConnectionString;
@@ -213,8 +219,9 @@ public class PostgresFactory : CloudMarketFactory
 
     public override async ValueTask InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(ServerConnectionString))
+        if (_ownsDatabase)
         {
+            await using var admin = new NpgsqlConnection(ServerConnectionString);
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
             await create.ExecuteNonQueryAsync();
@@ -225,6 +232,7 @@ public class PostgresFactory : CloudMarketFactory
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsDatabase) return;
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(ServerConnectionString);
         await admin.OpenAsync();

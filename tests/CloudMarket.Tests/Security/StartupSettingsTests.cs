@@ -1,4 +1,5 @@
 using System.Net;
+using CloudMarket.Data;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.VendorSandbox;
 using CloudMarket.Infrastructure;
@@ -66,6 +67,19 @@ public sealed class StartupSettingsTests
         Assert.Null(new VendorEndpointOptions().ApiKey);
         Assert.False(new KeyProtectionOptions().AllowUnencryptedKeys);
         Assert.True(new HttpsOptions().Enforce);
+    }
+
+    [Fact]
+    public void AReadReplica_IsRefused_UnlessTheDatabaseIsPostgres()
+    {
+        var replica = new Dictionary<string, string?> { ["ConnectionStrings:PostgresReadReplica"] = "Host=replica;Database=cloudmarket" };
+        var onSqlite = Services(replica, (s, c) => s.AddAppDatabase(c, "."));
+        var refused = Assert.Throws<OptionsValidationException>(() => onSqlite.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+        Assert.Contains("ConnectionStrings:PostgresReadReplica is set but Database:Provider is not Postgres", refused.Message);
+
+        var onPostgres = new Dictionary<string, string?>(replica) { ["Database:Provider"] = "Postgres", ["ConnectionStrings:Postgres"] = "Host=db;Database=cloudmarket" };
+        var services = Services(onPostgres, (s, c) => s.AddAppDatabase(c, ".")).GetRequiredService<IServiceProviderIsService>();
+        Assert.True(services.IsService(typeof(ReadReplica)));
     }
 
     private static IServiceProvider Services(Dictionary<string, string?> settings, Action<IServiceCollection, IConfiguration> add)

@@ -17,5 +17,11 @@ public sealed class AppUser : IdentityUser<Guid>
     /// <summary>The IANA time zone the pages and e-mails show this user's times in (<see cref="Infrastructure.TimeFormat"/>).</summary>
     public string TimeZone { get; set; } = Infrastructure.TimeFormat.DefaultZone;
 
+    /// <summary>
+    /// The primary's WAL position after this user's latest write, recorded only when there is a read replica:
+    /// until the replica has replayed past it, this user's reads go to the primary (<see cref="Data.ReadYourWrites"/>).
+    /// </summary>
+    public long? LastWriteLsn { get; set; }
+
     public string FullName => $"{FirstName} {LastName}".Trim();
 }

@@ -44,12 +44,17 @@ public static class Sessions
         var db = services.GetRequiredService<AppDbContext>();
         var user = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.SecurityStamp, u.IsActive, u.LockoutEnabled, u.LockoutEnd, u.TimeZone })
+            .Select(u => new { u.SecurityStamp, u.IsActive, u.LockoutEnabled, u.LockoutEnd, u.TimeZone, u.LastWriteLsn })
             .SingleOrDefaultAsync(http.RequestAborted);
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var current = user is not null && user.SecurityStamp == stamp && IsAllowed(user.IsActive, user.LockoutEnabled, user.LockoutEnd, now);
         // The same read brings the user's time zone, so the pages show times without another query.
-        if (current) UserTimeZone.Remember(http, user!.TimeZone);
+        // ... and where the user's own writes stand, so their reads see them also with a read replica.
+        if (current)
+        {
+            UserTimeZone.Remember(http, user!.TimeZone);
+            ReadYourWrites.Remember(http, user.LastWriteLsn);
+        }
         return current;
     }
 

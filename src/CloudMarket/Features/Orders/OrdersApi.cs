@@ -268,12 +268,12 @@ public static class OrdersApi
         if (fallback is { } f) schema.Default = JsonValue.Create(ApiNames.Of(f));
     }
 
-    private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, AppDbContext db, CancellationToken ct,
+    private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, ReadDb reads, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
         string? from = null, string? to = null, string? q = null, string? sort = null, string? limit = null, string? cursor = null)
     {
         var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
-        return TypedResults.Ok(await OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct));
+        return TypedResults.Ok(await reads.ReadAsync(db => OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct), ct));
     }
 
     private static int ParseLimit(string? limit)
@@ -283,16 +283,17 @@ public static class OrdersApi
         throw RequestValidationException.For("limit", $"Must be a whole number from 1 to {OrderListFilter.MaxLimit}.");
     }
 
-    private static async Task Export(HttpContext http, CustomerContext ctx, AppDbContext db, CancellationToken ct,
+    private static async Task Export(HttpContext http, CustomerContext ctx, ReadDb reads, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
         string? from = null, string? to = null, string? q = null, string? sort = null, string? format = null)
     {
         var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
-        await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(format), ct);
+        await OrderExport.WriteAsync(http.Response, await reads.ContextAsync(ct), ctx, filter, OrderExport.ParseFormat(format), ct);
     }
 
-    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
-        WithETag(http, await OrderQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct) ?? throw new NotFoundException($"Order {id}"));
+    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, ReadDb reads, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+        WithETag(http, await reads.ReadAsync(db => OrderQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct), ct)
+            ?? throw new NotFoundException($"Order {id}"));
 
     private static async Task<Created<OrderDetailDto>> Create(CreateOrderRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, OrderOptions limits, HttpContext http, CancellationToken ct)

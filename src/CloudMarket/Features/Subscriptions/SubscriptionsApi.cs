@@ -67,10 +67,10 @@ public static class SubscriptionsApi
         return api;
     }
 
-    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-        TypedResults.Ok(new SubscriptionListDto(await SubscriptionQueries.ListAsync(db, ctx, clock.GetUtcNow().UtcDateTime, ct)));
+    private static async Task<Ok<SubscriptionListDto>> List(CustomerContext ctx, ReadDb reads, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok(new SubscriptionListDto(await reads.ReadAsync(db => SubscriptionQueries.ListAsync(db, ctx, clock.GetUtcNow().UtcDateTime, ct), ct)));
 
-    private static async Task<Ok<SubscriptionDetailDto>> Get([Description("The subscription's id.")] Guid id, CustomerContext ctx, AppDbContext db,
+    private static async Task<Ok<SubscriptionDetailDto>> Get([Description("The subscription's id.")] Guid id, CustomerContext ctx, ReadDb reads,
         TimeProvider clock, CancellationToken ct) =>
-        TypedResults.Ok(await SubscriptionQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct) ?? throw new NotFoundException($"Subscription {id}"));
+        TypedResults.Ok(await reads.ReadAsync(db => SubscriptionQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct), ct) ?? throw new NotFoundException($"Subscription {id}"));
 }

@@ -31,7 +31,7 @@ public static class OrderPageEndpoints
     }
 
     /// <summary>The list's filters as the page's form sends them (an empty field means "any"), every page of it as CSV or xlsx.</summary>
-    private static async Task Export(HttpContext http, AppDbContext db, CancellationToken ct,
+    private static async Task Export(HttpContext http, AppDbContext db, ReadDb reads, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
         string? from = null, string? to = null, string? q = null, string? sort = null, string? format = null)
     {
@@ -42,7 +42,7 @@ public static class OrderPageEndpoints
             return;
         }
         var filter = OrderListFilter.Parse(Blank(view), Blank(state), Blank(status), Blank(createdBy), Blank(from), Blank(to), Blank(q), Blank(sort));
-        await OrderExport.WriteAsync(http.Response, db, ctx, filter, OrderExport.ParseFormat(Blank(format)), ct);
+        await OrderExport.WriteAsync(http.Response, await reads.ContextAsync(ct), ctx, filter, OrderExport.ParseFormat(Blank(format)), ct);
     }
 
     private static async Task<IResult> Live(HttpContext http, AppDbContext db, CancellationToken ct, string? ids = null)
