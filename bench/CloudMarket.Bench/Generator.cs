@@ -95,7 +95,7 @@ public static class Generator
             INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
                 "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
                 "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
-                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule")
+                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule", "StatusChangedAt")
             SELECT o.id, coalesce(c.id, '{DemoData.Fabrikam}'),
                    CASE WHEN o.h % 20000 = 17 THEN 'Expansion {RareTerm} ' || o.g ELSE 'Order #' || to_char(o.at, 'DD-MM-YYYY') END,
                    o.status, o.at - interval '5 minutes',
@@ -108,7 +108,9 @@ public static class Generator
                    'Standard', 'EUR', o.markup_only, 1,
                    -- Needs attention reads these: scheduled orders due in the next 30 days (relative to the run), approvals waiting.
                    CASE WHEN o.status = 'Scheduled' THEN now() + (o.h % (30 * 24)) * interval '1 hour' END,
-                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END
+                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END,
+                   -- The last transition is at the order's moment (its events are generated at it too).
+                   o.at
             FROM bench_orders o
             LEFT JOIN bench_customers c ON c.idx = o.cidx
             CROSS JOIN LATERAL (

@@ -87,7 +87,7 @@ public static class SqliteGenerator
             INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
                 "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
                 "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
-                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule")
+                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule", "StatusChangedAt")
             SELECT o.id, coalesce(c.id, {Id(DemoData.Fabrikam)}),
                    CASE WHEN o.h % 20000 = 17 THEN 'Expansion {Generator.RareTerm} ' || o.g ELSE 'Order #' || strftime('%d-%m-%Y', o.at) END,
                    o.status, strftime('%Y-%m-%d %H:%M:%S', o.at, '-5 minutes'),
@@ -98,7 +98,8 @@ public static class SqliteGenerator
                    CASE WHEN o.h % 3 = 0 THEN 'Card' ELSE 'Invoice' END, CASE WHEN o.h % 3 = 0 THEN 'Visa' END, CASE WHEN o.h % 3 = 0 THEN '4242' END,
                    'Standard', 'EUR', o.markup_only, 1,
                    CASE WHEN o.status = 'Scheduled' THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '+' || (o.h % (30 * 24)) || ' hours') END,
-                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END
+                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END,
+                   o.at
             FROM bench_orders o
             LEFT JOIN bench_customers c ON c.idx = o.cidx
             JOIN bench_users u ON u.email = CASE WHEN o.h % 3 = 1 THEN 'customer.admin@fabrikam.example' ELSE 'seller.admin@contoso.example' END;

@@ -174,6 +174,8 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(o => new { o.CustomerId, o.Status, o.Date, o.Id }).IsDescending(false, false, true, true);
             // sort=number / -number: one customer's orders by number, read forwards or backwards.
             e.HasIndex(o => new { o.CustomerId, o.Id });
+            // Needs attention: the orders in a status since before a moment (stuck), longest waiting first.
+            e.HasIndex(o => new { o.Status, o.StatusChangedAt });
         });
 
         b.Entity<OrderItem>(e =>

@@ -30,6 +30,7 @@ public sealed class Order
             CreatedAt = now,
             Date = now,
             UpdatedAt = now,
+            StatusChangedAt = now,
             VisibleUpdatedAt = now,
             CreatedByUserId = creator.UserId,
             CreatedByName = creator.Name,
@@ -57,6 +58,12 @@ public sealed class Order
     /// <summary>The list date: when placed, or when created if never placed. The lists sort and page on it.</summary>
     public DateTime Date { get; private set; }
     public DateTime UpdatedAt { get; private set; }
+
+    /// <summary>
+    /// When the order entered its current status (its creation, or its last transition): how long it has been
+    /// waiting, for Needs attention's "since" and its stuck filter, stored so they are a column and an index range.
+    /// </summary>
+    public DateTime StatusChangedAt { get; private set; }
     public Guid CreatedByUserId { get; private set; }
     public string CreatedByName { get; private set; } = "";
     public Guid CreatedByOrganizationId { get; private set; }
@@ -373,6 +380,7 @@ public sealed class Order
         EnsureCan(to);
         var from = Status;
         Status = to;
+        StatusChangedAt = now;
         Bump(now, customersSeeIt: true);
         _events.Add(new OrderEvent(now, from, to, actor, reason, false));
     }

@@ -123,7 +123,7 @@ public static class AttentionQueries
             SubscriptionId = null,
             Status = o.Status,
             Due = dueWhenScheduled ? o.ScheduledFor : null,
-            Since = db.OrderEvents.Where(e => e.OrderId == o.Id && e.FromStatus != e.ToStatus).Max(e => (DateTime?)e.At) ?? o.UpdatedAt,
+            Since = o.StatusChangedAt,
             RetryableAsIs = o.Status == OrderStatus.ProvisioningFailed
                             && !db.OrderItems.Where(i => i.OrderId == o.Id).Any(OrderItem.NeedsCorrection),
         });

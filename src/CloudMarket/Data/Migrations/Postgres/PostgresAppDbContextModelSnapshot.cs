@@ -720,6 +720,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTime>("StatusChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -754,6 +757,8 @@ namespace CloudMarket.Data.Migrations.Postgres
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Note"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("CustomerId", "Id");
+
+                    b.HasIndex("Status", "StatusChangedAt");
 
                     b.HasIndex("CustomerId", "Date", "Id")
                         .IsDescending(false, true, true);

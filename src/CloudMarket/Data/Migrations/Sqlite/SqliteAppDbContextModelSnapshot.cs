@@ -700,6 +700,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("StatusChangedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
@@ -716,6 +719,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CustomerId", "Id");
+
+                    b.HasIndex("Status", "StatusChangedAt");
 
                     b.HasIndex("CustomerId", "Date", "Id")
                         .IsDescending(false, true, true);
