@@ -57,11 +57,12 @@ builder.Services.AddAppTelemetry(builder.Configuration);
 var app = builder.Build();
 if (app.InvalidSettings() is { } problems)
 {
-    // The reason is logged; flush it (disposing the host flushes the console logger) and leave.
-    await app.DisposeAsync();
-    // Hosted by a test's WebApplicationFactory rather than run: the test gets the reason, not a disposed app.
+    // Hosted by a test's WebApplicationFactory rather than run: the test gets the reason. The host is left to the
+    // factory, which disposes it; disposing it here raced the factory's start into "disposed object" instead.
     if (System.Reflection.Assembly.GetEntryAssembly() != typeof(Program).Assembly)
         throw new InvalidOperationException(problems);
+    // The reason is logged; flush it (disposing the host flushes the console logger) and leave.
+    await app.DisposeAsync();
     return 1;
 }
 

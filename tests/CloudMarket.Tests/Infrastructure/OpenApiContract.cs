@@ -24,6 +24,13 @@ public sealed partial class OpenApiContract
     private readonly List<OperationEntry> _operations = [];
     private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new();
     private readonly BuildOptions _build = new() { SchemaRegistry = new SchemaRegistry() };
+
+    /// <summary>
+    /// The schema registry is not safe to write while others read it: compiling a response schema registers it, and
+    /// an evaluation on another thread resolving its references meanwhile could miss the bundle (concurrent requests of
+    /// one test, e.g. two app instances placing orders at once). Compiles write, evaluations read.
+    /// </summary>
+    private readonly ReaderWriterLockSlim _registry = new();
     private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
 
     public JsonObject Document { get; }
@@ -158,7 +165,7 @@ public sealed partial class OpenApiContract
             }
             var key = $"{entry.Method} {entry.Template} {status} {mediaType}";
             var compiled = _schemas.GetOrAdd(key, _ => Compile(schema));
-            var result = compiled.Evaluate(instance, Evaluation);
+            var result = Evaluate(compiled, instance);
             if (!result.IsValid)
                 violations.AddRange(Describe(result));
         }
@@ -171,8 +178,15 @@ public sealed partial class OpenApiContract
     public IReadOnlyList<string> CheckAgainstComponent(string component, JsonElement instance)
     {
         var compiled = _schemas.GetOrAdd("component " + component, _ => Compile(new JsonObject { ["$ref"] = "#/components/schemas/" + component }));
-        var result = compiled.Evaluate(instance, Evaluation);
+        var result = Evaluate(compiled, instance);
         return result.IsValid ? [] : Describe(result).ToList();
+    }
+
+    private EvaluationResults Evaluate(JsonSchema compiled, JsonElement instance)
+    {
+        _registry.EnterReadLock();
+        try { return compiled.Evaluate(instance, Evaluation); }
+        finally { _registry.ExitReadLock(); }
     }
 
     /// <summary>The folder of CloudMarket.slnx: docs/ and tools/ are read from there.</summary>
@@ -217,7 +231,9 @@ public sealed partial class OpenApiContract
         var root = Prepare(schema.DeepClone()).AsObject();
         root["$schema"] = "https://json-schema.org/draft/2020-12/schema";
         root["$id"] = $"{BundleId}/response/{Guid.NewGuid():N}";
-        return JsonSchema.Build(JsonSerializer.SerializeToElement(root), _build);
+        _registry.EnterWriteLock();
+        try { return JsonSchema.Build(JsonSerializer.SerializeToElement(root), _build); }
+        finally { _registry.ExitWriteLock(); }
     }
 
     /// <summary>
