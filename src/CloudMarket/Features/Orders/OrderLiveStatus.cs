@@ -47,4 +47,18 @@ public static class OrderLiveStatus
         var signature = string.Join('|', live.Select(o => $"{o.Id}:{ApiNames.Of(o.Status)}:{o.Version}:{o.Settled}"));
         return new LiveDto(live, signature, live.Any(o => o.InFlight));
     }
+
+    /// <summary>
+    /// The live state a page may carry for the orders it rendered. The page reads its orders, then this state, in
+    /// two reads: when an order moved in between (the worker settled it meanwhile, or the page read a replica that
+    /// had not caught up), the newer signature would make the first poll find nothing moved and leave the old status
+    /// on screen for good. Then the signature is left empty, so the first poll differs and the page refreshes.
+    /// </summary>
+    public static LiveDto AsRendered(this LiveDto live, IEnumerable<(long Id, OrderStatus Status)> rendered)
+    {
+        var current = live.Items.ToDictionary(i => i.Id, i => i.Status);
+        return rendered.Any(r => !current.TryGetValue(r.Id, out var now) || now != r.Status)
+            ? live with { Signature = "", InFlight = true }
+            : live;
+    }
 }
