@@ -48,6 +48,7 @@ public sealed class AppRunner : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var runner = new AppRunner(process, $"http://127.0.0.1:{port}");
+        CpuMeter.AddApp(process.Id);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddMinutes(5);
         while (DateTime.UtcNow < until)
@@ -82,6 +83,7 @@ public sealed class AppRunner : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        CpuMeter.RemoveApp(_process.Id);
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace CloudMarket.Bench;
 
 public sealed record LoadResult(string Name, int Clients, double Seconds, int Requests, int Errors, double RequestsPerSecond,
-    double P50Ms, double P99Ms, double ServerP50Ms, double ServerP99Ms, string LoadAverage);
+    double P50Ms, double P99Ms, double ServerP50Ms, double ServerP99Ms, string LoadAverage, CpuShare CpuMsPerRequest);
 
 /// <summary>
 /// A closed-loop HTTP load driver: <c>clients</c> workers, each sending its next request as soon as
@@ -20,6 +20,7 @@ public static class Load
         var errors = 0;
         var perWorker = new List<(double Client, double Server)>[clients];
         var started = Stopwatch.StartNew();
+        var cpu = CpuMeter.Read();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
         {
             var mine = perWorker[w] = new List<(double, double)>(4096);
@@ -41,13 +42,15 @@ public static class Load
             }
         })));
         var seconds = started.Elapsed.TotalSeconds;
+        var spent = CpuMeter.Read().Since(cpu);
         var all = perWorker.SelectMany(l => l).ToList();
         var clientMs = all.Select(x => x.Client).Order().ToArray();
         var serverMs = all.Select(x => x.Server).Order().ToArray();
         var result = new LoadResult(name, clients, Math.Round(seconds, 1), all.Count, errors, Math.Round(all.Count / seconds, 0),
-            Pct(clientMs, 0.50), Pct(clientMs, 0.99), Pct(serverMs, 0.50), Pct(serverMs, 0.99), LoadAverage());
+            Pct(clientMs, 0.50), Pct(clientMs, 0.99), Pct(serverMs, 0.50), Pct(serverMs, 0.99), LoadAverage(),
+            spent.Per(all.Count + errors));
         Console.WriteLine($"  {name,-44} c={clients,-2} {result.RequestsPerSecond,6} req/s  p50 {result.P50Ms,6} ms  p99 {result.P99Ms,7} ms  " +
-                          $"server p50 {result.ServerP50Ms,6} p99 {result.ServerP99Ms,7}  errors {errors}  load {result.LoadAverage}");
+                          $"server p50 {result.ServerP50Ms,6} p99 {result.ServerP99Ms,7}  errors {errors}  load {result.LoadAverage}  {result.CpuMsPerRequest}");
         return result;
     }
 

@@ -39,6 +39,7 @@ var settings = new Dictionary<string, string>
 if (opt.Provider == "Postgres") settings["ConnectionStrings__Postgres"] = opt.ConnectionString;
 else settings["ConnectionStrings__Sqlite"] = $"Data Source={opt.SqliteFile}";
 
+if (opt.Provider == "Postgres") await CpuMeter.AttachPostgresAsync(opt.ConnectionString);
 Console.WriteLine($"Starting the app ({opt.Provider}) to create the schema and the demo users…");
 var app = await AppRunner.StartAsync(opt.AppDll, settings, logFile);
 try

@@ -12,10 +12,12 @@ public static class Report
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine(inv, $"Run of {r["startedAt"]:yyyy-MM-dd HH:mm} UTC, {r["provider"]}, {r["orders"]:N0} orders; load average at start {r["loadAverageAtStart"]}; data set generated in {r["generateSeconds"]} s.");
         sb.AppendLine();
-        sb.AppendLine("| request | clients | req/s | p50 ms | p99 ms | server p50 ms | server p99 ms | errors | load avg |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("CPU per request: the app's, PostgreSQL's and the load driver's CPU time over the run divided by its requests; the ceiling is what the machine's cores could serve at that cost.");
+        sb.AppendLine();
+        sb.AppendLine("| request | clients | req/s | p50 ms | p99 ms | server p50 ms | server p99 ms | errors | load avg | CPU ms/request: app + PostgreSQL + driver | ceiling req/s |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var x in (List<LoadResult>)r["http"]!)
-            sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.P50Ms} | {x.P99Ms} | {x.ServerP50Ms} | {x.ServerP99Ms} | {x.Errors} | {x.LoadAverage} |");
+            sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.P50Ms} | {x.P99Ms} | {x.ServerP50Ms} | {x.ServerP99Ms} | {x.Errors} | {x.LoadAverage} | {x.CpuMsPerRequest.AppMs} + {x.CpuMsPerRequest.PostgresMs} + {x.CpuMsPerRequest.DriverMs} | {x.CpuMsPerRequest.CeilingPerSecond} |");
         if (r.TryGetValue("sql", out var sqlObj) && sqlObj is List<SqlResult> sql)
         {
             sb.AppendLine();

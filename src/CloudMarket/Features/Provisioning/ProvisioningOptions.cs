@@ -12,6 +12,14 @@ public sealed class ProvisioningOptions
     /// <summary>Run the worker in this instance. Every instance may run one; they share the work through the database.</summary>
     public bool WorkerEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether this instance runs the background work (the worker, and what belongs with it), read while the
+    /// services are registered, before options exist: an instance that only serves pages and the API leaves it
+    /// to the instances that do.
+    /// </summary>
+    public static bool WorkerRunsHere(IConfiguration configuration) =>
+        configuration.GetSection(Section).GetValue(nameof(WorkerEnabled), true);
+
     /// <summary>Orders this instance provisions at the same time.</summary>
     [Range(1, 1024)] public int MaxConcurrentOrders { get; set; } = 128;
 

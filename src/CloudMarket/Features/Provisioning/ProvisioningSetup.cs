@@ -38,7 +38,7 @@ public static class ProvisioningSetup
         services.AddSingleton<IInterceptor, ProvisioningJobsCommitted>();
         services.AddSingleton<OrderProvisioner>();
         services.AddSingleton<ProvisioningWorker>();
-        if (configuration.GetSection(ProvisioningOptions.Section).GetValue(nameof(ProvisioningOptions.WorkerEnabled), true))
+        if (ProvisioningOptions.WorkerRunsHere(configuration))
             services.AddHostedService(sp => sp.GetRequiredService<ProvisioningWorker>());
         return services;
     }

@@ -21,8 +21,7 @@ public sealed class SubscriptionRenewals(IServiceScopeFactory scopes, TimeProvid
 
     public static void AddTo(IServiceCollection services, IConfiguration configuration)
     {
-        // Where the provisioning worker runs: an instance that only serves pages and the API leaves it to the workers.
-        if (configuration.GetSection(ProvisioningOptions.Section).GetValue(nameof(ProvisioningOptions.WorkerEnabled), true))
+        if (ProvisioningOptions.WorkerRunsHere(configuration))
             services.AddHostedService<SubscriptionRenewals>();
     }
 
