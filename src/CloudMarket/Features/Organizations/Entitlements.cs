@@ -42,9 +42,10 @@ public static class Entitlements
 
     /// <summary>The context of <see cref="CustomerAndSellerQuery"/>'s answer: 404 when there is none (not the actor's to see).</summary>
     internal static CustomerContext ToContext(Actor actor, CustomerAndSeller? found) =>
-        found is null
-            ? throw new NotFoundException("The customer organization")
-            : new CustomerContext(actor, found.Customer, found.Seller);
+        // Outer-joined to the session's row (Sessions.IsCurrentAsync), "none" is a row of nulls rather than no row.
+        found is { Customer: { } customer, Seller: { } seller }
+            ? new CustomerContext(actor, customer, seller)
+            : throw new NotFoundException("The customer organization");
 }
 
 /// <summary>A row of <see cref="Entitlements.CustomerAndSellerQuery"/> (settable members, so a query can select from it again).</summary>
