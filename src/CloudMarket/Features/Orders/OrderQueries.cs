@@ -331,9 +331,7 @@ public static class OrderQueries
         var query = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: searchMatches is not null);
         var statuses = OrderLifecycle.StatusesOf(filter.View, filter.State);
         if (statuses is not null)
-            // Written into the SQL (one fixed list per view, so one statement per view): prepared, a parameter
-            // made PostgreSQL plan the Recent view generically, without knowing which statuses it reads.
-            query = query.Where(o => EF.Constant(statuses).Contains(o.Status));
+            query = query.Where(o => statuses.Contains(o.Status));
         if (filter.Status is { } status)
             query = query.Where(o => o.Status == status);
         if (filter.CreatedBy is { } by)
