@@ -82,6 +82,42 @@ public abstract class CustomerViewApiTests(CloudMarketFactory app)
         }
     }
 
+    [Theory]
+    [InlineData(Demo.SellerAdmin, "fabrikam")]
+    [InlineData(Demo.DistributorAdmin, "fabrikam")]
+    [InlineData(Demo.FabrikamAdmin, "")]
+    public async Task CustomerScopedRequest_ReadsSessionCustomerAndSellerInOneStatement(string email, string customer)
+    {
+        var client = await app.ClientAsync(email, Org(customer));
+        var statements = await app.Statements.OfGetAsync(client, "/api/v1/orders?view=historical&state=all");
+        // The session check's statement also brings the customer and its seller; nothing else reads organizations.
+        var session = Assert.Single(statements, s => s.Contains("\"AspNetUsers\""));
+        Assert.Contains("\"Organizations\"", session);
+        Assert.Single(statements, s => s.Contains("\"Organizations\""));
+        Assert.Equal(3, statements.Count); // session + customer + seller, the page, its items
+    }
+
+    [Fact]
+    public async Task CustomerMovedToAnotherSeller_IsRefusedToTheOldSellerAtItsNextRequest()
+    {
+        // Nothing of the customer context outlives a request: the move shows at once, on the same token.
+        var contoso = await app.ClientAsync(Demo.SellerAdmin, Demo.Tailspin);
+        var litware = await app.ClientAsync(Demo.LitwareAdmin, Demo.Tailspin);
+        await contoso.GetJsonAsync("/api/v1/orders");
+        await litware.GetJsonAsync("/api/v1/orders", HttpStatusCode.NotFound);
+        await MoveTailspinAsync(Demo.Litware);
+        try
+        {
+            await contoso.GetJsonAsync("/api/v1/orders", HttpStatusCode.NotFound);
+            await litware.GetJsonAsync("/api/v1/orders");
+        }
+        finally { await MoveTailspinAsync(Demo.Contoso); }
+    }
+
+    private Task<int> MoveTailspinAsync(Guid seller) => app.WithDbAsync(db =>
+        Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
+            db.Organizations.Where(o => o.Id == Demo.Tailspin), s => s.SetProperty(o => o.ParentId, (Guid?)seller)));
+
     [Fact]
     public async Task SellerUser_WithoutOnBehalfHeader_GetsA400NamingTheHeader()
     {

@@ -70,8 +70,15 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(RequestLog));
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(Statements);
+        });
     }
+
+    /// <summary>The statements of the requests a test marks (<see cref="StatementLog.OfGetAsync"/>).</summary>
+    public StatementLog Statements { get; } = new();
 
     /// <summary>The app's clock: real time that a test can move forward instead of sleeping.</summary>
     public TestClock Clock { get; } = new();

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using CloudMarket.Data;
+using CloudMarket.Features.Organizations;
 using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
@@ -42,10 +43,25 @@ public static class Sessions
         if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)) return false;
         if (principal.FindFirstValue(stampClaim) is not { Length: > 0 } stamp) return false;
         var db = services.GetRequiredService<AppDbContext>();
-        var user = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId)
-            .Select(u => new { u.SecurityStamp, u.IsActive, u.LockoutEnabled, u.LockoutEnd, u.TimeZone, u.LastWriteLsn })
-            .SingleOrDefaultAsync(http.RequestAborted);
+        var users = db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new SessionUser { SecurityStamp = u.SecurityStamp, IsActive = u.IsActive, LockoutEnabled = u.LockoutEnabled,
+                LockoutEnd = u.LockoutEnd, TimeZone = u.TimeZone, LastWriteLsn = u.LastWriteLsn });
+        SessionUser? user;
+        CustomerAndSeller? customer = null;
+        var prefetch = CustomerContext.CustomerToPrefetch(http, principal);
+        if (prefetch is { } want)
+        {
+            // A customer-scoped request needs the customer and its seller next (CustomerContext): read them in
+            // this same statement, not in a round trip of their own. Not cached: read anew for every request.
+            var row = await (
+                    from u in users
+                    from c in Entitlements.CustomerAndSellerQuery(db, want.Actor, want.CustomerId).DefaultIfEmpty()
+                    select new { User = u, Found = c })
+                .SingleOrDefaultAsync(http.RequestAborted);
+            (user, customer) = (row?.User, row?.Found);
+        }
+        else
+            user = await users.SingleOrDefaultAsync(http.RequestAborted);
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var current = user is not null && user.SecurityStamp == stamp && IsAllowed(user.IsActive, user.LockoutEnabled, user.LockoutEnd, now);
         // The same read brings the user's time zone, so the pages show times without another query.
@@ -54,8 +70,20 @@ public static class Sessions
         {
             UserTimeZone.Remember(http, user!.TimeZone);
             ReadYourWrites.Remember(http, user.LastWriteLsn);
+            if (prefetch is { } read)
+                CustomerContext.RememberPrefetched(http, userId, read.CustomerId, customer);
         }
         return current;
+    }
+
+    private sealed class SessionUser
+    {
+        public string? SecurityStamp { get; init; }
+        public bool IsActive { get; init; }
+        public bool LockoutEnabled { get; init; }
+        public DateTimeOffset? LockoutEnd { get; init; }
+        public string TimeZone { get; init; } = "";
+        public long? LastWriteLsn { get; init; }
     }
 
     /// <summary>The bearer handler's settings: a short lifetime and the session check on every request.</summary>

@@ -34,8 +34,11 @@ public sealed record CustomerContext(Actor Actor, Organization Customer, Organiz
                 throw RequestValidationException.For(OnBehalfOfHeader, "Must be the id of a customer organization.");
             requested = id;
         }
-        var db = http.RequestServices.GetRequiredService<AppDbContext>();
-        var context = await Entitlements.ResolveCustomerAsync(db, actor, requested, http.RequestAborted);
+        // Read by this request's session check already (one round trip for both), else now.
+        var context = http.Items.TryGetValue(PrefetchKey, out var value) && value is Prefetch p && p.UserId == actor.UserId
+                      && p.CustomerId == Entitlements.DefaultCustomer(actor, requested)
+            ? Entitlements.ToContext(actor, p.Found)
+            : await Entitlements.ResolveCustomerAsync(http.RequestServices.GetRequiredService<AppDbContext>(), actor, requested, http.RequestAborted);
         if (context.IsActingOnBehalf)
         {
             // Every act-on-behalf request is recorded with the real user: changes at Information, reads
@@ -48,4 +51,32 @@ public sealed record CustomerContext(Actor Actor, Organization Customer, Organiz
         }
         return context;
     }
+
+    private static readonly object PrefetchKey = new();
+
+    /// <summary>What the session check read of the customer for <see cref="BindAsync"/>: <paramref name="Found"/> null when the actor may not act for it.</summary>
+    private sealed record Prefetch(Guid UserId, Guid CustomerId, CustomerAndSeller? Found);
+
+    /// <summary>
+    /// The customer a request to a customer-scoped endpoint will bind, known before the endpoint runs (the
+    /// endpoint is routed before authentication): the session check then reads it in its own statement. Null
+    /// when the endpoint takes no customer, or the header is missing or malformed (<see cref="BindAsync"/>
+    /// answers that as before).
+    /// </summary>
+    internal static (Actor Actor, Guid CustomerId)? CustomerToPrefetch(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        if (http.GetEndpoint()?.Metadata.GetMetadata<OpenApiSetup.CustomerScopedMetadata>() is null) return null;
+        if (Actor.FromPrincipal(principal) is not { } actor) return null;
+        Guid? requested = null;
+        if (http.Request.Headers.TryGetValue(OnBehalfOfHeader, out var header))
+        {
+            if (!Guid.TryParse(header.ToString(), out var id)) return null;
+            requested = id;
+        }
+        return Entitlements.DefaultCustomer(actor, requested) is { } customerId ? (actor, customerId) : null;
+    }
+
+    /// <summary>Keeps the session check's read of the customer for this request's <see cref="BindAsync"/> (never beyond the request).</summary>
+    internal static void RememberPrefetched(HttpContext http, Guid userId, Guid customerId, CustomerAndSeller? found) =>
+        http.Items[PrefetchKey] = new Prefetch(userId, customerId, found);
 }
