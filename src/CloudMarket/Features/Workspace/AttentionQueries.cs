@@ -161,31 +161,31 @@ public static class AttentionQueries
     /// </summary>
     private static async Task<List<Row>> WindowsClosingAsync(AppDbContext db, Actor actor, DateTime now, DateTime horizon, CancellationToken ct)
     {
-        var windows = await db.Offers.Where(o => o.CancellationWindowHours != null).GroupBy(o => 1)
-            .Select(g => new { Shortest = g.Min(o => o.CancellationWindowHours!.Value), Longest = g.Max(o => o.CancellationWindowHours!.Value) })
-            .SingleOrDefaultAsync(ct);
-        if (windows is null) return [];
-        var openedAfter = now.AddHours(-windows.Longest);
-        var openedBy = horizon.AddHours(-windows.Shortest);
-        // A renewal's span a day wider: what SQL and .NET make of a month's end need not agree to the second.
+        // The offers with a window: a handful, read once here rather than joined to every subscription.
+        var offers = await db.Offers.AsNoTracking().Where(o => o.CancellationWindowHours != null).ToDictionaryAsync(o => o.Id, ct);
+        if (offers.Count == 0) return [];
+        var openedAfter = now.AddHours(-offers.Values.Max(o => o.CancellationWindowHours!.Value));
+        var openedBy = horizon.AddHours(-offers.Values.Min(o => o.CancellationWindowHours!.Value));
+        // A renewal's span a day wider: what SQL and .NET make of a month's end need not agree (a session's time zone).
         var renewedAfter = openedAfter.AddDays(-1);
         var renewedBy = openedBy.AddDays(1);
+        var offerIds = offers.Keys.ToList();
         var customers = Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id);
-        var candidates = await db.Subscriptions.AsNoTracking().Include(s => s.Offer)
+        var candidates = await db.Subscriptions.AsNoTracking()
             .Where(s => customers.Contains(s.CustomerId)
                         && (s.Status == SubscriptionStatus.Active || s.Status == SubscriptionStatus.Suspended)
-                        && s.Offer.CancellationWindowHours != null
+                        && offerIds.Contains(s.OfferId)
                         && ((s.StartDate > openedAfter && s.StartDate <= openedBy) || s.RenewalDate <= now || s.RecentIncreases != NoIncreases
                             || (s.RenewalDate > renewedAfter.AddMonths(s.TermMonths) && s.RenewalDate <= renewedBy.AddMonths(s.TermMonths))))
             .ToListAsync(ct);
         return candidates
-            .Select(s => (Subscription: s, Until: s.CancellableUntil(s.Offer, now)))
+            .Select(s => (Subscription: s, Offer: offers[s.OfferId], Until: s.CancellableUntil(offers[s.OfferId], now)))
             .Where(x => x.Until is { } until && until <= horizon)
             .Select(x => new Row
             {
                 CustomerId = x.Subscription.CustomerId, SubscriptionId = x.Subscription.Id, Due = x.Until,
-                Since = x.Until!.Value.AddHours(-x.Subscription.Offer.CancellationWindowHours!.Value),
-                Subscription = x.Subscription,
+                Since = x.Until!.Value.AddHours(-x.Offer.CancellationWindowHours!.Value),
+                Subscription = x.Subscription, OfferName = x.Offer.Name,
             })
             .OrderBy(r => r.Due).ThenBy(r => r.SubscriptionId)
             .ToList();
@@ -220,7 +220,7 @@ public static class AttentionQueries
         {
             var lines = r.OrderId is { } orderId ? itemsOf[orderId].ToList() : [];
             var summary = r.Subscription is { } s
-                ? $"{s.Offer.Name} × {s.Quantity}: licences can be decreased until {CancellationPolicy.Moment(r.Due!.Value)}."
+                ? $"{r.OfferName} × {s.Quantity}: licences can be decreased until {CancellationPolicy.Moment(r.Due!.Value)}."
                 : r.Kind == AttentionKind.ProvisioningFailed ? Rejections(lines) : Changes(lines);
             var retryable = r.Status == OrderStatus.ProvisioningFailed && !needCorrection.Contains(r.OrderId!.Value);
             return new AttentionItemDto(r.Kind, r.CustomerId, names.GetValueOrDefault(r.CustomerId, ""), r.OrderId,
@@ -264,6 +264,7 @@ public static class AttentionQueries
         public DateTime Since { get; set; }
         public DateTime? Due { get; set; }
         public Subscription? Subscription { get; init; }
+        public string? OfferName { get; init; }
     }
 }
 
