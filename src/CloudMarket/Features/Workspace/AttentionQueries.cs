@@ -86,6 +86,10 @@ public static class AttentionQueries
     /// </summary>
     public static readonly OrderStatus[] OrderStatuses = Enum.GetValues<OrderStatus>().Where(s => KindOf(s, true, true) is not null).ToArray();
 
+    /// <summary>Each order kind's statuses: one array per kind for the life of the process, so EF's query cache knows the inlined list.</summary>
+    private static readonly Dictionary<AttentionKind, OrderStatus[]> StatusesOf = Enum.GetValues<AttentionKind>()
+        .ToDictionary(k => k, k => OrderStatuses.Where(s => KindOf(s, true, true) == k).ToArray());
+
     public static async Task<AttentionDto> GetAsync(AppDbContext db, Actor actor, AttentionOptions options, DateTime now,
         AttentionKind? only, CancellationToken ct)
     {
@@ -126,7 +130,7 @@ public static class AttentionQueries
     /// </summary>
     private static IQueryable<Order> OfKind(IQueryable<Order> orders, AttentionKind kind, DateTime movedBefore, DateTime soon)
     {
-        var statuses = OrderStatuses.Where(s => KindOf(s, true, true) == kind).ToArray();
+        var statuses = StatusesOf[kind];
         var query = orders.Where(o => EF.Constant(statuses).Contains(o.Status));
         if (statuses.Any(s => KindOf(s, false, true) != kind)) query = query.Where(o => o.StatusChangedAt < movedBefore);
         if (statuses.Any(s => KindOf(s, true, false) != kind)) query = query.Where(o => o.ScheduledFor <= soon);
