@@ -10,7 +10,8 @@
 #  - writes bench-results/<date>-<provider>-<orders>.json (+ .md) and updates docs/performance.md.
 #  - with --instances N, the lists also on N app instances on the same database (round robin), and with --replica
 #    also on N instances reading from a streaming replica of it (PostgreSQL only),
-# Usage: ./bench.sh [--orders N] [--no-sqlite] [--seconds S] [--clients C] [--instances N [--replica]]   (default 1,000,000 orders)
+#  - with --keep, leaves its PostgreSQL running with the generated data (and the SQLite file) for EXPLAIN work afterwards,
+# Usage: ./bench.sh [--orders N] [--no-sqlite] [--seconds S] [--clients C] [--instances N [--replica]] [--keep]   (default 1,000,000 orders)
 # Loopback only; bounded in time (about 10 minutes for the full run on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,12 +19,13 @@ ROOT=$PWD
 PG_BIN=/usr/lib/postgresql/15/bin
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-ORDERS=1000000; SQLITE=1; REPLICA=0; PASS=()
+ORDERS=1000000; SQLITE=1; REPLICA=0; KEEP=0; PASS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --orders) ORDERS=$2; shift 2 ;;
     --no-sqlite) SQLITE=0; shift ;;
     --replica) REPLICA=1; shift ;;
+    --keep) KEEP=1; shift ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
@@ -42,6 +44,15 @@ if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd --system --ho
 PGREPLICA=$(mktemp -d /tmp/cloudmarket-bench-pg-replica.XXXXXX)
 if [ "$(id -u)" = 0 ]; then chown postgres: "$PGREPLICA"; fi
 stop_pg() {
+  if [ $KEEP = 1 ]; then
+    # Left running on purpose: say where, and how to stop it.
+    for dir in "$PGDATA" "$PGREPLICA"; do
+      [ -f "$dir/postmaster.pid" ] || { rm -rf "$dir"; continue; }
+      echo "Kept: PostgreSQL in $dir on 127.0.0.1:$(sed -n 4p "$dir/postmaster.pid") (database cloudmarket_bench, user postgres);" \
+        "stop it with: $PG_BIN/pg_ctl -D $dir -m immediate stop && rm -rf $dir"
+    done
+    return
+  fi
   for dir in "$PGREPLICA" "$PGDATA"; do run_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; done
 }
 trap stop_pg EXIT
@@ -72,6 +83,6 @@ $BENCH --provider Postgres --orders "$ORDERS" \
 if [ $SQLITE = 1 ]; then
   SQLITE_ORDERS=$(( ORDERS < 100000 ? ORDERS : 100000 ))
   SQLITE_FILE=$(mktemp -u /tmp/cloudmarket-bench.XXXXXX.db)
-  trap 'stop_pg; rm -f "$SQLITE_FILE"*' EXIT
+  if [ $KEEP = 1 ]; then trap 'stop_pg; echo "Kept: SQLite data set $SQLITE_FILE"' EXIT; else trap 'stop_pg; rm -f "$SQLITE_FILE"*' EXIT; fi
   $BENCH --provider Sqlite --orders "$SQLITE_ORDERS" --sqlite "$SQLITE_FILE" "${PASS[@]}"
 fi

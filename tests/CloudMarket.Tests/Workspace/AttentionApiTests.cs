@@ -224,6 +224,56 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Contains(id, OrderIds(await AttentionAsync(Demo.SellerAdmin), "stuck"));
     }
 
+    // ---- counts ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The counts come from one aggregate over an index (docs/performance.md): they must be every order of each kind as
+    /// the rule of api.md says, worked out here from the rows — the stuck threshold and the scheduled horizon included.
+    /// </summary>
+    [Fact]
+    public async Task Counts_AreEveryOrderOfEachKind_AsTheRuleSays()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Tailspin);
+        foreach (var days in new[] { 6.9, 7.1 })
+        {
+            var scheduled = await anna.CreateCartIdAsync(OrderKit.NewAcronis());
+            await anna.SendAsync(HttpMethod.Put, $"/api/v1/orders/{scheduled}/schedule", new { when = "at", at = Now.AddDays(days) });
+            Assert.Equal(HttpStatusCode.Accepted, (await anna.PlaceAsync(scheduled)).StatusCode);
+        }
+        await PlacedAsync(Demo.SellerAdmin, DemoData.Wingtip);           // in flight, not yet stuck
+        await FailAsync(await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam), "InvalidAdminEmail");
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);          // in flight since now: not stuck, the one above is
+
+        foreach (var (email, customers) in new[] { (Demo.SellerAdmin, ContosoCustomers), (Demo.DistributorAdmin, [.. ContosoCustomers, .. LitwareCustomers]) })
+        {
+            // "Now" moves with the real clock between the request and the rows read here: the counts of both moments must agree.
+            var before = await ExpectedCountsAsync(customers);
+            var attention = await AttentionAsync(email);
+            var after = await ExpectedCountsAsync(customers);
+            var counts = Kinds.Select(k => Count(attention, k)).ToArray();
+            Assert.True(counts.SequenceEqual(before) || counts.SequenceEqual(after),
+                $"{email}: [{string.Join(", ", counts)}], the rule says [{string.Join(", ", before)}]");
+            Assert.All(counts.Take(4), c => Assert.True(c > 0));
+        }
+    }
+
+    /// <summary>The counts of <see cref="Kinds"/> for these customers at the app's now, by api.md's rules applied to every row.</summary>
+    private Task<int[]> ExpectedCountsAsync(Guid[] customers) => app.WithDbAsync(async db =>
+    {
+        var now = Now;
+        var orders = await db.Orders.AsNoTracking().Where(o => customers.Contains(o.CustomerId))
+            .Select(o => new { o.Status, o.StatusChangedAt, o.ScheduledFor }).ToListAsync();
+        return new[]
+        {
+            orders.Count(o => o.Status == OrderStatus.ProvisioningFailed),
+            orders.Count(o => OrderLifecycle.IsInFlight(o.Status) && o.StatusChangedAt < now.AddMinutes(-15)),
+            orders.Count(o => o.Status == OrderStatus.PendingApproval),
+            orders.Count(o => o.Status == OrderStatus.Scheduled && o.ScheduledFor <= now.AddDays(7)),
+            (await ClosingWithin48HoursAsync(customers)).Count,
+        };
+    });
+
     // ---- cancellation windows -------------------------------------------------------------------
 
     [Fact]
@@ -270,6 +320,28 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Equal(await ClosingWithin48HoursAsync(ContosoCustomers), listed);
         Assert.Equal(await ClosingWithin48HoursAsync([.. ContosoCustomers, .. LitwareCustomers]),
             Rows(await AttentionAsync(Demo.DistributorAdmin), "windowClosing").Select(r => r.GetProperty("subscriptionId").GetGuid()).ToHashSet());
+    }
+
+    [Fact]
+    public async Task AWindowAnIncreaseOpened_IsListed_AsTheSubscriptionsOwnRuleSays()
+    {
+        var now = Now;
+        var increased = Guid.NewGuid();   // bought 20 days ago (its term's window closed), 5 licences added 130 h ago
+        await app.WithDbAsync(async db =>
+        {
+            var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.BusinessBasic);
+            var subscription = new Subscription(increased, DemoData.Wingtip, offer, 4, BillingCycle.Monthly, true, now.AddDays(-20), 20m,
+                new AdminContact("it@wingtip.example", "Ida", "Lund"), null, null);
+            subscription.SetQuantity(9, offer, now.AddHours(-130));
+            db.Subscriptions.Add(subscription);
+            return await db.SaveChangesAsync();
+        });
+
+        var row = Rows(await AttentionAsync(Demo.SellerAdmin), "windowClosing").Single(r => r.GetProperty("subscriptionId").GetGuid() == increased);
+        Assert.Equal(now.AddHours(-130), row.GetProperty("since").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(now.AddHours(38), row.GetProperty("due").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        Assert.StartsWith("Microsoft 365 Business Basic × 9: licences can be decreased until", row.GetProperty("summary").GetString());
+        Assert.Contains(increased, await ClosingWithin48HoursAsync(ContosoCustomers));
     }
 
     private Task<HashSet<Guid>> ClosingWithin48HoursAsync(Guid[] customers) => app.WithDbAsync(async db =>

@@ -48,9 +48,12 @@ public sealed record AttentionDto(AttentionCountsDto Counts, IReadOnlyList<Atten
 
 /// <summary>
 /// Needs attention: across every customer below a seller- or distributor-level user, the orders and
-/// subscriptions that need a person now. Each kind is one query in <see cref="Matching"/>; counts are
-/// aggregated in SQL, the rows are bounded (<see cref="MaxItems"/>) and then described with one query per
-/// table, so a million orders cost a few indexed reads (the statuses are rare, the customer is indexed).
+/// subscriptions that need a person now. The orders' kinds are one rule (<see cref="KindOf"/>) over what one
+/// aggregate groups by (status, still since before the stuck threshold, due within the horizon), read from a
+/// partial index of the attention statuses led by the customer; each kind's rows are one bounded page
+/// (<see cref="MaxItems"/>) walking the (status, since) index; the closing windows are the subscriptions'
+/// own rule (<see cref="Subscription.CancellableUntil"/>) applied to the few a cheap indexed filter leaves;
+/// the rows are then described with a query for names, one for items and one for which failed orders need a correction (docs/performance.md, point 9).
 /// </summary>
 public static class AttentionQueries
 {
@@ -63,20 +66,55 @@ public static class AttentionQueries
     /// </summary>
     private static readonly OrderStatus[] WorkerOwned = Enum.GetValues<OrderStatus>().Where(OrderLifecycle.IsInFlight).ToArray();
 
+    /// <summary>
+    /// The one place of the orders' kinds: what an order in <paramref name="status"/> is on the queue, given whether
+    /// its status has not moved since before the stuck threshold (<paramref name="still"/>) and whether it is
+    /// scheduled to run within the horizon (<paramref name="runsSoon"/>); null: nothing to look at.
+    /// </summary>
+    private static AttentionKind? KindOf(OrderStatus status, bool still, bool runsSoon) => status switch
+    {
+        OrderStatus.ProvisioningFailed => AttentionKind.ProvisioningFailed,
+        OrderStatus.PendingApproval => AttentionKind.PendingApproval,
+        OrderStatus.Scheduled => runsSoon ? AttentionKind.ScheduledSoon : null,
+        _ when WorkerOwned.Contains(status) => still ? AttentionKind.Stuck : null,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The statuses an order on the queue can have, in the enum's order: the filter of the partial index
+    /// <c>IX_Orders_Attention</c> (AppDbContext), so a new kind changes the model and needs a migration.
+    /// </summary>
+    public static readonly OrderStatus[] OrderStatuses = Enum.GetValues<OrderStatus>().Where(s => KindOf(s, true, true) is not null).ToArray();
+
+    /// <summary>Each order kind's statuses: one array per kind for the life of the process, so EF's query cache knows the inlined list.</summary>
+    private static readonly Dictionary<AttentionKind, OrderStatus[]> StatusesOf = Enum.GetValues<AttentionKind>()
+        .ToDictionary(k => k, k => OrderStatuses.Where(s => KindOf(s, true, true) == k).ToArray());
+
     public static async Task<AttentionDto> GetAsync(AppDbContext db, Actor actor, AttentionOptions options, DateTime now,
         AttentionKind? only, CancellationToken ct)
     {
-        var counts = new Dictionary<AttentionKind, int>();
+        var orders = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor);
+        var movedBefore = now.AddMinutes(-options.StuckAfterMinutes);
+        var soon = now.AddDays(options.ScheduledWithinDays);
+        // Every order kind's count in one statement: the groups are few (a status and two conditions).
+        var groups = await orders.Where(o => OrderStatuses.Contains(o.Status))
+            .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
+            .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
+            .ToListAsync(ct);
+        var windows = await WindowsClosingAsync(db, actor, now, now.AddHours(options.WindowClosingWithinHours), ct);
+
+        var counts = Enum.GetValues<AttentionKind>().ToDictionary(k => k, k => k == AttentionKind.WindowClosing
+            ? windows.Count
+            : groups.Where(g => KindOf(g.Status, g.Still, g.RunsSoon) == k).Sum(g => g.Count));
         var rows = new List<Row>();
         foreach (var kind in Enum.GetValues<AttentionKind>())
         {
-            var matching = Matching(kind, db, actor, options, now);
-            counts[kind] = await matching.CountAsync(ct);
             if (counts[kind] == 0 || (only is { } o && o != kind) || rows.Count >= MaxItems)
                 continue;
             // The longest waiting first; a window, the soonest to close.
-            var page = await matching.OrderBy(r => r.Due ?? r.Since).ThenBy(r => r.OrderId).ThenBy(r => r.SubscriptionId)
-                .Take(MaxItems - rows.Count).ToListAsync(ct);
+            var page = kind == AttentionKind.WindowClosing
+                ? windows.Take(MaxItems - rows.Count).ToList()
+                : await OrderRows(OfKind(orders, kind, movedBefore, soon), kind).Take(MaxItems - rows.Count).ToListAsync(ct);
             foreach (var r in page) r.Kind = kind;
             rows.AddRange(page);
         }
@@ -87,101 +125,110 @@ public static class AttentionQueries
     }
 
     /// <summary>
-    /// The one place of each kind's rule: which rows of the actor's customers are of that kind, and since when.
+    /// The orders of one kind, as <see cref="KindOf"/> says: its statuses (written into the SQL, so the planner
+    /// walks the status index), and the stuck threshold or the horizon where the kind depends on them.
     /// </summary>
-    private static IQueryable<Row> Matching(AttentionKind kind, AppDbContext db, Actor actor, AttentionOptions options, DateTime now)
+    private static IQueryable<Order> OfKind(IQueryable<Order> orders, AttentionKind kind, DateTime movedBefore, DateTime soon)
     {
-        var orders = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor);
-        switch (kind)
-        {
-            case AttentionKind.ProvisioningFailed:
-                return OrderRows(db, orders.Where(o => o.Status == OrderStatus.ProvisioningFailed));
-            case AttentionKind.Stuck:
-                var movedBefore = now.AddMinutes(-options.StuckAfterMinutes);
-                return OrderRows(db, orders.Where(o => WorkerOwned.Contains(o.Status))).Where(r => r.Since < movedBefore);
-            case AttentionKind.PendingApproval:
-                return OrderRows(db, orders.Where(o => o.Status == OrderStatus.PendingApproval));
-            case AttentionKind.ScheduledSoon:
-                var soon = now.AddDays(options.ScheduledWithinDays);
-                return OrderRows(db, orders.Where(o => o.Status == OrderStatus.Scheduled && o.ScheduledFor <= soon), dueWhenScheduled: true);
-            case AttentionKind.WindowClosing:
-                return WindowClosingRows(db, actor, now, now.AddHours(options.WindowClosingWithinHours));
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
-        }
+        var statuses = StatusesOf[kind];
+        var query = orders.Where(o => EF.Constant(statuses).Contains(o.Status));
+        if (statuses.Any(s => KindOf(s, false, true) != kind)) query = query.Where(o => o.StatusChangedAt < movedBefore);
+        if (statuses.Any(s => KindOf(s, true, false) != kind)) query = query.Where(o => o.ScheduledFor <= soon);
+        return query;
     }
 
     /// <summary>
-    /// Orders as rows: since the moment they entered their status (as the order page's "waiting since");
-    /// a scheduled order is due when it runs.
+    /// Orders as rows, longest waiting first: since the moment they entered their status (as the order page's
+    /// "waiting since"); a scheduled order is due when it runs, the soonest first.
     /// </summary>
-    private static IQueryable<Row> OrderRows(AppDbContext db, IQueryable<Order> orders, bool dueWhenScheduled = false) =>
-        orders.Select(o => new Row
+    private static IQueryable<Row> OrderRows(IQueryable<Order> orders, AttentionKind kind) =>
+        (kind == AttentionKind.ScheduledSoon ? orders.OrderBy(o => o.ScheduledFor) : orders.OrderBy(o => o.StatusChangedAt))
+        .ThenBy(o => o.Id)
+        .Select(o => new Row
         {
             CustomerId = o.CustomerId,
             OrderId = o.Id,
-            SubscriptionId = null,
             Status = o.Status,
-            Due = dueWhenScheduled ? o.ScheduledFor : null,
+            Due = kind == AttentionKind.ScheduledSoon ? o.ScheduledFor : null,
             Since = o.StatusChangedAt,
-            RetryableAsIs = o.Status == OrderStatus.ProvisioningFailed
-                            && !db.OrderItems.Where(i => i.OrderId == o.Id).Any(OrderItem.NeedsCorrection),
         });
 
     /// <summary>
-    /// Subscriptions whose cancellation window closes within the horizon: <see cref="Subscription.CancellableUntil"/>
-    /// (<see cref="CancellationPolicy"/>) written for SQL — the window opens when the current term began (the
-    /// purchase, or the last renewal) and lasts the offer's hours. Since: when it opened; due: when it closes.
+    /// Subscriptions whose cancellation window closes within the horizon, the soonest first: the window is the
+    /// subscription's own rule (<see cref="Subscription.CancellableUntil"/>, <see cref="CancellationPolicy"/>: the
+    /// current term's window, counting renewals due but not yet recorded, else a recent increase's), applied here to
+    /// the few subscriptions SQL keeps. A window opens when a term begins (the purchase, or a renewal: the recorded
+    /// term's end less a term) or with an increase, and lasts an offer's hours; so one closing within the horizon
+    /// opened after now less the longest window and by the horizon less the shortest. SQL keeps those bought or
+    /// renewed in that span, those past their recorded renewal, and those with increases kept. Since: when the
+    /// window opened; due: when it closes.
     /// </summary>
-    private static IQueryable<Row> WindowClosingRows(AppDbContext db, Actor actor, DateTime now, DateTime horizon)
+    private static async Task<List<Row>> WindowsClosingAsync(AppDbContext db, Actor actor, DateTime now, DateTime horizon, CancellationToken ct)
     {
+        // The offers with a window: a handful, read once here rather than joined to every subscription.
+        var offers = await db.Offers.AsNoTracking().Where(o => o.CancellationWindowHours != null).ToDictionaryAsync(o => o.Id, ct);
+        if (offers.Count == 0) return [];
+        var openedAfter = now.AddHours(-offers.Values.Max(o => o.CancellationWindowHours!.Value));
+        var openedBy = horizon.AddHours(-offers.Values.Min(o => o.CancellationWindowHours!.Value));
+        // A renewal's span a day wider: what SQL and .NET make of a month's end need not agree (a session's time zone).
+        var renewedAfter = openedAfter.AddDays(-1);
+        var renewedBy = openedBy.AddDays(1);
+        var offerIds = offers.Keys.ToList();
         var customers = Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id);
-        return db.Subscriptions.AsNoTracking()
+        var candidates = await db.Subscriptions.AsNoTracking()
             .Where(s => customers.Contains(s.CustomerId)
                         && (s.Status == SubscriptionStatus.Active || s.Status == SubscriptionStatus.Suspended)
-                        && s.Offer.CancellationWindowHours != null)
-            .Select(s => new
+                        && offerIds.Contains(s.OfferId)
+                        && ((s.StartDate > openedAfter && s.StartDate <= openedBy) || s.RenewalDate <= now || s.RecentIncreases != NoIncreases
+                            || (s.RenewalDate > renewedAfter.AddMonths(s.TermMonths) && s.RenewalDate <= renewedBy.AddMonths(s.TermMonths))))
+            .ToListAsync(ct);
+        return candidates
+            .Select(s => (Subscription: s, Offer: offers[s.OfferId], Until: s.CancellableUntil(offers[s.OfferId], now)))
+            .Where(x => x.Until is { } until && until <= horizon)
+            .Select(x => new Row
             {
-                s.Id,
-                s.CustomerId,
-                TermStart = s.RenewalDate.AddMonths(-s.TermMonths) > s.StartDate ? s.RenewalDate.AddMonths(-s.TermMonths) : s.StartDate,
-                Hours = (double)s.Offer.CancellationWindowHours!.Value,
+                CustomerId = x.Subscription.CustomerId, SubscriptionId = x.Subscription.Id, Due = x.Until,
+                Since = x.Until!.Value.AddHours(-x.Offer.CancellationWindowHours!.Value),
+                Subscription = x.Subscription, OfferName = x.Offer.Name,
             })
-            .Select(s => new Row
-            {
-                CustomerId = s.CustomerId, OrderId = null, SubscriptionId = s.Id, Status = null,
-                Since = s.TermStart, Due = s.TermStart.AddHours(s.Hours), RetryableAsIs = false,
-            })
-            .Where(r => r.Since <= now && r.Due > now && r.Due <= horizon);
+            .OrderBy(r => r.Due).ThenBy(r => r.SubscriptionId)
+            .ToList();
     }
 
-    /// <summary>The rows in words: customers' names, the orders' items and the subscriptions' offers, one query each.</summary>
+    private static readonly List<IncreaseWindow> NoIncreases = [];
+
+    /// <summary>The rows in words: customers' names and the orders' items, one query each (a window's row has its subscription).</summary>
     private static async Task<List<AttentionItemDto>> DescribeAsync(AppDbContext db, Actor actor, List<Row> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
         var customerIds = rows.Select(r => r.CustomerId).Distinct().ToList();
-        var names = await db.Organizations.AsNoTracking().Where(o => customerIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
+        var names = await db.Organizations.AsNoTracking().Where(o => customerIds.Contains(o.Id)).Select(o => new { o.Id, o.Name })
+            .ToDictionaryAsync(o => o.Id, o => o.Name, ct);
         var orderIds = rows.Where(r => r.OrderId is not null).Select(r => r.OrderId!.Value).ToList();
         var items = orderIds.Count == 0
             ? []
             : await db.OrderItems.AsNoTracking().Where(i => orderIds.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(actor))
-                .OrderBy(i => i.OrderId).ThenBy(i => i.Position).ToListAsync(ct);
+                .OrderBy(i => i.OrderId).ThenBy(i => i.Position)
+                .Select(i => new ItemLine(i.OrderId, i.Description, i.ProvisioningStatus, i.VendorName, i.ErrorCode, i.ErrorMessage))
+                .ToListAsync(ct);
         var itemsOf = items.ToLookup(i => i.OrderId);
-        var subscriptionIds = rows.Where(r => r.SubscriptionId is not null).Select(r => r.SubscriptionId!.Value).ToList();
-        var subscriptions = subscriptionIds.Count == 0
+        // Retryable as it is: failed, and none of its rejected items needs a correction (asked of the listed failed
+        // orders only: as a correlated subquery of the page, PostgreSQL hashed every failed item of the platform).
+        var failedIds = rows.Where(r => r.Status == OrderStatus.ProvisioningFailed).Select(r => r.OrderId!.Value).ToList();
+        var needCorrection = failedIds.Count == 0
             ? []
-            : await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id))
-                .Select(s => new { s.Id, s.Quantity, OfferName = s.Offer.Name }).ToDictionaryAsync(s => s.Id, ct);
+            : (await db.OrderItems.AsNoTracking().Where(i => failedIds.Contains(i.OrderId)).Where(OrderItem.NeedsCorrection)
+                .Select(i => i.OrderId).Distinct().ToListAsync(ct)).ToHashSet();
 
         return rows.Select(r =>
         {
-            var summary = r.SubscriptionId is { } sid && subscriptions.TryGetValue(sid, out var s)
-                ? $"{s.OfferName} × {s.Quantity}: licences can be decreased until {CancellationPolicy.Moment(r.Due!.Value)}."
-                : r.Kind == AttentionKind.ProvisioningFailed
-                    ? Rejections(itemsOf[r.OrderId!.Value].ToList())
-                    : Changes(itemsOf[r.OrderId!.Value].ToList());
+            var lines = r.OrderId is { } orderId ? itemsOf[orderId].ToList() : [];
+            var summary = r.Subscription is { } s
+                ? $"{r.OfferName} × {s.Quantity}: licences can be decreased until {CancellationPolicy.Moment(r.Due!.Value)}."
+                : r.Kind == AttentionKind.ProvisioningFailed ? Rejections(lines) : Changes(lines);
+            var retryable = r.Status == OrderStatus.ProvisioningFailed && !needCorrection.Contains(r.OrderId!.Value);
             return new AttentionItemDto(r.Kind, r.CustomerId, names.GetValueOrDefault(r.CustomerId, ""), r.OrderId,
-                r.OrderId is { } id ? $"#{id}" : null, r.Status, Utc(r.Since), summary, r.SubscriptionId, r.Due is { } due ? Utc(due) : null, r.RetryableAsIs);
+                r.OrderId is { } id ? $"#{id}" : null, r.Status, Utc(r.Since), summary, r.SubscriptionId, r.Due is { } due ? Utc(due) : null, retryable);
         }).ToList();
     }
 
@@ -192,7 +239,7 @@ public static class AttentionQueries
     private static DateTime Utc(DateTime moment) => DateTime.SpecifyKind(moment, DateTimeKind.Utc);
 
     /// <summary>The first rejection in the vendor's words, and how many more there are.</summary>
-    private static string Rejections(List<OrderItem> items)
+    private static string Rejections(List<ItemLine> items)
     {
         var failed = items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFailed).ToList();
         if (failed.Count == 0) return Changes(items);
@@ -202,11 +249,15 @@ public static class AttentionQueries
     }
 
     /// <summary>The requested changes, the first few of them.</summary>
-    private static string Changes(List<OrderItem> items) =>
+    private static string Changes(List<ItemLine> items) =>
         items.Count == 0 ? "No items." :
         string.Join("; ", items.Take(3).Select(i => i.Description)) + (items.Count > 3 ? $"; and {items.Count - 3} more" : "");
 
-    /// <summary>A row of one kind, as the queries project it (settable, so SQL can filter and sort on its members).</summary>
+    /// <summary>What the summary needs of an order's item.</summary>
+    private sealed record ItemLine(long OrderId, string Description, ItemProvisioningStatus ProvisioningStatus, string VendorName,
+        string? ErrorCode, string? ErrorMessage);
+
+    /// <summary>A row of one kind (an order's, or a window's with its subscription).</summary>
     private sealed class Row
     {
         public AttentionKind Kind { get; set; }
@@ -216,7 +267,8 @@ public static class AttentionQueries
         public OrderStatus? Status { get; set; }
         public DateTime Since { get; set; }
         public DateTime? Due { get; set; }
-        public bool RetryableAsIs { get; set; }
+        public Subscription? Subscription { get; init; }
+        public string? OfferName { get; init; }
     }
 }
 

@@ -766,6 +766,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasIndex("CustomerId", "Status", "Date", "Id")
                         .IsDescending(false, false, true, true);
 
+                    b.HasIndex(new[] { "CustomerId", "Status", "StatusChangedAt", "ScheduledFor" }, "IX_Orders_Attention")
+                        .HasFilter("\"Status\" IN ('InProgress', 'ProvisioningStarted', 'ProvisioningFinished', 'ProvisioningFailed', 'Scheduled', 'PendingApproval')");
+
                     b.ToTable("Orders");
                 });
 
