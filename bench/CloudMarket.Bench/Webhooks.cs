@@ -72,7 +72,7 @@ public static class Webhooks
         var burst = orders.Select(o => new IntegrationEvent(EventTypes.OrderCompleted, o.CustomerId, o.Id, null, null, false, now, null)).ToList();
         db.Set<IntegrationEvent>().AddRange(burst);
         var statementsBefore = await StatementsAsync(db, reset: true);
-        var (appCpuBefore, pgCpuBefore) = (AppCpuMs(), PostgresCpuMs());
+        var (appCpuBefore, pgCpuBefore) = (AppCpuMs(), PostgresCpuMs(opt));
         await db.SaveChangesAsync();
         var committed = clock.Elapsed;
 
@@ -81,7 +81,7 @@ public static class Webhooks
         var deadline = committed + TimeSpan.FromSeconds(180);
         while (Arrived() < ids.Count && clock.Elapsed < deadline)
             await Task.Delay(50);
-        var (appCpu, pgCpu) = (AppCpuMs() - appCpuBefore, PostgresCpuMs() - pgCpuBefore);
+        var (appCpu, pgCpu) = (AppCpuMs() - appCpuBefore, PostgresCpuMs(opt) - pgCpuBefore);
         // Less the burst's own inserts.
         var statements = await StatementsAsync(db, reset: false) is { } after && statementsBefore is not null ? after - ids.Count : (long?)null;
         listener.Stop();
@@ -101,32 +101,42 @@ public static class Webhooks
         return result;
     }
 
-    /// <summary>CPU time (user + system) of the processes whose command line matches, in ms.</summary>
-    private static double CpuMs(Func<string, bool> matches)
+    /// <summary>
+    /// CPU time (user + system) of the processes whose command line matches, in ms; with <paramref name="children"/>
+    /// also of their child processes, live or ended (a backend that ended meanwhile is counted in its parent's cutime).
+    /// </summary>
+    private static double CpuMs(Func<int, string, bool> matches, bool children = false)
     {
-        double ticks = 0;
+        var stats = new List<(int Pid, int Parent, string Command, long[] Fields)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             try
             {
-                if (!int.TryParse(Path.GetFileName(dir), out _) || !matches(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ')))
-                    continue;
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // After "(comm) ": state, ppid, … utime (14th field of stat), stime, cutime, cstime.
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime (fields 14 and 15 of stat)
+                stats.Add((pid, int.Parse(fields[1]), File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '),
+                    [long.Parse(fields[11]), long.Parse(fields[12]), long.Parse(fields[13]), long.Parse(fields[14])]));
             }
             catch (IOException) { } // the process ended meanwhile
             catch (UnauthorizedAccessException) { }
         }
+        var roots = stats.Where(p => matches(p.Parent, p.Command)).ToList();
+        var rootIds = roots.Select(p => p.Pid).ToHashSet();
+        double ticks = roots.Sum(p => p.Fields[0] + p.Fields[1] + (children ? p.Fields[2] + p.Fields[3] : 0));
+        if (children) ticks += stats.Where(p => rootIds.Contains(p.Parent)).Sum(p => p.Fields[0] + p.Fields[1]);
         return ticks * 1000 / 100; // USER_HZ
     }
 
-    /// <summary>The app this benchmark started (a child process running CloudMarket.dll).</summary>
+    /// <summary>The app this benchmark started (its child process running CloudMarket.dll; others may run theirs).</summary>
     private static double AppCpuMs() =>
-        CpuMs(c => c.Contains("CloudMarket.dll", StringComparison.Ordinal) && !c.Contains("CloudMarket.Bench", StringComparison.Ordinal));
+        CpuMs((parent, c) => parent == Environment.ProcessId && c.Contains("CloudMarket.dll", StringComparison.Ordinal));
 
-    /// <summary>PostgreSQL's backends serving the benchmark's database (not the server's other databases).</summary>
-    private static double PostgresCpuMs() => CpuMs(c => c.StartsWith("postgres: ", StringComparison.Ordinal) && c.Contains(" cloudmarket_bench ", StringComparison.Ordinal));
+    /// <summary>This benchmark's PostgreSQL server (the port of its connection string) with all its processes.</summary>
+    private static double PostgresCpuMs(Options opt) => opt.Provider != "Postgres" ? 0 :
+        CpuMs((_, c) => c.Contains("bin/postgres ", StringComparison.Ordinal)
+                        && c.Contains($" -p {new Npgsql.NpgsqlConnectionStringBuilder(opt.ConnectionString).Port} ", StringComparison.Ordinal), children: true);
 
     /// <summary>Statements PostgreSQL ran (pg_stat_statements, when the server loads it); null otherwise.</summary>
     private static async Task<long?> StatementsAsync(AppDbContext db, bool reset)

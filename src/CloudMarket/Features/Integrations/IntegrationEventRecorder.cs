@@ -54,6 +54,24 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
     private void Record(DbContext? context)
     {
         if (context is null) return;
+        // Every Entries/Entry call below would scan all tracked entities for changes again (a save of a fan-out or
+        // delivery batch tracks hundreds): detect once, then read the states as they are.
+        var tracker = context.ChangeTracker;
+        tracker.DetectChanges();
+        var autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            RecordDetected(context);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    private void RecordDetected(DbContext context)
+    {
         // A save that is retried after a concurrency conflict must not record its events twice.
         foreach (var stale in context.ChangeTracker.Entries<IntegrationEvent>().Where(e => e.State == EntityState.Added).ToList())
             if (_recorded.TryGetValue(stale.Entity, out _))
