@@ -16,7 +16,10 @@ namespace CloudMarket.Bench;
 /// burst of <c>order.completed</c> events, one per order of the seller's customers, written into the
 /// integration outbox in one transaction as the app's own changes would write them. The app's dispatcher
 /// fans them out (each body is the order as the API shows it) and delivers them; the figure is distinct
-/// events received per second, from the commit of the burst to the last one received.
+/// events received per second, from the commit of the burst to the last one received. Before the burst the
+/// outbox is left to drain (the events and e-mails of the place → completed step), so the figure is the
+/// burst's own; beside it the CPU the app and PostgreSQL's backends spent per event from the commit to the
+/// last arrival (<c>/proc</c>), and PostgreSQL's statements per event when <c>pg_stat_statements</c> is loaded.
 /// </summary>
 public static class Webhooks
 {
@@ -56,6 +59,11 @@ public static class Webhooks
                 throw new InvalidOperationException($"Registering the webhook: {(int)registered.StatusCode} {await registered.Content.ReadAsStringAsync()}");
 
         await using var db = Scenarios.Context(opt);
+        var drained = Stopwatch.StartNew();
+        while (drained.Elapsed < TimeSpan.FromSeconds(120)
+               && (await db.Set<IntegrationEvent>().AnyAsync(e => e.DispatchedAt == null) || await db.Set<Delivery>().AnyAsync(d => d.CompletedAt == null)))
+            await Task.Delay(200);
+        var backlogSeconds = Math.Round(drained.Elapsed.TotalSeconds, 1);
         var customers = db.Organizations.Where(o => o.ParentId == DemoData.Contoso).Select(o => o.Id);
         var orders = await db.Orders.AsNoTracking()
             .Where(o => customers.Contains(o.CustomerId) && !o.IsMarkupOnly && o.Status == OrderStatus.Completed)
@@ -63,6 +71,8 @@ public static class Webhooks
         var now = DateTime.UtcNow;
         var burst = orders.Select(o => new IntegrationEvent(EventTypes.OrderCompleted, o.CustomerId, o.Id, null, null, false, now, null)).ToList();
         db.Set<IntegrationEvent>().AddRange(burst);
+        var statementsBefore = await StatementsAsync(db, reset: true);
+        var cpu = CpuMeter.Read();
         await db.SaveChangesAsync();
         var committed = clock.Elapsed;
 
@@ -71,6 +81,9 @@ public static class Webhooks
         var deadline = committed + TimeSpan.FromSeconds(180);
         while (Arrived() < ids.Count && clock.Elapsed < deadline)
             await Task.Delay(50);
+        var spent = CpuMeter.Read().Since(cpu);
+        // Less the burst's own inserts.
+        var statements = await StatementsAsync(db, reset: false) is { } after && statementsBefore is not null ? after - ids.Count : (long?)null;
         listener.Stop();
         var arrived = ids.Where(received.ContainsKey).Select(id => received[id]).ToList();
         var seconds = arrived.Count == 0 ? 0 : (arrived.Max() - committed).TotalSeconds;
@@ -78,9 +91,39 @@ public static class Webhooks
         {
             events = ids.Count, received = arrived.Count, deliveries, seconds = Math.Round(seconds, 1),
             eventsPerSecond = seconds > 0 ? Math.Round(arrived.Count / seconds, 1) : 0,
+            backlogSeconds,
+            // The receiver is in the driver's process: its CPU is the driver's share.
+            cpuMsPerEvent = spent.Per(arrived.Count),
+            statementsPerEvent = statements is { } n ? Math.Round((double)n / Math.Max(1, arrived.Count), 1) : (double?)null,
             loadAverage = Load.LoadAverage(),
         };
         Console.WriteLine($"  {result}");
         return result;
+    }
+
+    /// <summary>Statements PostgreSQL ran (pg_stat_statements, when the server loads it); null otherwise.</summary>
+    private static async Task<long?> StatementsAsync(AppDbContext db, bool reset)
+    {
+        if (!db.Database.IsNpgsql()) return null;
+        try
+        {
+            if (reset)
+            {
+                await db.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_stat_statements_reset()");
+                return 0;
+            }
+            // The most frequent, to see what an event costs.
+            foreach (var top in await db.Database.SqlQueryRaw<string>(
+                         "SELECT calls || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS \"Value\" FROM pg_stat_statements " +
+                         "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 12").ToListAsync())
+                Console.WriteLine($"    {top}");
+            return await db.Database.SqlQueryRaw<long>(
+                "SELECT COALESCE(sum(calls), 0)::bigint AS \"Value\" FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'").SingleAsync();
+        }
+        catch (Npgsql.PostgresException)
+        {
+            return null; // not loaded (shared_preload_libraries)
+        }
     }
 }

@@ -32,6 +32,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status for the n-th call (1-based); null means: never answer (until disposed).</summary>
     public Func<int, HttpStatusCode?> Answer { get; set; } = _ => HttpStatusCode.OK;
 
+    /// <summary>When set, the status for each call by what it carries (instead of <see cref="Answer"/>).</summary>
+    public Func<ReceivedCall, HttpStatusCode>? AnswerTo { get; set; }
+
     private WebhookReceiver(WebApplication app) => _app = app;
 
     public Uri Url { get; private set; } = null!;
@@ -48,8 +51,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
             var h = http.Request.Headers;
-            receiver._calls.Enqueue(new ReceivedCall(body, h[WebhookSignature.EventIdHeader], h[WebhookSignature.EventTypeHeader], h[WebhookSignature.SignatureHeader]));
-            var status = receiver.Answer(receiver._calls.Count);
+            var call = new ReceivedCall(body, h[WebhookSignature.EventIdHeader], h[WebhookSignature.EventTypeHeader], h[WebhookSignature.SignatureHeader]);
+            receiver._calls.Enqueue(call);
+            var status = receiver.AnswerTo is { } answer ? answer(call) : receiver.Answer(receiver._calls.Count);
             if (status is null)
                 await receiver._release.Task.WaitAsync(http.RequestAborted);
             return Results.StatusCode((int)(status ?? HttpStatusCode.OK));

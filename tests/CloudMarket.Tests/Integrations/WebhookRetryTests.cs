@@ -88,6 +88,48 @@ public abstract class WebhookRetryTests(CloudMarketFactory app) : IAsyncLifetime
         var calls = await _receiver.WaitForAsync(c => c.Count == 3, "placed again, then the note change");
         Assert.Equal(["order.placed", "order.placed", "order.noteChanged"], calls.Types());
     }
+
+    [Fact]
+    public async Task ManyOrdersEvents_FannedOutAndSentSideBySide_ArriveInEachOrdersOwnOrder_PastAFailedFirstAttempt()
+    {
+        const int orders = 40, perOrder = 3;
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ids = new List<long>();
+        for (var i = 0; i < orders; i++) ids.Add(await anna.CreateCartIdAsync(NewAcronis(1)));
+        // Every third order's first call fails: its next events must wait for its retry while the other orders' go on.
+        var failing = ids.Where((_, i) => i % 3 == 0).ToHashSet();
+        var failed = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
+        _receiver.AnswerTo = call => call.OrderId is { } o && failing.Contains(o) && failed.TryAdd(o, true)
+            ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+        var (webhook, _) = await anna.CreateWebhookAsync(_receiver.Url, "order.noteChanged");
+
+        // Straight into the outbox in one transaction, interleaved across the orders as concurrent changes write them:
+        // one fan-out batch and one round of calls then hold many orders.
+        var events = await app.WithDbAsync(async db =>
+        {
+            var now = Clock.GetUtcNow().UtcDateTime;
+            var written = Enumerable.Range(1, perOrder).SelectMany(n => ids.Select(id =>
+                new IntegrationEvent(EventTypes.OrderNoteChanged, Demo.Fabrikam, id, null, $"Note {n}", false, now, null))).ToList();
+            db.AddRange(written);
+            await db.SaveChangesAsync();
+            return written;
+        });
+        app.Services.GetRequiredService<IntegrationSignal>().Notify();
+        var expected = ids.ToDictionary(id => id, id => events.Where(e => e.OrderId == id).OrderBy(e => e.Id).Select(e => e.EventId).ToArray());
+
+        var others = ids.Where(id => !failing.Contains(id)).ToList();
+        await _receiver.WaitForAsync(c => others.All(id => c.Of(id).Count() == perOrder) && failing.All(id => c.Of(id).Any()),
+            "every event of the orders whose calls succeed, and the failed first call of the others");
+        // Nothing of a failing order went out after its failed call.
+        Assert.All(failing, id => Assert.Equal([expected[id][0]], _receiver.Calls.Of(id).Select(c => c.EventId)));
+
+        Advance(TimeSpan.FromSeconds(5));
+        var calls = await _receiver.WaitForAsync(c => failing.All(id => c.Of(id).Count() == perOrder + 1), "the retried orders' events");
+        Assert.All(others, id => Assert.Equal(expected[id], calls.Of(id).Select(c => c.EventId)));
+        Assert.All(failing, id => Assert.Equal([expected[id][0], .. expected[id]], calls.Of(id).Select(c => c.EventId)));
+        // The other tests of this app change notes too: this endpoint must not hold deliveries of theirs.
+        Assert.Equal(HttpStatusCode.NoContent, (await anna.DeleteAsync($"{WebhookKit.Url}/{webhook}")).StatusCode);
+    }
 }
 
 /// <summary>Three days of failures, on a clock of its own (the bearer tokens of other tests would expire).</summary>

@@ -12,11 +12,12 @@ using Microsoft.EntityFrameworkCore;
 namespace CloudMarket.Features.Integrations;
 
 /// <summary>
-/// Turns one outbox event into its deliveries: one per webhook endpoint of the customer, its seller
+/// Turns outbox events into their deliveries: one per webhook endpoint of the customer, its seller
 /// and its distributor that wants the type, and one per e-mail recipient. Each payload is what the
 /// receiving organization's admin role gets from the API (OrderQueries / SubscriptionQueries with
 /// that role's context), so the visibility rule is the API's own: customer-level receivers get no
-/// markup item, no cost, and no event of a markup-only order.
+/// markup item, no cost, and no event of a markup-only order. A whole claimed batch is fanned out
+/// with a fixed number of reads (organizations, endpoints, orders, e-mail recipients), not per event.
 /// </summary>
 public sealed class EventFanOut(EmailNotifications emails)
 {
@@ -29,41 +30,64 @@ public sealed class EventFanOut(EmailNotifications emails)
         return json;
     }
 
-    public async Task FanOutAsync(AppDbContext db, IntegrationEvent ev, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Adds the deliveries of these events to the context (saved by the caller with the events' dispatch).
+    /// The claim gives at most one event per order (an order's next event waits for this one), so nothing
+    /// here orders one order's events; each delivery carries its event's id as its place in the order's sequence.
+    /// </summary>
+    public async Task FanOutAsync(AppDbContext db, IReadOnlyList<IntegrationEvent> events, DateTime now, CancellationToken ct)
     {
-        // The customer, its seller and their distributor in one statement (was one per level).
-        var customerId = ev.CustomerId;
-        var read = await db.Organizations.AsNoTracking()
-            .Where(o => o.Id == customerId
-                        || db.Organizations.Any(c => c.Id == customerId && c.ParentId == o.Id)
-                        || db.Organizations.Any(c => c.Id == customerId && db.Organizations.Any(s => s.Id == c.ParentId && s.ParentId == o.Id)))
-            .ToDictionaryAsync(o => o.Id, ct);
-        if (!read.TryGetValue(customerId, out var customer)) return;
-        var orgs = new Dictionary<Guid, Organization> { [customer.Id] = customer };
-        for (var parentId = customer.ParentId; parentId is { } id;)
-        {
-            var parent = read.TryGetValue(id, out var known) ? known : await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == id, ct);
-            orgs[parent.Id] = parent;
-            parentId = parent.ParentId;
-        }
-
-        // A customer always sits under a seller; the context the API would build carries both.
-        if (customer.ParentId is not { } sellerId) return;
-        var seller = orgs[sellerId];
-
+        var orgs = await ChainsAsync(db, events.Select(e => e.CustomerId).Distinct().ToList(), ct);
         var orgIds = orgs.Keys.ToList();
         var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking()
             .Where(e => e.Enabled && orgIds.Contains(e.OrganizationId)).OrderBy(e => e.Id).ToListAsync(ct);
-        var bodies = new Dictionary<Guid, string?>();
-        foreach (var endpoint in endpoints.Where(e => e.Wants(ev.Type)))
-        {
-            if (!bodies.TryGetValue(endpoint.OrganizationId, out var body))
-                bodies[endpoint.OrganizationId] = body = await BodyAsync(db, ev, ReceiverContext(orgs[endpoint.OrganizationId], customer, seller), now, ct);
-            if (body is not null)
-                db.Add(Delivery.Webhook(endpoint.Id, ev.EventId, ev.Type, ev.Id, ev.OrderId, body, now, ev.TraceParent));
-        }
+        var (orders, windows) = await OrderQueries.LoadManyForDetailsAsync(db,
+            events.Where(e => e.OrderId is not null).Select(e => e.OrderId!.Value).Distinct().ToList(), ct);
 
-        await emails.AddAsync(db, ev, customer, seller, orgs, now, ct);
+        var mailed = new List<EmailNotifications.Mailed>();
+        foreach (var ev in events)
+        {
+            using var activity = AppTelemetry.StartFromStored(AppTelemetry.Integrations, "integration fan-out", ev.TraceParent, ev.OrderId);
+            activity?.SetTag("cloudmarket.event.type", ev.Type);
+            // A customer always sits under a seller; the context the API would build carries both.
+            if (!orgs.TryGetValue(ev.CustomerId, out var customer) || customer.ParentId is not { } sellerId || !orgs.TryGetValue(sellerId, out var seller))
+                continue;
+            var chain = Chain(orgs, customer);
+            var order = ev.OrderId is { } orderId ? orders.GetValueOrDefault(orderId) : null;
+            var bodies = new Dictionary<Guid, string?>();
+            foreach (var endpoint in endpoints.Where(e => chain.ContainsKey(e.OrganizationId) && e.Wants(ev.Type)))
+            {
+                if (!bodies.TryGetValue(endpoint.OrganizationId, out var body))
+                    bodies[endpoint.OrganizationId] = body =
+                        await BodyAsync(db, ev, ReceiverContext(chain[endpoint.OrganizationId], customer, seller), order, windows, now, ct);
+                if (body is not null)
+                    db.Add(Delivery.Webhook(endpoint.Id, ev.EventId, ev.Type, ev.Id, ev.OrderId, body, now, ev.TraceParent));
+            }
+            if (order is not null) mailed.Add(new EmailNotifications.Mailed(ev, customer, seller, chain, order));
+        }
+        await emails.AddAsync(db, mailed, windows, now, ct);
+    }
+
+    /// <summary>These customers and every organization above them, level by level (one statement per level, not per customer).</summary>
+    private static async Task<Dictionary<Guid, Organization>> ChainsAsync(AppDbContext db, List<Guid> customerIds, CancellationToken ct)
+    {
+        var orgs = new Dictionary<Guid, Organization>();
+        for (var wanted = customerIds; wanted.Count > 0;)
+        {
+            var found = await db.Organizations.AsNoTracking().Where(o => wanted.Contains(o.Id)).ToListAsync(ct);
+            foreach (var o in found) orgs[o.Id] = o;
+            wanted = found.Where(o => o.ParentId is { } p && !orgs.ContainsKey(p)).Select(o => o.ParentId!.Value).Distinct().ToList();
+        }
+        return orgs;
+    }
+
+    /// <summary>The customer and the organizations above it.</summary>
+    private static Dictionary<Guid, Organization> Chain(Dictionary<Guid, Organization> orgs, Organization customer)
+    {
+        var chain = new Dictionary<Guid, Organization> { [customer.Id] = customer };
+        for (var parentId = customer.ParentId; parentId is { } id && orgs.TryGetValue(id, out var parent) && chain.TryAdd(id, parent);)
+            parentId = parent.ParentId;
+        return chain;
     }
 
     /// <summary>The receiving organization's admin, as the API would see them in that customer's view.</summary>
@@ -78,20 +102,24 @@ public sealed class EventFanOut(EmailNotifications emails)
         return new CustomerContext(new Actor(Guid.Empty, $"{receiver.Name} webhooks", "", receiver.Id, receiver.Name, receiver.Type, [role]), customer, seller);
     }
 
-    /// <summary>The JSON body for one receiver; null when that receiver must not hear of the event.</summary>
-    public static async Task<string?> BodyAsync(AppDbContext db, IntegrationEvent ev, CustomerContext ctx, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// The JSON body for one receiver; null when that receiver must not hear of the event. An order's event
+    /// is built from the order read for the batch (<paramref name="order"/>, null when it is gone).
+    /// </summary>
+    public static async Task<string?> BodyAsync(AppDbContext db, IntegrationEvent ev, CustomerContext ctx, Order? order,
+        IReadOnlyDictionary<string, int?> windows, DateTime now, CancellationToken ct)
     {
         if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) return null;
         object? data;
         if (ev.SubscriptionId is { } subscriptionId)
         {
             // A subscription changed by an order the receiver cannot see (markup-only) is not told either.
-            if (ev.OrderId is { } changedBy && !await db.Orders.AsNoTracking().VisibleOrders(ctx).AnyAsync(o => o.Id == changedBy, ct))
+            if (ev.OrderId is not null && (order is null || !OrderVisibility.SeesOrder(ctx, order)))
                 return null;
             data = await SubscriptionQueries.DetailAsync(db, ctx, subscriptionId, now, ct) is { } s ? new { subscription = s } : null;
         }
-        else if (ev.OrderId is { } orderId)
-            data = await OrderQueries.DetailAsync(db, ctx, orderId, now, ct) is { } o ? new { order = o } : null;
+        else if (order is not null)
+            data = OrderQueries.DetailFor(ctx, order, windows, now) is { } o ? new { order = o } : null;
         else
             data = null;
         if (data is null) return null;

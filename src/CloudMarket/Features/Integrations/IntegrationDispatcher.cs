@@ -10,10 +10,11 @@ using Microsoft.Extensions.Options;
 namespace CloudMarket.Features.Integrations;
 
 /// <summary>
-/// Every instance runs one: fans outbox events out into deliveries, then sends due deliveries
-/// (webhook calls and e-mails) with up to <see cref="IntegrationOptions.MaxConcurrentDeliveries"/> at
-/// once, recording every attempt and rescheduling failures on the retry schedule. Leases in the rows
-/// keep instances apart (<see cref="IntegrationQueue"/>).
+/// Every instance runs one: fans outbox events out into deliveries (a claimed batch at a time), and sends
+/// due deliveries (webhook calls and e-mails), up to <see cref="IntegrationOptions.MaxConcurrentDeliveries"/>
+/// at once, recording every attempt and rescheduling failures on the retry schedule. The two run side by
+/// side, so a fan-out round never waits for calls and calls never wait for a fan-out round. Leases in the
+/// rows keep instances apart (<see cref="IntegrationQueue"/>).
 /// </summary>
 public sealed class IntegrationDispatcher(
     IServiceScopeFactory scopes,
@@ -30,36 +31,41 @@ public sealed class IntegrationDispatcher(
 {
     public string InstanceName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>Batches of deliveries being sent, by a number of their own.</summary>
     private readonly ConcurrentDictionary<long, Task> _running = new();
+    private long _batches;
+
+    /// <summary>Deliveries being sent (webhooks and e-mails), against <see cref="IntegrationOptions.MaxConcurrentDeliveries"/>.</summary>
+    private int _inFlight;
 
     /// <summary>The endpoint each running webhook delivery calls, to cap calls per endpoint.</summary>
     private readonly ConcurrentDictionary<long, long> _calling = new();
+
+    /// <summary>Deliveries sent together and recorded in one save.</summary>
+    private const int DeliveryBatch = 16;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
-        var o = options.Value;
-        var idle = TimeSpan.FromMilliseconds(o.PollIntervalMs);
         logger.LogInformation("Integration dispatcher {Instance} started", InstanceName);
+        await Task.WhenAll(LoopAsync("Fanning out integration events", FanOutAsync, signal.WaitForEventsAsync, stop),
+            LoopAsync("Dispatching deliveries", DeliverAsync, signal.WaitForDeliveriesAsync, stop));
+        await Task.WhenAll(_running.Values);
+    }
+
+    /// <summary>Runs rounds while they are full; waits for a signal (or the poll interval) after one that was not.</summary>
+    private async Task LoopAsync(string what, Func<CancellationToken, Task<bool>> round, Func<TimeSpan, CancellationToken, Task<bool>> wait,
+        CancellationToken stop)
+    {
+        var idle = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var fanned = await FanOutAsync(stop);
-                foreach (var (id, task) in _running)
-                    if (task.IsCompleted) _running.TryRemove(id, out _);
-                var free = o.MaxConcurrentDeliveries - _running.Count;
-                var claimed = free > 0 ? await ClaimAsync(free, stop) : [];
-                foreach (var d in await KeepPerEndpointCapAsync(claimed))
-                {
-                    if (d.EndpointId is { } endpointId) _calling[d.Id] = endpointId;
-                    _running[d.Id] = RunAsync(d, stop);
-                }
-                // A full round means more may be waiting: go again at once.
-                if (fanned == 0 && (free <= 0 || claimed.Count < free))
-                    await signal.WaitAsync(idle, stop);
+                if (!await round(stop))
+                    await wait(idle, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -67,64 +73,123 @@ public sealed class IntegrationDispatcher(
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Dispatching integration events failed; trying again shortly");
-                await signal.WaitAsync(idle, CancellationToken.None);
+                logger.LogError(e, "{What} failed; trying again shortly", what);
+                try { await wait(idle, stop); }
+                catch (OperationCanceledException) { break; }
             }
         }
-        await Task.WhenAll(_running.Values);
     }
 
     // ---- fan-out ------------------------------------------------------------------------
 
-    private async Task<int> FanOutAsync(CancellationToken ct)
+    /// <summary>One batch of events; true when it was full (more may be waiting).</summary>
+    private async Task<bool> FanOutAsync(CancellationToken ct)
     {
         IReadOnlyList<ClaimedEvent> claimed;
         await using (var scope = scopes.CreateAsyncScope())
-            claimed = await IntegrationQueue.ClaimEventsAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), InstanceName, 32, Now, Lease, ct);
-        foreach (var c in claimed)
+            claimed = await IntegrationQueue.ClaimEventsAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), InstanceName,
+                options.Value.FanOutBatch, Now, Lease, ct);
+        if (claimed.Count == 0) return false;
+        try
         {
-            try
-            {
-                await FanOutOneAsync(c, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                logger.LogError(e, "Fanning out integration event {EventRow} failed; it will be tried again", c.Id);
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                var due = Now + TimeSpan.FromSeconds(5);
-                await db.WriteAsync(token => db.Set<IntegrationEvent>()
-                    .Where(x => x.Id == c.Id && x.Attempts == c.Attempts && x.DispatchedAt == null)
-                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
-                        .SetProperty(x => x.DueAt, due), token), CancellationToken.None);
-            }
+            await FanOutBatchAsync(claimed, ct);
         }
-        return claimed.Count;
+        catch (Exception e) when (claimed.Count > 1 && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+        {
+            // One event's data may be what fails: fan the batch out one event at a time, so only that one waits.
+            logger.LogWarning(e, "Fanning out a batch of {Count} integration events failed; trying them one by one", claimed.Count);
+            foreach (var c in claimed)
+                await FanOutOneAsync(c, ct);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await PostponeAsync(claimed[0], e);
+        }
+        return claimed.Count == options.Value.FanOutBatch;
     }
 
     private async Task FanOutOneAsync(ClaimedEvent claimed, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var ev = await db.Set<IntegrationEvent>().SingleAsync(e => e.Id == claimed.Id, ct);
-        if (ev.Attempts != claimed.Attempts || ev.DispatchedAt is not null) return;
-        using var activity = AppTelemetry.StartFromStored(AppTelemetry.Integrations, "integration fan-out", ev.TraceParent, ev.OrderId);
-        activity?.SetTag("cloudmarket.event.type", ev.Type);
-        var now = Now;
-        await fanOut.FanOutAsync(db, ev, now, ct);
-        ev.DispatchedAt = now;
         try
         {
-            // Attempts is a concurrency token: if another instance re-claimed the event meanwhile, nothing is saved.
+            await FanOutBatchAsync([claimed], ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await PostponeAsync(claimed, e);
+        }
+    }
+
+    /// <summary>An event whose fan-out failed is tried again in 5 s (nothing of it was saved).</summary>
+    private async Task PostponeAsync(ClaimedEvent c, Exception e)
+    {
+        logger.LogError(e, "Fanning out integration event {EventRow} failed; it will be tried again", c.Id);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var due = Now + TimeSpan.FromSeconds(5);
+        await db.WriteAsync(token => db.Set<IntegrationEvent>()
+            .Where(x => x.Id == c.Id && x.Attempts == c.Attempts && x.DispatchedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(x => x.DueAt, due), token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The batch's deliveries and its events' dispatch in one transaction: all of them or none (at least once,
+    /// and never twice from here).
+    /// </summary>
+    private async Task FanOutBatchAsync(IReadOnlyList<ClaimedEvent> claimed, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var attempts = claimed.ToDictionary(c => c.Id, c => c.Attempts);
+        var ids = attempts.Keys.ToList();
+        var events = (await db.Set<IntegrationEvent>().Where(e => ids.Contains(e.Id)).OrderBy(e => e.Id).ToListAsync(ct))
+            .Where(e => e.Attempts == attempts[e.Id] && e.DispatchedAt is null).ToList();
+        if (events.Count == 0) return;
+        var now = Now;
+        await fanOut.FanOutAsync(db, events, now, ct);
+        foreach (var ev in events) ev.DispatchedAt = now;
+        try
+        {
+            // Attempts is a concurrency token: if another instance re-claimed an event meanwhile (this one's lease ran
+            // out), nothing of the batch is saved.
             await db.SaveChangesAsync(ct);
+            signal.NotifyDeliveries();
         }
         catch (DbUpdateConcurrencyException)
         {
-            logger.LogInformation("Integration event {EventId} was taken over by another instance", ev.EventId);
+            logger.LogInformation("An integration event of a batch of {Count} was taken over by another instance; the rest are given back", events.Count);
+            await using var again = scopes.CreateAsyncScope();
+            var fresh = again.ServiceProvider.GetRequiredService<AppDbContext>();
+            await fresh.WriteAsync(token => fresh.Set<IntegrationEvent>()
+                .Where(x => ids.Contains(x.Id) && x.LeaseOwner == InstanceName && x.DispatchedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null),
+                    token), CancellationToken.None);
         }
     }
 
     // ---- deliveries ---------------------------------------------------------------------
+
+    /// <summary>Claims what the free slots allow and starts sending it, one batch per endpoint; true when the claim was full.</summary>
+    private async Task<bool> DeliverAsync(CancellationToken ct)
+    {
+        foreach (var (id, task) in _running)
+            if (task.IsCompleted) _running.TryRemove(id, out _);
+        var free = options.Value.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
+        if (free <= 0) return false;
+        var claimed = await ClaimAsync(free, ct);
+        // Batches of at most DeliveryBatch, so that one endpoint has several in flight: each records its attempts
+        // when its own calls are answered, and its slots are claimed again while the others are still out.
+        foreach (var deliveries in (await KeepPerEndpointCapAsync(claimed)).GroupBy(d => d.EndpointId).SelectMany(g => g.Chunk(DeliveryBatch)))
+        {
+            Interlocked.Add(ref _inFlight, deliveries.Length);
+            foreach (var d in deliveries)
+                if (d.EndpointId is { } endpointId) _calling[d.Id] = endpointId;
+            _running[Interlocked.Increment(ref _batches)] = RunAsync(deliveries, ct);
+        }
+        return claimed.Count == free;
+    }
 
     private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, CancellationToken ct)
     {
@@ -132,7 +197,7 @@ public sealed class IntegrationDispatcher(
             .Where(g => g.Count() >= options.Value.MaxConcurrentPerEndpoint).Select(g => g.Key).ToList();
         await using var scope = scopes.CreateAsyncScope();
         return await IntegrationQueue.ClaimDeliveriesAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), InstanceName,
-            Math.Min(max, 32), Now, Lease, busy, ct);
+            max, Now, Lease, busy, ct);
     }
 
     /// <summary>A batch may hold more calls to one endpoint than it may have in flight: give the extras back at once.</summary>
@@ -163,41 +228,67 @@ public sealed class IntegrationDispatcher(
         return keep;
     }
 
-    private async Task RunAsync(ClaimedDelivery claimed, CancellationToken stop)
+    private async Task RunAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken stop)
     {
         await Task.Yield();
         try
         {
-            await DeliverAsync(claimed, stop);
+            await DeliverBatchAsync(claimed, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Shutting down: the lease runs out and the delivery is tried again (at least once).
+            // Shutting down: the leases run out and the deliveries are tried again (at least once).
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Delivery {DeliveryId} failed unexpectedly; its lease will run out and it is tried again", claimed.Id);
+            logger.LogError(e, "Deliveries {DeliveryIds} failed unexpectedly; their leases will run out and they are tried again",
+                string.Join(",", claimed.Select(c => c.Id)));
         }
         finally
         {
-            _calling.TryRemove(claimed.Id, out _);
-            signal.Notify();
+            foreach (var c in claimed) _calling.TryRemove(c.Id, out _);
+            Interlocked.Add(ref _inFlight, -claimed.Count);
+            signal.NotifyDeliveries();
         }
     }
 
-    private async Task DeliverAsync(ClaimedDelivery claimed, CancellationToken ct)
+    /// <summary>
+    /// Deliveries to one endpoint (or e-mails): read in one statement, sent side by side (the claim never gives two
+    /// of one order to one endpoint: an order's next event waits for this one), their attempts recorded in one save.
+    /// </summary>
+    private async Task DeliverBatchAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var delivery = await db.Set<Delivery>().SingleAsync(d => d.Id == claimed.Id, ct);
-        if (delivery.Attempts != claimed.Attempts || delivery.CompletedAt is not null) return;
-        WebhookEndpoint? endpoint = null;
-        if (delivery.EndpointId is { } endpointId)
-        {
-            endpoint = await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(e => e.Id == endpointId, ct);
-            if (endpoint is null || !endpoint.Enabled) return; // the claim excludes these; the lease simply runs out
-        }
+        var attempts = claimed.ToDictionary(c => c.Id, c => c.Attempts);
+        var ids = attempts.Keys.ToList();
+        var deliveries = (await db.Set<Delivery>().Where(d => ids.Contains(d.Id)).OrderBy(d => d.Id).ToListAsync(ct))
+            .Where(d => d.Attempts == attempts[d.Id] && d.CompletedAt is null).ToList();
+        var endpointIds = deliveries.Where(d => d.EndpointId is not null).Select(d => d.EndpointId!.Value).Distinct().ToList();
+        var endpoints = endpointIds.Count == 0 ? [] : await db.Set<WebhookEndpoint>().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+        // The claim excludes disabled endpoints; one disabled meanwhile is not called and its leases simply run out.
+        var sendable = deliveries.Where(d => d.EndpointId is not { } e || endpoints.GetValueOrDefault(e)?.Enabled == true).ToList();
+        var outcomes = await Task.WhenAll(sendable.Select(d => SendAsync(d, d.EndpointId is { } e ? endpoints[e] : null, ct)));
 
+        var now = Now;
+        for (var i = 0; i < sendable.Count; i++)
+            await SettleAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another instance took over one of them (this lease ran out): record the others one by one.
+            logger.LogInformation("A delivery of a batch of {Count} was taken over by another instance; recording the attempts one by one", sendable.Count);
+            for (var i = 0; i < sendable.Count; i++)
+                await SettleAloneAsync(claimed.Single(c => c.Id == sendable[i].Id), outcomes[i], now, ct);
+        }
+    }
+
+    /// <summary>The answer of one call, with its own span in the order's trace.</summary>
+    private async Task<(AttemptOutcome Outcome, long DurationMs)> SendAsync(Delivery delivery, WebhookEndpoint? endpoint, CancellationToken ct)
+    {
         using var activity = AppTelemetry.StartFromStored(AppTelemetry.Integrations,
             delivery.Channel == DeliveryChannel.Webhook ? "webhook delivery" : "e-mail delivery", delivery.TraceParent, delivery.OrderId);
         activity?.SetTag("cloudmarket.event.type", delivery.EventType);
@@ -207,8 +298,37 @@ public sealed class IntegrationDispatcher(
         var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempt(delivery.Channel, outcome.Succeeded, duration);
         if (!outcome.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
+        return (outcome, duration);
+    }
 
-        var now = Now;
+    /// <summary>Records one attempt on a delivery this instance still holds, from a context of its own.</summary>
+    private async Task SettleAloneAsync(ClaimedDelivery claimed, (AttemptOutcome Outcome, long DurationMs) sent, DateTime now, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var delivery = await db.Set<Delivery>().SingleAsync(d => d.Id == claimed.Id, ct);
+        if (delivery.Attempts != claimed.Attempts || delivery.CompletedAt is not null)
+        {
+            logger.LogInformation("Delivery {DeliveryId} was taken over by another instance; its attempt is not recorded here", delivery.Id);
+            return;
+        }
+        var endpoint = delivery.EndpointId is { } e ? await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(x => x.Id == e, ct) : null;
+        await SettleAsync(db, delivery, endpoint, sent, now, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("Delivery {DeliveryId} was taken over by another instance; its attempt is not recorded here", delivery.Id);
+        }
+    }
+
+    /// <summary>The attempt's outcome on the tracked delivery (success, a retry on the schedule, or giving up) and its log row.</summary>
+    private async Task SettleAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
+        DateTime now, CancellationToken ct)
+    {
+        var (outcome, duration) = sent;
         delivery.FirstAttemptAt ??= now;
         delivery.LeaseExpiresAt = null;
         DateTime? next = null;
@@ -226,7 +346,7 @@ public sealed class IntegrationDispatcher(
             {
                 delivery.Status = DeliveryStatus.Failed;
                 delivery.CompletedAt = now;
-                if (endpoint is not null)
+                if (endpoint is { Enabled: true })
                     await DisableAsync(db, endpoint, delivery, now, ct);
             }
             else
@@ -237,14 +357,6 @@ public sealed class IntegrationDispatcher(
             }
         }
         db.Add(new DeliveryAttempt(delivery.Id, delivery.EndpointId, now, outcome.StatusCode, duration, outcome.Error, next));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            logger.LogInformation("Delivery {DeliveryId} was taken over by another instance; its attempt is not recorded here", delivery.Id);
-        }
     }
 
     /// <summary>After failing for the whole retry window: stop calling the endpoint and tell its owner.</summary>

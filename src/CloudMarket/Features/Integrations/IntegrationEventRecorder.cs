@@ -54,6 +54,24 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
     private void Record(DbContext? context)
     {
         if (context is null) return;
+        // Every Entries/Entry call below would scan all tracked entities for changes again (a save of a fan-out or
+        // delivery batch tracks hundreds): detect once, then read the states as they are.
+        var tracker = context.ChangeTracker;
+        tracker.DetectChanges();
+        var autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            RecordDetected(context);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    private void RecordDetected(DbContext context)
+    {
         // A save that is retried after a concurrency conflict must not record its events twice.
         foreach (var stale in context.ChangeTracker.Entries<IntegrationEvent>().Where(e => e.State == EntityState.Added).ToList())
             if (_recorded.TryGetValue(stale.Entity, out _))
@@ -109,16 +127,32 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
     }
 }
 
-/// <summary>Wakes the dispatcher when this instance recorded events or deliveries, so it need not wait for the next poll.</summary>
+/// <summary>
+/// Wakes the dispatcher when this instance recorded events or deliveries, so it need not wait for the next poll:
+/// its fan-out (new events) and its senders (new deliveries, a free slot) each wait on their own.
+/// </summary>
 public sealed class IntegrationSignal
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly SemaphoreSlim _events = new(0, 1);
+    private readonly SemaphoreSlim _deliveries = new(0, 1);
 
+    /// <summary>Something was recorded: events to fan out or deliveries to send.</summary>
     public void Notify()
     {
-        try { _signal.Release(); }
+        Release(_events);
+        Release(_deliveries);
+    }
+
+    /// <summary>Deliveries were created, or a sending slot came free.</summary>
+    public void NotifyDeliveries() => Release(_deliveries);
+
+    private static void Release(SemaphoreSlim signal)
+    {
+        try { signal.Release(); }
         catch (SemaphoreFullException) { } // already signalled; one wake-up is enough
     }
 
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+    public Task<bool> WaitForEventsAsync(TimeSpan timeout, CancellationToken ct) => _events.WaitAsync(timeout, ct);
+
+    public Task<bool> WaitForDeliveriesAsync(TimeSpan timeout, CancellationToken ct) => _deliveries.WaitAsync(timeout, ct);
 }

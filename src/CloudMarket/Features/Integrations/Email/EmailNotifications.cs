@@ -36,64 +36,70 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
     private static readonly HashSet<string> ToCustomerAdmins = [EventTypes.OrderCompleted, EventTypes.OrderFailed];
     private static readonly HashSet<string> ToAccountManagers = [EventTypes.OrderProvisioningFailed];
 
-    /// <summary>Adds one e-mail delivery per recipient of the event to the context (saved with the fan-out).</summary>
-    public async Task AddAsync(AppDbContext db, IntegrationEvent ev, Organization customer, Organization seller, IReadOnlyDictionary<Guid, Organization> orgs,
-        DateTime now, CancellationToken ct)
-    {
-        if (ev.OrderId is not { } orderId || !Types.Contains(ev.Type)) return;
-        var placed = await db.Orders.AsNoTracking().Where(o => o.Id == orderId)
-            .Select(o => new { o.CreatedByUserId, o.ApprovalRequestedByUserId, o.ApprovalApprovers }).SingleOrDefaultAsync(ct);
-        if (placed is null) return;
+    /// <summary>An event of a fan-out batch, with its customer, seller, the organizations above the customer and its order.</summary>
+    public sealed record Mailed(IntegrationEvent Event, Organization Customer, Organization Seller, IReadOnlyDictionary<Guid, Organization> Chain, Order Order);
 
+    /// <summary>
+    /// Adds one e-mail delivery per recipient of each event to the context (saved with the fan-out). The
+    /// users of the organizations involved and their opt-outs are read once for the whole batch.
+    /// </summary>
+    public async Task AddAsync(AppDbContext db, IReadOnlyList<Mailed> batch, IReadOnlyDictionary<string, int?> windows, DateTime now,
+        CancellationToken ct)
+    {
+        batch = batch.Where(m => Types.Contains(m.Event.Type)).ToList();
+        if (batch.Count == 0) return;
+        // Every recipient is a user of the customer or an organization above it (others were never mailed).
+        var orgIds = batch.SelectMany(m => m.Chain.Keys).Distinct().ToList();
+        var users = await db.Users.AsNoTracking().Where(u => orgIds.Contains(u.OrganizationId) && u.Email != null).ToDictionaryAsync(u => u.Id, ct);
+        var roles = (await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id
+                            join u in db.Users on ur.UserId equals u.Id
+                            where orgIds.Contains(u.OrganizationId) select new { ur.UserId, r.Name }).ToListAsync(ct))
+            .ToLookup(r => r.UserId, r => Enum.Parse<Role>(r.Name!));
+        List<Guid> InRole(Guid organizationId, Role role) =>
+            users.Values.Where(u => u.OrganizationId == organizationId && roles[u.Id].Contains(role)).Select(u => u.Id).ToList();
+
+        var recipients = batch.Select(m => Recipients(m, InRole)).ToList();
+        var everyone = recipients.SelectMany(r => r).Distinct().ToList();
+        var types = batch.Select(m => m.Event.Type).Distinct().ToList();
+        var optedOut = (await db.Set<EmailOptOut>().Where(o => everyone.Contains(o.UserId) && types.Contains(o.EventType))
+            .Select(o => new { o.UserId, o.EventType }).ToListAsync(ct)).Select(o => (o.UserId, o.EventType)).ToHashSet();
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (ev, customer, seller, chain, order) = batch[i];
+            foreach (var user in recipients[i].Where(id => !optedOut.Contains((id, ev.Type))).Select(users.GetValueOrDefault).OfType<AppUser>()
+                         .OrderBy(u => u.Email))
+            {
+                if (!chain.TryGetValue(user.OrganizationId, out var org)) continue;
+                var actor = new Actor(user.Id, user.FullName, user.Email!, org.Id, org.Name, org.Type, roles[user.Id].ToList());
+                var ctx = new CustomerContext(actor, customer, seller);
+                if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) continue;
+                // Null when this user may not see the order at all (a markup-only order for a customer-level user).
+                if (OrderQueries.DetailFor(ctx, order, windows, now) is not { } detail) continue;
+                var (subject, text, html) = Render(ev, detail, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
+                db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, order.Id, subject, text, html, now, ev.TraceParent));
+            }
+        }
+    }
+
+    /// <summary>Who the rules of integrations.md name for this event, before opt-outs.</summary>
+    private static HashSet<Guid> Recipients(Mailed m, Func<Guid, Role, List<Guid>> inRole)
+    {
+        var (ev, customer, seller, order) = (m.Event, m.Customer, m.Seller, m.Order);
         var recipients = new HashSet<Guid>();
-        if (ToCreator.Contains(ev.Type)) recipients.Add(placed.CreatedByUserId);
-        if (ToCustomerAdmins.Contains(ev.Type))
-            recipients.UnionWith(await UsersInRoleAsync(db, customer.Id, Role.CustomerAdmin, ct));
-        if (ToAccountManagers.Contains(ev.Type))
-            recipients.UnionWith(await UsersInRoleAsync(db, seller.Id, Role.AccountManager, ct));
+        if (ToCreator.Contains(ev.Type)) recipients.Add(order.CreatedByUserId);
+        if (ToCustomerAdmins.Contains(ev.Type)) recipients.UnionWith(inRole(customer.Id, Role.CustomerAdmin));
+        if (ToAccountManagers.Contains(ev.Type)) recipients.UnionWith(inRole(seller.Id, Role.AccountManager));
         if (ev.Type == EventTypes.OrderApprovalRequested)
         {
             // Every user with a role the rule names, in the customer or its seller (as the role's level says), but the
             // creator and the one who asked: nobody approves their own order (ApprovalRules.DecisionRefusal).
-            foreach (var role in (placed.ApprovalApprovers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>))
-                recipients.UnionWith(await UsersInRoleAsync(db, Permissions.LevelOf(role) == OrganizationType.Customer ? customer.Id : seller.Id, role, ct));
-            recipients.Remove(placed.CreatedByUserId);
-            if (placed.ApprovalRequestedByUserId is { } requester) recipients.Remove(requester);
+            foreach (var role in (order.ApprovalApprovers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>))
+                recipients.UnionWith(inRole(Permissions.LevelOf(role) == OrganizationType.Customer ? customer.Id : seller.Id, role));
+            recipients.Remove(order.CreatedByUserId);
+            if (order.ApprovalRequestedByUserId is { } requester) recipients.Remove(requester);
         }
-        if (recipients.Count == 0) return;
-
-        var optedOut = await db.Set<EmailOptOut>().Where(o => recipients.Contains(o.UserId) && o.EventType == ev.Type)
-            .Select(o => o.UserId).ToListAsync(ct);
-        recipients.ExceptWith(optedOut);
-        var users = await db.Users.AsNoTracking().Where(u => recipients.Contains(u.Id) && u.Email != null).ToListAsync(ct);
-        var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id
-                           where recipients.Contains(ur.UserId) select new { ur.UserId, r.Name }).ToListAsync(ct);
-        // The order is read once for all recipients; each sees it as their own role does.
-        Order? loaded = null;
-        foreach (var user in users.OrderBy(u => u.Email))
-        {
-            if (!orgs.TryGetValue(user.OrganizationId, out var org)) continue;
-            var actor = new Actor(user.Id, user.FullName, user.Email!, org.Id, org.Name, org.Type,
-                roles.Where(r => r.UserId == user.Id).Select(r => Enum.Parse<Role>(r.Name!)).ToList());
-            var ctx = new CustomerContext(actor, customer, seller);
-            if (ev.ConcernsOnlyMarkup && !OrderVisibility.SeesMarkup(ctx)) continue;
-            // Null when this user may not see the order at all (a markup-only order for a customer-level user).
-            loaded ??= await OrderQueries.LoadForDetailsAsync(db, orderId, ct);
-            if (loaded is null) return;
-            if (await OrderQueries.DetailForAsync(db, ctx, loaded, now, ct) is not { } order) continue;
-            var (subject, text, html) = Render(ev, order, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
-            db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, orderId, subject, text, html, now, ev.TraceParent));
-        }
-    }
-
-    private static async Task<List<Guid>> UsersInRoleAsync(AppDbContext db, Guid organizationId, Role role, CancellationToken ct)
-    {
-        var name = role.ToString();
-        return await (from u in db.Users
-                      join ur in db.UserRoles on u.Id equals ur.UserId
-                      join r in db.Roles on ur.RoleId equals r.Id
-                      where u.OrganizationId == organizationId && r.Name == name
-                      select u.Id).ToListAsync(ct);
+        return recipients;
     }
 
     private static string WhatHappened(string type) => type switch

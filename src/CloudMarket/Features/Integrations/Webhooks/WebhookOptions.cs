@@ -41,10 +41,21 @@ public sealed class IntegrationOptions
     /// <summary>Run the dispatcher in this instance. Every instance may; the leases keep them apart.</summary>
     public bool DispatcherEnabled { get; set; } = true;
 
-    [Range(1, 1024)] public int MaxConcurrentDeliveries { get; set; } = 16;
+    /// <summary>
+    /// Deliveries (calls and e-mails) in flight from this instance. Calls to a receiver that answers at once take a
+    /// millisecond or two of its own: at 1,000 events a second that is a handful in flight, but each batch also waits
+    /// for its slowest call and for its reads and save, so there are several batches per endpoint.
+    /// </summary>
+    [Range(1, 1024)] public int MaxConcurrentDeliveries { get; set; } = 128;
 
     /// <summary>Calls one endpoint may have in flight from this instance, so a slow receiver cannot hold every slot.</summary>
-    [Range(1, 1024)] public int MaxConcurrentPerEndpoint { get; set; } = 4;
+    [Range(1, 1024)] public int MaxConcurrentPerEndpoint { get; set; } = 64;
+
+    /// <summary>
+    /// Outbox events fanned out together: read, turned into deliveries and saved with a fixed number of statements
+    /// (at most one event per order is claimed at a time, so a batch never holds two of one order).
+    /// </summary>
+    [Range(1, 1000)] public int FanOutBatch { get; set; } = 200;
 
     [Range(10, 60_000)] public int PollIntervalMs { get; set; } = 1000;
 
