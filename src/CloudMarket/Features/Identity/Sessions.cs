@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Reflection;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -43,9 +45,6 @@ public static class Sessions
         if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)) return false;
         if (principal.FindFirstValue(stampClaim) is not { Length: > 0 } stamp) return false;
         var db = services.GetRequiredService<AppDbContext>();
-        var users = db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => new SessionUser { SecurityStamp = u.SecurityStamp, IsActive = u.IsActive, LockoutEnabled = u.LockoutEnabled,
-                LockoutEnd = u.LockoutEnd, TimeZone = u.TimeZone, LastWriteLsn = u.LastWriteLsn });
         SessionUser? user;
         CustomerAndSeller? customer = null;
         var prefetch = CustomerContext.CustomerToPrefetch(http, principal);
@@ -53,15 +52,11 @@ public static class Sessions
         {
             // A customer-scoped request needs the customer and its seller next (CustomerContext): read them in
             // this same statement, not in a round trip of their own. Not cached: read anew for every request.
-            var row = await (
-                    from u in users
-                    from c in Entitlements.CustomerAndSellerQuery(db, want.Actor, want.CustomerId).DefaultIfEmpty()
-                    select new { User = u, Found = c })
-                .SingleOrDefaultAsync(http.RequestAborted);
+            var row = await WithCustomerQueries[(int)want.Actor.OrganizationType].For(db)(db, userId, want.Actor.OrganizationId, want.CustomerId, http.RequestAborted);
             (user, customer) = (row?.User, row?.Found);
         }
         else
-            user = await users.SingleOrDefaultAsync(http.RequestAborted);
+            user = await UserQuery.For(db)(db, userId, http.RequestAborted);
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var current = user is not null && user.SecurityStamp == stamp && IsAllowed(user.IsActive, user.LockoutEnabled, user.LockoutEnd, now);
         // The same read brings the user's time zone, so the pages show times without another query.
@@ -74,6 +69,37 @@ public static class Sessions
                 CustomerContext.RememberPrefetched(http, userId, read.CustomerId, customer);
         }
         return current;
+    }
+
+    // Compiled queries (docs/performance.md, point 9): the statement of every request, so EF Core's per-execution work
+    // (building the expression tree, extracting its parameters, looking it up in its query cache) is done once.
+    private static IQueryable<SessionUser> Users(AppDbContext db, Guid userId) => throw Splice.NotSpliced();
+
+    private static readonly Expression<Func<AppDbContext, Guid, IQueryable<SessionUser>>> UsersRule = (db, userId) =>
+        db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new SessionUser { SecurityStamp = u.SecurityStamp, IsActive = u.IsActive, LockoutEnabled = u.LockoutEnabled,
+                LockoutEnd = u.LockoutEnd, TimeZone = u.TimeZone, LastWriteLsn = u.LastWriteLsn });
+
+    private static readonly MethodInfo UsersMethod = typeof(Sessions).GetMethod(nameof(Users), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static readonly PerContextType<Func<AppDbContext, Guid, CancellationToken, Task<SessionUser?>>> UserQuery = new(() => EF.CompileAsyncQuery(
+        Splice.Rule<Func<AppDbContext, Guid, CancellationToken, SessionUser?>>(
+            (db, userId, ct) => Users(db, userId).SingleOrDefault(), UsersMethod, UsersRule)));
+
+    /// <summary>The user with the customer and seller a customer-scoped request names, per kind of actor (the rule differs).</summary>
+    private static readonly PerContextType<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>[] WithCustomerQueries =
+        Enum.GetValues<OrganizationType>().Select(type => new PerContextType<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>(() => EF.CompileAsyncQuery(
+            Splice.Rule(Splice.Rule<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, SessionWithCustomer?>>(
+                (db, userId, actorOrganizationId, customerId, ct) =>
+                    (from u in Users(db, userId)
+                     from c in Entitlements.CustomerAndSeller(db.Organizations, actorOrganizationId, customerId).DefaultIfEmpty()
+                     select new SessionWithCustomer { User = u, Found = c }).SingleOrDefault(),
+                UsersMethod, UsersRule), Entitlements.CustomerAndSellerMethod, Entitlements.CustomerAndSellerRule(type))))).ToArray();
+
+    private sealed class SessionWithCustomer
+    {
+        public required SessionUser User { get; init; }
+        public CustomerAndSeller? Found { get; init; }
     }
 
     private sealed class SessionUser

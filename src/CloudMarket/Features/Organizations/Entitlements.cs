@@ -1,6 +1,8 @@
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Infrastructure;
+using System.Linq.Expressions;
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Organizations;
@@ -9,13 +11,29 @@ namespace CloudMarket.Features.Organizations;
 public static class Entitlements
 {
     /// <summary>The customers an actor may act on behalf of (for a customer user: its own organization).</summary>
-    public static IQueryable<Organization> CustomersVisibleTo(AppDbContext db, Actor actor) => actor.OrganizationType switch
+    public static IQueryable<Organization> CustomersVisibleTo(AppDbContext db, Actor actor) =>
+        VisibleToDelegates[(int)actor.OrganizationType](db.Organizations, actor.OrganizationId);
+
+    /// <summary>
+    /// The rule itself, per kind of actor: (all organizations, the actor's organization) → the customers it may act for.
+    /// An expression, so the compiled queries (<see cref="CustomerAndSellerRule"/>) contain it; the queries built at
+    /// run time call it as a delegate (its parameters become the query's parameters, as a captured variable would).
+    /// </summary>
+    private static Expression<Func<IQueryable<Organization>, Guid, IQueryable<Organization>>> VisibleToRule(OrganizationType type) => type switch
     {
-        OrganizationType.Distributor => db.Organizations.Where(c => c.Type == OrganizationType.Customer &&
-            db.Organizations.Any(s => s.Id == c.ParentId && s.ParentId == actor.OrganizationId)),
-        OrganizationType.Seller => db.Organizations.Where(c => c.Type == OrganizationType.Customer && c.ParentId == actor.OrganizationId),
-        _ => db.Organizations.Where(c => c.Type == OrganizationType.Customer && c.Id == actor.OrganizationId),
+        OrganizationType.Distributor => (organizations, actorOrganizationId) => organizations.Where(c => c.Type == OrganizationType.Customer &&
+            organizations.Any(s => s.Id == c.ParentId && s.ParentId == actorOrganizationId)),
+        OrganizationType.Seller => (organizations, actorOrganizationId) =>
+            organizations.Where(c => c.Type == OrganizationType.Customer && c.ParentId == actorOrganizationId),
+        _ => (organizations, actorOrganizationId) =>
+            organizations.Where(c => c.Type == OrganizationType.Customer && c.Id == actorOrganizationId),
     };
+
+    private static readonly Func<IQueryable<Organization>, Guid, IQueryable<Organization>>[] VisibleToDelegates =
+        Enum.GetValues<OrganizationType>().Select(t => VisibleToRule(t).Compile()).ToArray();
+
+    /// <summary>Placeholder for <see cref="VisibleToRule"/> in an expression (Splice.Rule).</summary>
+    private static IQueryable<Organization> VisibleTo(IQueryable<Organization> organizations, Guid actorOrganizationId) => throw Splice.NotSpliced();
 
     public static async Task<CustomerContext> ResolveCustomerAsync(AppDbContext db, Actor actor, Guid? requestedCustomerId, CancellationToken ct)
     {
@@ -35,10 +53,33 @@ public static class Entitlements
     /// customer-scoped API request reads user, customer and seller in one round trip.
     /// </summary>
     internal static IQueryable<CustomerAndSeller> CustomerAndSellerQuery(AppDbContext db, Actor actor, Guid customerId) =>
-        from customer in CustomersVisibleTo(db, actor).AsNoTracking()
-        join seller in db.Organizations.AsNoTracking() on customer.ParentId equals (Guid?)seller.Id
-        where customer.Id == customerId
-        select new CustomerAndSeller { Customer = customer, Seller = seller };
+        CustomerAndSellerDelegates[(int)actor.OrganizationType](db.Organizations, actor.OrganizationId, customerId);
+
+    /// <summary>
+    /// <see cref="CustomerAndSellerQuery"/> as an expression per kind of actor (organizations, actor's organization,
+    /// customer), for the session check's compiled query; <see cref="VisibleToRule"/> written into it.
+    /// </summary>
+    internal static Expression<Func<IQueryable<Organization>, Guid, Guid, IQueryable<CustomerAndSeller>>> CustomerAndSellerRule(OrganizationType type) =>
+        Splice.Rule<Func<IQueryable<Organization>, Guid, Guid, IQueryable<CustomerAndSeller>>>(
+            (organizations, actorOrganizationId, customerId) =>
+                from customer in VisibleTo(organizations, actorOrganizationId).AsNoTracking()
+                join seller in organizations.AsNoTracking() on customer.ParentId equals (Guid?)seller.Id
+                where customer.Id == customerId
+                select new CustomerAndSeller { Customer = customer, Seller = seller },
+            VisibleToMethod, VisibleToRule(type));
+
+    // Before the arrays below: static fields are initialized in the order written.
+    private static readonly MethodInfo VisibleToMethod = typeof(Entitlements).GetMethod(nameof(VisibleTo), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static readonly Func<IQueryable<Organization>, Guid, Guid, IQueryable<CustomerAndSeller>>[] CustomerAndSellerDelegates =
+        Enum.GetValues<OrganizationType>().Select(t => CustomerAndSellerRule(t).Compile()).ToArray();
+
+    /// <summary>Placeholder for <see cref="CustomerAndSellerRule"/> in an expression (Splice.Rule).</summary>
+    internal static IQueryable<CustomerAndSeller> CustomerAndSeller(IQueryable<Organization> organizations, Guid actorOrganizationId, Guid customerId) =>
+        throw Splice.NotSpliced();
+
+    internal static readonly MethodInfo CustomerAndSellerMethod =
+        typeof(Entitlements).GetMethod(nameof(CustomerAndSeller), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>The context of <see cref="CustomerAndSellerQuery"/>'s answer: 404 when there is none (not the actor's to see).</summary>
     internal static CustomerContext ToContext(Actor actor, CustomerAndSeller? found) =>
