@@ -64,10 +64,13 @@ try
         Console.WriteLine("Needs attention, 1 client:");
         var attention = scenarios.All.Single(x => x.Name.StartsWith("needs attention", StringComparison.Ordinal));
         await scenarios.RunAsync(attention, 1, TimeSpan.FromSeconds(opt.LatencySeconds));
+        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
         Console.WriteLine("Place → completed, no vendor latency:");
         await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0);
+        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
         Console.WriteLine("Webhooks:");
         await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
+        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
         return;
     }
     Console.WriteLine("Warming up (JIT, pools, caches)…");
@@ -111,6 +114,8 @@ finally
 }
 
 report["finishedAt"] = DateTime.UtcNow;
+
+static string MemoryMb(AppRunner app) => app.Memory() is var (peak, now) ? $"{peak / 1024} / {now / 1024}" : "";
 var file = Path.Combine(opt.Out, $"{stamp}-{opt.Provider.ToLowerInvariant()}-{opt.Orders}.json");
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Results: {file}");
