@@ -183,7 +183,8 @@ public static class AttentionQueries
                             || (s.RenewalDate > renewedAfter.AddMonths(s.TermMonths) && s.RenewalDate <= renewedBy.AddMonths(s.TermMonths))))
             .ToListAsync(ct);
         return candidates
-            .Select(s => (Subscription: s, Offer: offers[s.OfferId], Until: s.CancellableUntil(offers[s.OfferId], now)))
+            .Select(s => (Subscription: s, Offer: offers[s.OfferId]))
+            .Select(x => (x.Subscription, x.Offer, Until: x.Subscription.CancellableUntil(x.Offer, now)))
             .Where(x => x.Until is { } until && until <= horizon)
             .Select(x => new Row
             {
@@ -233,8 +234,8 @@ public static class AttentionQueries
     }
 
     /// <summary>
-    /// Moments computed in SQL (a window's opening and closing) come back without the kind the columns'
-    /// converter gives on SQLite; every moment here is UTC, and the API writes it so.
+    /// Every moment here is UTC, and the API writes it so: a window's opening and closing are computed in .NET from
+    /// stored dates, which need not carry the kind the columns' converter gives.
     /// </summary>
     private static DateTime Utc(DateTime moment) => DateTime.SpecifyKind(moment, DateTimeKind.Utc);
 
