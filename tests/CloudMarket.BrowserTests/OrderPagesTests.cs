@@ -30,11 +30,14 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         Assert.All(await StatusesAsync(page), s => Assert.Contains(s, ActiveStatuses));
 
         await page.GetByTestId("state-draft").ClickAsync();
+        // The next page is there before its rows are read (a count does not wait for the navigation).
+        await Assertions.Expect(page.GetByTestId("state-draft")).ToHaveAttributeAsync("aria-current", "page");
         Assert.All(await StatusesAsync(page), s => Assert.Equal("draft", s));
         await Assertions.Expect(page.GetByTestId("orders")).ToContainTextAsync("Backup expansion");
 
         // All: every status, each row with its items, payment and totals.
         await page.GetByTestId("state-all").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("state-all")).ToHaveAttributeAsync("aria-current", "page");
         var all = await page.GetByTestId("order-row").CountAsync();
         Assert.True(all >= 10, $"Fabrikam's demo orders are all listed ({all}).");
         await Assertions.Expect(page.GetByTestId("order-details-row")).ToHaveCountAsync(all);
