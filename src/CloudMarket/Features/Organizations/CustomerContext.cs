@@ -27,13 +27,8 @@ public sealed record CustomerContext(Actor Actor, Organization Customer, Organiz
     public static async ValueTask<CustomerContext?> BindAsync(HttpContext http)
     {
         var actor = Actor.FromPrincipal(http.User) ?? throw new UnauthorizedAccessException();
-        Guid? requested = null;
-        if (http.Request.Headers.TryGetValue(OnBehalfOfHeader, out var header))
-        {
-            if (!Guid.TryParse(header.ToString(), out var id))
-                throw RequestValidationException.For(OnBehalfOfHeader, "Must be the id of a customer organization.");
-            requested = id;
-        }
+        if (!TryReadRequestedCustomer(http, out var requested))
+            throw RequestValidationException.For(OnBehalfOfHeader, "Must be the id of a customer organization.");
         // Read by this request's session check already (one round trip for both), else now.
         var context = http.Items.TryGetValue(PrefetchKey, out var value) && value is Prefetch p && p.UserId == actor.UserId
                       && p.CustomerId == Entitlements.DefaultCustomer(actor, requested)
@@ -66,14 +61,21 @@ public sealed record CustomerContext(Actor Actor, Organization Customer, Organiz
     internal static (Actor Actor, Guid CustomerId)? CustomerToPrefetch(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
     {
         if (http.GetEndpoint()?.Metadata.GetMetadata<OpenApiSetup.CustomerScopedMetadata>() is null) return null;
-        if (Actor.FromPrincipal(principal) is not { } actor) return null;
-        Guid? requested = null;
-        if (http.Request.Headers.TryGetValue(OnBehalfOfHeader, out var header))
-        {
-            if (!Guid.TryParse(header.ToString(), out var id)) return null;
-            requested = id;
-        }
+        if (Actor.FromPrincipal(principal) is not { } actor || !TryReadRequestedCustomer(http, out var requested)) return null;
         return Entitlements.DefaultCustomer(actor, requested) is { } customerId ? (actor, customerId) : null;
+    }
+
+    /// <summary>
+    /// The customer <c>X-On-Behalf-Of</c> names (<paramref name="requested"/> null without the header); false when the
+    /// header is there but not an id.
+    /// </summary>
+    private static bool TryReadRequestedCustomer(HttpContext http, out Guid? requested)
+    {
+        requested = null;
+        if (!http.Request.Headers.TryGetValue(OnBehalfOfHeader, out var header)) return true;
+        if (!Guid.TryParse(header.ToString(), out var id)) return false;
+        requested = id;
+        return true;
     }
 
     /// <summary>Keeps the session check's read of the customer for this request's <see cref="BindAsync"/> (never beyond the request).</summary>
