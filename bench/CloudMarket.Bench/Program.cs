@@ -38,6 +38,10 @@ var settings = new Dictionary<string, string>
 };
 if (opt.Provider == "Postgres") settings["ConnectionStrings__Postgres"] = opt.ConnectionString;
 else settings["ConnectionStrings__Sqlite"] = $"Data Source={opt.SqliteFile}";
+// --app-env KEY=VALUE (repeatable): a setting or runtime knob for the app's processes, to compare one against the default.
+for (var i = Array.IndexOf(args, "--app-env"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--app-env", i + 2))
+    if (args[i + 1].Split('=', 2) is [var key, var value]) settings[key] = value;
+if (settings.Count > 3) report["appEnvironment"] = settings.Where(s => s.Key is not ("ConnectionStrings__Postgres" or "ConnectionStrings__Sqlite")).ToDictionary();
 
 if (opt.Provider == "Postgres") await CpuMeter.AttachPostgresAsync(opt.ConnectionString);
 Console.WriteLine($"Starting the app ({opt.Provider}) to create the schema and the demo users…");
@@ -78,8 +82,7 @@ try
     Console.WriteLine("Lists, search, detail, export (1 client, then " + opt.Clients + " clients):");
     var http = await scenarios.RunAllAsync();
     report["http"] = http;
-    var (peak, now) = app.Memory();
-    report["memoryAfterReadsMb"] = new { peak = peak / 1024, resident = now / 1024 };
+    report["memoryAfterReadsMb"] = MemoryReport(app);
 
     if (opt.Provider == "Postgres")
     {
@@ -97,8 +100,7 @@ try
     var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
     Console.WriteLine("Webhook deliveries:");
     report["webhooks"] = await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
-    (peak, now) = app.Memory();
-    report["memoryAfterProvisioningMb"] = new { peak = peak / 1024, resident = now / 1024 };
+    report["memoryAfterProvisioningMb"] = MemoryReport(app);
     await app.DisposeAsync();
     Console.WriteLine("Place → completed, 200 ms vendor latency:");
     app = await AppRunner.StartAsync(opt.AppDll, new Dictionary<string, string>(settings) { ["VendorSandbox__Faults__LatencyMs"] = "200" }, logFile);
@@ -115,7 +117,10 @@ finally
 
 report["finishedAt"] = DateTime.UtcNow;
 
-static string MemoryMb(AppRunner app) => app.Memory() is var (peak, now) ? $"{peak / 1024} / {now / 1024}" : "";
+static object MemoryReport(AppRunner app) => app.Memory() is var (peak, now) && app.ResidentSplit() is var (anon, file, shared)
+    ? new { peak = peak / 1024, resident = now / 1024, anonymous = anon / 1024, files = file / 1024, shared = shared / 1024 } : new { };
+static string MemoryMb(AppRunner app) => app.Memory() is var (peak, now) && app.ResidentSplit() is var (anon, file, shared)
+    ? $"{peak / 1024} / {now / 1024} (anonymous {anon / 1024}, files {file / 1024}, shared {shared / 1024})" : "";
 var file = Path.Combine(opt.Out, $"{stamp}-{opt.Provider.ToLowerInvariant()}-{opt.Orders}.json");
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Results: {file}");
