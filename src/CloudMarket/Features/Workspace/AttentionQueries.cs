@@ -93,19 +93,15 @@ public static class AttentionQueries
     public static async Task<AttentionDto> GetAsync(AppDbContext db, Actor actor, AttentionOptions options, DateTime now,
         AttentionKind? only, CancellationToken ct)
     {
+        // The tallies count every order, markup-only ones too: only users who see those work across customers.
+        if (!actor.SeesMarkupAndCost) throw new ForbiddenException("Needs attention is for seller- and distributor-level users.");
         var orders = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor);
         var movedBefore = now.AddMinutes(-options.StuckAfterMinutes);
         var soon = now.AddDays(options.ScheduledWithinDays);
-        // Every order kind's count in one statement: the groups are few (a status and two conditions).
-        var groups = await orders.Where(o => OrderStatuses.Contains(o.Status))
-            .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
-            .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
-            .ToListAsync(ct);
+        var counts = await CountsAsync(db, actor, orders, movedBefore, soon, ct);
         var windows = await WindowsClosingAsync(db, actor, now, now.AddHours(options.WindowClosingWithinHours), ct);
+        counts[AttentionKind.WindowClosing] = windows.Count;
 
-        var counts = Enum.GetValues<AttentionKind>().ToDictionary(k => k, k => k == AttentionKind.WindowClosing
-            ? windows.Count
-            : groups.Where(g => KindOf(g.Status, g.Still, g.RunsSoon) == k).Sum(g => g.Count));
         var rows = new List<Row>();
         foreach (var kind in Enum.GetValues<AttentionKind>())
         {
@@ -122,6 +118,61 @@ public static class AttentionQueries
             new AttentionCountsDto(counts[AttentionKind.ProvisioningFailed], counts[AttentionKind.Stuck], counts[AttentionKind.PendingApproval],
                 counts[AttentionKind.ScheduledSoon], counts[AttentionKind.WindowClosing]),
             await DescribeAsync(db, actor, rows, ct));
+    }
+
+    /// <summary>
+    /// The statuses whose orders' kind does not depend on the horizon: counted by their tallies
+    /// (<see cref="AttentionTallies"/>), less those whose status moved too recently where the kind depends on that (stuck).
+    /// </summary>
+    private static readonly OrderStatus[] CountedByTally = OrderStatuses.Where(s => KindOf(s, true, true) == KindOf(s, true, false)
+        && KindOf(s, false, true) == KindOf(s, false, false)).ToArray();
+
+    /// <summary>Of <see cref="CountedByTally"/>, those whose kind depends on whether the status has moved since the stuck threshold.</summary>
+    private static readonly OrderStatus[] CountedByTallyLessMoved = CountedByTally.Where(s => KindOf(s, true, true) != KindOf(s, false, true)).ToArray();
+
+    /// <summary>The rest (scheduled: due within the horizon or later): few, counted from the orders themselves.</summary>
+    private static readonly OrderStatus[] CountedFromOrders = OrderStatuses.Except(CountedByTally).ToArray();
+
+    /// <summary>
+    /// Every order kind's count, without visiting every order on the queue: each tallied status's count
+    /// (<see cref="AttentionTallies.CountsAsync"/>, a few rows per customer) goes to its kind as <see cref="KindOf"/> says
+    /// for an order still since before the stuck threshold, except the orders whose status moved at or after it (a small
+    /// range of <c>IX_Orders_Status_StatusChangedAt</c>, the orders moving now), which go to the kind of a moved order;
+    /// the scheduled orders are grouped as the rule needs, from the partial index <c>IX_Orders_Attention</c>.
+    /// </summary>
+    private static async Task<Dictionary<AttentionKind, int>> CountsAsync(AppDbContext db, Actor actor, IQueryable<Order> orders,
+        DateTime movedBefore, DateTime soon, CancellationToken ct)
+    {
+        var tallies = await AttentionTallies.CountsAsync(db, Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id), ct);
+        var groups = await orders.Where(o => CountedFromOrders.Contains(o.Status)
+                || (CountedByTallyLessMoved.Contains(o.Status) && o.StatusChangedAt >= movedBefore))
+            .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
+            .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
+            .ToListAsync(ct);
+
+        var counts = Enum.GetValues<AttentionKind>().ToDictionary(k => k, _ => 0);
+        void Add(AttentionKind? kind, int n)
+        {
+            if (kind is { } k) counts[k] += n;
+        }
+        foreach (var status in CountedByTally)
+            Add(KindOf(status, true, true), tallies.GetValueOrDefault(status));
+        foreach (var g in groups)
+        {
+            if (CountedFromOrders.Contains(g.Status))
+                Add(KindOf(g.Status, g.Still, g.RunsSoon), g.Count);
+            else
+            {
+                // Counted above as still; it has moved.
+                Add(KindOf(g.Status, true, true), -g.Count);
+                Add(KindOf(g.Status, false, true), g.Count);
+            }
+        }
+        // The tallies and the moved orders are two statements, which can see two moments (an order moving in between):
+        // a count is never below none.
+        foreach (var kind in counts.Keys.ToList())
+            counts[kind] = Math.Max(0, counts[kind]);
+        return counts;
     }
 
     /// <summary>
