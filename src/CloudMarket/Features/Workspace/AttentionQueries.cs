@@ -144,8 +144,10 @@ public static class AttentionQueries
         DateTime movedBefore, DateTime soon, CancellationToken ct)
     {
         var tallies = await AttentionTallies.CountsAsync(db, Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id), ct);
-        var groups = await orders.Where(o => CountedFromOrders.Contains(o.Status)
-                || (CountedByTallyLessMoved.Contains(o.Status) && o.StatusChangedAt >= movedBefore))
+        // Two branches of one statement (UNION ALL), each with its own index: as one OR, PostgreSQL fetched every
+        // scheduled order of the platform from the table.
+        var moved = orders.Where(o => EF.Constant(CountedByTallyLessMoved).Contains(o.Status) && o.StatusChangedAt >= movedBefore);
+        var groups = await moved.Concat(orders.Where(o => EF.Constant(CountedFromOrders).Contains(o.Status)))
             .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
             .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
             .ToListAsync(ct);
