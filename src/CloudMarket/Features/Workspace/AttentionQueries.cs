@@ -48,9 +48,10 @@ public sealed record AttentionDto(AttentionCountsDto Counts, IReadOnlyList<Atten
 
 /// <summary>
 /// Needs attention: across every customer below a seller- or distributor-level user, the orders and
-/// subscriptions that need a person now. The orders' kinds are one rule (<see cref="KindOf"/>) over what one
-/// aggregate groups by (status, still since before the stuck threshold, due within the horizon), read from a
-/// partial index of the attention statuses led by the customer; each kind's rows are one bounded page
+/// subscriptions that need a person now. The orders' kinds are one rule (<see cref="KindOf"/>) over a status,
+/// whether it has stood still since before the stuck threshold and whether it runs within the horizon; the counts
+/// come from the tallies kept as orders change (<see cref="AttentionTallies"/>) and the few orders whose kind
+/// depends on the moment (<see cref="CountsAsync"/>); each kind's rows are one bounded page
 /// (<see cref="MaxItems"/>) walking the (status, since) index; the closing windows are the subscriptions'
 /// own rule (<see cref="Subscription.CancellableUntil"/>) applied to the few a cheap indexed filter leaves;
 /// the rows are then described with a query for names, one for items and one for which failed orders need a correction (docs/performance.md, point 9).
