@@ -144,66 +144,41 @@ public static class AttentionTallies
 /// covered; nothing changes an order's status outside a tracked save. A save retried after a failure (a concurrency
 /// conflict) records once: the change rows are worked out again from the tracker at each attempt.
 /// </summary>
-public sealed class AttentionTallyRecorder : SaveChangesInterceptor
+public sealed class AttentionTallyRecorder : SaveRecorder
 {
     private static readonly HashSet<OrderStatus> Tallied = [.. AttentionQueries.OrderStatuses];
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-        CancellationToken ct = default)
+    protected override void RecordDetected(DbContext context)
     {
-        Record(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Record(eventData.Context);
-        return result;
-    }
-
-    private static void Record(DbContext? context)
-    {
-        if (context is null) return;
-        // One scan for changes, then the states as they are (a save of a fan-out batch tracks hundreds of entities).
         var tracker = context.ChangeTracker;
-        tracker.DetectChanges();
-        var autoDetect = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            // What an earlier attempt of this save added is dropped: the tracker says what this attempt changes.
-            foreach (var stale in tracker.Entries<AttentionTallyChange>().Where(e => e.State == EntityState.Added).ToList())
-                stale.State = EntityState.Detached;
+        // What an earlier attempt of this save added is dropped: the tracker says what this attempt changes.
+        foreach (var stale in tracker.Entries<AttentionTallyChange>().Where(e => e.State == EntityState.Added).ToList())
+            stale.State = EntityState.Detached;
 
-            var deltas = new Dictionary<(Guid Customer, OrderStatus Status), int>();
-            void Add(Guid customer, OrderStatus status, int delta)
-            {
-                if (Tallied.Contains(status)) deltas[(customer, status)] = deltas.GetValueOrDefault((customer, status)) + delta;
-            }
-            foreach (var entry in tracker.Entries<Order>())
-            {
-                var order = entry.Entity;
-                switch (entry.State)
-                {
-                    case EntityState.Added:
-                        Add(order.CustomerId, order.Status, +1);
-                        break;
-                    case EntityState.Deleted:
-                        Add(Original(entry, o => o.CustomerId), Original(entry, o => o.Status), -1);
-                        break;
-                    case EntityState.Modified when entry.Property(o => o.Status).IsModified || entry.Property(o => o.CustomerId).IsModified:
-                        Add(Original(entry, o => o.CustomerId), Original(entry, o => o.Status), -1);
-                        Add(order.CustomerId, order.Status, +1);
-                        break;
-                }
-            }
-            context.Set<AttentionTallyChange>().AddRange(deltas.Where(d => d.Value != 0)
-                .Select(d => new AttentionTallyChange { CustomerId = d.Key.Customer, Status = d.Key.Status, Delta = d.Value }));
-        }
-        finally
+        var deltas = new Dictionary<(Guid Customer, OrderStatus Status), int>();
+        void Add(Guid customer, OrderStatus status, int delta)
         {
-            tracker.AutoDetectChangesEnabled = autoDetect;
+            if (Tallied.Contains(status)) deltas[(customer, status)] = deltas.GetValueOrDefault((customer, status)) + delta;
         }
+        foreach (var entry in tracker.Entries<Order>())
+        {
+            var order = entry.Entity;
+            switch (entry.State)
+            {
+                case EntityState.Added:
+                    Add(order.CustomerId, order.Status, +1);
+                    break;
+                case EntityState.Deleted:
+                    Add(Original(entry, o => o.CustomerId), Original(entry, o => o.Status), -1);
+                    break;
+                case EntityState.Modified when entry.Property(o => o.Status).IsModified || entry.Property(o => o.CustomerId).IsModified:
+                    Add(Original(entry, o => o.CustomerId), Original(entry, o => o.Status), -1);
+                    Add(order.CustomerId, order.Status, +1);
+                    break;
+            }
+        }
+        context.Set<AttentionTallyChange>().AddRange(deltas.Where(d => d.Value != 0)
+            .Select(d => new AttentionTallyChange { CustomerId = d.Key.Customer, Status = d.Key.Status, Delta = d.Value }));
     }
 
     private static T Original<T>(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<Order> entry,
