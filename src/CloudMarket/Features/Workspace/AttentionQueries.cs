@@ -171,8 +171,8 @@ public static class AttentionQueries
                 Add(KindOf(g.Status, false, true), g.Count);
             }
         }
-        // The tallies and the moved orders are two statements, which can see two moments (an order moving in between):
-        // a count is never below none.
+        // The tallies and the moved orders are two statements, which can see two moments (an order moving in between),
+        // so a count may come out below zero for a moment: it is clamped at zero.
         foreach (var kind in counts.Keys.ToList())
             counts[kind] = Math.Max(0, counts[kind]);
         return counts;
