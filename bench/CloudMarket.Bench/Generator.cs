@@ -184,12 +184,15 @@ public static class Generator
             CROSS JOIN LATERAL (SELECT date_trunc('second', now()) - ((c.idx * 7 + k * 13) % (14 * 24)) * interval '1 hour' AS start) t;
             """, "subscriptions");
 
+        // Needs attention's counts are kept by the app's saves; orders written here are counted once, set-based.
+        await Run(Features.Workspace.AttentionTallies.RecountSql, "attention tallies");
+
         await Run($"""
             SET maintenance_work_mem = '256MB';
             {string.Join("\n", indexes.Select(i => i.Definition + ";"))}
             """, "indexes");
         // VACUUM must run alone (outside a transaction); it also sets the visibility map index-only scans need.
-        await Run("""VACUUM (ANALYZE) "Orders", "OrderItems", "OrderEvents", "Organizations", "Subscriptions" """, "statistics");
+        await Run("""VACUUM (ANALYZE) "Orders", "OrderItems", "OrderEvents", "Organizations", "Subscriptions", "AttentionTallies", "AttentionTallyChanges" """, "statistics");
         return watch.Elapsed.TotalSeconds;
     }
 }

@@ -161,6 +161,8 @@ public static class SqliteGenerator
             JOIN bench_offers f ON f.idx = (c.idx + k.k * 3) % (SELECT count(*) FROM bench_offers);
             COMMIT;
             """, "items, events and subscriptions");
+        // Needs attention's counts are kept by the app's saves; orders written here are counted once, set-based.
+        await Run($"BEGIN; {Features.Workspace.AttentionTallies.RecountSql} COMMIT;", "attention tallies");
         await Run($"BEGIN; {SqliteOrderSearch.RefillSql} {string.Join(";\n", triggers)}; COMMIT; ANALYZE;", "search index");
         return watch.Elapsed.TotalSeconds;
     }

@@ -52,6 +52,7 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddProvisioning(builder.Configuration);
 SubscriptionRenewals.AddTo(builder.Services, builder.Configuration);
 builder.Services.AddIntegrations(builder.Configuration, builder.Environment);
+builder.Services.AddAttentionTallies();
 builder.Services.AddAppTelemetry(builder.Configuration);
 
 var app = builder.Build();

@@ -265,6 +265,7 @@ public abstract class AppDbContext(DbContextOptions options)
         });
 
         Features.Integrations.IntegrationsModel.Configure(b);
+        Features.Workspace.AttentionTallies.Configure(b);
     }
 
     private static IncreaseWindow ParseIncrease(string stored)

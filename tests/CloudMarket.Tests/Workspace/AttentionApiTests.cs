@@ -2,12 +2,14 @@ using System.Net;
 using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Workspace;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Orders;
 using CloudMarket.VendorPolicies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMarket.Tests.Workspace;
 
@@ -273,6 +275,164 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
             (await ClosingWithin48HoursAsync(customers)).Count,
         };
     });
+
+    // ---- the tallies behind the counts ----------------------------------------------------------
+
+    /// <summary>
+    /// Every customer's orders in each queue status, recounted from the orders, and as the tallies say (totals plus the
+    /// changes not yet folded, read in one statement: the app's fold may commit meanwhile). Only non-zero entries.
+    /// </summary>
+    private Task<(Dictionary<(Guid, OrderStatus), int> Recount, Dictionary<(Guid, OrderStatus), int> Tallied)> TalliesAsync() =>
+        app.WithDbAsync(async db =>
+        {
+            var statuses = AttentionQueries.OrderStatuses;
+            var recount = (await db.Orders.Where(o => statuses.Contains(o.Status)).GroupBy(o => new { o.CustomerId, o.Status })
+                .Select(g => new { g.Key.CustomerId, g.Key.Status, Count = g.Count() }).ToListAsync())
+                .ToDictionary(r => (r.CustomerId, r.Status), r => r.Count);
+            var tallied = (await db.Set<AttentionTally>().Select(t => new { t.CustomerId, t.Status, N = t.Count })
+                    .Concat(db.Set<AttentionTallyChange>().Select(c => new { c.CustomerId, c.Status, N = c.Delta }))
+                    .GroupBy(r => new { r.CustomerId, r.Status }).Select(g => new { g.Key.CustomerId, g.Key.Status, Count = g.Sum(r => r.N) })
+                    .ToListAsync())
+                .Where(r => r.Count != 0).ToDictionary(r => (r.CustomerId, r.Status), r => r.Count);
+            return (recount, tallied);
+        });
+
+    private async Task AssertTalliesExactAsync(string when)
+    {
+        var (recount, tallied) = await TalliesAsync();
+        Assert.True(recount.OrderBy(r => r.Key).SequenceEqual(tallied.OrderBy(r => r.Key)),
+            $"{when}: the orders say [{string.Join(", ", recount.OrderBy(r => r.Key))}], the tallies [{string.Join(", ", tallied.OrderBy(r => r.Key))}]");
+    }
+
+    private Task<int> FoldAllAsync() => app.WithDbAsync(async db =>
+    {
+        var total = 0;
+        for (int folded; (folded = await AttentionTallies.FoldAsync(db, CancellationToken.None)) > 0; db.ChangeTracker.Clear())
+            total += folded;
+        return total;
+    });
+
+    [Fact]
+    public async Task Tallies_FollowEveryKindOfTransition_BeforeAndAfterFolding()
+    {
+        await AssertTalliesExactAsync("the demo data");
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var felix = await app.ClientAsync(Demo.FabrikamCustomer);
+
+        var cart = await anna.CreateCartIdAsync(OrderKit.NewAcronis());                             // started: not on the queue
+        var failing = await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);                       // inProgress
+        var scheduled = await anna.CreateCartIdAsync(OrderKit.NewAcronis());
+        await anna.SendAsync(HttpMethod.Put, $"/api/v1/orders/{scheduled}/schedule", new { when = "at", at = Now.AddDays(3) });
+        Assert.Equal(HttpStatusCode.Accepted, (await anna.PlaceAsync(scheduled)).StatusCode);   // scheduled
+        var approved = await felix.CreateCartIdAsync(OrderKit.NewE3(20));
+        var rejected = await felix.CreateCartIdAsync(OrderKit.NewE3(20));
+        foreach (var id in new[] { approved, rejected })
+            Assert.Equal("pendingApproval", (await (await felix.PlaceAsync(id)).JsonAsync(HttpStatusCode.Accepted)).Status());
+        await AssertTalliesExactAsync("placed");
+
+        await (await anna.ActAsync(approved, "approve", body: new { comment = "Fine." })).JsonAsync(HttpStatusCode.OK);
+        await (await anna.ActAsync(rejected, "reject", body: new { reason = "No." })).JsonAsync(HttpStatusCode.OK);
+        await (await anna.ActAsync(scheduled, "cancel")).JsonAsync(HttpStatusCode.OK);
+        await FailAsync(failing, OrderItem.VendorUnavailableCode);                               // the worker: a vendor unreachable
+        await AssertTalliesExactAsync("decided and failed");
+        Assert.True(await FoldAllAsync() > 0);
+        await AssertTalliesExactAsync("folded");
+
+        await (await anna.ActAsync(failing, "retry")).JsonAsync(HttpStatusCode.OK);                // back with the vendors
+        await FailAsync(failing, "InvalidAdminEmail");
+        await (await anna.ActAsync(failing, "close")).JsonAsync(HttpStatusCode.OK);
+        await app.ProvisionAsync(approved);                                                      // provisioningFinished
+        await app.CompleteAsync(approved);
+        Assert.Equal(HttpStatusCode.OK, (await anna.DeleteAsync($"{OrderKit.OrdersUrl}/{cart}")).StatusCode);
+        await AssertTalliesExactAsync("retried, closed, completed, deleted");
+        await FoldAllAsync();
+        await AssertTalliesExactAsync("folded again");
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<AttentionTallyChange>().CountAsync()));
+
+        // And the API's counts are the rule's, from the tallies.
+        var before = await ExpectedCountsAsync([.. ContosoCustomers, .. LitwareCustomers]);
+        var attention = await AttentionAsync(Demo.DistributorAdmin);
+        var after = await ExpectedCountsAsync([.. ContosoCustomers, .. LitwareCustomers]);
+        var counts = Kinds.Select(k => Count(attention, k)).ToArray();
+        Assert.True(counts.SequenceEqual(before) || counts.SequenceEqual(after), $"[{string.Join(", ", counts)}], the rule says [{string.Join(", ", before)}]");
+    }
+
+    [Fact]
+    public async Task AFoldThatMeetsAnotherFold_FailsWhole_AndNothingIsCountedTwice()
+    {
+        await FoldAllAsync();
+        // Changes for a customer with totals already (Fabrikam) and for one whose total of this status is new.
+        await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await FailAsync(await PlacedAsync(Demo.DistributorAdmin, DemoData.Woodgrove), "InvalidAdminEmail");
+        await using var scopeA = app.Services.CreateAsyncScope();
+        await using var scopeB = app.Services.CreateAsyncScope();
+        var a = scopeA.ServiceProvider.GetRequiredService<AppDbContext>();
+        var b = scopeB.ServiceProvider.GetRequiredService<AppDbContext>();
+
+        // Both read the same batch; A saves first; B's save must fail and roll back whole.
+        var staged = await AttentionTallies.StageFoldAsync(b, CancellationToken.None);
+        Assert.True(staged > 0);
+        Assert.Equal(staged, await AttentionTallies.FoldAsync(a, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<DbUpdateException>(() => b.SaveChangesAsync());
+        await AssertTalliesExactAsync("after two folds of one batch");
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<AttentionTallyChange>().CountAsync()));
+    }
+
+    [Fact]
+    public async Task ASaveRetriedAfterAConcurrencyConflict_RecordsItsChangeOnce()
+    {
+        var id = await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var order = await db.Orders.Include(o => o.Items).SingleAsync(o => o.Id == id);
+        order.StartProvisioning(Now);
+        // Meanwhile someone else changes the order (its note): the first save conflicts, with its change rows recorded.
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Tailspin);
+        Assert.Equal(HttpStatusCode.OK, (await anna.NoteAsync(id, "Call the customer first.")).StatusCode);
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
+
+        // Retried as EF's docs show: the order's stored values become the originals, and the same unit of work is saved again.
+        var entry = db.Entry(order);
+        entry.OriginalValues.SetValues((await entry.GetDatabaseValuesAsync())!);
+        await db.SaveChangesAsync();
+        Assert.Equal(OrderStatus.ProvisioningStarted, await app.WithDbAsync(d => d.Orders.Where(o => o.Id == id).Select(o => o.Status).SingleAsync()));
+        await AssertTalliesExactAsync("after the retried save");
+    }
+
+    /// <summary>
+    /// 16 clients' transitions of one customer's orders at once, each save in its own context and transaction, with folds
+    /// running meanwhile (a test's and the app's): saves only add change rows, so none waits on another's counter row,
+    /// none deadlocks or fails, and the tallies stay exact. Run where transactions really overlap (PostgreSQL).
+    /// </summary>
+    protected async Task ConcurrentTransitionsOfOneCustomer_FinishWithoutErrors_AndLeaveExactTallies()
+    {
+        using var stop = new CancellationTokenSource();
+        var folds = 0;
+        var folding = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                try
+                {
+                    folds += await FoldAllAsync();
+                }
+                catch (DbUpdateException)
+                {
+                    // The app's own fold took the batch first: nothing counted, try again.
+                }
+        });
+        var ids = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam)));
+        await Task.WhenAll(ids.Select(id => FailAsync(id, OrderItem.VendorUnavailableCode)));
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var retried = await Task.WhenAll(ids.Select(id => anna.ActAsync(id, "retry")));
+        Assert.All(retried, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await Task.WhenAll(ids.Select(id => FailAsync(id, "InvalidAdminEmail")));
+        stop.Cancel();
+        await folding;
+        Assert.True(folds > 0);
+        await AssertTalliesExactAsync("after the concurrent transitions");
+        await FoldAllAsync();
+        await AssertTalliesExactAsync("folded");
+    }
 
     // ---- cancellation windows -------------------------------------------------------------------
 
@@ -572,6 +732,10 @@ public sealed class AttentionApiTestsOnSqlite(AttentionApiTestsOnSqlite.Factory 
 
 public sealed class AttentionApiTestsOnPostgres(AttentionApiTestsOnPostgres.Factory app) : AttentionApiTests(app), IClassFixture<AttentionApiTestsOnPostgres.Factory>
 {
+    [Fact]
+    public Task ManyConcurrentTransitionsOfOneCustomer_FinishWithoutErrors_AndLeaveExactTallies() =>
+        ConcurrentTransitionsOfOneCustomer_FinishWithoutErrors_AndLeaveExactTallies();
+
     public sealed class Factory : PostgresFactory
     {
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Security:AccessTokenMinutes"] = "1440" };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -13,23 +14,10 @@ namespace CloudMarket.Features.Integrations;
 /// orders, and subscriptions an order created or changed. The order code knows nothing of it; every
 /// path that saves an order (API, pages, worker) is covered. Also wakes the dispatcher after commit.
 /// </summary>
-public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvider clock) : SaveChangesInterceptor
+public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvider clock) : SaveRecorder
 {
     private static readonly object Marker = new();
     private readonly ConditionalWeakTable<DbContext, object> _pending = new();
-
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-        CancellationToken ct = default)
-    {
-        Record(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Record(eventData.Context);
-        return result;
-    }
 
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken ct = default)
     {
@@ -51,26 +39,7 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
         return Task.CompletedTask;
     }
 
-    private void Record(DbContext? context)
-    {
-        if (context is null) return;
-        // Every Entries/Entry call below would scan all tracked entities for changes again (a save of a fan-out or
-        // delivery batch tracks hundreds): detect once, then read the states as they are.
-        var tracker = context.ChangeTracker;
-        tracker.DetectChanges();
-        var autoDetect = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            RecordDetected(context);
-        }
-        finally
-        {
-            tracker.AutoDetectChangesEnabled = autoDetect;
-        }
-    }
-
-    private void RecordDetected(DbContext context)
+    protected override void RecordDetected(DbContext context)
     {
         // A save that is retried after a concurrency conflict must not record its events twice.
         foreach (var stale in context.ChangeTracker.Entries<IntegrationEvent>().Where(e => e.State == EntityState.Added).ToList())

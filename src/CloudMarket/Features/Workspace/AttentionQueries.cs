@@ -48,9 +48,10 @@ public sealed record AttentionDto(AttentionCountsDto Counts, IReadOnlyList<Atten
 
 /// <summary>
 /// Needs attention: across every customer below a seller- or distributor-level user, the orders and
-/// subscriptions that need a person now. The orders' kinds are one rule (<see cref="KindOf"/>) over what one
-/// aggregate groups by (status, still since before the stuck threshold, due within the horizon), read from a
-/// partial index of the attention statuses led by the customer; each kind's rows are one bounded page
+/// subscriptions that need a person now. The orders' kinds are one rule (<see cref="KindOf"/>) over a status,
+/// whether it has stood still since before the stuck threshold and whether it runs within the horizon; the counts
+/// come from the tallies kept as orders change (<see cref="AttentionTallies"/>) and the few orders whose kind
+/// depends on the moment (<see cref="CountsAsync"/>); each kind's rows are one bounded page
 /// (<see cref="MaxItems"/>) walking the (status, since) index; the closing windows are the subscriptions'
 /// own rule (<see cref="Subscription.CancellableUntil"/>) applied to the few a cheap indexed filter leaves;
 /// the rows are then described with a query for names, one for items and one for which failed orders need a correction (docs/performance.md, point 9).
@@ -93,19 +94,15 @@ public static class AttentionQueries
     public static async Task<AttentionDto> GetAsync(AppDbContext db, Actor actor, AttentionOptions options, DateTime now,
         AttentionKind? only, CancellationToken ct)
     {
+        // The tallies count every order, markup-only ones too: only users who see those work across customers.
+        if (!actor.SeesMarkupAndCost) throw new ForbiddenException("Needs attention is for seller- and distributor-level users.");
         var orders = db.Orders.AsNoTracking().VisibleAcrossCustomers(db, actor);
         var movedBefore = now.AddMinutes(-options.StuckAfterMinutes);
         var soon = now.AddDays(options.ScheduledWithinDays);
-        // Every order kind's count in one statement: the groups are few (a status and two conditions).
-        var groups = await orders.Where(o => OrderStatuses.Contains(o.Status))
-            .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
-            .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
-            .ToListAsync(ct);
+        var counts = await CountsAsync(db, actor, orders, movedBefore, soon, ct);
         var windows = await WindowsClosingAsync(db, actor, now, now.AddHours(options.WindowClosingWithinHours), ct);
+        counts[AttentionKind.WindowClosing] = windows.Count;
 
-        var counts = Enum.GetValues<AttentionKind>().ToDictionary(k => k, k => k == AttentionKind.WindowClosing
-            ? windows.Count
-            : groups.Where(g => KindOf(g.Status, g.Still, g.RunsSoon) == k).Sum(g => g.Count));
         var rows = new List<Row>();
         foreach (var kind in Enum.GetValues<AttentionKind>())
         {
@@ -122,6 +119,63 @@ public static class AttentionQueries
             new AttentionCountsDto(counts[AttentionKind.ProvisioningFailed], counts[AttentionKind.Stuck], counts[AttentionKind.PendingApproval],
                 counts[AttentionKind.ScheduledSoon], counts[AttentionKind.WindowClosing]),
             await DescribeAsync(db, actor, rows, ct));
+    }
+
+    /// <summary>
+    /// The statuses whose orders' kind does not depend on the horizon: counted by their tallies
+    /// (<see cref="AttentionTallies"/>), less those whose status moved too recently where the kind depends on that (stuck).
+    /// </summary>
+    private static readonly OrderStatus[] CountedByTally = OrderStatuses.Where(s => KindOf(s, true, true) == KindOf(s, true, false)
+        && KindOf(s, false, true) == KindOf(s, false, false)).ToArray();
+
+    /// <summary>Of <see cref="CountedByTally"/>, those whose kind depends on whether the status has moved since the stuck threshold.</summary>
+    private static readonly OrderStatus[] CountedByTallyLessMoved = CountedByTally.Where(s => KindOf(s, true, true) != KindOf(s, false, true)).ToArray();
+
+    /// <summary>The rest (scheduled: due within the horizon or later): few, counted from the orders themselves.</summary>
+    private static readonly OrderStatus[] CountedFromOrders = OrderStatuses.Except(CountedByTally).ToArray();
+
+    /// <summary>
+    /// Every order kind's count, without visiting every order on the queue: each tallied status's count
+    /// (<see cref="AttentionTallies.CountsAsync"/>, a few rows per customer) goes to its kind as <see cref="KindOf"/> says
+    /// for an order still since before the stuck threshold, except the orders whose status moved at or after it (a small
+    /// range of <c>IX_Orders_Status_StatusChangedAt</c>, the orders moving now), which go to the kind of a moved order;
+    /// the scheduled orders are grouped as the rule needs, from the partial index <c>IX_Orders_Attention</c>.
+    /// </summary>
+    private static async Task<Dictionary<AttentionKind, int>> CountsAsync(AppDbContext db, Actor actor, IQueryable<Order> orders,
+        DateTime movedBefore, DateTime soon, CancellationToken ct)
+    {
+        var tallies = await AttentionTallies.CountsAsync(db, Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id), ct);
+        // Two branches of one statement (UNION ALL), each with its own index: as one OR, PostgreSQL fetched every
+        // scheduled order of the platform from the table.
+        var moved = orders.Where(o => EF.Constant(CountedByTallyLessMoved).Contains(o.Status) && o.StatusChangedAt >= movedBefore);
+        var groups = await moved.Concat(orders.Where(o => EF.Constant(CountedFromOrders).Contains(o.Status)))
+            .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
+            .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
+            .ToListAsync(ct);
+
+        var counts = Enum.GetValues<AttentionKind>().ToDictionary(k => k, _ => 0);
+        void Add(AttentionKind? kind, int n)
+        {
+            if (kind is { } k) counts[k] += n;
+        }
+        foreach (var status in CountedByTally)
+            Add(KindOf(status, true, true), tallies.GetValueOrDefault(status));
+        foreach (var g in groups)
+        {
+            if (CountedFromOrders.Contains(g.Status))
+                Add(KindOf(g.Status, g.Still, g.RunsSoon), g.Count);
+            else
+            {
+                // Counted above as still; it has moved.
+                Add(KindOf(g.Status, true, true), -g.Count);
+                Add(KindOf(g.Status, false, true), g.Count);
+            }
+        }
+        // The tallies and the moved orders are two statements, which can see two moments (an order moving in between),
+        // so a count may come out below zero for a moment: it is clamped at zero.
+        foreach (var kind in counts.Keys.ToList())
+            counts[kind] = Math.Max(0, counts[kind]);
+        return counts;
     }
 
     /// <summary>
