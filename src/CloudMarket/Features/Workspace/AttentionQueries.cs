@@ -146,9 +146,13 @@ public static class AttentionQueries
     {
         var tallies = await AttentionTallies.CountsAsync(db, Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id), ct);
         // Two branches of one statement (UNION ALL), each with its own index: as one OR, PostgreSQL fetched every
-        // scheduled order of the platform from the table.
-        var moved = orders.Where(o => EF.Constant(CountedByTallyLessMoved).Contains(o.Status) && o.StatusChangedAt >= movedBefore);
-        var groups = await moved.Concat(orders.Where(o => EF.Constant(CountedFromOrders).Contains(o.Status)))
+        // scheduled order of the platform from the table. Both repeat the filter of IX_Orders_Attention word for word:
+        // SQLite uses a partial index only when the query states its WHERE term (it does not see that a shorter IN list
+        // implies it), and that index holds every column read here; without it SQLite fetched each in-flight order
+        // from the table (17–60 ms at 100,000 orders against ~6 ms).
+        var queue = orders.Where(o => EF.Constant(OrderStatuses).Contains(o.Status));
+        var moved = queue.Where(o => EF.Constant(CountedByTallyLessMoved).Contains(o.Status) && o.StatusChangedAt >= movedBefore);
+        var groups = await moved.Concat(queue.Where(o => EF.Constant(CountedFromOrders).Contains(o.Status)))
             .GroupBy(o => new { o.Status, Still = o.StatusChangedAt < movedBefore, RunsSoon = o.ScheduledFor <= soon })
             .Select(g => new { g.Key.Status, g.Key.Still, g.Key.RunsSoon, Count = g.Count() })
             .ToListAsync(ct);
