@@ -12,7 +12,7 @@
 #    also on N instances reading from a streaming replica of it (PostgreSQL only),
 #  - with --keep, leaves its PostgreSQL running with the generated data (and the SQLite file) for EXPLAIN work afterwards,
 # Usage: ./bench.sh [--orders N] [--no-sqlite] [--seconds S] [--clients C] [--instances N [--replica]] [--keep]   (default 1,000,000 orders)
-# Loopback only; bounded in time (about 10 minutes for the full run on 2 cores).
+# Loopback only; bounded in time (about 20 minutes for the full run on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
