@@ -64,23 +64,26 @@ public sealed class AppRunner : IAsyncDisposable
         throw new TimeoutException($"The app did not become ready; see {logFile}");
     }
 
-    /// <summary>Peak and current resident memory (kB) from /proc.</summary>
-    public (long PeakKb, long NowKb) Memory()
+    /// <summary>
+    /// The app's memory from /proc (MB): peak and current resident, and the resident memory as the kernel splits it:
+    /// anonymous (GC heap, native heaps, stacks), files (the mapped runtime and assemblies) and shared (the JIT's code,
+    /// which the runtime maps twice, writable and executable, W^X).
+    /// </summary>
+    public MemoryReading Memory()
     {
         var lines = File.ReadAllLines($"/proc/{Pid}/status");
-        long Read(string key) => long.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        return (Read("VmHWM:"), Read("VmRSS:"));
+        long Mb(string key) => long.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return new MemoryReading(Mb("VmHWM:"), Mb("VmRSS:"), Mb("RssAnon:"), Mb("RssFile:"), Mb("RssShmem:"));
     }
 
-    /// <summary>
-    /// The resident memory as the kernel splits it (KB): anonymous (GC heap, native heaps, stacks), file-backed (the mapped
-    /// runtime and assemblies) and shared (the JIT's code, which the runtime maps twice, writable and executable, W^X).
-    /// </summary>
-    public (long AnonKb, long FileKb, long SharedKb) ResidentSplit()
+    public sealed record MemoryReading(
+        [property: System.Text.Json.Serialization.JsonPropertyName("peak")] long Peak,
+        [property: System.Text.Json.Serialization.JsonPropertyName("resident")] long Resident,
+        [property: System.Text.Json.Serialization.JsonPropertyName("anonymous")] long Anonymous,
+        [property: System.Text.Json.Serialization.JsonPropertyName("files")] long Files,
+        [property: System.Text.Json.Serialization.JsonPropertyName("shared")] long Shared)
     {
-        var lines = File.ReadAllLines($"/proc/{Pid}/status");
-        long Read(string key) => long.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        return (Read("RssAnon:"), Read("RssFile:"), Read("RssShmem:"));
+        public override string ToString() => $"{Peak} / {Resident} (anonymous {Anonymous}, files {Files}, shared {Shared})";
     }
 
     public static int FreePort()

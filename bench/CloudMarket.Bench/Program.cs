@@ -68,13 +68,13 @@ try
         Console.WriteLine("Needs attention, 1 client:");
         var attention = scenarios.All.Single(x => x.Name.StartsWith("needs attention", StringComparison.Ordinal));
         await scenarios.RunAsync(attention, 1, TimeSpan.FromSeconds(opt.LatencySeconds));
-        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
+        Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
         Console.WriteLine("Place → completed, no vendor latency:");
         await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0);
-        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
+        Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
         Console.WriteLine("Webhooks:");
         await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
-        Console.WriteLine($"  memory (MB, peak / resident): {MemoryMb(app)}");
+        Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
         return;
     }
     Console.WriteLine("Warming up (JIT, pools, caches)…");
@@ -82,7 +82,7 @@ try
     Console.WriteLine("Lists, search, detail, export (1 client, then " + opt.Clients + " clients):");
     var http = await scenarios.RunAllAsync();
     report["http"] = http;
-    report["memoryAfterReadsMb"] = MemoryReport(app);
+    report["memoryAfterReadsMb"] = app.Memory();
 
     if (opt.Provider == "Postgres")
     {
@@ -100,7 +100,7 @@ try
     var place = new List<object> { await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0) };
     Console.WriteLine("Webhook deliveries:");
     report["webhooks"] = await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
-    report["memoryAfterProvisioningMb"] = MemoryReport(app);
+    report["memoryAfterProvisioningMb"] = app.Memory();
     await app.DisposeAsync();
     Console.WriteLine("Place → completed, 200 ms vendor latency:");
     app = await AppRunner.StartAsync(opt.AppDll, new Dictionary<string, string>(settings) { ["VendorSandbox__Faults__LatencyMs"] = "200" }, logFile);
@@ -117,10 +117,6 @@ finally
 
 report["finishedAt"] = DateTime.UtcNow;
 
-static object MemoryReport(AppRunner app) => app.Memory() is var (peak, now) && app.ResidentSplit() is var (anon, file, shared)
-    ? new { peak = peak / 1024, resident = now / 1024, anonymous = anon / 1024, files = file / 1024, shared = shared / 1024 } : new { };
-static string MemoryMb(AppRunner app) => app.Memory() is var (peak, now) && app.ResidentSplit() is var (anon, file, shared)
-    ? $"{peak / 1024} / {now / 1024} (anonymous {anon / 1024}, files {file / 1024}, shared {shared / 1024})" : "";
 var file = Path.Combine(opt.Out, $"{stamp}-{opt.Provider.ToLowerInvariant()}-{opt.Orders}.json");
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Results: {file}");
