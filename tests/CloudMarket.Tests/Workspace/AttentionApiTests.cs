@@ -504,6 +504,35 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Contains(increased, await ClosingWithin48HoursAsync(ContosoCustomers));
     }
 
+    [Fact]
+    public async Task ARenewedTermsWindow_IsListed_RecordedOrNot_AsTheSubscriptionsOwnRuleSays()
+    {
+        var now = Now;
+        var termStart = now.AddHours(-130);   // the second term began 130 h ago: its window (168 h) closes in 38 h
+        var recorded = Guid.NewGuid();        // the renewal recorded (its renewal date is the second term's end)
+        var due = Guid.NewGuid();             // the renewal due but not yet recorded (its renewal date has passed)
+        var firstTerm = Guid.NewGuid();       // bought 130 h ago: in its first term, and listed as well
+        await app.WithDbAsync(async db =>
+        {
+            var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.BusinessBasic);
+            Subscription Sub(Guid id, DateTime start) => new(id, DemoData.Wingtip, offer, 4, BillingCycle.Monthly, true, start, 20m,
+                new AdminContact("it@wingtip.example", "Ida", "Lund"), null, null);
+            var renewed = Sub(recorded, termStart.AddMonths(-offer.TermMonths));
+            Assert.True(renewed.RecordRenewalsDueBy(now));
+            db.Subscriptions.AddRange(renewed, Sub(due, termStart.AddMonths(-offer.TermMonths)), Sub(firstTerm, termStart));
+            return await db.SaveChangesAsync();
+        });
+
+        var rows = Rows(await AttentionAsync(Demo.SellerAdmin), "windowClosing");
+        foreach (var id in new[] { recorded, due, firstTerm })
+        {
+            var row = rows.Single(r => r.GetProperty("subscriptionId").GetGuid() == id);
+            Assert.Equal(termStart, row.GetProperty("since").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+            Assert.Equal(now.AddHours(38), row.GetProperty("due").GetDateTime().ToUniversalTime(), TimeSpan.FromMilliseconds(1));
+        }
+        Assert.Equal(await ClosingWithin48HoursAsync(ContosoCustomers), rows.Select(r => r.GetProperty("subscriptionId").GetGuid()).ToHashSet());
+    }
+
     private Task<HashSet<Guid>> ClosingWithin48HoursAsync(Guid[] customers) => app.WithDbAsync(async db =>
     {
         var now = Now;
