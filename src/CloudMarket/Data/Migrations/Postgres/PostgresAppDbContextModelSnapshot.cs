@@ -769,6 +769,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasIndex(new[] { "CustomerId", "Status", "StatusChangedAt", "ScheduledFor" }, "IX_Orders_Attention")
                         .HasFilter("\"Status\" IN ('InProgress', 'ProvisioningStarted', 'ProvisioningFinished', 'ProvisioningFailed', 'Scheduled', 'PendingApproval')");
 
+                    b.HasIndex(new[] { "ScheduledFor", "CustomerId", "Status", "StatusChangedAt" }, "IX_Orders_Scheduled")
+                        .HasFilter("\"Status\" IN ('Scheduled')");
+
                     b.ToTable("Orders");
                 });
 
