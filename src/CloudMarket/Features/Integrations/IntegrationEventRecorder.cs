@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -102,24 +103,18 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
 /// </summary>
 public sealed class IntegrationSignal
 {
-    private readonly SemaphoreSlim _events = new(0, 1);
-    private readonly SemaphoreSlim _deliveries = new(0, 1);
+    private readonly WakeUpSignal _events = new();
+    private readonly WakeUpSignal _deliveries = new();
 
     /// <summary>Something was recorded: events to fan out or deliveries to send.</summary>
     public void Notify()
     {
-        Release(_events);
-        Release(_deliveries);
+        _events.Notify();
+        _deliveries.Notify();
     }
 
     /// <summary>Deliveries were created, or a sending slot came free.</summary>
-    public void NotifyDeliveries() => Release(_deliveries);
-
-    private static void Release(SemaphoreSlim signal)
-    {
-        try { signal.Release(); }
-        catch (SemaphoreFullException) { } // already signalled; one wake-up is enough
-    }
+    public void NotifyDeliveries() => _deliveries.Notify();
 
     public Task<bool> WaitForEventsAsync(TimeSpan timeout, CancellationToken ct) => _events.WaitAsync(timeout, ct);
 

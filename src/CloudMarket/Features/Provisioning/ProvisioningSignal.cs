@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -7,13 +8,9 @@ namespace CloudMarket.Features.Provisioning;
 /// <summary>Wakes the worker when this instance placed or retried an order, so it need not wait for the next poll.</summary>
 public sealed class ProvisioningSignal
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeUpSignal _signal = new();
 
-    public void Notify()
-    {
-        try { _signal.Release(); }
-        catch (SemaphoreFullException) { } // already signalled; one wake-up is enough
-    }
+    public void Notify() => _signal.Notify();
 
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
