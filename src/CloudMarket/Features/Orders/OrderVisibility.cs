@@ -54,8 +54,11 @@ public static class OrderVisibility
     /// <summary>The item filter as an expression, for queries that load items.</summary>
     public static Expression<Func<OrderItem, bool>> VisibleItem(CustomerContext ctx) => VisibleItem(ctx.Actor);
 
-    public static Expression<Func<OrderItem, bool>> VisibleItem(Actor actor) =>
-        SeesMarkup(actor) ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
+    public static Expression<Func<OrderItem, bool>> VisibleItem(Actor actor) => VisibleItem(SeesMarkup(actor));
+
+    /// <summary>The item filter for a caller who does or does not see markup: for queries compiled once per kind of caller.</summary>
+    public static Expression<Func<OrderItem, bool>> VisibleItem(bool seesMarkup) =>
+        seesMarkup ? _ => true : i => i.Kind != OrderItemKind.ChangeMarkup;
 
     public static bool SeesEvent(CustomerContext ctx, OrderEvent e) => SeesMarkup(ctx) || !e.ConcernsOnlyMarkup;
 
