@@ -1,5 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 
 namespace CloudMarket.Data;
@@ -28,13 +30,18 @@ internal static class Splice
 }
 
 /// <summary>
-/// A compiled query (<c>EF.CompileAsyncQuery</c>) per concrete context type. EF Core compiles such a query once, for
-/// the model and provider of the first context it runs on, and reuses that SQL for every later context; the SQLite
-/// and PostgreSQL contexts (one process may hold both, as the tests do) each need their own.
+/// A compiled query (<c>EF.CompileAsyncQuery</c>) per model. EF Core compiles such a query once, with the services
+/// of the first context it runs on (its provider, type mappings, SQL generator), and reuses that for every later
+/// context. Contexts of different configurations each need their own: the SQLite and PostgreSQL contexts (one
+/// process may hold both, as the tests do), and the read replica's PostgreSQL context, whose options (its own logger
+/// factory) give it its own EF Core services: run on the primary's compiled query it failed. A model is built once
+/// per context type and configuration, so it tells them apart; the table holds it weakly, so a configuration that
+/// goes away (a test's host) takes its compiled query with it.
 /// </summary>
-internal sealed class PerContextType<TQuery>(Func<TQuery> compile) where TQuery : class
+internal sealed class PerModel<TQuery>(Func<TQuery> compile) where TQuery : class
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, TQuery> _byType = new();
+    private readonly ConditionalWeakTable<IModel, TQuery> _byModel = new();
+    private readonly ConditionalWeakTable<IModel, TQuery>.CreateValueCallback _create = _ => compile();
 
-    public TQuery For(AppDbContext db) => _byType.GetOrAdd(db.GetType(), static (_, compile) => compile(), compile);
+    public TQuery For(AppDbContext db) => _byModel.GetValue(db.Model, _create);
 }

@@ -82,13 +82,13 @@ public static class Sessions
 
     private static readonly MethodInfo UsersMethod = typeof(Sessions).GetMethod(nameof(Users), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    private static readonly PerContextType<Func<AppDbContext, Guid, CancellationToken, Task<SessionUser?>>> UserQuery = new(() => EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<AppDbContext, Guid, CancellationToken, Task<SessionUser?>>> UserQuery = new(() => EF.CompileAsyncQuery(
         Splice.Rule<Func<AppDbContext, Guid, CancellationToken, SessionUser?>>(
             (db, userId, ct) => Users(db, userId).SingleOrDefault(), UsersMethod, UsersRule)));
 
     /// <summary>The user with the customer and seller a customer-scoped request names, per kind of actor (the rule differs).</summary>
-    private static readonly PerContextType<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>[] WithCustomerQueries =
-        Enum.GetValues<OrganizationType>().Select(type => new PerContextType<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>(() => EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>[] WithCustomerQueries =
+        Enum.GetValues<OrganizationType>().Select(type => new PerModel<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, Task<SessionWithCustomer?>>>(() => EF.CompileAsyncQuery(
             Splice.Rule(Splice.Rule<Func<AppDbContext, Guid, Guid, Guid, CancellationToken, SessionWithCustomer?>>(
                 (db, userId, actorOrganizationId, customerId, ct) =>
                     (from u in Users(db, userId)

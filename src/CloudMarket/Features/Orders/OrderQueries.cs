@@ -198,7 +198,7 @@ public static class OrderQueries
     private static readonly MethodInfo IsVisibleMethod = typeof(OrderQueries).GetMethod(nameof(IsVisible), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary><see cref="PageItems"/> compiled, for callers who do not [0] and do [1] see markup.</summary>
-    private static readonly PerContextType<Func<AppDbContext, long[], IAsyncEnumerable<OrderItem>>>[] CompiledPageItems =
+    private static readonly PerModel<Func<AppDbContext, long[], IAsyncEnumerable<OrderItem>>>[] CompiledPageItems =
         [new(() => EF.CompileAsyncQuery(PageItems(seesMarkup: false))), new(() => EF.CompileAsyncQuery(PageItems(seesMarkup: true)))];
 
     private static Task<List<OrderItem>> PageItemsAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
