@@ -8,8 +8,13 @@ using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Orders;
 using CloudMarket.VendorPolicies;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CloudMarket.Tests.Workspace;
 
@@ -304,6 +309,33 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
             $"{when}: the orders say [{string.Join(", ", recount.OrderBy(r => r.Key))}], the tallies [{string.Join(", ", tallied.OrderBy(r => r.Key))}]");
     }
 
+    /// <summary>
+    /// This class's apps run without their own <see cref="AttentionTallyFolder"/>: its folds come every 5 seconds of
+    /// real time (the test clock runs on), so they would race the folds a test makes and counts — a fold that meets
+    /// another fails by design. The tests fold themselves (<see cref="FoldAllAsync"/>), and
+    /// <see cref="TheFolder_FoldsWhenItStarts_AndAtEveryInterval"/> runs the folder
+    /// on a fake clock.
+    /// </summary>
+    protected static void WithoutTheAppsFolder(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services =>
+        {
+            var folder = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(AttentionTallyFolder));
+            services.Remove(folder);
+        });
+
+    private Task<int> ChangeRowsAsync() => app.WithDbAsync(db => db.Set<AttentionTallyChange>().CountAsync());
+
+    /// <summary>Waits (in real time, up to 10 s) for the folder, which works on its own thread, to empty the change table.</summary>
+    private async Task UntilFoldedAsync(string when)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await ChangeRowsAsync() > 0)
+        {
+            if (deadline.IsCancellationRequested) Assert.Fail($"{when}: the folder left {await ChangeRowsAsync()} change rows for 10 s");
+            await Task.Delay(20);
+        }
+    }
+
     private Task<int> FoldAllAsync() => app.WithDbAsync(async db =>
     {
         var total = 0;
@@ -358,6 +390,41 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task TheFolder_FoldsWhenItStarts_AndAtEveryInterval()
+    {
+        await FoldAllAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var folder = new AttentionTallyFolder(app.Services.GetRequiredService<IServiceScopeFactory>(), clock, NullLogger<AttentionTallyFolder>.Instance);
+        await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        Assert.True(await ChangeRowsAsync() > 0);
+        await folder.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilFoldedAsync("started");
+            await AssertTalliesExactAsync("folded by the folder when it started");
+
+            // Another instance's fold read the same batch; the folder's fold at its next interval commits first, so
+            // the other's save fails whole.
+            await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+            await using var other = app.Services.CreateAsyncScope();
+            var otherDb = other.ServiceProvider.GetRequiredService<AppDbContext>();
+            Assert.True(await AttentionTallies.StageFoldAsync(otherDb, CancellationToken.None) > 0);
+            clock.Advance(AttentionTallyFolder.Interval);
+            await UntilFoldedAsync("one interval on");
+            await Assert.ThrowsAnyAsync<DbUpdateException>(() => otherDb.SaveChangesAsync());
+
+            await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
+            clock.Advance(AttentionTallyFolder.Interval);
+            await UntilFoldedAsync("two intervals on");
+            await AssertTalliesExactAsync("folded by the folder at its intervals");
+        }
+        finally
+        {
+            await folder.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task AFoldThatMeetsAnotherFold_FailsWhole_AndNothingIsCountedTwice()
     {
         await FoldAllAsync();
@@ -400,26 +467,27 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     }
 
     /// <summary>
-    /// 16 clients' transitions of one customer's orders at once, each save in its own context and transaction, with folds
-    /// running meanwhile (a test's and the app's): saves only add change rows, so none waits on another's counter row,
-    /// none deadlocks or fails, and the tallies stay exact. Run where transactions really overlap (PostgreSQL).
+    /// 16 clients' transitions of one customer's orders at once, each save in its own context and transaction, with two
+    /// folds running meanwhile (as two instances would): saves only add change rows, so none waits on another's counter
+    /// row, none deadlocks or fails, and the tallies stay exact. Run where transactions really overlap (PostgreSQL).
     /// </summary>
     protected async Task ConcurrentTransitionsOfOneCustomer_FinishWithoutErrors_AndLeaveExactTallies()
     {
         using var stop = new CancellationTokenSource();
         var folds = 0;
-        var folding = Task.Run(async () =>
+        Task FoldingAsync() => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
                 try
                 {
-                    folds += await FoldAllAsync();
+                    Interlocked.Add(ref folds, await FoldAllAsync());
                 }
                 catch (DbUpdateException)
                 {
-                    // The app's own fold took the batch first: nothing counted, try again.
+                    // The other fold took the batch first: nothing counted, try again.
                 }
         });
+        var folding = Task.WhenAll(FoldingAsync(), FoldingAsync());
         var ids = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam)));
         await Task.WhenAll(ids.Select(id => FailAsync(id, OrderItem.VendorUnavailableCode)));
         var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
@@ -756,6 +824,11 @@ public sealed class AttentionApiTestsOnSqlite(AttentionApiTestsOnSqlite.Factory 
     public sealed class Factory : SqliteFactory
     {
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Security:AccessTokenMinutes"] = "1440" };
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            WithoutTheAppsFolder(builder);
+        }
     }
 }
 
@@ -768,5 +841,10 @@ public sealed class AttentionApiTestsOnPostgres(AttentionApiTestsOnPostgres.Fact
     public sealed class Factory : PostgresFactory
     {
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Security:AccessTokenMinutes"] = "1440" };
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            WithoutTheAppsFolder(builder);
+        }
     }
 }
