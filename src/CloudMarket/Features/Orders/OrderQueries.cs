@@ -362,8 +362,14 @@ public static class OrderQueries
     {
         var query = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: searchMatches is not null);
         var statuses = OrderLifecycle.StatusesOf(filter.View, filter.State);
-        if (statuses is not null)
-            query = query.Where(o => statuses.Contains(o.Status));
+        if (statuses is [var only])
+            // One status (Draft): an equality, a bound on the (CustomerId, Status, Date, Id) index.
+            query = query.Where(o => o.Status == only);
+        else if (statuses is not null)
+            // Written into the SQL, not a parameter: a view's statuses never vary, and Recent's are the predicate of
+            // IX_Orders_Recent, which PostgreSQL (in a prepared statement's generic plan) and SQLite match only against
+            // the same constants.
+            query = query.Where(o => EF.Constant(statuses).Contains(o.Status));
         if (filter.Status is { } status)
             query = query.Where(o => o.Status == status);
         if (filter.CreatedBy is { } by)

@@ -60,7 +60,7 @@ public static class AttentionTallies
         DELETE FROM "AttentionTallies";
         INSERT INTO "AttentionTallies" ("CustomerId", "Status", "Count", "Version")
         SELECT "CustomerId", "Status", COUNT(*), 0 FROM "Orders"
-        WHERE "Status" IN ({string.Join(", ", AttentionQueries.OrderStatuses.Select(s => $"'{s}'"))})
+        WHERE {AppDbContext.StatusInSql(AttentionQueries.OrderStatuses)}
         GROUP BY "CustomerId", "Status";
         """;
 
