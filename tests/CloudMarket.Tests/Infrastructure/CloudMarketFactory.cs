@@ -124,6 +124,27 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         return await work(scope.ServiceProvider.GetRequiredService<AppDbContext>());
     }
 
+    /// <summary>A demo user as the rules see them, for tests that call the queries directly.</summary>
+    public Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => WithDbAsync(async db =>
+    {
+        var user = await db.Users.SingleAsync(u => u.Email == email);
+        var org = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
+        var role = DemoData.Users.Single(u => u.Email == email).Role;
+        return new CloudMarket.Features.Identity.Actor(user.Id, user.FullName, email, org.Id, org.Name, org.Type, [role]);
+    });
+
+    /// <summary>A demo user working in a customer's Customer View (their own organization, or one they act for).</summary>
+    public async Task<CloudMarket.Features.Organizations.CustomerContext> CustomerContextAsync(string email, Guid customerId)
+    {
+        var actor = await ActorAsync(email);
+        return await WithDbAsync(async db =>
+        {
+            var customer = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == customerId);
+            var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == customer.ParentId);
+            return new CloudMarket.Features.Organizations.CustomerContext(actor, customer, seller);
+        });
+    }
+
     private readonly Lazy<Task<OpenApiContract>> _contract;
 
     protected CloudMarketFactory() => _contract = new(LoadContractAsync);

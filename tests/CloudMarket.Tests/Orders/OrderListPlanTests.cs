@@ -1,8 +1,6 @@
 using System.Data.Common;
 using CloudMarket.Data;
-using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
-using CloudMarket.Features.Organizations;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -35,10 +33,10 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
     [Fact]
     public async Task TheRecentPage_ReadsTheRecentIndex_NotTheNewerOrdersOfOtherStatuses()
     {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var plan = await app.WithDbAsync(async db =>
         {
             await AddOrdersAsync(db);
-            var ctx = await SellerInFabrikamAsync(db);
             await using var command = OrderQueries.PageQuery(db, ctx, new OrderListFilter(OrderView.Recent), cursor: null, limit: 25).CreateDbCommand();
             return await PlanAsync(db, command);
         });
@@ -49,10 +47,10 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
     [Fact]
     public async Task TheRecentPage_ShowsTheInFlightOrders_BehindTheNewerCompletedOnes()
     {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var listed = await app.WithDbAsync(async db =>
         {
             await AddOrdersAsync(db);
-            var ctx = await SellerInFabrikamAsync(db);
             return await OrderQueries.ListAsync(db, ctx, new OrderListFilter(OrderView.Recent), cursor: null, limit: 25, CancellationToken.None);
         });
 
@@ -86,15 +84,6 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
             """;
         await db.Database.ExecuteSqlRawAsync(insert);
         await db.Database.ExecuteSqlRawAsync("ANALYZE");
-    }
-
-    private static async Task<CustomerContext> SellerInFabrikamAsync(AppDbContext db)
-    {
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == Demo.SellerAdmin);
-        var fabrikam = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
-        var seller = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == user.OrganizationId);
-        return new CustomerContext(new Actor(user.Id, user.FirstName + " " + user.LastName, user.Email!, seller.Id, seller.Name, seller.Type,
-            [Role.SellerAdmin]), fabrikam, seller);
     }
 }
 

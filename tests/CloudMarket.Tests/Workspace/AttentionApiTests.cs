@@ -806,13 +806,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Equal(6, last.Total);
     }
 
-    private Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => app.WithDbAsync(async db =>
-    {
-        var user = await db.Users.SingleAsync(u => u.Email == email);
-        var org = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
-        var role = DemoData.Users.Single(u => u.Email == email).Role;
-        return new CloudMarket.Features.Identity.Actor(user.Id, user.FullName, email, org.Id, org.Name, org.Type, [role]);
-    });
+    private Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => app.ActorAsync(email);
 
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body, CloudMarketFactory.Json), System.Text.Encoding.UTF8, "application/json");

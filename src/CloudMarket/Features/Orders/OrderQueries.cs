@@ -96,7 +96,7 @@ public static class OrderQueries
         var matches = filter.Search is { } term ? await SearchMatchesAsync(db, ctx, term, ct) : null;
         var rows = filter.Sort.Key == OrderSortKey.Status
             ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, matches, ct)
-            : await PageQuery(db, ctx, filter, after, limit, matches).ToListAsync(ct);
+            : await PageRowsAsync(db, ctx, filter, after, limit, matches, onlyStatus: null, ct);
         var page = rows.Take(limit).ToList();
         var summaries = await SummarizeAsync(db, ctx, page, detailed, ct);
         var next = rows.Count > limit ? new OrderCursor(filter.Sort, page[^1].Status, page[^1].Date, page[^1].Id).Encode() : null;
@@ -121,11 +121,25 @@ public static class OrderQueries
         {
             if (after is not null && filter.Sort.CompareStatuses(status, after.Status) < 0) continue;
             var bound = after is not null && after.Status == status ? after : null;
-            rows.AddRange(await PageQuery(db, ctx, filter, bound, limit - rows.Count, matches, status).ToListAsync(ct));
+            rows.AddRange(await PageRowsAsync(db, ctx, filter, bound, limit - rows.Count, matches, status, ct));
             if (rows.Count > limit) break;
         }
         return rows;
     }
+
+    /// <summary>
+    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), or, for a text search (whose
+    /// matches are written into the SQL) or a shape that could not be compiled, from the query built for this request.
+    /// </summary>
+    private static async Task<List<OrderRow>> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
+        int limit, IReadOnlyCollection<long>? matches, OrderStatus? onlyStatus, CancellationToken ct) =>
+        (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, BuildPage) : null) is { } compiled
+            ? await compiled.ToListAsync(ct)
+            : await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct);
+
+    /// <summary>The page query a request builds, for <see cref="CompiledPageQuery"/> to compile (internal for its tests).</summary>
+    internal static readonly CompiledPageQuery.PageBuilder BuildPage =
+        (db, ctx, filter, after, limit, onlyStatus) => PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus);
 
     /// <summary>
     /// One page of a list in the date or number sort (or of one status, for the status sort) as a single
@@ -133,8 +147,8 @@ public static class OrderQueries
     /// benchmark can time its SQL directly.
     /// </summary>
     internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit,
-        IReadOnlyCollection<long>? searchMatches = null) =>
-        PageQuery(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), limit, searchMatches);
+        IReadOnlyCollection<long>? searchMatches = null, OrderStatus? onlyStatus = null) =>
+        PageQuery(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), limit, searchMatches, onlyStatus);
 
     private static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
         IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null)

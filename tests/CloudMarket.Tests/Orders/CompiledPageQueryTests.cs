@@ -1,0 +1,121 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Tests.Orders;
+
+/// <summary>
+/// Every shape of list page is served by its compiled query (docs/performance.md, point 19), and the compiled query
+/// finds exactly what the query built for the request finds — with each request's own values, never the values of the
+/// request that compiled the shape: each shape runs for two customers, two kinds of caller and page after page.
+/// </summary>
+public abstract class CompiledPageQueryTests(CloudMarketFactory app)
+{
+    private const int Limit = 4;
+
+    public static TheoryData<string> Shapes => [.. ShapeFilters().Keys];
+
+    private static Dictionary<string, Func<Guid, OrderListFilter>> ShapeFilters()
+    {
+        var all = new OrderListFilter(OrderView.Historical, HistoricalState.All);
+        var shapes = new Dictionary<string, Func<Guid, OrderListFilter>>();
+        foreach (var (name, view) in new[]
+                 {
+                     ("recent", new OrderListFilter(OrderView.Recent)), ("active", new OrderListFilter(OrderView.Historical, HistoricalState.Active)),
+                     ("draft", new OrderListFilter(OrderView.Historical, HistoricalState.Draft)), ("all", all),
+                 })
+            foreach (var sort in new[] { "-date", "date", "-number", "number" })
+            {
+                OrderSort.TryParse(sort, out var parsed);
+                shapes[$"{name} {sort}"] = _ => view with { Sort = parsed };
+            }
+        shapes["all, one status"] = _ => all with { Status = OrderStatus.Completed };
+        shapes["all, by a creator"] = creator => all with { CreatedBy = creator };
+        shapes["all, from and to"] = _ => all with { From = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc), To = new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+        shapes["all, every filter, by number"] = creator => all with
+        {
+            Status = OrderStatus.Completed, CreatedBy = creator, From = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+            To = new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc), Sort = new OrderSort(OrderSortKey.Number, true),
+        };
+        return shapes;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task EachShape_IsCompiled_AndPagesLikeTheQueryBuiltPerRequest(string shape)
+    {
+        foreach (var (email, customer) in new[] { (Demo.SellerAdmin, DemoData.Fabrikam), (Demo.FabrikamAdmin, DemoData.Fabrikam), (Demo.SellerAdmin, DemoData.Tailspin) })
+        {
+            var ctx = await app.CustomerContextAsync(email, customer);
+            var creator = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == customer).GroupBy(o => o.CreatedByUserId)
+                .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstAsync());
+            var pages = await PageByPageAsync(ctx, ShapeFilters()[shape](creator), onlyStatus: null);
+            Assert.True(pages > 0, $"{shape}, {email} in {ctx.Customer.Name}: no page");
+        }
+    }
+
+    [Fact]
+    public async Task TheStatusSortsOneStatusQueries_AreCompiled_AndPageLikeTheQueryBuiltPerRequest()
+    {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
+        var all = new OrderListFilter(OrderView.Historical, HistoricalState.All, Sort: new OrderSort(OrderSortKey.Status, true));
+        foreach (var status in new[] { OrderStatus.Completed, OrderStatus.Draft, OrderStatus.InProgress })
+            await PageByPageAsync(ctx, all, status);
+    }
+
+    [Fact]
+    public async Task ASearchForANumber_IsCompiled_AndFindsThatOrderOnly()
+    {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
+        var ids = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly).OrderBy(o => o.Id)
+            .Select(o => o.Id).Take(2).ToListAsync());
+        foreach (var id in ids)
+        {
+            var rows = await app.WithDbAsync(async db => await CompiledRowsAsync(db, ctx,
+                new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "#" + id), after: null, onlyStatus: null));
+            Assert.Equal([id], rows.Select(r => r.Id));
+        }
+    }
+
+    [Fact]
+    public async Task ATextSearch_IsNotCompiled()
+    {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
+        var served = await app.WithDbAsync(db => Task.FromResult(CompiledPageQuery.TryRun(db, ctx,
+            new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null, OrderQueries.BuildPage)));
+        Assert.Null(served);
+    }
+
+    /// <summary>Every page of the list from the compiled query, each checked against the query built per request.</summary>
+    private async Task<int> PageByPageAsync(CustomerContext ctx, OrderListFilter filter, OrderStatus? onlyStatus)
+    {
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var (compiled, built) = await app.WithDbAsync(async db => (
+                await CompiledRowsAsync(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), onlyStatus),
+                await OrderQueries.PageQuery(db, ctx, filter, cursor, Limit, onlyStatus: onlyStatus).ToListAsync()));
+            Assert.Equal(built.Select(r => r.Id), compiled.Select(r => r.Id));
+            Assert.Equal(built, compiled);
+            pages++;
+            cursor = compiled.Count > Limit ? new OrderCursor(filter.Sort, compiled[Limit - 1].Status, compiled[Limit - 1].Date, compiled[Limit - 1].Id).Encode() : null;
+        }
+        while (cursor is not null && pages < 6);
+        return pages;
+    }
+
+    private static async Task<List<OrderQueries.OrderRow>> CompiledRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, OrderStatus? onlyStatus)
+    {
+        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus, OrderQueries.BuildPage);
+        Assert.NotNull(served);
+        return await served.ToListAsync();
+    }
+}
+
+public sealed class CompiledPageQueryTestsOnSqlite(SqliteFactory app) : CompiledPageQueryTests(app), IClassFixture<SqliteFactory>;
+
+public sealed class CompiledPageQueryTestsOnPostgres(PostgresFactory app) : CompiledPageQueryTests(app), IClassFixture<PostgresFactory>;
