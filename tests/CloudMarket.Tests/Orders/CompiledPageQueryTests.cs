@@ -84,7 +84,7 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
     {
         var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var served = await app.WithDbAsync(db => Task.FromResult(CompiledPageQuery.TryRun(db, ctx,
-            new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null, OrderQueries.BuildPage)));
+            new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null)));
         Assert.Null(served);
     }
 
@@ -110,7 +110,7 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
     private static async Task<List<OrderQueries.OrderRow>> CompiledRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         OrderCursor? after, OrderStatus? onlyStatus)
     {
-        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus, OrderQueries.BuildPage);
+        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus);
         Assert.NotNull(served);
         return await served.ToListAsync();
     }

@@ -379,7 +379,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         await AssertTalliesExactAsync("retried, closed, completed, deleted");
         await FoldAllAsync();
         await AssertTalliesExactAsync("folded again");
-        Assert.Equal(0, await app.WithDbAsync(db => db.Set<AttentionTallyChange>().CountAsync()));
+        Assert.Equal(0, await ChangeRowsAsync());
 
         // And the API's counts are the rule's, from the tallies.
         var before = await ExpectedCountsAsync([.. ContosoCustomers, .. LitwareCustomers]);
@@ -442,7 +442,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Equal(staged, await AttentionTallies.FoldAsync(a, CancellationToken.None));
         await Assert.ThrowsAnyAsync<DbUpdateException>(() => b.SaveChangesAsync());
         await AssertTalliesExactAsync("after two folds of one batch");
-        Assert.Equal(0, await app.WithDbAsync(db => db.Set<AttentionTallyChange>().CountAsync()));
+        Assert.Equal(0, await ChangeRowsAsync());
     }
 
     [Fact]

@@ -5,6 +5,11 @@ using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
+// A page of a customer's orders: customer, status filter, the status sort's one status, creator, from, to, the cursor's
+// date and number, the searched order number, rows to take.
+using Page = System.Func<CloudMarket.Data.AppDbContext, System.Guid, CloudMarket.Features.Orders.OrderStatus,
+    CloudMarket.Features.Orders.OrderStatus, System.Guid, System.DateTime, System.DateTime, System.DateTime, long, long, int,
+    System.Collections.Generic.IAsyncEnumerable<CloudMarket.Features.Orders.OrderQueries.OrderRow>>;
 
 namespace CloudMarket.Features.Orders;
 
@@ -31,13 +36,6 @@ internal static class CompiledPageQuery
         bool Npgsql, bool SeesMarkup, bool SeesInternalNotes, OrderView View, HistoricalState State, OrderSort Sort,
         bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasCursor, bool HasOnlyStatus);
 
-    /// <summary>
-    /// A page of a customer's orders: customer, status filter, the status-sort's one status, creator, from, to, the
-    /// cursor's date and number, the searched order number, rows to take.
-    /// </summary>
-    internal delegate IAsyncEnumerable<OrderQueries.OrderRow> Page(AppDbContext db, Guid customerId, OrderStatus status,
-        OrderStatus onlyStatus, Guid createdBy, DateTime from, DateTime to, DateTime cursorDate, long cursorId, long number, int take);
-
     private static class StandIn
     {
         public static readonly Guid Customer = new("5a7d1e00-0000-4000-8000-00000000c057");
@@ -57,26 +55,23 @@ internal static class CompiledPageQuery
     /// <summary>
     /// The page's rows from the shape's compiled query; null when the list is not one a compiled query serves (a text
     /// search: its matches are written into the SQL on purpose, <see cref="OrderQueries"/>), or its shape could not be
-    /// compiled. <paramref name="build"/> builds the page's query as a request would, from the values it is given.
+    /// compiled.
     /// </summary>
     public static IAsyncEnumerable<OrderQueries.OrderRow>? TryRun(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, OrderStatus? onlyStatus, PageBuilder build)
+        OrderCursor? after, int limit, OrderStatus? onlyStatus)
     {
         var number = filter.Search is { } q ? OrderListFilter.ExactNumber(q) : null;
         if (filter.Search is not null && number is null) return null;
         var shape = new Shape(db.Database.IsNpgsql(), OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
             filter.Sort, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
             number is not null, after is not null, onlyStatus is not null);
-        var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s, build));
+        var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s));
         return page?.Invoke(db, ctx.CustomerId, filter.Status ?? default, onlyStatus ?? default, filter.CreatedBy ?? default,
             filter.From ?? default, filter.To ?? default, after?.Date ?? default, after?.Id ?? default, number ?? default, limit + 1);
     }
 
-    /// <summary>The page query a request builds: its rows are the first <paramref name="limit"/> + 1.</summary>
-    internal delegate IQueryable<OrderQueries.OrderRow> PageBuilder(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, OrderStatus? onlyStatus);
-
-    private static Page? Compile(AppDbContext db, CustomerContext ctx, OrderListFilter filter, Shape shape, PageBuilder build)
+    /// <summary>The page query a request would build (<c>OrderQueries.PageQuery</c>), built from stand-ins and compiled.</summary>
+    private static Page? Compile(AppDbContext db, CustomerContext ctx, OrderListFilter filter, Shape shape)
     {
         var standInCustomer = new Organization(StandIn.Customer, ctx.Customer.Name, ctx.Customer.Type, ctx.Customer.ParentId, ctx.Customer.Country);
         var standInFilter = filter with
@@ -88,24 +83,23 @@ internal static class CompiledPageQuery
             Search = shape.HasNumber ? "#" + StandIn.Number : null,
         };
         var standInCursor = shape.HasCursor ? new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId) : null;
-        var query = build(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
-            shape.HasOnlyStatus ? StandIn.OnlyStatus : null);
+        var query = OrderQueries.PageQuery(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
+            searchMatches: null, shape.HasOnlyStatus ? StandIn.OnlyStatus : null);
 
-        var parameters = new Parameters();
+        var parameters = new Parameters(OrderLifecycle.StatusesOf(shape.View, shape.State));
         var body = parameters.Replace(query.Expression);
         if (body is null || !parameters.AllUsed(shape)) return null;
         var lambda = Expression.Lambda<Func<AppDbContext, Guid, OrderStatus, OrderStatus, Guid, DateTime, DateTime, DateTime, long, long, int,
             IQueryable<OrderQueries.OrderRow>>>(body, parameters.All);
-        var compiled = EF.CompileAsyncQuery(lambda);
-        return (d, customer, status, only, by, from, to, cursorDate, cursorId, number, take) =>
-            compiled(d, customer, status, only, by, from, to, cursorDate, cursorId, number, take);
+        return EF.CompileAsyncQuery(lambda);
     }
 
     /// <summary>
     /// Turns the built expression into a compiled query's body: the query root onto the context parameter, each stand-in
     /// into its parameter, shape-decided captures into constants; null if the expression captured anything else.
     /// </summary>
-    private sealed class Parameters : ExpressionVisitor
+    /// <param name="viewStatuses">The shape's view's statuses, which its expression writes into the SQL.</param>
+    private sealed class Parameters(IReadOnlyList<OrderStatus>? viewStatuses) : ExpressionVisitor
     {
         private readonly ParameterExpression _db = Expression.Parameter(typeof(AppDbContext), "db");
         private readonly ParameterExpression _customer = Expression.Parameter(typeof(Guid), "customerId");
@@ -176,13 +170,9 @@ internal static class CompiledPageQuery
             long l when l == StandIn.Number => Use(_number),
             // The caller's kind (seesInternal…) and the view's statuses: part of the shape.
             bool or OrderStatus => Expression.Constant(value, type),
-            IReadOnlyList<OrderStatus> statuses when IsViewStatuses(statuses) => Expression.Constant(value, type),
+            IReadOnlyList<OrderStatus> statuses when ReferenceEquals(statuses, viewStatuses) => Expression.Constant(value, type),
             _ => Foreign(Expression.Constant(value, type)),
         };
-
-        private static bool IsViewStatuses(IReadOnlyList<OrderStatus> statuses) =>
-            ReferenceEquals(statuses, OrderLifecycle.RecentStatuses) || ReferenceEquals(statuses, OrderLifecycle.HistoricalActiveStatuses)
-            || ReferenceEquals(statuses, OrderLifecycle.HistoricalDraftStatuses);
 
         private ParameterExpression Use(ParameterExpression parameter)
         {

@@ -133,13 +133,9 @@ public static class OrderQueries
     /// </summary>
     private static async Task<List<OrderRow>> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
         int limit, IReadOnlyCollection<long>? matches, OrderStatus? onlyStatus, CancellationToken ct) =>
-        (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, BuildPage) : null) is { } compiled
+        (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
             ? await compiled.ToListAsync(ct)
             : await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct);
-
-    /// <summary>The page query a request builds, for <see cref="CompiledPageQuery"/> to compile (internal for its tests).</summary>
-    internal static readonly CompiledPageQuery.PageBuilder BuildPage =
-        (db, ctx, filter, after, limit, onlyStatus) => PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus);
 
     /// <summary>
     /// One page of a list in the date or number sort (or of one status, for the status sort) as a single
@@ -150,7 +146,8 @@ public static class OrderQueries
         IReadOnlyCollection<long>? searchMatches = null, OrderStatus? onlyStatus = null) =>
         PageQuery(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), limit, searchMatches, onlyStatus);
 
-    private static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
+    /// <summary>The page query itself, which <see cref="CompiledPageQuery"/> also builds (from stand-ins) to compile it.</summary>
+    internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
         IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null)
     {
         var query = Filtered(db, ctx, filter, searchMatches);
