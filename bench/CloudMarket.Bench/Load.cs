@@ -57,6 +57,26 @@ public static class Load
     public static double Pct(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
 
+    /// <summary>
+    /// One client for <paramref name="duration"/>: each successful answer's time at the server (its Server-Timing), in
+    /// the order they came; for figures taken in alternating slices with another measurement.
+    /// </summary>
+    public static async Task<List<double>> ServerTimesAsync(HttpClient http, Func<long, HttpRequestMessage> request, TimeSpan duration)
+    {
+        var times = new List<double>(4096);
+        var buffer = new byte[81920];
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        for (long i = 1; Stopwatch.GetTimestamp() < deadline; i++)
+        {
+            using var message = request(i);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            while (await body.ReadAsync(buffer) > 0) { }
+            if (response.IsSuccessStatusCode) times.Add(ServerTiming(response));
+        }
+        return times;
+    }
+
     private static double ServerTiming(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("Server-Timing", out var values)) return double.NaN;

@@ -21,7 +21,7 @@ public static class Report
         if (r.TryGetValue("sql", out var sqlObj) && sqlObj is List<SqlResult> sql)
         {
             sb.AppendLine();
-            sb.AppendLine("| list | its SQL run directly, p50 ms (search + page + items) | API at the server, p50 ms (1 client) | API ÷ SQL |");
+            sb.AppendLine("| list | its SQL run directly, p50 ms (search + page + items) | API at the server, p50 ms (1 client, in the same seconds) | API ÷ SQL |");
             sb.AppendLine("|---|---:|---:|---:|");
             foreach (var x in sql)
                 sb.AppendLine(inv, $"| {x.Name} | {x.SqlP50Ms} ({x.SearchSqlP50Ms} + {x.PageSqlP50Ms} + {x.ItemsSqlP50Ms}) | {x.ApiServerP50Ms} | {x.Ratio} |");

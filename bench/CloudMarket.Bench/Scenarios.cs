@@ -109,6 +109,9 @@ public sealed class Scenarios(string baseUrl, Options opt)
     public Task<LoadResult> RunAsync(Scenario s, int clients, TimeSpan duration) =>
         Load.RunAsync(_http, s.Name, i => Make(s, i), clients, duration);
 
+    /// <summary>One client's times at the server for a list, for <paramref name="duration"/> (see <see cref="SqlTimer"/>).</summary>
+    public Task<List<double>> ServerTimesAsync(Scenario s, TimeSpan duration) => Load.ServerTimesAsync(_http, i => Make(s, i), duration);
+
     public async Task<List<LoadResult>> RunAllAsync()
     {
         var results = new List<LoadResult>();

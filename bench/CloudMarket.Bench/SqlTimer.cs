@@ -13,11 +13,12 @@ public sealed record SqlResult(string Name, double SearchSqlP50Ms, double PageSq
 
 /// <summary>
 /// Each list's own SQL, exactly as the app's query builds it (the same <see cref="OrderQueries.PageQuery"/>,
-/// captured with EF Core's CreateDbCommand), run directly as prepared Npgsql statements by one client.
+/// captured with EF Core's CreateDbCommand), run directly as prepared Npgsql statements by one client, beside the
+/// API's own time for the same list with one client.
 /// </summary>
 public static class SqlTimer
 {
-    public static async Task<List<SqlResult>> RunAllAsync(string connectionString, Scenarios scenarios, TimeSpan each, List<LoadResult> api)
+    public static async Task<List<SqlResult>> RunAllAsync(string connectionString, Scenarios scenarios, TimeSpan each, bool withApi)
     {
         await using var db = Scenarios.Context(scenarios.Options);
         var fabrikam = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
@@ -37,27 +38,53 @@ public static class SqlTimer
         {
             var ctx = s.AsSeller ? seller : customer;
             // A search first looks its matches up in the trigram indexes (both statements timed too).
-            var searchMs = 0.0;
             List<long>? matches = null;
+            var statements = new List<(string Part, DbCommand Command)>();
             if (s.Filter!.Search is { } term)
             {
                 matches = await OrderQueries.SearchMatchesAsync(db, ctx, term, default);
                 var (byName, byItem) = OrderQueries.SearchMatchQueries(db, ctx, term);
-                searchMs = await TimeAsync(conn, byName.CreateDbCommand(), each / 4) + await TimeAsync(conn, byItem.CreateDbCommand(), each / 4);
+                statements.Add(("search", byName.CreateDbCommand()));
+                statements.Add(("search", byItem.CreateDbCommand()));
             }
             var page = OrderQueries.PageQuery(db, ctx, s.Filter!, s.Cursor, OrderListFilter.DefaultLimit, matches);
             var ids = (await page.ToListAsync()).Take(OrderListFilter.DefaultLimit).Select(r => r.Id).ToList();
-            var pageMs = await TimeAsync(conn, page.CreateDbCommand(), each / 2);
-            var itemsMs = ids.Count == 0 ? 0 : await TimeAsync(conn, OrderQueries.PageItemsQuery(db, ctx, ids).CreateDbCommand(), each / 2);
+            statements.Add(("page", page.CreateDbCommand()));
+            if (ids.Count > 0) statements.Add(("items", OrderQueries.PageItemsQuery(db, ctx, ids).CreateDbCommand()));
+
+            // The API's time at the server with one client and the same statements run directly, measured in
+            // alternating slices within the same seconds: this machine's speed drifts by up to twice over minutes
+            // (docs/performance.md, point 20), so a ratio of two figures taken minutes apart says more about the
+            // drift than about the app. Without a running app (--sql-only) only the statements are timed.
+            var prepared = new List<(string Part, NpgsqlCommand Command, List<double> Samples)>();
+            foreach (var (part, command) in statements)
+            {
+                var copy = Copy(conn, command);
+                await copy.PrepareAsync();
+                prepared.Add((part, copy, []));
+            }
+            var apiTimes = new List<double>();
+            for (var slice = 0; slice < Slices; slice++)
+            {
+                if (withApi) apiTimes.AddRange(await scenarios.ServerTimesAsync(s, each / (2 * Slices)));
+                foreach (var (_, command, samples) in prepared)
+                    await SampleAsync(command, each / (2 * Slices * prepared.Count), samples);
+            }
+            double P50Of(string part) => prepared.Where(x => x.Part == part).Sum(x => Load.Pct(x.Samples.Order().ToArray(), 0.5));
+            var (searchMs, pageMs, itemsMs) = (P50Of("search"), P50Of("page"), P50Of("items"));
+            foreach (var (_, command, _) in prepared) await command.DisposeAsync();
             var plan = await ExplainAsync(conn, page.CreateDbCommand());
-            // The API's time at the server with one client, against the same statements run directly.
-            var apiMs = api.FirstOrDefault(a => a.Name == s.Name && a.Clients == 1)?.ServerP50Ms ?? double.NaN;
+            var apiMs = withApi ? Load.Pct(apiTimes.Order().ToArray(), 0.5) : double.NaN;
             var sqlMs = searchMs + pageMs + itemsMs;
             results.Add(new SqlResult(s.Name, Math.Round(searchMs, 3), Math.Round(pageMs, 3), Math.Round(itemsMs, 3), Math.Round(sqlMs, 3), apiMs, Math.Round(apiMs / sqlMs, 2), plan));
-            Console.WriteLine($"  {s.Name,-44} search {searchMs,7:0.000} ms + page {pageMs,7:0.000} ms + items {itemsMs,6:0.000} ms   load {Load.LoadAverage()}");
+            Console.WriteLine($"  {s.Name,-44} search {searchMs,7:0.000} ms + page {pageMs,7:0.000} ms + items {itemsMs,6:0.000} ms   " +
+                              $"API {apiMs,6:0.000} ms   ratio {apiMs / sqlMs,5:0.00}   load {Load.LoadAverage()}");
         }
         return results;
     }
+
+    /// <summary>How many alternating slices of API and SQL make up one list's measurement.</summary>
+    private const int Slices = 4;
 
     private static NpgsqlCommand Copy(NpgsqlConnection conn, DbCommand source, string prefix = "")
     {
@@ -66,20 +93,17 @@ public static class SqlTimer
         return cmd;
     }
 
-    private static async Task<double> TimeAsync(NpgsqlConnection conn, DbCommand source, TimeSpan budget)
+    /// <summary>Runs a prepared statement for <paramref name="budget"/> (at least 5 times), adding each run's time.</summary>
+    private static async Task SampleAsync(NpgsqlCommand cmd, TimeSpan budget, List<double> samples)
     {
-        await using var cmd = Copy(conn, source);
-        await cmd.PrepareAsync();
-        var samples = new List<double>();
         var until = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < until || samples.Count < 5)
+        for (var n = 0; Stopwatch.GetTimestamp() < until || n < 5; n++)
         {
             var t0 = Stopwatch.GetTimestamp();
             await using (var reader = await cmd.ExecuteReaderAsync())
                 while (await reader.ReadAsync()) { for (var i = 0; i < reader.FieldCount; i++) _ = reader.GetValue(i); }
             samples.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
-        return Load.Pct(samples.Order().ToArray(), 0.5);
     }
 
     private static async Task<string> ExplainAsync(NpgsqlConnection conn, DbCommand source)
