@@ -27,16 +27,10 @@ public static class Load
             var buffer = new byte[81920];
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                using var message = request(Interlocked.Increment(ref sequence));
-                var t0 = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
-                    await using var body = await response.Content.ReadAsStreamAsync();
-                    while (await body.ReadAsync(buffer) > 0) { }
-                    var client = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref errors); continue; }
-                    mine.Add((client, ServerTiming(response)));
+                    if (await SendAsync(http, request(Interlocked.Increment(ref sequence)), buffer) is { } times) mine.Add(times);
+                    else Interlocked.Increment(ref errors);
                 }
                 catch (HttpRequestException) { Interlocked.Increment(ref errors); }
             }
@@ -67,14 +61,20 @@ public static class Load
         var buffer = new byte[81920];
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         for (long i = 1; Stopwatch.GetTimestamp() < deadline; i++)
-        {
-            using var message = request(i);
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
-            await using var body = await response.Content.ReadAsStreamAsync();
-            while (await body.ReadAsync(buffer) > 0) { }
-            if (response.IsSuccessStatusCode) times.Add(ServerTiming(response));
-        }
+            if (await SendAsync(http, request(i), buffer) is { } answered) times.Add(answered.Server);
         return times;
+    }
+
+    /// <summary>One request, its answer read to its end: its time at the client and at the server, or null if it failed.</summary>
+    private static async Task<(double Client, double Server)?> SendAsync(HttpClient http, HttpRequestMessage message, byte[] buffer)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        using var sent = message;
+        using var response = await http.SendAsync(sent, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        while (await body.ReadAsync(buffer) > 0) { }
+        var client = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        return response.IsSuccessStatusCode ? (client, ServerTiming(response)) : null;
     }
 
     private static double ServerTiming(HttpResponseMessage response)

@@ -37,16 +37,13 @@ public static class SqlTimer
         foreach (var s in scenarios.All.Where(s => s.Filter is not null))
         {
             var ctx = s.AsSeller ? seller : customer;
-            // A search first looks its matches up in the trigram indexes, the items' lookup first and the names' only
-            // when the items' stayed under the cap (OrderQueries.SearchMatchesAsync): the statements the app runs.
+            // A search first looks its matches up in the trigram indexes: the lookups the app ran for it are timed too.
             List<long>? matches = null;
             var statements = new List<(string Part, DbCommand Command)>();
             if (s.Filter!.Search is { } term)
             {
-                matches = await OrderQueries.SearchMatchesAsync(db, ctx, term, default);
-                var (byName, byItem) = OrderQueries.SearchMatchQueries(db, ctx, term);
-                statements.Add(("search", byItem.CreateDbCommand()));
-                if ((await byItem.ToListAsync()).Count <= OrderQueries.SearchIndexCap) statements.Add(("search", byName.CreateDbCommand()));
+                (matches, var ran) = await OrderQueries.TrigramLookupsAsync(db, ctx, term, default);
+                statements.AddRange(ran.Select(lookup => ("search", lookup.CreateDbCommand())));
             }
             var page = OrderQueries.PageQuery(db, ctx, s.Filter!, s.Cursor, OrderListFilter.DefaultLimit, matches);
             var ids = (await page.ToListAsync()).Take(OrderListFilter.DefaultLimit).Select(r => r.Id).ToList();

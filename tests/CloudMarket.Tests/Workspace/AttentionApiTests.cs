@@ -760,7 +760,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     [InlineData(Demo.DistributorAdmin)]
     public async Task CustomerList_CountsOpenAndFailedOrdersSubscriptionsAndNextRenewal_PerCustomer(string email)
     {
-        var actor = await ActorAsync(email);
+        var actor = await app.ActorAsync(email);
         var page = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, actor, new(), CancellationToken.None));
         var expectedCustomers = email == Demo.SellerAdmin ? ContosoCustomers : [.. ContosoCustomers, .. LitwareCustomers];
         Assert.Equal(expectedCustomers.ToHashSet(), page.Rows.Select(r => r.Id).ToHashSet());
@@ -787,7 +787,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     [Fact]
     public async Task CustomerList_SearchesByName_FiltersBySeller_AndPages()
     {
-        var distributor = await ActorAsync(Demo.DistributorAdmin);
+        var distributor = await app.ActorAsync(Demo.DistributorAdmin);
         var litware = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, distributor, new(SellerId: Demo.Litware), CancellationToken.None));
         Assert.Equal(LitwareCustomers.ToHashSet(), litware.Rows.Select(r => r.Id).ToHashSet());
         Assert.All(litware.Rows, r => Assert.Equal("Litware Solutions", r.SellerName));
@@ -796,7 +796,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Equal(["Tailspin Toys", "Wingtip Toys"], search.Rows.Select(r => r.Name));
 
         // A seller filtering by another seller sees nothing of it.
-        var seller = await ActorAsync(Demo.SellerAdmin);
+        var seller = await app.ActorAsync(Demo.SellerAdmin);
         var foreign = await app.WithDbAsync(db => CloudMarket.Features.Workspace.CustomerOverview.PageAsync(db, seller, new(SellerId: Demo.Litware), CancellationToken.None));
         Assert.Empty(foreign.Rows);
 
@@ -805,8 +805,6 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         Assert.Equal(1, last.PageCount);
         Assert.Equal(6, last.Total);
     }
-
-    private Task<CloudMarket.Features.Identity.Actor> ActorAsync(string email) => app.ActorAsync(email);
 
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body, CloudMarketFactory.Json), System.Text.Encoding.UTF8, "application/json");
