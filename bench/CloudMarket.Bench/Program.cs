@@ -101,6 +101,13 @@ try
     Console.WriteLine("Webhook deliveries:");
     report["webhooks"] = await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
     report["memoryAfterProvisioningMb"] = app.Memory();
+    // The searches again, now that thousands of orders and items have been written since the indexes were built:
+    // a GIN index's pending list had made them several times slower by then (docs/performance.md, point 21).
+    Console.WriteLine("Searches after placing (1 client):");
+    var searchesAfterPlacing = new List<LoadResult>();
+    foreach (var s in scenarios.All.Where(s => s.Filter?.Search is not null))
+        searchesAfterPlacing.Add(await scenarios.RunAsync(s, 1, TimeSpan.FromSeconds(opt.LatencySeconds)));
+    report["searchesAfterPlacing"] = searchesAfterPlacing;
     await app.DisposeAsync();
     Console.WriteLine("Place → completed, 200 ms vendor latency:");
     app = await AppRunner.StartAsync(opt.AppDll, new Dictionary<string, string>(settings) { ["VendorSandbox__Faults__LatencyMs"] = "200" }, logFile);

@@ -36,6 +36,14 @@ public static class Report
             if (r.GetValueOrDefault("replicaTransactions") is long onReplica)
                 sb.AppendLine().AppendLine(inv, $"Transactions the replica ran during its round: {onReplica:N0}.");
         }
+        if (r.TryGetValue("searchesAfterPlacing", out var afterObj) && afterObj is List<LoadResult> after)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| search, after placing and webhooks | clients | req/s | server p50 ms | server p99 ms | errors |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var x in after)
+                sb.AppendLine(inv, $"| {x.Name} | {x.Clients} | {x.RequestsPerSecond} | {x.ServerP50Ms} | {x.ServerP99Ms} | {x.Errors} |");
+        }
         sb.AppendLine();
         sb.AppendLine(inv, $"Place → completed: {System.Text.Json.JsonSerializer.Serialize(r.GetValueOrDefault("placeToCompleted"))}");
         sb.AppendLine();

@@ -739,19 +739,22 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("InternalNote")
-                        .HasDatabaseName("IX_Orders_InternalNote_Trgm");
+                        .HasDatabaseName("IX_Orders_InternalNote_Trgm")
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("InternalNote"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("InternalNote"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Name")
-                        .HasDatabaseName("IX_Orders_Name_Trgm");
+                        .HasDatabaseName("IX_Orders_Name_Trgm")
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Note")
-                        .HasDatabaseName("IX_Orders_Note_Trgm");
+                        .HasDatabaseName("IX_Orders_Note_Trgm")
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Note"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Note"), new[] { "gin_trgm_ops" });
@@ -956,7 +959,8 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("OfferName")
-                        .HasDatabaseName("IX_OrderItems_OfferName_Trgm");
+                        .HasDatabaseName("IX_OrderItems_OfferName_Trgm")
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OfferName"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("OfferName"), new[] { "gin_trgm_ops" });
