@@ -69,12 +69,14 @@ try
         var attention = scenarios.All.Single(x => x.Name.StartsWith("needs attention", StringComparison.Ordinal));
         await scenarios.RunAsync(attention, 1, TimeSpan.FromSeconds(opt.LatencySeconds));
         Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
+        await SearchesAsync(scenarios, "before placing");
         Console.WriteLine("Place → completed, no vendor latency:");
         await Provisioning.RunAsync(app.BaseUrl, scenarios, opt, 0);
         Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
         Console.WriteLine("Webhooks:");
         await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
         Console.WriteLine($"  memory (MB, peak / resident): {app.Memory()}");
+        await SearchesAsync(scenarios, "after placing");
         return;
     }
     Console.WriteLine("Warming up (JIT, pools, caches)…");
@@ -101,13 +103,7 @@ try
     Console.WriteLine("Webhook deliveries:");
     report["webhooks"] = await Webhooks.RunAsync(scenarios, opt, opt.WebhookEvents);
     report["memoryAfterProvisioningMb"] = app.Memory();
-    // The searches again, now that thousands of orders and items have been written since the indexes were built:
-    // a GIN index's pending list had made them several times slower by then (docs/performance.md, point 21).
-    Console.WriteLine("Searches after placing (1 client):");
-    var searchesAfterPlacing = new List<LoadResult>();
-    foreach (var s in scenarios.All.Where(s => s.Filter?.Search is not null))
-        searchesAfterPlacing.Add(await scenarios.RunAsync(s, 1, TimeSpan.FromSeconds(opt.LatencySeconds)));
-    report["searchesAfterPlacing"] = searchesAfterPlacing;
+    report["searchesAfterPlacing"] = await SearchesAsync(scenarios, "after placing");
     await app.DisposeAsync();
     Console.WriteLine("Place → completed, 200 ms vendor latency:");
     app = await AppRunner.StartAsync(opt.AppDll, new Dictionary<string, string>(settings) { ["VendorSandbox__Faults__LatencyMs"] = "200" }, logFile);
@@ -123,6 +119,17 @@ finally
 }
 
 report["finishedAt"] = DateTime.UtcNow;
+
+// The searches with one client; run again once thousands of orders and items have been written since the indexes were
+// built: a GIN index's pending list had made them several times slower by then (docs/performance.md, point 21).
+async Task<List<LoadResult>> SearchesAsync(Scenarios scenarios, string when)
+{
+    Console.WriteLine($"Searches {when} (1 client):");
+    var results = new List<LoadResult>();
+    foreach (var s in scenarios.All.Where(s => s.Filter?.Search is not null))
+        results.Add(await scenarios.RunAsync(s, 1, TimeSpan.FromSeconds(opt.LatencySeconds)));
+    return results;
+}
 
 var file = Path.Combine(opt.Out, $"{stamp}-{opt.Provider.ToLowerInvariant()}-{opt.Orders}.json");
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
