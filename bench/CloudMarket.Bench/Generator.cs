@@ -18,6 +18,12 @@ public static class Generator
     public const string RareTerm = "zanzibar";
     /// <summary>The frequent search term: most items' offer names.</summary>
     public const string FrequentTerm = "microsoft 365";
+    /// <summary>
+    /// A term frequent on the platform but absent from Fabrikam's orders: the offer of one item in 400 of the other
+    /// customers' orders (~2,000 items, over the search's lookup cap of 1,000), none of Fabrikam's (docs/performance.md, point 22).
+    /// </summary>
+    public const string ElsewhereTerm = "zulu cloud";
+    public const string ElsewhereOffer = "Zulu Cloud Backup";
     /// <summary>Subscriptions of every generated customer, started over the last 14 days: some cancellation windows are closing (Needs attention).</summary>
     public const int SubscriptionsPerCustomer = 5;
 
@@ -128,7 +134,8 @@ public static class Generator
                 "Quantity", "PreviousQuantity", "BillingCycle", "TermMonths", "AutoRenew", "MarkupPercent", "PreviousMarkupPercent",
                 "MonthlyVendorCost", "DistributorMarkupPercent", "SellerMarkupPercent", "Currency", "Description", "ProvisioningStatus",
                 "ErrorCode", "ErrorMessage", "ProvisioningAttempt")
-            SELECT md5(o.id || ':' || p)::uuid, o.id, p, k.kind, f.id, f.name, f.vendor_id, f.vendor_name,
+            SELECT md5(o.id || ':' || p)::uuid, o.id, p, k.kind, f.id,
+                   CASE WHEN o.cidx IS NOT NULL AND p = 0 AND o.h % 400 = 7 THEN '{ElsewhereOffer}' ELSE f.name END, f.vendor_id, f.vendor_name,
                    CASE WHEN k.kind <> 'NewSubscription' THEN md5('sub:' || o.id || ':' || p)::uuid END,
                    1 + o.h % 50, CASE WHEN k.kind IN ('IncreaseQuantity', 'DecreaseQuantity') THEN 10 END, 'Monthly', 12,
                    CASE WHEN k.kind = 'ChangeAutoRenew' THEN false END,
