@@ -24,6 +24,13 @@ public static class Generator
     /// </summary>
     public const string ElsewhereTerm = "zulu cloud";
     public const string ElsewhereOffer = "Zulu Cloud Backup";
+
+    /// <summary>
+    /// The offer name of a generated item (SQL, both generators): <see cref="ElsewhereOffer"/> for the first item of one
+    /// in 400 of the other customers' orders, else the catalog offer's.
+    /// </summary>
+    public static string ItemOfferName(string position) =>
+        $"CASE WHEN o.cidx IS NOT NULL AND {position} = 0 AND o.h % 400 = 7 THEN '{ElsewhereOffer}' ELSE f.name END";
     /// <summary>Subscriptions of every generated customer, started over the last 14 days: some cancellation windows are closing (Needs attention).</summary>
     public const int SubscriptionsPerCustomer = 5;
 
@@ -135,7 +142,7 @@ public static class Generator
                 "MonthlyVendorCost", "DistributorMarkupPercent", "SellerMarkupPercent", "Currency", "Description", "ProvisioningStatus",
                 "ErrorCode", "ErrorMessage", "ProvisioningAttempt")
             SELECT md5(o.id || ':' || p)::uuid, o.id, p, k.kind, f.id,
-                   CASE WHEN o.cidx IS NOT NULL AND p = 0 AND o.h % 400 = 7 THEN '{ElsewhereOffer}' ELSE f.name END, f.vendor_id, f.vendor_name,
+                   {ItemOfferName("p")}, f.vendor_id, f.vendor_name,
                    CASE WHEN k.kind <> 'NewSubscription' THEN md5('sub:' || o.id || ':' || p)::uuid END,
                    1 + o.h % 50, CASE WHEN k.kind IN ('IncreaseQuantity', 'DecreaseQuantity') THEN 10 END, 'Monthly', 12,
                    CASE WHEN k.kind = 'ChangeAutoRenew' THEN false END,

@@ -126,7 +126,7 @@ public static class SqliteGenerator
                 "MonthlyVendorCost", "DistributorMarkupPercent", "SellerMarkupPercent", "Currency", "Description", "ProvisioningStatus",
                 "ErrorCode", "ErrorMessage", "ProvisioningAttempt")
             SELECT {Guid("o.id * 2 + p.p", 2)}, o.id, p.p, ({kind}), f.id,
-                   CASE WHEN o.cidx IS NOT NULL AND p.p = 0 AND o.h % 400 = 7 THEN '{Generator.ElsewhereOffer}' ELSE f.name END, f.vendor_id, f.vendor_name,
+                   {Generator.ItemOfferName("p.p")}, f.vendor_id, f.vendor_name,
                    CASE WHEN ({kind}) <> 'NewSubscription' THEN {Guid("o.id * 2 + p.p", 3)} END,
                    1 + o.h % 50, CASE WHEN ({kind}) IN ('IncreaseQuantity', 'DecreaseQuantity') THEN 10 END, 'Monthly', 12,
                    CASE WHEN ({kind}) = 'ChangeAutoRenew' THEN 0 END,
