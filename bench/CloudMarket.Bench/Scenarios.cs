@@ -5,6 +5,7 @@ using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CloudMarket.Bench;
 
@@ -28,9 +29,9 @@ public sealed class Scenarios(string baseUrl, Options opt)
     public List<Scenario> All { get; } = [];
     public Options Options => opt;
 
-    public static AppDbContext Context(Options opt) => opt.Provider == "Postgres"
-        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(opt.ConnectionString).Options)
-        : new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite($"Data Source={opt.SqliteFile}").Options);
+    public static AppDbContext Context(Options opt, params IInterceptor[] interceptors) => opt.Provider == "Postgres"
+        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(opt.ConnectionString).AddInterceptors(interceptors).Options)
+        : new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite($"Data Source={opt.SqliteFile}").AddInterceptors(interceptors).Options);
 
     public async Task SignInAsync()
     {

@@ -5,6 +5,7 @@ using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace CloudMarket.Bench;
@@ -12,15 +13,16 @@ namespace CloudMarket.Bench;
 public sealed record SqlResult(string Name, double SearchSqlP50Ms, double PageSqlP50Ms, double ItemsSqlP50Ms, double SqlP50Ms, double ApiServerP50Ms, double Ratio, string Plan);
 
 /// <summary>
-/// Each list's own SQL, exactly as the app's query builds it (the same <see cref="OrderQueries.PageQuery"/>,
-/// captured with EF Core's CreateDbCommand), run directly as prepared Npgsql statements by one client, beside the
-/// API's own time for the same list with one client.
+/// Each list's own SQL, the very statements the app's list code runs (<see cref="OrderQueries.ListAsync(AppDbContext, CustomerContext,
+/// OrderListFilter, string?, int, CancellationToken)"/>, recorded by an EF Core interceptor as it runs them), run again directly as
+/// prepared Npgsql statements by one client, beside the API's own time for the same list with one client.
 /// </summary>
 public static class SqlTimer
 {
     public static async Task<List<SqlResult>> RunAllAsync(string connectionString, Scenarios scenarios, TimeSpan each, bool withApi)
     {
-        await using var db = Scenarios.Context(scenarios.Options);
+        var recorder = new StatementRecorder();
+        await using var db = Scenarios.Context(scenarios.Options, recorder);
         var fabrikam = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Fabrikam);
         var contoso = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == DemoData.Contoso);
         async Task<Actor> ActorOf(string email, Role role)
@@ -37,18 +39,13 @@ public static class SqlTimer
         foreach (var s in scenarios.All.Where(s => s.Filter is not null))
         {
             var ctx = s.AsSeller ? seller : customer;
-            // A search first looks its matches up in the trigram indexes: the lookups the app ran for it are timed too.
-            List<long>? matches = null;
-            var statements = new List<(string Part, DbCommand Command)>();
-            if (s.Filter!.Search is { } term)
-            {
-                (matches, var ran) = await OrderQueries.TrigramLookupsAsync(db, ctx, term, default);
-                statements.AddRange(ran.Select(lookup => ("search", lookup.CreateDbCommand())));
-            }
-            var page = OrderQueries.PageQuery(db, ctx, s.Filter!, s.Cursor, OrderListFilter.DefaultLimit, matches);
-            var ids = (await page.ToListAsync()).Take(OrderListFilter.DefaultLimit).Select(r => r.Id).ToList();
-            statements.Add(("page", page.CreateDbCommand()));
-            if (ids.Count > 0) statements.Add(("items", OrderQueries.PageItemsQuery(db, ctx, ids).CreateDbCommand()));
+            // The statements the app's own list code runs for this list (OrderQueries.ListAsync, recorded as it runs them):
+            // a search's index lookups (tagged in their SQL), the page's statements, and last the page's items.
+            recorder.Statements.Clear();
+            var list = await OrderQueries.ListAsync(db, ctx, s.Filter!, s.Cursor, OrderListFilter.DefaultLimit, default);
+            var statements = recorder.Statements.Select((command, i) =>
+                (Part: command.CommandText.Contains(OrderQueries.SearchLookupTag) ? "search"
+                    : i == recorder.Statements.Count - 1 && list.Items.Count > 0 ? "items" : "page", Command: command)).ToList();
 
             // The API's time at the server with one client and the same statements run directly, measured in
             // alternating slices within the same seconds: this machine's speed drifts by up to twice over minutes
@@ -71,7 +68,9 @@ public static class SqlTimer
             double P50Of(string part) => prepared.Where(x => x.Part == part).Sum(x => Load.Pct(x.Samples.Order().ToArray(), 0.5));
             var (searchMs, pageMs, itemsMs) = (P50Of("search"), P50Of("page"), P50Of("items"));
             foreach (var (_, command, _) in prepared) await command.DisposeAsync();
-            var plan = await ExplainAsync(conn, page.CreateDbCommand());
+            var plans = new List<string>();
+            foreach (var (_, command) in statements.Where(x => x.Part == "page")) plans.Add(await ExplainAsync(conn, command));
+            var plan = string.Join("\n\n", plans);
             var apiMs = withApi ? Load.Pct(apiTimes.Order().ToArray(), 0.5) : double.NaN;
             var sqlMs = searchMs + pageMs + itemsMs;
             results.Add(new SqlResult(s.Name, Math.Round(searchMs, 3), Math.Round(pageMs, 3), Math.Round(itemsMs, 3), Math.Round(sqlMs, 3), apiMs, Math.Round(apiMs / sqlMs, 2), plan));
@@ -84,7 +83,26 @@ public static class SqlTimer
     /// <summary>How many alternating slices of API and SQL make up one list's measurement.</summary>
     private const int Slices = 4;
 
-    private static NpgsqlCommand Copy(NpgsqlConnection conn, DbCommand source, string prefix = "")
+    /// <summary>Keeps a copy of every statement a context runs, with its parameters, to run it again on a connection of the timer's own.</summary>
+    private sealed class StatementRecorder : DbCommandInterceptor
+    {
+        public List<DbCommand> Statements { get; } = [];
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            Statements.Add(Copy(null, command));
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Statements.Add(Copy(null, command));
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    private static NpgsqlCommand Copy(NpgsqlConnection? conn, DbCommand source, string prefix = "")
     {
         var cmd = new NpgsqlCommand(prefix + source.CommandText, conn);
         foreach (NpgsqlParameter p in source.Parameters) cmd.Parameters.Add(p.Clone());

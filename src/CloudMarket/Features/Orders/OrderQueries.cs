@@ -84,7 +84,7 @@ public sealed record OrderListFilter(
 }
 
 /// <summary>Read side of orders: lists, detail and export, with the visibility rule applied in the query.</summary>
-public static class OrderQueries
+public static partial class OrderQueries
 {
     public static Task<OrderListDto> ListAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, string? cursor, int limit, CancellationToken ct) =>
         ListAsync(db, ctx, filter, cursor, limit, detailed: filter is { View: OrderView.Historical, State: HistoricalState.All }, ct);
@@ -93,10 +93,10 @@ public static class OrderQueries
         bool detailed, CancellationToken ct)
     {
         var after = OrderCursor.Decode(cursor, filter.Sort);
-        var matches = filter.Search is { } term ? await SearchMatchesAsync(db, ctx, term, ct) : null;
+        var search = filter.Search is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
         var rows = filter.Sort.Key == OrderSortKey.Status
-            ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, matches, ct)
-            : await PageRowsAsync(db, ctx, filter, after, limit, matches, onlyStatus: null, ct);
+            ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, ct)
+            : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, ct);
         var page = rows.Take(limit).ToList();
         var summaries = await SummarizeAsync(db, ctx, page, detailed, ct);
         var next = rows.Count > limit ? new OrderCursor(filter.Sort, page[^1].Status, page[^1].Date, page[^1].Id).Encode() : null;
@@ -111,7 +111,7 @@ public static class OrderQueries
     /// At most one query per status of the view, and it stops as soon as the page is full.
     /// </summary>
     private static async Task<List<OrderRow>> StatusSortedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, IReadOnlyCollection<long>? matches, CancellationToken ct)
+        OrderCursor? after, int limit, SearchLookup? search, CancellationToken ct)
     {
         IEnumerable<OrderStatus> statuses = filter.Status is { } only
             ? [only]
@@ -121,7 +121,7 @@ public static class OrderQueries
         {
             if (after is not null && filter.Sort.CompareStatuses(status, after.Status) < 0) continue;
             var bound = after is not null && after.Status == status ? after : null;
-            rows.AddRange(await PageRowsAsync(db, ctx, filter, bound, limit - rows.Count, matches, status, ct));
+            rows.AddRange(await PageRowsAsync(db, ctx, filter, bound, limit - rows.Count, search, status, ct));
             if (rows.Count > limit) break;
         }
         return rows;
@@ -129,13 +129,19 @@ public static class OrderQueries
 
     /// <summary>
     /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), or, for a text search (whose
-    /// matches are written into the SQL) or a shape that could not be compiled, from the query built for this request.
+    /// matches are written into the SQL) or a shape that could not be compiled, from the query built for this request; a
+    /// term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
     /// </summary>
     private static async Task<List<OrderRow>> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
-        int limit, IReadOnlyCollection<long>? matches, OrderStatus? onlyStatus, CancellationToken ct) =>
-        (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
+        int limit, SearchLookup? search, OrderStatus? onlyStatus, CancellationToken ct)
+    {
+        if (search is SearchLookup.Frequent frequent)
+            return await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct);
+        var matches = (search as SearchLookup.Found)?.Orders;
+        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
             ? await compiled.ToListAsync(ct)
             : await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct);
+    }
 
     /// <summary>
     /// One page of a list in the date or number sort (or of one status, for the status sort) as a single
@@ -147,24 +153,18 @@ public static class OrderQueries
         PageQuery(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), limit, searchMatches, onlyStatus);
 
     /// <summary>The page query itself, which <see cref="CompiledPageQuery"/> also builds (from stand-ins) to compile it.</summary>
+    /// <param name="walkBudget">
+    /// For a text search without matches (one that walks the customer's orders): check at most this many of the orders
+    /// after the cursor (<see cref="FrequentTermRowsAsync"/>).
+    /// </param>
     internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
-        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null)
+        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null, int? walkBudget = null)
     {
-        var query = Filtered(db, ctx, filter, searchMatches);
-        if (onlyStatus is { } only)
-            query = query.Where(o => o.Status == only);
-        // Within a status the rows are newest first, whichever way the statuses go.
-        var (key, ascending) = filter.Sort.Key == OrderSortKey.Status ? (OrderSortKey.Date, false) : (filter.Sort.Key, filter.Sort.Ascending);
-        if (after is not null)
-            query = After(db, query, key, ascending, after.Date, after.Id);
-        IOrderedQueryable<Order> sorted = (key, ascending) switch
-        {
-            (OrderSortKey.Number, true) => query.OrderBy(o => o.Id),
-            (OrderSortKey.Number, false) => query.OrderByDescending(o => o.Id),
-            (_, true) => query.OrderBy(o => o.Date).ThenBy(o => o.Id),
-            _ => query.OrderByDescending(o => o.Date).ThenByDescending(o => o.Id),
-        };
-        return sorted
+        // The customer in the SQL for the searches, each planned for this customer's size (see FrequentTermRowsAsync).
+        var query = Window(db, ctx, filter, after, onlyStatus, inlineCustomer: searchMatches is not null || walkBudget is not null);
+        if (walkBudget is { } budget)
+            query = Sorted(query, filter).Take(budget);
+        return Sorted(query.MatchingText(db, ctx, filter, searchMatches), filter)
             .Take(limit + 1)
             .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
                 o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
@@ -172,6 +172,33 @@ public static class OrderQueries
                 ctx.Actor.SeesInternalNotes ? o.InternalNote : null,
                 o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency, o.ScheduledFor));
     }
+
+    /// <summary>The customer's orders a list shows, after the cursor, before any text search; unsorted.</summary>
+    private static IQueryable<Order> Window(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, OrderStatus? onlyStatus,
+        bool inlineCustomer)
+    {
+        var query = Filtered(db, ctx, filter, inlineCustomer);
+        if (onlyStatus is { } only)
+            query = query.Where(o => o.Status == only);
+        if (after is not null)
+        {
+            var (key, ascending) = KeyOf(filter.Sort);
+            query = After(db, query, key, ascending, after.Date, after.Id);
+        }
+        return query;
+    }
+
+    /// <summary>The key the rows of a page are ordered by: within a status the rows are newest first, whichever way the statuses go.</summary>
+    private static (OrderSortKey Key, bool Ascending) KeyOf(OrderSort sort) =>
+        sort.Key == OrderSortKey.Status ? (OrderSortKey.Date, false) : (sort.Key, sort.Ascending);
+
+    private static IOrderedQueryable<Order> Sorted(IQueryable<Order> query, OrderListFilter filter) => KeyOf(filter.Sort) switch
+    {
+        (OrderSortKey.Number, true) => query.OrderBy(o => o.Id),
+        (OrderSortKey.Number, false) => query.OrderByDescending(o => o.Id),
+        (_, true) => query.OrderBy(o => o.Date).ThenBy(o => o.Id),
+        _ => query.OrderByDescending(o => o.Date).ThenByDescending(o => o.Id),
+    };
 
     /// <summary>The rows after a cursor's (date, number) or number, in the direction of the sort.</summary>
     private static IQueryable<Order> After(AppDbContext db, IQueryable<Order> query, OrderSortKey key, bool ascending, DateTime d, long id)
@@ -310,77 +337,10 @@ public static class OrderQueries
         : order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
                                  && i.OpensCancellationWindow);
 
-    /// <summary>At most this many matching orders are looked up by the search indexes; more, and the term is frequent.</summary>
-    internal const int SearchIndexCap = 1000;
-
-    /// <summary>
-    /// The orders whose name, visible note or visible item's offer name contains the term, found with an
-    /// index: for a rare term a handful of index reads instead of walking all of a 200,000-order customer's
-    /// orders. On PostgreSQL the trigram indexes (orders of this customer by name and notes; items of any
-    /// customer, which the page query narrows to this customer's); on SQLite the FTS5 trigram table
-    /// (<see cref="SqliteOrderSearch"/>). Null when the index cannot help (terms shorter than a trigram) or
-    /// the term is frequent (more than <see cref="SearchIndexCap"/> matches): then the list walks the
-    /// customer's newest orders and stops at a page of matches, which is quick exactly because matches are
-    /// frequent. Both follow the visibility rule, so a customer's search never matches a hidden markup
-    /// item or a note they may not see.
-    /// </summary>
-    internal static async Task<List<long>?> SearchMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    /// <summary>The customer's visible orders that the list's view and filters keep, but for a text search (<see cref="MatchingText"/>).</summary>
+    private static IQueryable<Order> Filtered(AppDbContext db, CustomerContext ctx, OrderListFilter filter, bool inlineCustomer)
     {
-        if (OrderListFilter.ExactNumber(term) is not null) return null;
-        if (!db.Database.IsNpgsql())
-        {
-            if (SqliteOrderSearch.MatchQuery(db, ctx, term) is not { } lookup) return null;
-            var found = await lookup.ToListAsync(ct);
-            return found.Count > SearchIndexCap ? null : found;
-        }
-        if (term.Length < 3) return null;
-        return (await TrigramLookupsAsync(db, ctx, term, ct)).Matches;
-    }
-
-    /// <summary>
-    /// A search's trigram lookups on PostgreSQL: the items' first, the names' only when the items' stayed under the cap;
-    /// the matches (null over the cap) and the lookups that ran, which the benchmark times as the app runs them.
-    /// </summary>
-    internal static async Task<(List<long>? Matches, IReadOnlyList<IQueryable<long>> Ran)> TrigramLookupsAsync(AppDbContext db,
-        CustomerContext ctx, string term, CancellationToken ct)
-    {
-        var (byName, byItem) = SearchMatchQueries(db, ctx, term);
-        var items = await byItem.ToListAsync(ct);
-        if (items.Count > SearchIndexCap) return (null, [byItem]);
-        var names = await byName.ToListAsync(ct);
-        return (names.Count > SearchIndexCap ? null : names.Union(items).ToList(), [byItem, byName]);
-    }
-
-    /// <summary>The two index lookups of <see cref="TrigramLookupsAsync"/>.</summary>
-    private static (IQueryable<long> ByName, IQueryable<long> ByItem) SearchMatchQueries(AppDbContext db, CustomerContext ctx, string term)
-    {
-        // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
-        // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
-        var pattern = LikePattern(term);
-        var orders = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: true);
-        // Name and the notes the caller may see, each with its trigram index (PostgreSQL ORs the bitmaps).
-        var byName = (ctx.Actor.SeesInternalNotes
-                ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
-                                    || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
-                : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
-            .Select(o => o.Id).Take(SearchIndexCap + 1);
-        // Items across the platform (they carry no customer): the page query keeps only this customer's
-        // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
-        // unjoined, a frequent term stops after SearchIndexCap + 1 rows.
-        var byItem = db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx)).Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
-            .Select(i => i.OrderId).Take(SearchIndexCap + 1);
-        return (byName, byItem);
-    }
-
-    private const string LikeEscape = @"\";
-
-    /// <summary>"%term%" for (I)LIKE, with the term's own wildcards and the escape character escaped.</summary>
-    private static string LikePattern(string term) =>
-        "%" + term.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
-
-    private static IQueryable<Order> Filtered(AppDbContext db, CustomerContext ctx, OrderListFilter filter, IReadOnlyCollection<long>? searchMatches = null)
-    {
-        var query = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: searchMatches is not null);
+        var query = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer);
         var statuses = OrderLifecycle.StatusesOf(filter.View, filter.State);
         if (statuses is [var only])
             // One status (Draft): an equality, a bound on the (CustomerId, Status, Date, Id) index.
@@ -401,45 +361,7 @@ public static class OrderQueries
         if (filter.Search is { } q && OrderListFilter.ExactNumber(q) is { } exact)
             // "#11" is order 11, and only it: not every order whose name or note mentions "#11".
             query = query.Where(o => o.Id == exact);
-        else if (filter.Search is { } text)
-            query = query.Where(Matching(db, ctx, text, searchMatches));
         return query;
-    }
-
-    /// <summary>
-    /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may
-    /// see (customer-level users: not the internal note) or a visible item's offer name.
-    /// </summary>
-    private static Expression<Func<Order, bool>> Matching(AppDbContext db, CustomerContext ctx, string q,
-        IReadOnlyCollection<long>? searchMatches)
-    {
-        var number = long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-        var seesInternal = ctx.Actor.SeesInternalNotes;
-        var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
-        if (searchMatches is not null)
-            // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
-            // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).
-            return o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id);
-        if (db.Database.IsNpgsql())
-        {
-            // Frequent terms: correlated per order on the items' OrderId index, walking the customer's
-            // newest orders until a page matched. Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not
-            // EXISTS: PostgreSQL may run an EXISTS under OR as a hashed subplan, i.e. first read every
-            // matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders, 2.9 ms this way).
-            var pattern = LikePattern(q);
-            return o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
-                        || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
-                        || (seesInternal && EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
-                        || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
-                            .Select(i => (int?)1).FirstOrDefault() != null;
-        }
-        // SQLite, for terms its index cannot look up (shorter than a trigram, or frequent): correlated per
-        // order, so a search reads this customer's newest orders and their items until a page matched.
-        var term = q.ToLower();
-        return o => o.Id == number || o.Name.ToLower().Contains(term)
-                    || (o.Note != null && o.Note.ToLower().Contains(term))
-                    || (seesInternal && o.InternalNote != null && o.InternalNote.ToLower().Contains(term))
-                    || visibleItems.Any(i => i.OrderId == o.Id && i.OfferName.ToLower().Contains(term));
     }
 
     internal sealed record OrderRow(long Id, string Name, OrderStatus Status, Guid UserId, string UserName, Guid OrgId, string OrgName,

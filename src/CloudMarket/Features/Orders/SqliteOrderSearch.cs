@@ -30,11 +30,11 @@ public static class SqliteOrderSearch
     /// <summary>
     /// The ids of the orders (of any customer: the page query keeps this customer's visible ones, as on
     /// PostgreSQL) whose searched columns, those the caller may see, contain the term; one more than
-    /// <see cref="OrderQueries.SearchIndexCap"/> at most, so a frequent term stops early and is left to the
-    /// page query's walk. Null when the index cannot answer: fewer than three characters (no trigram), or the
+    /// <paramref name="cap"/> at most, so a frequent term stops early and is left to the page query's walk
+    /// (<see cref="OrderQueries"/>' frequent terms). Null when the index cannot answer: fewer than three characters (no trigram), or the
     /// separator of the offer names in the term (it could match across two items).
     /// </summary>
-    internal static IQueryable<long>? MatchQuery(AppDbContext db, CustomerContext ctx, string term)
+    internal static IQueryable<long>? MatchQuery(AppDbContext db, CustomerContext ctx, string term, int cap)
     {
         if (term.EnumerateRunes().Count() < 3 || term.Contains(OfferSeparator)) return null;
         var columns = new StringBuilder("Name Note");
@@ -47,6 +47,6 @@ public static class SqliteOrderSearch
         // of the platform (1.2-1.9 s for "microsoft 365" at 100,000 orders, load average 80-120); unjoined, the phrase's doclist is
         // read only until the cap.
         return db.Database.SqlQuery<long>(
-            $"""SELECT rowid AS "Value" FROM "OrderSearch" WHERE "OrderSearch" MATCH {match} LIMIT {OrderQueries.SearchIndexCap + 1}""");
+            $"""SELECT rowid AS "Value" FROM "OrderSearch" WHERE "OrderSearch" MATCH {match} LIMIT {cap + 1}""");
     }
 }

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using CloudMarket.Data;
+using CloudMarket.Features.Organizations;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// The lists' text search (q): which orders a term finds, and how a page finds them fast on a 200,000-order customer
+/// (docs/performance.md points 2, 9, 21 and 23).
+/// </summary>
+public static partial class OrderQueries
+{
+    /// <summary>At most this many matching orders are looked up by the search indexes; more, and the term is frequent.</summary>
+    internal const int SearchIndexCap = 1000;
+
+    /// <summary>How many of the customer's orders a frequent term's page checks one by one before it asks the indexes again.</summary>
+    internal const int SearchWalkBudget = 1000;
+
+    /// <summary>The cap of that second, wider lookup (<see cref="FrequentTermRowsAsync"/>).</summary>
+    internal const int SearchWideCap = 3000;
+
+    /// <summary>Marks the index lookups in the SQL (a comment), for the benchmark's SQL timer and for whoever reads a slow-query log.</summary>
+    internal const string SearchLookupTag = "search: index lookup";
+
+    /// <summary>What the search indexes said about a term; it decides how a page finds its orders. Null: no index can help (walk).</summary>
+    internal abstract record SearchLookup
+    {
+        /// <summary>At most <see cref="SearchIndexCap"/> orders match anywhere the caller may look: the page is among these.</summary>
+        internal sealed record Found(IReadOnlyCollection<long> Orders) : SearchLookup;
+
+        /// <summary>More than <see cref="SearchIndexCap"/> match on the platform: <see cref="FrequentTermRowsAsync"/>.</summary>
+        internal sealed record Frequent(string Term) : SearchLookup
+        {
+            /// <summary>The wider lookup, once per request (a status-sorted list asks for each status).</summary>
+            internal Task<List<long>?>? Narrowed { get; set; }
+        }
+    }
+
+    /// <summary>
+    /// The orders whose name, visible note or visible item's offer name contains the term, found with an
+    /// index: for a rare term a handful of index reads instead of walking all of a 200,000-order customer's
+    /// orders. On PostgreSQL the trigram indexes (orders of this customer by name and notes; items of any
+    /// customer, which the page query narrows to this customer's); on SQLite the FTS5 trigram table
+    /// (<see cref="SqliteOrderSearch"/>). Null when the index cannot help (terms shorter than a trigram, an order
+    /// number): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
+    /// matches a hidden markup item or a note they may not see.
+    /// </summary>
+    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct) =>
+        await IndexMatchesAsync(db, ctx, term, SearchIndexCap, ct) switch
+        {
+            (true, { } found) => new SearchLookup.Found(found),
+            (true, null) => new SearchLookup.Frequent(term),
+            _ => null,
+        };
+
+    /// <summary>
+    /// The index lookups: whether an index can look the term up at all, and the orders it matches anywhere the caller may
+    /// look (null over <paramref name="cap"/>). On PostgreSQL the items' lookup first, the names' only when the items' stayed
+    /// under the cap.
+    /// </summary>
+    private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
+        CancellationToken ct)
+    {
+        if (OrderListFilter.ExactNumber(term) is not null) return (false, null);
+        if (!db.Database.IsNpgsql())
+        {
+            if (SqliteOrderSearch.MatchQuery(db, ctx, term, cap) is not { } lookup) return (false, null);
+            var found = await lookup.ToListAsync(ct);
+            return (true, found.Count > cap ? null : found);
+        }
+        if (term.Length < 3) return (false, null);
+        var (byName, byItem) = TrigramLookups(db, ctx, term, cap);
+        var items = await byItem.ToListAsync(ct);
+        if (items.Count > cap) return (true, null);
+        var names = await byName.ToListAsync(ct);
+        return (true, names.Count > cap ? null : names.Union(items).ToList());
+    }
+
+    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL, each stopping after <paramref name="cap"/> + 1 rows.</summary>
+    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term, int cap)
+    {
+        // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
+        // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
+        var pattern = LikePattern(term);
+        var orders = db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true);
+        // Name and the notes the caller may see, each with its trigram index (PostgreSQL ORs the bitmaps).
+        var byName = (ctx.Actor.SeesInternalNotes
+                ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
+                                    || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
+                : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
+            .Select(o => o.Id).Take(cap + 1);
+        // Items across the platform (they carry no customer): the page query keeps only this customer's
+        // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
+        // unjoined, a frequent term stops after cap + 1 rows.
+        var byItem = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
+            .Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
+            .Select(i => i.OrderId).Take(cap + 1);
+        return (byName, byItem);
+    }
+
+    /// <summary>
+    /// A page for a term the indexes found more than <see cref="SearchIndexCap"/> times on the platform, too many to list.
+    /// Walking the customer's orders newest first, each checked on its own items, finds a page at once where the term is
+    /// common here, and reads every order where it is not: 1.8–2.3 s for a 200,000-order customer who never bought a product
+    /// many others did (performance.md point 22). So the walk checks at most <see cref="SearchWalkBudget"/> orders; when
+    /// those do not fill the page the term is rare here after all, and the rest of the page comes from a wider lookup
+    /// (<see cref="SearchWideCap"/> on the platform) narrowed to this customer's orders — or, for a term more frequent than
+    /// that as well, from walking on (point 23 says what that still costs).
+    /// </summary>
+    private static async Task<List<OrderRow>> FrequentTermRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
+    {
+        // The last order the budget reaches; none if the list has fewer orders than that, and the walk reads them all. The
+        // customer is written into the SQL: a prepared statement's generic plan, made for an average customer of a few hundred
+        // orders, sorts all of a big customer's orders for the thousandth (45 ms for 200,000 against 0.9).
+        var last = await Sorted(Window(db, ctx, filter, after, onlyStatus, inlineCustomer: true), filter)
+            .Skip(SearchWalkBudget - 1).Select(o => new { o.Status, o.Date, o.Id }).FirstOrDefaultAsync(ct);
+        if (last is null)
+            return await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus).ToListAsync(ct);
+        var walked = await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus, SearchWalkBudget).ToListAsync(ct);
+        if (walked.Count > limit) return walked;
+        var reached = new OrderCursor(filter.Sort, last.Status, last.Date, last.Id);
+        var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent.Term, ct));
+        walked.AddRange(await PageQuery(db, ctx, filter, reached, limit - walked.Count, narrowed, onlyStatus).ToListAsync(ct));
+        return walked;
+    }
+
+    /// <summary>
+    /// This customer's visible orders among the term's matches on the platform, when there are at most
+    /// <see cref="SearchWideCap"/> of those and at most <see cref="SearchIndexCap"/> of these; else null (walk). Narrowed by a
+    /// query of its own, unordered: the page query, ordered and limited, would walk the customer's orders newest first
+    /// for a few thousand matches of other customers (PostgreSQL expects a fifth of them to be Fabrikam's; 350 ms).
+    /// </summary>
+    private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    {
+        if ((await IndexMatchesAsync(db, ctx, term, SearchWideCap, ct)).Matches is not { } platform) return null;
+        var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
+            .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
+        return mine.Count > SearchIndexCap ? null : mine;
+    }
+
+    private const string LikeEscape = @"\";
+
+    /// <summary>"%term%" for (I)LIKE, with the term's own wildcards and the escape character escaped.</summary>
+    private static string LikePattern(string term) =>
+        "%" + term.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+
+    /// <summary>The orders the list's text search finds (an order number is a filter of <see cref="Filtered"/>).</summary>
+    private static IQueryable<Order> MatchingText(this IQueryable<Order> query, AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        IReadOnlyCollection<long>? searchMatches) =>
+        filter.Search is { } text && OrderListFilter.ExactNumber(text) is null ? query.Where(Matching(db, ctx, text, searchMatches)) : query;
+
+    /// <summary>
+    /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may
+    /// see (customer-level users: not the internal note) or a visible item's offer name.
+    /// </summary>
+    private static Expression<Func<Order, bool>> Matching(AppDbContext db, CustomerContext ctx, string q,
+        IReadOnlyCollection<long>? searchMatches)
+    {
+        var number = long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        var seesInternal = ctx.Actor.SeesInternalNotes;
+        var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
+        if (searchMatches is not null)
+            // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
+            // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).
+            return o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id);
+        if (db.Database.IsNpgsql())
+        {
+            // Frequent terms: correlated per order on the items' OrderId index, walking the customer's
+            // newest orders until a page matched. Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not
+            // EXISTS: PostgreSQL may run an EXISTS under OR as a hashed subplan, i.e. first read every
+            // matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders, 2.9 ms this way).
+            var pattern = LikePattern(q);
+            return o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
+                        || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
+                        || (seesInternal && EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
+                        || visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
+                            .Select(i => (int?)1).FirstOrDefault() != null;
+        }
+        // SQLite, for terms its index cannot look up (shorter than a trigram, or frequent): correlated per
+        // order, so a search reads this customer's newest orders and their items until a page matched.
+        var term = q.ToLower();
+        return o => o.Id == number || o.Name.ToLower().Contains(term)
+                    || (o.Note != null && o.Note.ToLower().Contains(term))
+                    || (seesInternal && o.InternalNote != null && o.InternalNote.ToLower().Contains(term))
+                    || visibleItems.Any(i => i.OrderId == o.Id && i.OfferName.ToLower().Contains(term));
+    }
+
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
+using CloudMarket.Features.Subscriptions;
+using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static CloudMarket.Tests.Orders.OrderKit;
+
+namespace CloudMarket.Tests.Orders;
+
+/// <summary>
+/// Searches for terms the indexes find more than <see cref="OrderQueries.SearchIndexCap"/> times on the platform
+/// (docs/performance.md point 23): the page walks at most <see cref="OrderQueries.SearchWalkBudget"/> of the customer's
+/// orders, then takes the rest from a wider lookup narrowed to the customer, or, past <see cref="OrderQueries.SearchWideCap"/>,
+/// walks on. Whichever way a page is found, the list must be exactly what the search means: every order of the customer
+/// with the term in its name or an item's offer name, newest first, each once, page after page, in each sort, for the
+/// seller and for the customer's own admin. The data are real rows in this fixture's own database: Fabrikam gets
+/// more orders than the budget, newer than most of its few matches, and another customer the platform's many matches.
+/// </summary>
+public abstract class FrequentTermSearchTests(CloudMarketFactory app)
+{
+    private const string All = "view=historical&state=all";
+
+    /// <summary>Under the wide cap elsewhere (narrowed path), and only in Fabrikam's old orders.</summary>
+    private const string Narrowed = "Quokka Suite";
+
+    /// <summary>Over the wide cap elsewhere (the walk goes on), and only in Fabrikam's old orders.</summary>
+    private const string WalkedOn = "Wombat Storage";
+
+    /// <summary>Fabrikam's newest orders: frequent here, so the walk's budget fills the page.</summary>
+    private const string Dense = "Filler Backup";
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CloudMarketFactory, Task> Seeded = new();
+
+    private Task SeedAsync() => Seeded.GetValue(app, _ => app.WithDbAsync(async db =>
+    {
+        var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
+        var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
+        var tailspin = await db.Organizations.SingleAsync(o => o.Id == DemoData.Tailspin);
+        var user = await db.Users.SingleAsync(u => u.Email == Demo.SellerAdmin);
+        var seller = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
+        var actor = new EventActor(user.Id, user.FullName, seller.Id, seller.Name);
+        var spec = new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
+            new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
+        var newest = await db.Orders.MaxAsync(o => o.Date);
+        var oldest = await db.Orders.MinAsync(o => o.Date);
+
+        async Task<List<long>> AddAsync(Organization customer, int count, DateTime from, string offerName)
+        {
+            var orders = Enumerable.Range(0, count).Select(n =>
+            {
+                var order = Order.CreateCart(customer, actor, OrganizationType.Seller, $"Generated {n}", from.AddMinutes(n));
+                order.AddItem(spec, actor, from.AddMinutes(n));
+                return order;
+            }).ToList();
+            db.Orders.AddRange(orders);
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+            var ids = orders.Select(o => o.Id).ToList();
+            await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, offerName));
+            return ids;
+        }
+
+        // Elsewhere: more than the index cap of each term; the walked-on one more than the wide cap too.
+        await AddAsync(tailspin, OrderQueries.SearchIndexCap + 100, oldest.AddDays(-30), Narrowed);
+        await AddAsync(tailspin, OrderQueries.SearchWideCap + 100, oldest.AddDays(-20), WalkedOn);
+        // Fabrikam, newest first: the dense term's orders up to one before the walk's budget; then one match of each of the other
+        // terms, exactly at the budget's last order and just past it (where an error of one in the walk's end would show as a
+        // match lost or listed twice); more of the dense term; the demo's orders; three old matches of each.
+        await AddAsync(fabrikam, OrderQueries.SearchWalkBudget - 1, newest.AddDays(3), Dense);
+        await AddAsync(fabrikam, 1, newest.AddDays(2).AddMinutes(1), Narrowed);
+        await AddAsync(fabrikam, 1, newest.AddDays(2), WalkedOn);
+        await AddAsync(fabrikam, 200, newest.AddDays(1), Dense);
+        await AddAsync(fabrikam, 3, oldest.AddDays(-60), Narrowed);
+        await AddAsync(fabrikam, 3, oldest.AddDays(-50), WalkedOn);
+        return 0;
+    }));
+
+    /// <summary>What the search means, straight from the tables: the customer's orders with the term in name or offer name, newest first.</summary>
+    private Task<List<long>> ExpectedAsync(string term) => app.WithDbAsync(db => db.Orders
+        .Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly)
+        .Where(o => o.Name.ToLower().Contains(term.ToLower())
+                    || o.Items.Any(i => i.Kind != OrderItemKind.ChangeMarkup && i.OfferName.ToLower().Contains(term.ToLower())))
+        .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
+        .Select(o => o.Id).ToListAsync());
+
+    private static List<long> Ids(IEnumerable<JsonElement> rows) => rows.Select(r => r.Id()).ToList();
+
+    public static TheoryData<string, string, int> Searches => new()
+    {
+        { Narrowed, Demo.SellerAdmin, 2 },
+        { Narrowed, Demo.FabrikamAdmin, 25 },
+        { WalkedOn, Demo.SellerAdmin, 4 },
+        { WalkedOn, Demo.FabrikamAdmin, 200 },
+        { Dense, Demo.SellerAdmin, 200 },
+        { Dense, Demo.FabrikamAdmin, 25 },
+        { "quokka", Demo.SellerAdmin, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Searches))]
+    public async Task AFrequentTerm_ListsExactlyTheCustomersMatches_NewestFirst_PageAfterPage(string term, string email, int limit)
+    {
+        await SeedAsync();
+        var expected = await ExpectedAsync(term);
+        Assert.NotEmpty(expected);
+        var client = await app.ClientAsync(email, Demo.Fabrikam);
+        Assert.Equal(expected, Ids(await client.AllPagesAsync($"{All}&q={Uri.EscapeDataString(term)}", limit)));
+    }
+
+    [Theory]
+    [InlineData(Narrowed, "number")]
+    [InlineData(WalkedOn, "date")]
+    [InlineData(Narrowed, "status")]
+    [InlineData(Dense, "-status")]
+    public async Task AFrequentTerm_InEachSort_ListsTheSameOrders(string term, string sort)
+    {
+        await SeedAsync();
+        var expected = await ExpectedAsync(term);
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var rows = await anna.AllPagesAsync($"{All}&sort={sort}&q={Uri.EscapeDataString(term)}", limit: 3);
+        Assert.Equal(expected.Order(), Ids(rows).Order());
+        Assert.Equal(Ids(rows).Count, Ids(rows).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task AFrequentTerm_IsFoundInTheExportToo()
+    {
+        await SeedAsync();
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var csv = await (await anna.GetAsync($"{OrdersUrl}/export?{All}&q={Uri.EscapeDataString(Narrowed)}")).Content.ReadAsStringAsync();
+        var ids = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => long.Parse(l.Split(',')[0])).ToList();
+        Assert.Equal(await ExpectedAsync(Narrowed), ids);
+    }
+}
+
+public sealed class FrequentTermSearchTestsOnSqlite(SqliteFactory app) : FrequentTermSearchTests(app), IClassFixture<SqliteFactory>;
+public sealed class FrequentTermSearchTestsOnPostgres(PostgresFactory app) : FrequentTermSearchTests(app), IClassFixture<PostgresFactory>;
