@@ -69,7 +69,7 @@ public static class SqlTimer
             var (searchMs, pageMs, itemsMs) = (P50Of("search"), P50Of("page"), P50Of("items"));
             foreach (var (_, command, _) in prepared) await command.DisposeAsync();
             var plans = new List<string>();
-            foreach (var (_, command) in statements.Where(x => x.Part == "page")) plans.Add(await ExplainAsync(conn, command));
+            foreach (var (_, command) in statements.Where(x => x.Part != "items")) plans.Add(await ExplainAsync(conn, command));
             var plan = string.Join("\n\n", plans);
             var apiMs = withApi ? Load.Pct(apiTimes.Order().ToArray(), 0.5) : double.NaN;
             var sqlMs = searchMs + pageMs + itemsMs;

@@ -58,7 +58,9 @@ public static partial class OrderQueries
     /// <summary>
     /// The index lookups: whether an index can look the term up at all, and the orders it matches anywhere the caller may
     /// look (null over <paramref name="cap"/>). On PostgreSQL the items' lookup first, the names' only when the items' stayed
-    /// under the cap.
+    /// under the cap. The names' lookup is this customer's own and keeps <see cref="SearchIndexCap"/> whatever the cap: more
+    /// matches than that among its names and the page walks anyway (and a larger LIMIT makes walking a large customer's
+    /// orders look cheaper to PostgreSQL than ORing the trigram indexes).
     /// </summary>
     private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
         CancellationToken ct)
@@ -75,11 +77,11 @@ public static partial class OrderQueries
         var items = await byItem.ToListAsync(ct);
         if (items.Count > cap) return (true, null);
         var names = await byName.ToListAsync(ct);
-        return (true, names.Count > cap ? null : names.Union(items).ToList());
+        return (true, names.Count > SearchIndexCap ? null : names.Union(items).ToList());
     }
 
-    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL, each stopping after <paramref name="cap"/> + 1 rows.</summary>
-    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term, int cap)
+    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL: the items' stops after <paramref name="itemCap"/> + 1 rows.</summary>
+    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term, int itemCap)
     {
         // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
@@ -90,13 +92,13 @@ public static partial class OrderQueries
                 ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
                                     || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
                 : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
-            .Select(o => o.Id).Take(cap + 1);
+            .Select(o => o.Id).Take(SearchIndexCap + 1);
         // Items across the platform (they carry no customer): the page query keeps only this customer's
         // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
-        // unjoined, a frequent term stops after cap + 1 rows.
+        // unjoined, a frequent term stops after itemCap + 1 rows.
         var byItem = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
-            .Select(i => i.OrderId).Take(cap + 1);
+            .Select(i => i.OrderId).Take(itemCap + 1);
         return (byName, byItem);
     }
 
