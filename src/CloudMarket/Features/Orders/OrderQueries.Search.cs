@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
@@ -73,15 +74,15 @@ public static partial class OrderQueries
             return (true, found.Count > cap ? null : found);
         }
         if (term.Length < 3) return (false, null);
-        var (byName, byItem) = TrigramLookups(db, ctx, term, cap);
-        var items = await byItem.ToListAsync(ct);
+        var (byName, byItem) = TrigramLookups(db, ctx, term);
+        var items = await WithLimit(db, byItem, cap + 1).ToListAsync(ct);
         if (items.Count > cap) return (true, null);
-        var names = await byName.ToListAsync(ct);
+        var names = await WithLimit(db, byName, SearchIndexCap + 1).ToListAsync(ct);
         return (true, names.Count > SearchIndexCap ? null : names.Union(items).ToList());
     }
 
-    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL: the items' stops after <paramref name="itemCap"/> + 1 rows.</summary>
-    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term, int itemCap)
+    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL, without their limits (<see cref="WithLimit"/>).</summary>
+    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term)
     {
         // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
@@ -92,14 +93,31 @@ public static partial class OrderQueries
                 ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
                                     || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
                 : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
-            .Select(o => o.Id).Take(SearchIndexCap + 1);
+            .Select(o => o.Id);
         // Items across the platform (they carry no customer): the page query keeps only this customer's
         // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
-        // unjoined, a frequent term stops after itemCap + 1 rows.
+        // unjoined, a frequent term stops at the limit.
         var byItem = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
-            .Select(i => i.OrderId).Take(itemCap + 1);
+            .Select(i => i.OrderId);
         return (byName, byItem);
+    }
+
+    /// <summary>
+    /// A trigram lookup with its LIMIT written into the SQL. EF Core sends Take's count as a parameter; once Npgsql has
+    /// prepared a popular term's lookup, PostgreSQL may switch to a generic plan, which assumes a LIMIT of a tenth of the
+    /// estimated matches: for a term of ~2,000 items that can make reading the items table sequentially look cheaper than
+    /// the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms planned with the limit known;
+    /// performance.md point 23). The lookups hold no other parameter (term and customer are written in), so with the limit
+    /// written in too PostgreSQL plans them knowing everything. (EF.Constant cannot reach Take's count: Take takes an int.)
+    /// </summary>
+    private static IQueryable<long> WithLimit(AppDbContext db, IQueryable<long> lookup, int limit)
+    {
+        using var command = lookup.CreateDbCommand();
+        if (command.Parameters.Count > 0) return lookup.Take(limit);
+        // A format string for EF Core's raw SQL, without arguments: the braces a search term may hold are doubled.
+        var sql = $"SELECT \"Value\" FROM (\n{command.CommandText}\n) AS lookup(\"Value\") LIMIT {limit}";
+        return db.Database.SqlQuery<long>(FormattableStringFactory.Create(sql.Replace("{", "{{").Replace("}", "}}")));
     }
 
     /// <summary>
