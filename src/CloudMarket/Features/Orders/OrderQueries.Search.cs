@@ -170,7 +170,10 @@ public static partial class OrderQueries
     /// <summary>The orders the list's text search finds (an order number is a filter of <see cref="Filtered"/>).</summary>
     private static IQueryable<Order> MatchingText(this IQueryable<Order> query, AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         IReadOnlyCollection<long>? searchMatches) =>
-        filter.Search is { } text && OrderListFilter.ExactNumber(text) is null ? query.Where(Matching(db, ctx, text, searchMatches)) : query;
+        HasTextSearch(filter) ? query.Where(Matching(db, ctx, filter.Search!, searchMatches)) : query;
+
+    /// <summary>A search for text, not for an order's number.</summary>
+    private static bool HasTextSearch(OrderListFilter filter) => filter.Search is { } text && OrderListFilter.ExactNumber(text) is null;
 
     /// <summary>
     /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may
