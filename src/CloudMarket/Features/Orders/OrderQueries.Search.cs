@@ -59,9 +59,8 @@ public static partial class OrderQueries
     /// <summary>
     /// The index lookups: whether an index can look the term up at all, and the orders it matches anywhere the caller may
     /// look (null over <paramref name="cap"/>). On PostgreSQL the items' lookup first, the names' only when the items' stayed
-    /// under the cap. The names' lookup is this customer's own and keeps <see cref="SearchIndexCap"/> whatever the cap: more
-    /// matches than that among its names and the page walks anyway (and a larger LIMIT makes walking a large customer's
-    /// orders look cheaper to PostgreSQL than ORing the trigram indexes).
+    /// under the cap. The names' lookup is this customer's own and keeps <see cref="SearchIndexCap"/> whatever the cap: with
+    /// more matches than that among its own names and notes, the term is common here and the page finds them by walking.
     /// </summary>
     private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
         CancellationToken ct)
