@@ -47,7 +47,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var newest = await db.Orders.MaxAsync(o => o.Date);
         var oldest = await db.Orders.MinAsync(o => o.Date);
 
-        async Task<List<long>> AddAsync(Organization customer, int count, DateTime from, string offerName)
+        async Task AddAsync(Organization customer, int count, DateTime from, string offerName)
         {
             var orders = Enumerable.Range(0, count).Select(n =>
             {
@@ -60,7 +60,6 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
             db.ChangeTracker.Clear();
             var ids = orders.Select(o => o.Id).ToList();
             await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, offerName));
-            return ids;
         }
 
         // Elsewhere: more than the index cap of each term; the walked-on one more than the wide cap too.

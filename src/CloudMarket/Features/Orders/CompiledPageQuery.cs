@@ -60,8 +60,8 @@ internal static class CompiledPageQuery
     public static IAsyncEnumerable<OrderQueries.OrderRow>? TryRun(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         OrderCursor? after, int limit, OrderStatus? onlyStatus)
     {
-        var number = filter.Search is { } q ? OrderListFilter.ExactNumber(q) : null;
-        if (filter.Search is not null && number is null) return null;
+        if (filter.SearchedText is not null) return null;
+        var number = filter.SearchedNumber;
         var shape = new Shape(db.Database.IsNpgsql(), OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
             filter.Sort, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
             number is not null, after is not null, onlyStatus is not null);

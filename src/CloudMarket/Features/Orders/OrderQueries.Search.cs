@@ -44,8 +44,8 @@ public static partial class OrderQueries
     /// index: for a rare term a handful of index reads instead of walking all of a 200,000-order customer's
     /// orders. On PostgreSQL the trigram indexes (orders of this customer by name and notes; items of any
     /// customer, which the page query narrows to this customer's); on SQLite the FTS5 trigram table
-    /// (<see cref="SqliteOrderSearch"/>). Null when the index cannot help (terms shorter than a trigram, an order
-    /// number): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
+    /// (<see cref="SqliteOrderSearch"/>). For a text (<see cref="OrderListFilter.SearchedText"/>); null when the index cannot
+    /// help (terms shorter than a trigram): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
     /// matches a hidden markup item or a note they may not see.
     /// </summary>
     internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct) =>
@@ -65,7 +65,6 @@ public static partial class OrderQueries
     private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
         CancellationToken ct)
     {
-        if (OrderListFilter.ExactNumber(term) is not null) return (false, null);
         if (!db.Database.IsNpgsql())
         {
             if (SqliteOrderSearch.MatchQuery(db, ctx, term, cap) is not { } lookup) return (false, null);
@@ -169,10 +168,7 @@ public static partial class OrderQueries
     /// <summary>The orders the list's text search finds (an order number is a filter of <see cref="Filtered"/>).</summary>
     private static IQueryable<Order> MatchingText(this IQueryable<Order> query, AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         IReadOnlyCollection<long>? searchMatches) =>
-        HasTextSearch(filter) ? query.Where(Matching(db, ctx, filter.Search!, searchMatches)) : query;
-
-    /// <summary>A search for text, not for an order's number.</summary>
-    private static bool HasTextSearch(OrderListFilter filter) => filter.Search is { } text && OrderListFilter.ExactNumber(text) is null;
+        filter.SearchedText is { } text ? query.Where(Matching(db, ctx, text, searchMatches)) : query;
 
     /// <summary>
     /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may

@@ -30,6 +30,12 @@ public sealed record OrderListFilter(
     public static long? ExactNumber(string q) =>
         q.Length > 1 && q[0] == '#' && long.TryParse(q.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
+    /// <summary>The order number the search asks for ("#11"), or null.</summary>
+    public long? SearchedNumber => Search is { } q ? ExactNumber(q) : null;
+
+    /// <summary>The text the search looks for: the term, unless it is an order number ("#11"), which is a filter of its own.</summary>
+    public string? SearchedText => Search is { } q && ExactNumber(q) is null ? q : null;
+
     /// <summary>Parses the query string values, answering 400 with every bad one.</summary>
     public static OrderListFilter Parse(string? view, string? state, string? status, string? createdBy, string? from, string? to, string? q,
         string? sort = null)
@@ -93,7 +99,7 @@ public static partial class OrderQueries
         bool detailed, CancellationToken ct)
     {
         var after = OrderCursor.Decode(cursor, filter.Sort);
-        var search = filter.Search is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
+        var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
         var rows = filter.Sort.Key == OrderSortKey.Status
             ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, ct)
             : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, ct);
@@ -163,7 +169,7 @@ public static partial class OrderQueries
         // The customer in the SQL for a text search, each planned for this customer's size: its statements are one per term
         // anyway, and a prepared statement's generic plan, made for an average customer of a few hundred orders, may sort all
         // of a 200,000-order customer's orders (performance.md points 2 and 23).
-        var query = Window(db, ctx, filter, after, onlyStatus, inlineCustomer: HasTextSearch(filter));
+        var query = Window(db, ctx, filter, after, onlyStatus, inlineCustomer: filter.SearchedText is not null);
         if (walkBudget is { } budget)
             query = Sorted(query, filter).Take(budget);
         return Sorted(query.MatchingText(db, ctx, filter, searchMatches), filter)
@@ -360,7 +366,7 @@ public static partial class OrderQueries
             query = query.Where(o => o.Date >= from);
         if (filter.To is { } to)
             query = query.Where(o => o.Date <= to);
-        if (filter.Search is { } q && OrderListFilter.ExactNumber(q) is { } exact)
+        if (filter.SearchedNumber is { } exact)
             // "#11" is order 11, and only it: not every order whose name or note mentions "#11".
             query = query.Where(o => o.Id == exact);
         return query;
