@@ -200,6 +200,8 @@ public static class Generator
 
         // Needs attention's counts are kept by the app's saves; orders written here are counted once, set-based.
         await Run(Features.Workspace.AttentionTallies.RecountSql, "attention tallies");
+        // The items were written with the triggers off (session_replication_role), that of CustomerOfferNames too.
+        await Run(Features.Orders.CustomerOfferNames.RefillSql, "customer offer names");
 
         await Run($"""
             SET maintenance_work_mem = '256MB';

@@ -283,6 +283,7 @@ public abstract class AppDbContext(DbContextOptions options)
 
         Features.Integrations.IntegrationsModel.Configure(b);
         Features.Workspace.AttentionTallies.Configure(b);
+        CustomerOfferNames.Configure(b);
     }
 
     /// <summary>

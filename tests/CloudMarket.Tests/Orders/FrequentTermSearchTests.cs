@@ -32,6 +32,9 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
     /// <summary>Fabrikam's newest orders: frequent here, so the walk's budget fills the page.</summary>
     private const string Dense = "Filler Backup";
 
+    /// <summary>On the items of the walked-on term elsewhere (over the wide cap), on no item of Fabrikam's: in two of its order names.</summary>
+    private const string OthersOnly = "Koala";
+
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CloudMarketFactory, Task> Seeded = new();
 
     private Task SeedAsync() => Seeded.GetValue(app, _ => app.WithDbAsync(async db =>
@@ -47,7 +50,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var newest = await db.Orders.MaxAsync(o => o.Date);
         var oldest = await db.Orders.MinAsync(o => o.Date);
 
-        async Task AddAsync(Organization customer, int count, DateTime from, string offerName)
+        async Task<List<long>> AddAsync(Organization customer, int count, DateTime from, string offerName)
         {
             var orders = Enumerable.Range(0, count).Select(n =>
             {
@@ -60,19 +63,21 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
             db.ChangeTracker.Clear();
             var ids = orders.Select(o => o.Id).ToList();
             await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, offerName));
+            return ids;
         }
 
         // Elsewhere: more than the index cap of each term; the walked-on one more than the wide cap too.
         await AddAsync(tailspin, OrderQueries.SearchIndexCap + 100, oldest.AddDays(-30), Narrowed);
-        await AddAsync(tailspin, OrderQueries.SearchWideCap + 100, oldest.AddDays(-20), WalkedOn);
+        await AddAsync(tailspin, OrderQueries.SearchWideCap + 100, oldest.AddDays(-20), $"{WalkedOn} {OthersOnly} Edition");
         // Fabrikam, newest first: the dense term's orders up to one before the walk's budget; then one match of each of the other
         // terms, exactly at the budget's last order and just past it (where an error of one in the walk's end would show as a
         // match lost or listed twice); more of the dense term; the demo's orders; three old matches of each.
         await AddAsync(fabrikam, OrderQueries.SearchWalkBudget - 1, newest.AddDays(3), Dense);
         await AddAsync(fabrikam, 1, newest.AddDays(2).AddMinutes(1), Narrowed);
         await AddAsync(fabrikam, 1, newest.AddDays(2), WalkedOn);
-        await AddAsync(fabrikam, 200, newest.AddDays(1), Dense);
-        await AddAsync(fabrikam, 3, oldest.AddDays(-60), Narrowed);
+        var dense = await AddAsync(fabrikam, 200, newest.AddDays(1), Dense);
+        var old = await AddAsync(fabrikam, 3, oldest.AddDays(-60), Narrowed);
+        await db.Orders.Where(o => o.Id == dense[100] || o.Id == old[0]).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, $"{OthersOnly} rollout"));
         await AddAsync(fabrikam, 3, oldest.AddDays(-50), WalkedOn);
         return 0;
     }));
@@ -107,6 +112,28 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         Assert.NotEmpty(expected);
         var client = await app.ClientAsync(email, Demo.Fabrikam);
         Assert.Equal(expected, Ids(await client.AllPagesAsync($"{All}&q={Uri.EscapeDataString(term)}", limit)));
+    }
+
+    /// <summary>
+    /// A term on thousands of other customers' items and on none of this customer's is looked up in this customer's names
+    /// and notes alone (<see cref="CustomerOfferNames"/>): no statement of the request reads items for it, neither the
+    /// platform's item lookup nor a walk of the customer's orders checking theirs (which, before, read all of a big
+    /// customer's orders to prove the term absent: performance.md point 24).
+    /// </summary>
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.FabrikamAdmin)]
+    public async Task ATermOnNoItemOfTheCustomer_IsLookedUpInItsNamesAlone_HoweverManyOthersBoughtIt(string email)
+    {
+        await SeedAsync();
+        var expected = await ExpectedAsync(OthersOnly);
+        Assert.Equal(2, expected.Count);
+        var client = await app.ClientAsync(email, Demo.Fabrikam);
+        var url = $"{All}&q={Uri.EscapeDataString(OthersOnly)}";
+        Assert.Equal(expected, Ids(await client.AllPagesAsync(url, limit: 25)));
+
+        var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit=25");
+        Assert.Single(statements, s => s.Contains("\"OrderItems\"", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -31,8 +31,11 @@ public static partial class OrderQueries
         /// <summary>At most <see cref="SearchIndexCap"/> orders match anywhere the caller may look: the page is among these.</summary>
         internal sealed record Found(IReadOnlyCollection<long> Orders) : SearchLookup;
 
-        /// <summary>More than <see cref="SearchIndexCap"/> match on the platform: <see cref="FrequentTermRowsAsync"/>.</summary>
-        internal sealed record Frequent(string Term) : SearchLookup
+        /// <summary>
+        /// More than <see cref="SearchIndexCap"/> match on the platform: <see cref="FrequentTermRowsAsync"/>. <paramref name="OnItems"/>:
+        /// the term may be on this customer's items (<see cref="CustomerOfferNames"/>), so the wider lookup looks them up too.
+        /// </summary>
+        internal sealed record Frequent(string Term, bool OnItems) : SearchLookup
         {
             /// <summary>The wider lookup, once per request (a status-sorted list asks for each status).</summary>
             internal Task<List<long>?>? Narrowed { get; set; }
@@ -48,32 +51,38 @@ public static partial class OrderQueries
     /// help (terms shorter than a trigram): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
     /// matches a hidden markup item or a note they may not see.
     /// </summary>
-    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct) =>
-        await IndexMatchesAsync(db, ctx, term, SearchIndexCap, ct) switch
+    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    {
+        // A term on no item of this customer is looked up in its names and notes alone: the items' lookup, platform-wide,
+        // would find a product many others bought as frequent and send the page walking all of this customer's orders.
+        var onItems = await CustomerOfferNames.MayMatchAsync(db, ctx, term, ct);
+        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) switch
         {
             (true, { } found) => new SearchLookup.Found(found),
-            (true, null) => new SearchLookup.Frequent(term),
+            (true, null) => new SearchLookup.Frequent(term, onItems),
             _ => null,
         };
+    }
 
     /// <summary>
     /// The index lookups: whether an index can look the term up at all, and the orders it matches anywhere the caller may
-    /// look (null over <paramref name="cap"/>). On PostgreSQL the items' lookup first, the names' only when the items' stayed
-    /// under the cap. The names' lookup is this customer's own and keeps <see cref="SearchIndexCap"/> whatever the cap: with
-    /// more matches than that among its own names and notes, the term is common here and the page finds them by walking.
+    /// look (null over <paramref name="cap"/>); the items' offer names only when <paramref name="onItems"/>. On PostgreSQL the
+    /// items' lookup first, the names' only when the items' stayed under the cap. The names' lookup is this customer's own and
+    /// keeps <see cref="SearchIndexCap"/> whatever the cap: with more matches than that among its own names and notes, the term
+    /// is common here and the page finds them by walking.
     /// </summary>
     private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
-        CancellationToken ct)
+        bool onItems, CancellationToken ct)
     {
         if (!db.Database.IsNpgsql())
         {
-            if (SqliteOrderSearch.MatchQuery(db, ctx, term, cap) is not { } lookup) return (false, null);
+            if (SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems) is not { } lookup) return (false, null);
             var found = await lookup.ToListAsync(ct);
             return (true, found.Count > cap ? null : found);
         }
         if (term.Length < 3) return (false, null);
         var (byName, byItem) = TrigramLookups(db, ctx, term);
-        var items = await WithLimit(db, byItem, cap + 1).ToListAsync(ct);
+        var items = onItems ? await WithLimit(db, byItem, cap + 1).ToListAsync(ct) : [];
         if (items.Count > cap) return (true, null);
         var names = await WithLimit(db, byName, SearchIndexCap + 1).ToListAsync(ct);
         return (true, names.Count > SearchIndexCap ? null : names.Union(items).ToList());
@@ -140,7 +149,7 @@ public static partial class OrderQueries
         var walked = await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus, SearchWalkBudget).ToListAsync(ct);
         if (walked.Count > limit) return walked;
         var reached = new OrderCursor(filter.Sort, last.Status, last.Date, last.Id);
-        var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent.Term, ct));
+        var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent.Term, frequent.OnItems, ct));
         walked.AddRange(await PageQuery(db, ctx, filter, reached, limit - walked.Count, narrowed, onlyStatus).ToListAsync(ct));
         return walked;
     }
@@ -151,18 +160,18 @@ public static partial class OrderQueries
     /// query of its own, unordered: the page query, ordered and limited, would walk the customer's orders newest first
     /// for a few thousand matches of other customers (PostgreSQL expects a fifth of them to be Fabrikam's; 350 ms).
     /// </summary>
-    private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, bool onItems, CancellationToken ct)
     {
-        if ((await IndexMatchesAsync(db, ctx, term, SearchWideCap, ct)).Matches is not { } platform) return null;
+        if ((await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, ct)).Matches is not { } platform) return null;
         var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
             .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
         return mine.Count > SearchIndexCap ? null : mine;
     }
 
-    private const string LikeEscape = @"\";
+    internal const string LikeEscape = @"\";
 
-    /// <summary>"%term%" for (I)LIKE, with the term's own wildcards and the escape character escaped.</summary>
-    private static string LikePattern(string term) =>
+    /// <summary>"%term%" for (I)LIKE, with the term's own wildcards and the escape character escaped (<see cref="LikeEscape"/>).</summary>
+    internal static string LikePattern(string term) =>
         "%" + term.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
 
     /// <summary>The orders the list's text search finds (an order number is a filter of <see cref="Filtered"/>).</summary>

@@ -32,14 +32,15 @@ public static class SqliteOrderSearch
     /// PostgreSQL) whose searched columns, those the caller may see, contain the term; one more than
     /// <paramref name="cap"/> at most, so a frequent term stops early and is left to the page query's walk
     /// (<see cref="OrderQueries"/>' frequent terms). Null when the index cannot answer: fewer than three characters (no trigram), or the
-    /// separator of the offer names in the term (it could match across two items).
+    /// separator of the offer names in the term (it could match across two items). The offer names are searched only when
+    /// <paramref name="onItems"/> (the term may be on this customer's items, <see cref="CustomerOfferNames"/>).
     /// </summary>
-    internal static IQueryable<long>? MatchQuery(AppDbContext db, CustomerContext ctx, string term, int cap)
+    internal static IQueryable<long>? MatchQuery(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems)
     {
         if (term.EnumerateRunes().Count() < 3 || term.Contains(OfferSeparator)) return null;
         var columns = new StringBuilder("Name Note");
         if (ctx.Actor.SeesInternalNotes) columns.Append(" InternalNote");
-        columns.Append(OrderVisibility.SeesMarkup(ctx) ? " Offers" : " VisibleOffers");
+        if (onItems) columns.Append(OrderVisibility.SeesMarkup(ctx) ? " Offers" : " VisibleOffers");
         // A quoted phrase: FTS5 reads nothing in it as syntax (OR, NEAR, *, ^, -, :, parentheses), a quote is
         // doubled. The whole expression is a parameter, never part of the SQL text.
         var match = $"{{{columns}}} : \"{term.Replace("\"", "\"\"")}\"";

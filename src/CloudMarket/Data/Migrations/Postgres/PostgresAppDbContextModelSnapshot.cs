@@ -597,6 +597,20 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.ToTable("ApprovalRules");
                 });
 
+            modelBuilder.Entity("CloudMarket.Features.Orders.CustomerOfferName", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OfferName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("CustomerId", "OfferName");
+
+                    b.ToTable("CustomerOfferNames", (string)null);
+                });
+
             modelBuilder.Entity("CloudMarket.Features.Orders.Order", b =>
                 {
                     b.Property<long>("Id")

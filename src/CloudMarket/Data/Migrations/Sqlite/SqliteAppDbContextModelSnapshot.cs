@@ -579,6 +579,20 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.ToTable("ApprovalRules");
                 });
 
+            modelBuilder.Entity("CloudMarket.Features.Orders.CustomerOfferName", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OfferName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CustomerId", "OfferName");
+
+                    b.ToTable("CustomerOfferNames", (string)null);
+                });
+
             modelBuilder.Entity("CloudMarket.Features.Orders.Order", b =>
                 {
                     b.Property<long>("Id")

@@ -1,0 +1,60 @@
+using CloudMarket.Data;
+using CloudMarket.Features.Organizations;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>An offer name that appears on an item of one of this customer's orders (<see cref="CustomerOfferNames"/>).</summary>
+public sealed class CustomerOfferName
+{
+    private CustomerOfferName() { }
+
+    public Guid CustomerId { get; private set; }
+    public string OfferName { get; private set; } = "";
+}
+
+/// <summary>
+/// The offer names each customer's order items carry, so that the list's search knows at once when a term is on no item of
+/// this customer: then only the order names and notes can match, and a term found on thousands of other customers' items no
+/// longer makes the page walk a big customer's orders to prove that none of its own has it (docs/performance.md point 24).
+/// <para>
+/// Kept by triggers on OrderItems (migration <c>CustomerOfferNames</c>, both providers), so every write of an item records its
+/// name, in its own transaction, whoever writes it. Never shrinks: an item deleted from a draft or an order deleted leaves its
+/// name, so the table is a superset, and a name here only says the items are worth looking up, never that one matches. It
+/// holds every item's name, markup changes included; the lookups that follow apply the visibility rule.
+/// </para>
+/// </summary>
+public static class CustomerOfferNames
+{
+    public static void Configure(ModelBuilder b) =>
+        b.Entity<CustomerOfferName>(e =>
+        {
+            e.ToTable("CustomerOfferNames");
+            e.HasKey(n => new { n.CustomerId, n.OfferName });
+            e.Property(n => n.OfferName).HasMaxLength(200);
+        });
+
+    /// <summary>The table worked out again from the items, set-based: for a database whose items were written with the triggers off (the benchmark's generators).</summary>
+    public const string RefillSql = """
+        DELETE FROM "CustomerOfferNames";
+        INSERT INTO "CustomerOfferNames" ("CustomerId", "OfferName")
+        SELECT DISTINCT o."CustomerId", i."OfferName" FROM "OrderItems" i JOIN "Orders" o ON o."Id" = i."OrderId";
+        """;
+
+    /// <summary>
+    /// False when no item of this customer's orders can contain the term; true when one may. Compared as the search indexes
+    /// compare: ILIKE on PostgreSQL. On SQLite LIKE folds ASCII letters only, while the FTS5 index folds all of Unicode, so a
+    /// term with other letters is always worth looking up there.
+    /// </summary>
+    internal static async Task<bool> MayMatchAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    {
+        // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter).
+        var pattern = OrderQueries.LikePattern(term);
+        var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag)
+            .Where(n => n.CustomerId == EF.Constant(ctx.CustomerId));
+        if (db.Database.IsNpgsql())
+            return await names.AnyAsync(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape), ct);
+        if (!term.All(char.IsAscii)) return true;
+        return await names.AnyAsync(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape), ct);
+    }
+}
