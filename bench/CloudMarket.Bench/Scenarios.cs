@@ -93,6 +93,9 @@ public sealed class Scenarios(string baseUrl, Options opt)
             // Frequent on the platform, absent from Fabrikam: walked all of its orders until point 23 (seconds per request).
             List("search frequent elsewhere, none here", "view=historical&state=all&q=" + Uri.EscapeDataString(Generator.ElsewhereTerm),
                 all with { Search = Generator.ElsewhereTerm });
+            // The same over the wider cap of 3,000 items: walked all of Fabrikam's orders until point 24.
+            List("search widespread elsewhere, none here", "view=historical&state=all&q=" + Uri.EscapeDataString(Generator.WidespreadElsewhereTerm),
+                all with { Search = Generator.WidespreadElsewhereTerm });
             All.Add(new Scenario($"detail ({who})", seller, i => $"/api/v1/orders/{detailIds[(int)(i % detailIds.Count)]}"));
             All.Add(new Scenario($"CSV export, 30 days ({who})", seller, _ => $"/api/v1/orders/export?view=historical&state=all&from={exportFrom}", Clients: 2));
         }
