@@ -53,39 +53,39 @@ public static partial class OrderQueries
     /// </summary>
     internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
     {
+        if (!IndexCanLookUp(db, term)) return null;
         // A term on no item of this customer is looked up in its names and notes alone: the items' lookup, platform-wide,
         // would find a product many others bought as frequent and send the page walking all of this customer's orders.
         var onItems = await CustomerOfferNames.MayMatchAsync(db, ctx, term, ct);
-        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) switch
-        {
-            (true, { } found) => new SearchLookup.Found(found),
-            (true, null) => new SearchLookup.Frequent(term, onItems),
-            _ => null,
-        };
+        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) is { } found
+            ? new SearchLookup.Found(found)
+            : new SearchLookup.Frequent(term, onItems);
     }
 
+    /// <summary>Whether the search index can look the term up: a trigram's worth of it (and on SQLite, no offer-name separator).</summary>
+    private static bool IndexCanLookUp(AppDbContext db, string term) =>
+        db.Database.IsNpgsql() ? term.Length >= 3 : SqliteOrderSearch.CanLookUp(term);
+
     /// <summary>
-    /// The index lookups: whether an index can look the term up at all, and the orders it matches anywhere the caller may
+    /// The index lookups of a term the index can look up (<see cref="IndexCanLookUp"/>): the orders it matches anywhere the caller may
     /// look (null over <paramref name="cap"/>); the items' offer names only when <paramref name="onItems"/>. On PostgreSQL the
     /// items' lookup first, the names' only when the items' stayed under the cap. The names' lookup is this customer's own and
     /// keeps <see cref="SearchIndexCap"/> whatever the cap: with more matches than that among its own names and notes, the term
     /// is common here and the page finds them by walking.
     /// </summary>
-    private static async Task<(bool Indexed, List<long>? Matches)> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap,
-        bool onItems, CancellationToken ct)
+    private static async Task<List<long>?> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems,
+        CancellationToken ct)
     {
         if (!db.Database.IsNpgsql())
         {
-            if (SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems) is not { } lookup) return (false, null);
-            var found = await lookup.ToListAsync(ct);
-            return (true, found.Count > cap ? null : found);
+            var found = await SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems).ToListAsync(ct);
+            return found.Count > cap ? null : found;
         }
-        if (term.Length < 3) return (false, null);
         var (byName, byItem) = TrigramLookups(db, ctx, term);
         var items = onItems ? await WithLimit(db, byItem, cap + 1).ToListAsync(ct) : [];
-        if (items.Count > cap) return (true, null);
+        if (items.Count > cap) return null;
         var names = await WithLimit(db, byName, SearchIndexCap + 1).ToListAsync(ct);
-        return (true, names.Count > SearchIndexCap ? null : names.Union(items).ToList());
+        return names.Count > SearchIndexCap ? null : names.Union(items).ToList();
     }
 
     /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL, without their limits (<see cref="WithLimit"/>).</summary>
@@ -162,7 +162,7 @@ public static partial class OrderQueries
     /// </summary>
     private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, bool onItems, CancellationToken ct)
     {
-        if ((await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, ct)).Matches is not { } platform) return null;
+        if (await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, ct) is not { } platform) return null;
         var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
             .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
         return mine.Count > SearchIndexCap ? null : mine;

@@ -28,16 +28,20 @@ public static class SqliteOrderSearch
         """;
 
     /// <summary>
+    /// Whether the index can answer for the term: not with fewer than three characters (no trigram), nor with the separator of the
+    /// offer names in it (it could match across two items).
+    /// </summary>
+    internal static bool CanLookUp(string term) => term.EnumerateRunes().Count() >= 3 && !term.Contains(OfferSeparator);
+
+    /// <summary>
     /// The ids of the orders (of any customer: the page query keeps this customer's visible ones, as on
     /// PostgreSQL) whose searched columns, those the caller may see, contain the term; one more than
     /// <paramref name="cap"/> at most, so a frequent term stops early and is left to the page query's walk
-    /// (<see cref="OrderQueries"/>' frequent terms). Null when the index cannot answer: fewer than three characters (no trigram), or the
-    /// separator of the offer names in the term (it could match across two items). The offer names are searched only when
-    /// <paramref name="onItems"/> (the term may be on this customer's items, <see cref="CustomerOfferNames"/>).
+    /// (<see cref="OrderQueries"/>' frequent terms), for a term the index can answer (<see cref="CanLookUp"/>). The offer names are
+    /// searched only when <paramref name="onItems"/> (the term may be on this customer's items, <see cref="CustomerOfferNames"/>).
     /// </summary>
-    internal static IQueryable<long>? MatchQuery(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems)
+    internal static IQueryable<long> MatchQuery(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems)
     {
-        if (term.EnumerateRunes().Count() < 3 || term.Contains(OfferSeparator)) return null;
         var columns = new StringBuilder("Name Note");
         if (ctx.Actor.SeesInternalNotes) columns.Append(" InternalNote");
         if (onItems) columns.Append(OrderVisibility.SeesMarkup(ctx) ? " Offers" : " VisibleOffers");
