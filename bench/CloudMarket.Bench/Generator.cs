@@ -36,9 +36,12 @@ public static class Generator
     /// in 400 of the other customers' orders, <see cref="WidespreadElsewhereOffer"/> for that of another one in 100, else the
     /// catalog offer's.
     /// </summary>
-    public static string ItemOfferName(string position) =>
-        $"CASE WHEN o.cidx IS NOT NULL AND {position} = 0 AND o.h % 400 = 7 THEN '{ElsewhereOffer}' "
-        + $"WHEN o.cidx IS NOT NULL AND {position} = 0 AND o.h % 100 = 13 THEN '{WidespreadElsewhereOffer}' ELSE f.name END";
+    public static string ItemOfferName(string position)
+    {
+        var othersFirstItem = $"o.cidx IS NOT NULL AND {position} = 0";
+        return $"CASE WHEN {othersFirstItem} AND o.h % 400 = 7 THEN '{ElsewhereOffer}' "
+               + $"WHEN {othersFirstItem} AND o.h % 100 = 13 THEN '{WidespreadElsewhereOffer}' ELSE f.name END";
+    }
     /// <summary>Subscriptions of every generated customer, started over the last 14 days: some cancellation windows are closing (Needs attention).</summary>
     public const int SubscriptionsPerCustomer = 5;
 

@@ -33,46 +33,43 @@ public sealed class AccessibilityTests(AppServer app, Chromium chromium) : Brows
         var sellersShop = await NewPageAsync();
         var customer = await NewPageAsync();
         var distributor = await NewPageAsync();
+        static async Task InFabrikamAsync(IPage page)
+        {
+            await SignInAsync(page, SellerAdmin);
+            await ActOnBehalfAsync(page, Fabrikam);
+        }
         await Task.WhenAll(
-            CheckAsync(anonymous, null, ["/signin"], problems),
-            CheckAsync(seller, SellerAdmin,
+            CheckAsync(anonymous, _ => Task.CompletedTask, ["/signin"], problems),
+            CheckAsync(seller, page => SignInAsync(page, SellerAdmin),
                 ["/attention", "/approval-rules", "/select-organization", "/account", "/account/password", "/notifications", "/users", "/webhooks",
                  $"/users/{DemoData.IdFor("user:account.manager@contoso.example")}"], problems),
-            Task.Run(async () =>
-            {
-                await SignInAsync(sellersOrders, SellerAdmin);
-                await ActOnBehalfAsync(sellersOrders, Fabrikam);
-                await CheckAsync(sellersOrders, null,
+            CheckAsync(sellersOrders, InFabrikamAsync,
                 [
                     "/orders", "/orders?view=historical", "/orders?view=historical&state=draft", "/orders?view=historical&state=all",
                     "/orders?q=no-such-order", $"/orders/{failed}", $"/orders/{failed}?confirm=retry", $"/orders/{completed}",
                     "/orders/999999999", $"/orders/{pending}", $"/orders/{scheduled}",
-                ], problems);
-            }),
-            Task.Run(async () =>
-            {
-                await SignInAsync(sellersShop, SellerAdmin);
-                await ActOnBehalfAsync(sellersShop, Fabrikam);
-                await AddOfferToCartAsync(sellersShop, "Acronis Cyber Protect Standard", 2, "it@fabrikam.example");
-                await CheckAsync(sellersShop, null,
-                [
-                    "/cart", "/catalog", "/catalog?vendor=acronis", "/catalog/ms-365-business-standard", "/subscriptions",
-                    $"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}",
-                ], problems);
-            }),
-            CheckAsync(customer, CustomerAdmin,
+                ], problems),
+            CheckAsync(sellersShop, async page =>
+                {
+                    await InFabrikamAsync(page);
+                    await AddOfferToCartAsync(page, "Acronis Cyber Protect Standard", 2, "it@fabrikam.example");
+                },
+                ["/cart", "/catalog", "/catalog?vendor=acronis", "/catalog/ms-365-business-standard", "/subscriptions",
+                 $"/subscriptions/{DemoData.SubscriptionIds.FabrikamE3}"], problems),
+            CheckAsync(customer, page => SignInAsync(page, CustomerAdmin),
                 ["/orders?view=historical&state=all", $"/orders/{failed}", $"/orders/{pending}", "/approval-rules", "/subscriptions", "/users",
                  $"/users/{DemoData.IdFor("user:" + FabrikamCustomer)}?confirm=deactivate"], problems),
-            CheckAsync(distributor, DistributorAdmin, ["/select-organization", "/sent-emails", "/webhooks"], problems));
+            CheckAsync(distributor, page => SignInAsync(page, DistributorAdmin), ["/select-organization", "/sent-emails", "/webhooks"], problems));
 
         Assert.True(problems.IsEmpty, string.Join("\n", problems));
         Assert.Empty(ScriptProblems);
     }
 
-    /// <summary>Signs in (unless <paramref name="email"/> is null), then checks each page in turn.</summary>
-    private static async Task CheckAsync(IPage page, string? email, string[] paths, System.Collections.Concurrent.ConcurrentQueue<string> problems)
+    /// <summary>Brings the caller where the pages need it (signed in, acting on behalf…), then checks each page in turn.</summary>
+    private static async Task CheckAsync(IPage page, Func<IPage, Task> prepare, string[] paths,
+        System.Collections.Concurrent.ConcurrentQueue<string> problems)
     {
-        if (email is not null) await SignInAsync(page, email);
+        await prepare(page);
         foreach (var path in paths)
             await CheckAsync(page, path, problems);
     }
