@@ -115,35 +115,7 @@ public static class Generator
                    c.idx AS cidx
             FROM base b
             LEFT JOIN bench_customers c ON b.g % {BigCustomerShare} <> 0 AND c.idx = (b.h / 7) % (SELECT count(*) FROM bench_customers);
-
-            INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
-                "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
-                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
-                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule", "StatusChangedAt")
-            SELECT o.id, coalesce(c.id, '{DemoData.Fabrikam}'),
-                   CASE WHEN o.h % 20000 = 17 THEN 'Expansion {RareTerm} ' || o.g ELSE 'Order #' || to_char(o.at, 'DD-MM-YYYY') END,
-                   o.status, o.at - interval '5 minutes',
-                   CASE WHEN o.status IN ('Started', 'Deleted', 'Draft') THEN NULL ELSE o.at END, o.at, o.at,
-                   coalesce(c.user_id, fab.user_id), coalesce(c.user_name, fab.user_name), coalesce(c.seller_id, fab.org_id),
-                   coalesce(c.seller_name, fab.org_name), coalesce2.type,
-                   CASE WHEN o.h % 4 = 1 THEN 'Renewal before the fiscal year ends, PO ' || o.g END,
-                   CASE WHEN o.h % 3 = 0 THEN 'Card' ELSE 'Invoice' END,
-                   CASE WHEN o.h % 3 = 0 THEN 'Visa' END, CASE WHEN o.h % 3 = 0 THEN '4242' END,
-                   'Standard', 'EUR', o.markup_only, 1,
-                   -- Needs attention reads these: scheduled orders due in the next 30 days (relative to the run), approvals waiting.
-                   CASE WHEN o.status = 'Scheduled' THEN now() + (o.h % (30 * 24)) * interval '1 hour' END,
-                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END,
-                   -- The last transition is at the order's moment (its events are generated at it too).
-                   o.at
-            FROM bench_orders o
-            LEFT JOIN bench_customers c ON c.idx = o.cidx
-            CROSS JOIN LATERAL (
-                -- Fabrikam's orders: a third by its own admin, the rest by Contoso's.
-                SELECT u."Id" AS user_id, u."FirstName" || ' ' || u."LastName" AS user_name, org."Id" AS org_id, org."Name" AS org_name
-                FROM "AspNetUsers" u JOIN "Organizations" org ON org."Id" = u."OrganizationId"
-                WHERE u."Email" = CASE WHEN o.h % 3 = 1 THEN 'customer.admin@fabrikam.example' ELSE 'seller.admin@contoso.example' END) fab
-            CROSS JOIN LATERAL (SELECT CASE WHEN c.id IS NULL AND o.h % 3 = 1 THEN 'Customer' ELSE 'Seller' END AS type) coalesce2;
-            """, "orders");
+            """, "order plan");
 
         await Run($"""
             SET synchronous_commit = off;
@@ -179,6 +151,42 @@ public static class Generator
                 WHEN o.status IN ('ProvisioningStarted', 'InProgress') THEN 'ProvisioningStarted'
                 ELSE 'Pending' END AS item_status) st;
             """, "items");
+
+        await Run($"""
+            SET synchronous_commit = off;
+            SET session_replication_role = replica;
+            INSERT INTO "Orders" ("Id", "CustomerId", "Name", "Status", "CreatedAt", "PlacedAt", "Date", "UpdatedAt", "CreatedByUserId",
+                "CreatedByName", "CreatedByOrganizationId", "CreatedByOrganizationName", "CreatedByOrganizationType", "Note",
+                "PaymentMethod", "CardBrand", "CardLast4", "InvoiceContract", "Currency", "IsMarkupOnly", "Version",
+                "ScheduledFor", "ApprovalRequestedAt", "ApprovalRule", "StatusChangedAt", "VisibleOfferNames", "MarkupOfferNames")
+            SELECT o.id, coalesce(c.id, '{DemoData.Fabrikam}'),
+                   CASE WHEN o.h % 20000 = 17 THEN 'Expansion {RareTerm} ' || o.g ELSE 'Order #' || to_char(o.at, 'DD-MM-YYYY') END,
+                   o.status, o.at - interval '5 minutes',
+                   CASE WHEN o.status IN ('Started', 'Deleted', 'Draft') THEN NULL ELSE o.at END, o.at, o.at,
+                   coalesce(c.user_id, fab.user_id), coalesce(c.user_name, fab.user_name), coalesce(c.seller_id, fab.org_id),
+                   coalesce(c.seller_name, fab.org_name), coalesce2.type,
+                   CASE WHEN o.h % 4 = 1 THEN 'Renewal before the fiscal year ends, PO ' || o.g END,
+                   CASE WHEN o.h % 3 = 0 THEN 'Card' ELSE 'Invoice' END,
+                   CASE WHEN o.h % 3 = 0 THEN 'Visa' END, CASE WHEN o.h % 3 = 0 THEN '4242' END,
+                   'Standard', 'EUR', o.markup_only, 1,
+                   -- Needs attention reads these: scheduled orders due in the next 30 days (relative to the run), approvals waiting.
+                   CASE WHEN o.status = 'Scheduled' THEN now() + (o.h % (30 * 24)) * interval '1 hour' END,
+                   CASE WHEN o.status = 'PendingApproval' THEN o.at END, CASE WHEN o.status = 'PendingApproval' THEN 'Bench approval rule' END,
+                   -- The last transition is at the order's moment (its events are generated at it too).
+                   o.at, n."VisibleOfferNames", n."MarkupOfferNames"
+            FROM bench_orders o
+            -- The items are written first (their foreign key is off with the triggers), so that each order carries its items' names
+            -- as the app's trigger would have written them (OrderOfferNames): one pass, instead of rewriting every order after.
+            JOIN (SELECT i."OrderId", {Features.Orders.OrderOfferNames.PostgresAggregates} FROM "OrderItems" i
+                  WHERE i."OrderId" >= (SELECT min(id) FROM bench_orders) GROUP BY i."OrderId") n ON n."OrderId" = o.id
+            LEFT JOIN bench_customers c ON c.idx = o.cidx
+            CROSS JOIN LATERAL (
+                -- Fabrikam's orders: a third by its own admin, the rest by Contoso's.
+                SELECT u."Id" AS user_id, u."FirstName" || ' ' || u."LastName" AS user_name, org."Id" AS org_id, org."Name" AS org_name
+                FROM "AspNetUsers" u JOIN "Organizations" org ON org."Id" = u."OrganizationId"
+                WHERE u."Email" = CASE WHEN o.h % 3 = 1 THEN 'customer.admin@fabrikam.example' ELSE 'seller.admin@contoso.example' END) fab
+            CROSS JOIN LATERAL (SELECT CASE WHEN c.id IS NULL AND o.h % 3 = 1 THEN 'Customer' ELSE 'Seller' END AS type) coalesce2;
+            """, "orders");
 
         await Run($"""
             SET synchronous_commit = off;

@@ -284,6 +284,7 @@ public abstract class AppDbContext(DbContextOptions options)
         Features.Integrations.IntegrationsModel.Configure(b);
         Features.Workspace.AttentionTallies.Configure(b);
         CustomerOfferNames.Configure(b);
+        OrderOfferNames.Configure(b);
     }
 
     /// <summary>

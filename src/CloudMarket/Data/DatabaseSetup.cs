@@ -89,7 +89,11 @@ public static class DatabaseSetup
             if (db.Database.IsSqlite())
                 // WAL lets readers go on while the single writer (requests or the worker) commits.
                 await db.Database.OpenConnectionAsync();
+            // A migration may rewrite a large table (OrderOfferNames fills a column of every order: minutes at 1,000,000 orders),
+            // which EF's default of 30 s per command would cut short and the app would not start. A start that migrates waits.
+            db.Database.SetCommandTimeout(TimeSpan.FromHours(1));
             await db.Database.MigrateAsync();
+            db.Database.SetCommandTimeout(null);
             if (db.Database.IsSqlite())
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");

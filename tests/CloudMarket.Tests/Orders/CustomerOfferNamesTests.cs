@@ -33,9 +33,7 @@ public abstract class CustomerOfferNamesTests(CloudMarketFactory app)
         {
             var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
             var tailspin = await db.Organizations.SingleAsync(o => o.Id == DemoData.Tailspin);
-            var user = await db.Users.SingleAsync(u => u.Email == Demo.SellerAdmin);
-            var seller = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
-            var actor = new EventActor(user.Id, user.FullName, seller.Id, seller.Name);
+            var actor = await OrderKit.SellerAdminActorAsync(db);
             var at = DateTime.UtcNow;
             var order = Order.CreateCart(tailspin, actor, OrganizationType.Seller, "Names", at);
             order.AddItem(new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],

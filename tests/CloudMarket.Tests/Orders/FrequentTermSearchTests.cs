@@ -42,9 +42,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
         var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
         var tailspin = await db.Organizations.SingleAsync(o => o.Id == DemoData.Tailspin);
-        var user = await db.Users.SingleAsync(u => u.Email == Demo.SellerAdmin);
-        var seller = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
-        var actor = new EventActor(user.Id, user.FullName, seller.Id, seller.Name);
+        var actor = await SellerAdminActorAsync(db);
         var spec = new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
             new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
         var newest = await db.Orders.MaxAsync(o => o.Date);

@@ -17,6 +17,14 @@ public static class OrderKit
 {
     public const string OrdersUrl = "/api/v1/orders";
 
+    /// <summary>The demo seller's admin as the author of orders that a test writes through the domain.</summary>
+    public static async Task<EventActor> SellerAdminActorAsync(AppDbContext db)
+    {
+        var user = await db.Users.SingleAsync(u => u.Email == Demo.SellerAdmin);
+        var seller = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
+        return new EventActor(user.Id, user.FullName, seller.Id, seller.Name);
+    }
+
     public static readonly object FabrikamContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
 
     /// <summary>A contact the vendor sandbox rejects (InvalidAdminEmail).</summary>

@@ -88,6 +88,16 @@ public sealed class Order
     /// </summary>
     public bool IsMarkupOnly { get; private set; }
 
+    /// <summary>
+    /// The offer names of the order's items that customer-level users see (every kind but markup changes), and of its markup
+    /// changes, each joined with <see cref="OrderOfferNames.Separator"/>. Written by the database, never by the app
+    /// (<see cref="OrderOfferNames"/>): the search's walk checks an order on its own row instead of probing its items.
+    /// </summary>
+    public string VisibleOfferNames { get; private set; } = "";
+
+    /// <inheritdoc cref="VisibleOfferNames"/>
+    public string MarkupOfferNames { get; private set; } = "";
+
     /// <summary>Optimistic concurrency: bumped on every change, so of two concurrent writers one gets 409.</summary>
     public int Version { get; private set; }
 

@@ -10,16 +10,13 @@ namespace CloudMarket.Features.Orders;
 /// tokenizer (substring matching, case-insensitive, like PostgreSQL's pg_trgm + ILIKE), one row per order
 /// whose rowid is the order's id. Its columns are what a search may match: <c>Name</c>, <c>Note</c>,
 /// <c>InternalNote</c>, <c>Offers</c> (every item's offer name) and <c>VisibleOffers</c> (without markup
-/// changes, for customer-level users). The migration <c>SqliteSearch</c> creates it, fills it from the view
+/// changes, for customer-level users), each joined with <see cref="OrderOfferNames.Separator"/> (char(10) in the view). The migration <c>SqliteSearch</c> creates it, fills it from the view
 /// <c>OrderSearchSource</c> and keeps it current with triggers on Orders and OrderItems, so every write
 /// (EF, ExecuteUpdate, raw SQL) updates it in its own transaction. Contentless (it stores no text, only
 /// the index) with <c>contentless_delete</c>, so a changed order's row is replaced by rowid.
 /// </summary>
 public static class SqliteOrderSearch
 {
-    /// <summary>Separates the offer names of an order's items in <c>Offers</c>/<c>VisibleOffers</c> (char(10) in the view).</summary>
-    internal const char OfferSeparator = '\n';
-
     /// <summary>Rebuilds the whole index from the view (after a bulk load that ran without the triggers, e.g. the benchmark's).</summary>
     public const string RefillSql = """
         DELETE FROM "OrderSearch";
@@ -31,7 +28,7 @@ public static class SqliteOrderSearch
     /// Whether the index can answer for the term: not with fewer than three characters (no trigram), nor with the separator of the
     /// offer names in it (it could match across two items).
     /// </summary>
-    internal static bool CanLookUp(string term) => term.EnumerateRunes().Count() >= 3 && !term.Contains(OfferSeparator);
+    internal static bool CanLookUp(string term) => term.EnumerateRunes().Count() >= 3 && !term.Contains(OrderOfferNames.Separator);
 
     /// <summary>
     /// The ids of the orders (of any customer: the page query keeps this customer's visible ones, as on

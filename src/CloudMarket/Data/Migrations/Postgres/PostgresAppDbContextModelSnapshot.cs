@@ -699,6 +699,11 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.Property<bool>("IsMarkupOnly")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("MarkupOfferNames")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasDefaultValue("");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -743,6 +748,11 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
+
+                    b.Property<string>("VisibleOfferNames")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasDefaultValue("");
 
                     b.Property<DateTime>("VisibleUpdatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -679,6 +679,11 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<bool>("IsMarkupOnly")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MarkupOfferNames")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -723,6 +728,11 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("VisibleOfferNames")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
 
                     b.Property<DateTime>("VisibleUpdatedAt")
                         .HasColumnType("TEXT");
