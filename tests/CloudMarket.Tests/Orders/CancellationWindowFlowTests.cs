@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CloudMarket.Features.Identity;
+using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
@@ -159,6 +162,27 @@ public abstract class CancellationWindowFlowTests(CloudMarketFactory app)
         var (vendorStatus, vendorBody) = await PatchVendorAsync(await VendorIdAsync(premium), new { offerId = DemoData.OfferIds.BusinessPremium, quantity = 5 });
         Assert.Equal(HttpStatusCode.Conflict, vendorStatus);
         Assert.Equal("SubscriptionCancelled", vendorBody.GetProperty("code").GetString());
+    }
+
+    /// <summary>
+    /// The detail takes its "now" before it reads the order; a read that waited while the worker completed the order sees a
+    /// completion later than that "now". The purchase's window is open all the same (it was null for such a read under load).
+    /// </summary>
+    [Fact]
+    public async Task ADetailWhoseNowPrecedesTheCompletionItReads_StillShowsTheOpenWindow()
+    {
+        var (_, bought) = await BuyPremiumAsync(await SellerAsync(), 3);
+        var until = bought.Items()[0].GetProperty("cancellableUntil").GetDateTime();
+        var detail = await app.WithDbAsync(async db =>
+        {
+            var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
+            var seller = await db.Organizations.SingleAsync(o => o.Id == fabrikam.ParentId);
+            var ctx = new CustomerContext(new Actor(Guid.Empty, "Detail reader", "", seller.Id, seller.Name, seller.Type, [Role.SellerAdmin]),
+                fabrikam, seller);
+            var completedAt = await db.OrderEvents.Where(e => e.OrderId == bought.Id() && e.ToStatus == OrderStatus.Completed).MaxAsync(e => e.At);
+            return await OrderQueries.DetailAsync(db, ctx, bought.Id(), completedAt.AddSeconds(-1), CancellationToken.None);
+        });
+        Assert.Equal(until, detail!.Items[0].CancellableUntil);
     }
 
     [Fact]

@@ -403,8 +403,11 @@ public static partial class OrderQueries
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         // Each provisioned purchase or increase can be taken back until its own window closes (CancellationPolicy).
         var appliedAt = AppliedAt(order);
+        // "now" is taken before the order is read: a read that waited while the order completed sees a completion later than
+        // it, and would call the window not open yet. The answer describes the order as read, so never a moment before that.
+        var at = appliedAt > now ? appliedAt.Value : now;
         var cancellableUntil = WindowOpeners(order).ToDictionary(i => i.Id,
-            i => CancellationPolicy.CancellableUntil(windows?.GetValueOrDefault(i.OfferId), appliedAt!.Value, now));
+            i => CancellationPolicy.CancellableUntil(windows?.GetValueOrDefault(i.OfferId), appliedAt!.Value, at));
         return new OrderDetailDto(
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
