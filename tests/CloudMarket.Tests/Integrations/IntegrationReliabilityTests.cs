@@ -65,7 +65,14 @@ public sealed class IntegrationCrashRecoveryOnSqlite() : IntegrationCrashRecover
 
 public sealed class IntegrationCrashRecoveryOnPostgres() : IntegrationCrashRecoveryTests(DatabaseProvider.Postgres);
 
-/// <summary>Two instances with their dispatchers on one PostgreSQL database: every event reaches the receiver once.</summary>
+/// <summary>
+/// Two instances with their dispatchers on one PostgreSQL database: every event reaches the receiver once, and both
+/// instances send some. That both take part is made certain, not left to how the claims happen to fall (a dispatcher
+/// claims every due delivery its free slots allow, so one instance could take them all): each instance may have only
+/// one call to the endpoint out at a time (Integrations:MaxConcurrentPerEndpoint = 1), and the receiver answers no
+/// call until two are in it at once, which can only be one of each instance. Until the second instance claims a
+/// delivery, the first one's call waits (the webhook timeout outlasts the test's waits), so neither can send everything.
+/// </summary>
 public sealed class IntegrationTwoInstancesTests : IAsyncLifetime
 {
     private const int Orders = 30;
@@ -76,7 +83,10 @@ public sealed class IntegrationTwoInstancesTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _receiver = await WebhookReceiver.StartAsync();
+        _receiver.HoldUntilInFlight = 2;
         var settings = IntegrationSettings.Live(provisioning: false);
+        settings["Integrations:MaxConcurrentPerEndpoint"] = "1";
+        settings["Webhooks:TimeoutSeconds"] = "120";
         _a = new InstanceA(settings);
         await _a.InitializeAsync();
         _b = new InstanceB(_a.SharedConnectionString, settings);
@@ -98,6 +108,7 @@ public sealed class IntegrationTwoInstancesTests : IAsyncLifetime
             return id;
         }));
 
+        await _receiver.WaitForTogetherAsync("a call of each instance");
         var calls = await _receiver.WaitForAsync(c => ids.All(id => c.Of(id).Count() >= 2), "two events of every order");
         await Eventually.WaitAsync(() => _a.WithDbAsync(db => db.Set<Delivery>().CountAsync(d => d.CompletedAt == null)), n => n == 0, "every delivery to end");
         calls = _receiver.Calls;

@@ -28,12 +28,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedCall> _calls = new();
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _together = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
 
     /// <summary>The status for the n-th call (1-based); null means: never answer (until disposed).</summary>
     public Func<int, HttpStatusCode?> Answer { get; set; } = _ => HttpStatusCode.OK;
 
     /// <summary>When set, the status for each call by what it carries (instead of <see cref="Answer"/>).</summary>
     public Func<ReceivedCall, HttpStatusCode>? AnswerTo { get; set; }
+
+    /// <summary>
+    /// When set, every call is held unanswered until this many calls are in the receiver at once; then those and
+    /// all later calls are answered as usual. With senders that each have at most one call out at a time, that many
+    /// calls at once are calls of that many senders: none can finish its share before the others have started theirs.
+    /// </summary>
+    public int? HoldUntilInFlight { get; set; }
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -54,8 +63,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var call = new ReceivedCall(body, h[WebhookSignature.EventIdHeader], h[WebhookSignature.EventTypeHeader], h[WebhookSignature.SignatureHeader]);
             receiver._calls.Enqueue(call);
             var status = receiver.AnswerTo is { } answer ? answer(call) : receiver.Answer(receiver._calls.Count);
-            if (status is null)
-                await receiver._release.Task.WaitAsync(http.RequestAborted);
+            var inFlight = Interlocked.Increment(ref receiver._inFlight);
+            try
+            {
+                if (receiver.HoldUntilInFlight is { } together)
+                {
+                    if (inFlight >= together) receiver._together.TrySetResult();
+                    await receiver._together.Task.WaitAsync(http.RequestAborted);
+                }
+                if (status is null)
+                    await receiver._release.Task.WaitAsync(http.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref receiver._inFlight);
+            }
             return Results.StatusCode((int)(status ?? HttpStatusCode.OK));
         });
         await app.StartAsync();
@@ -78,9 +100,23 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return [];
     }
 
+    /// <summary>Waits until <see cref="HoldUntilInFlight"/> calls were in the receiver at once; fails with what arrived.</summary>
+    public async Task WaitForTogetherAsync(string what)
+    {
+        try
+        {
+            await _together.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The receiver never had {what} ({HoldUntilInFlight} calls at once); it got: {string.Join(", ", Calls.Select(c => $"{c.EventType} {c.OrderId}"))}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _release.TrySetResult();
+        _together.TrySetResult();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
