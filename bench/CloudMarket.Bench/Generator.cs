@@ -123,7 +123,7 @@ public static class Generator
             INSERT INTO "OrderItems" ("Id", "OrderId", "Position", "Kind", "OfferId", "OfferName", "VendorId", "VendorName", "SubscriptionId",
                 "Quantity", "PreviousQuantity", "BillingCycle", "TermMonths", "AutoRenew", "MarkupPercent", "PreviousMarkupPercent",
                 "MonthlyVendorCost", "DistributorMarkupPercent", "SellerMarkupPercent", "Currency", "Description", "ProvisioningStatus",
-                "ErrorCode", "ErrorMessage", "ProvisioningAttempt")
+                "ErrorCode", "ErrorMessage", "ProvisioningAttempt", "CustomerId", "OrderDate")
             SELECT md5(o.id || ':' || p)::uuid, o.id, p, k.kind, f.id,
                    {ItemOfferName("p")}, f.vendor_id, f.vendor_name,
                    CASE WHEN k.kind <> 'NewSubscription' THEN md5('sub:' || o.id || ':' || p)::uuid END,
@@ -135,8 +135,11 @@ public static class Generator
                         ELSE k.kind || ': ' || f.name END,
                    st.item_status,
                    CASE WHEN st.item_status = 'ProvisioningFailed' THEN 'VendorRejected' END,
-                   CASE WHEN st.item_status = 'ProvisioningFailed' THEN 'The vendor rejected the change.' END, 0
+                   CASE WHEN st.item_status = 'ProvisioningFailed' THEN 'The vendor rejected the change.' END, 0,
+                   -- The order's customer and date, as the app's trigger would have copied them (OrderItemListKeys).
+                   coalesce(c.id, '{DemoData.Fabrikam}'), o.at
             FROM bench_orders o
+            LEFT JOIN bench_customers c ON c.idx = o.cidx
             CROSS JOIN LATERAL generate_series(0, CASE WHEN o.two_items OR o.markup_only THEN 1 ELSE 0 END) p
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN o.markup_only OR (p = 1 AND o.second_markup) THEN 'ChangeMarkup'

@@ -58,8 +58,8 @@ public static class SqliteGenerator
 
         // The search index's triggers (migration SqliteSearch) would refresh an order's index row once per
         // inserted row; the load runs without them, then the index is rebuilt in one pass and they come back.
-        // (With them the triggers of CustomerOfferNames and OrderOfferNames, named alike: that table and the orders' offer names
-        // are filled again with the index.)
+        // (With them the triggers of CustomerOfferNames, OrderOfferNames and OrderItemListKeys, named alike: that table, the
+        // orders' offer names and the items' customer and date are filled again with the index.)
         var triggers = new List<string>();
         await using (var read = conn.CreateCommand())
         {
@@ -166,7 +166,7 @@ public static class SqliteGenerator
             """, "items, events and subscriptions");
         // Needs attention's counts are kept by the app's saves; orders written here are counted once, set-based.
         await Run($"BEGIN; {Features.Workspace.AttentionTallies.RecountSql} COMMIT;", "attention tallies");
-        await Run($"BEGIN; {SqliteOrderSearch.RefillSql} {CustomerOfferNames.RefillSql} {OrderOfferNames.SqliteRefillSql} {string.Join(";\n", triggers)}; COMMIT; ANALYZE;",
+        await Run($"BEGIN; {SqliteOrderSearch.RefillSql} {CustomerOfferNames.RefillSql} {OrderOfferNames.SqliteRefillSql} {OrderItemListKeys.SqliteRefillSql} {string.Join(";\n", triggers)}; COMMIT; ANALYZE;",
             "search index");
         return watch.Elapsed.TotalSeconds;
     }

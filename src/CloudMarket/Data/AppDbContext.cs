@@ -285,6 +285,7 @@ public abstract class AppDbContext(DbContextOptions options)
         Features.Workspace.AttentionTallies.Configure(b);
         CustomerOfferNames.Configure(b);
         OrderOfferNames.Configure(b);
+        OrderItemListKeys.Configure(b);
     }
 
     /// <summary>

@@ -76,13 +76,15 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var dense = await AddAsync(fabrikam, 200, newest.AddDays(1), Dense);
         var old = await AddAsync(fabrikam, 3, oldest.AddDays(-60), Narrowed);
         await db.Orders.Where(o => o.Id == dense[100] || o.Id == old[0]).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, $"{OthersOnly} rollout"));
+        // An old order with the dense term in its name: listed after all of the term's newer items, never before one not yet read.
+        await db.Orders.Where(o => o.Id == old[1]).ExecuteUpdateAsync(s => s.SetProperty(o => o.Name, $"{Dense} review"));
         await AddAsync(fabrikam, 3, oldest.AddDays(-50), WalkedOn);
         return 0;
     }));
 
     /// <summary>What the search means, straight from the tables: the customer's orders with the term in name or offer name, newest first.</summary>
-    private Task<List<long>> ExpectedAsync(string term) => app.WithDbAsync(db => db.Orders
-        .Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly)
+    private Task<List<long>> ExpectedAsync(string term, DateTime? to = null) => app.WithDbAsync(db => db.Orders
+        .Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly && (to == null || o.Date <= to))
         .Where(o => o.Name.ToLower().Contains(term.ToLower())
                     || o.Items.Any(i => i.Kind != OrderItemKind.ChangeMarkup && i.OfferName.ToLower().Contains(term.ToLower())))
         .OrderByDescending(o => o.Date).ThenByDescending(o => o.Id)
@@ -135,7 +137,59 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
     }
 
     /// <summary>
-    /// A term common among the customer's newest orders: the page walks them, each checked on its own row (the order's offer
+    /// A term on the customer's items, frequent on the platform, whose matches here are older than a thousand of the customer's
+    /// orders: the page is read by the customer's items of the offer names holding it, newest first
+    /// (<see cref="OrderItemListKeys"/>), not by walking the orders newer than its matches and checking each — no statement of
+    /// the request reads the orders' offer names, which only the walk checks (performance.md point 26).
+    /// </summary>
+    [Theory]
+    [InlineData(Narrowed, Demo.SellerAdmin)]
+    [InlineData(Narrowed, Demo.FabrikamAdmin)]
+    [InlineData(WalkedOn, Demo.SellerAdmin)]
+    [InlineData(WalkedOn, Demo.FabrikamAdmin)]
+    public async Task AFrequentTermOnTheCustomersItems_IsReadByThoseItems_NotByWalkingItsOrders(string term, string email)
+    {
+        await SeedAsync();
+        var client = await app.ClientAsync(email, Demo.Fabrikam);
+        var url = $"{All}&q={Uri.EscapeDataString(term)}";
+        Assert.Equal(await ExpectedAsync(term), Ids(await client.AllPagesAsync(url, limit: 2)));
+
+        var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit=2");
+        Assert.Contains(statements, s => s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// When the list's own filters leave few of the term's orders — here a date filter before the customer's ~1,000 newest
+    /// orders of the dense term — reading the items stops after <see cref="OrderQueries.SearchOfferNameRounds"/> rounds and
+    /// the walk goes on from where they stopped: the list is still exactly the matches, each once, page after page.
+    /// </summary>
+    [Theory]
+    [InlineData(Demo.SellerAdmin, 7)]
+    [InlineData(Demo.FabrikamAdmin, 3)]
+    public async Task AFrequentTermTheFiltersMostlyExclude_IsWalkedOnFromWhereTheItemsStopped(string email, int limit)
+    {
+        await SeedAsync();
+        // The day before the dense term's newest block (the customer's newest orders, a day after anything else): only its 200
+        // older ones are up to that day's end, and the old order with the term in its name.
+        var newestBlock = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == DemoData.Fabrikam)
+            .OrderByDescending(o => o.Date).Skip(OrderQueries.SearchWalkBudget - 2).Select(o => o.Date).FirstAsync());
+        var day = DateOnly.FromDateTime(newestBlock).AddDays(-1);
+        var expected = await ExpectedAsync(Dense, day.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
+        Assert.Equal(201, expected.Count);
+        var client = await app.ClientAsync(email, Demo.Fabrikam);
+        var url = $"{All}&to={day:yyyy-MM-dd}&q={Uri.EscapeDataString(Dense)}";
+        Assert.Equal(expected, Ids(await client.AllPagesAsync(url, limit)));
+        // The first page: the items read in every round, then the walk (the only statement reading the orders' offer names).
+        var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit={limit}");
+        Assert.Equal(OrderQueries.SearchOfferNameRounds, statements.Count(s => s.Contains(OrderQueries.SearchLookupTag, StringComparison.Ordinal)
+                                                                             && s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal)));
+        Assert.Contains(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A term common among the customer's newest orders, in a sort the items' index does not hold (the number's): the page
+    /// walks them, each checked on its own row (the order's offer
     /// names, <see cref="OrderOfferNames"/>), so apart from the platform's item lookup (PostgreSQL's; SQLite's reads its FTS5
     /// index) no statement of the request reads items but the page's own (before, the walk probed every order's items: ~4 µs each, performance.md point 25).
     /// </summary>
@@ -146,7 +200,8 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
     {
         await SeedAsync();
         var client = await app.ClientAsync(email, Demo.Fabrikam);
-        var url = $"{OrdersUrl}?{All}&q={Uri.EscapeDataString(Dense)}&limit=25";
+        // The number sort: a date-keyed one reads the term's items instead of walking (the test above).
+        var url = $"{OrdersUrl}?{All}&sort=-number&q={Uri.EscapeDataString(Dense)}&limit=25";
 
         var statements = await app.Statements.OfGetAsync(client, url);
         var readingItems = statements.Where(s => s.Contains("\"OrderItems\"", StringComparison.Ordinal)).ToList();

@@ -23,6 +23,15 @@ public static partial class OrderQueries
     /// <summary>The cap of that second, wider lookup (<see cref="FrequentTermRowsAsync"/>).</summary>
     internal const int SearchWideCap = 3000;
 
+    /// <summary>
+    /// At most this many of a customer's offer names holding a term are read one by one (<see cref="OfferNameRowsAsync"/>); a term
+    /// in more of them (a word of many offers' names) is found among the newest orders by walking.
+    /// </summary>
+    internal const int SearchMaxOfferNames = 32;
+
+    /// <summary>How many times <see cref="OfferNameRowsAsync"/> reads further down the offer names' items before it walks instead.</summary>
+    internal const int SearchOfferNameRounds = 4;
+
     /// <summary>Marks the index lookups in the SQL (a comment), for the benchmark's SQL timer and for whoever reads a slow-query log.</summary>
     internal const string SearchLookupTag = "search: index lookup";
 
@@ -40,6 +49,9 @@ public static partial class OrderQueries
         {
             /// <summary>The wider lookup, once per request (a status-sorted list asks for each status).</summary>
             internal Task<List<long>?>? Narrowed { get; set; }
+
+            /// <summary>What <see cref="OfferNameRowsAsync"/> reads a page by, once per request; null inside when it cannot (walk).</summary>
+            internal Task<OfferNameMatches?>? ByOfferName { get; set; }
         }
     }
 
@@ -140,6 +152,22 @@ public static partial class OrderQueries
     private static async Task<List<OrderRow>> FrequentTermRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
     {
+        List<OrderRow> found = [];
+        if (frequent.OnItems && KeyOf(filter.Sort).Key == OrderSortKey.Date
+            && await (frequent.ByOfferName ??= OfferNameMatchesAsync(db, ctx, frequent.Term, ct)) is { } byOfferName)
+        {
+            (found, var stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct);
+            if (stoppedAt is null) return found;
+            (after, limit) = (stoppedAt, limit - found.Count);
+        }
+        found.AddRange(await WalkedRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct));
+        return found;
+    }
+
+    /// <summary>The walk of <see cref="FrequentTermRowsAsync"/>: the customer's orders newest first, each checked on its own row.</summary>
+    private static async Task<List<OrderRow>> WalkedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
+    {
         // The last order the budget reaches; none if the list has fewer orders than that, and the walk reads them all. The
         // customer is written into the SQL: a prepared statement's generic plan, made for an average customer of a few hundred
         // orders, sorts all of a big customer's orders for the thousandth (45 ms for 200,000 against 0.9).
@@ -153,6 +181,112 @@ public static partial class OrderQueries
         var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent.Term, frequent.OnItems, ct));
         walked.AddRange(await PageQuery(db, ctx, filter, reached, limit - walked.Count, narrowed, onlyStatus).ToListAsync(ct));
         return walked;
+    }
+
+    /// <summary>What a frequent term's page is read by when it is on this customer's items (<see cref="OfferNameRowsAsync"/>).</summary>
+    /// <param name="OfferNames">This customer's offer names that hold the term (<see cref="CustomerOfferNames"/>).</param>
+    /// <param name="OwnMatches">Every visible order of the customer whose name or visible note holds it (the names' index lookup).</param>
+    internal sealed record OfferNameMatches(IReadOnlyList<string> OfferNames, IReadOnlyCollection<long> OwnMatches);
+
+    /// <summary>
+    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: the term in more than
+    /// <see cref="SearchMaxOfferNames"/> of the customer's offer names, or in more than <see cref="SearchIndexCap"/> of its orders'
+    /// names and notes (a term common here, which the walk finds among the newest orders at once), or holding the names'
+    /// separator (the walk checks such a term on the items themselves).
+    /// </summary>
+    private static async Task<OfferNameMatches?> OfferNameMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    {
+        if (term.Contains(OrderOfferNames.Separator)
+            || await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct) is not { } names) return null;
+        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
+    }
+
+    /// <summary>
+    /// A page of a frequent term on this customer's items, in a date-keyed sort, read by the items rather than by walking the
+    /// orders: for each of the customer's offer names holding the term, its items in the list's order after the cursor
+    /// (<see cref="OrderItemListKeys"/>'s index), a page's worth each. Those items' orders, with the orders whose own name or
+    /// note holds the term, are the candidates; the page query keeps the ones the list shows. Up to the "horizon" — the
+    /// nearest last item among the offer names that had more — every match is a candidate, so the rows up to it are the
+    /// page's; when the list's filters leave too few of them, the next round reads on from the horizon, four times as many
+    /// items each. Bounded: after <see cref="SearchOfferNameRounds"/> rounds it returns the rows found and the cursor it
+    /// stopped at, and the walk goes on from there. The cost is a page's worth of index rows per offer name, however many of
+    /// the customer's newest orders lack the term (performance.md point 26).
+    /// </summary>
+    private static async Task<(List<OrderRow> Rows, OrderCursor? StoppedAt)> OfferNameRowsAsync(AppDbContext db, CustomerContext ctx,
+        OrderListFilter filter, OrderCursor? after, int limit, OfferNameMatches matches, OrderStatus? onlyStatus, CancellationToken ct)
+    {
+        var ascending = KeyOf(filter.Sort).Ascending;
+        var rows = new List<OrderRow>();
+        var perName = limit + 1;
+        for (var round = 0; round < SearchOfferNameRounds; round++, perName *= 4)
+        {
+            var items = matches.OfferNames.Count == 0 ? [] : await OfferNameItems(db, ctx, matches.OfferNames, after, ascending, perName).ToListAsync(ct);
+            // The nearest of the last items of the names that had more: every matching item up to it was read. None: all were.
+            (DateTime Date, long Id)? horizon = null;
+            foreach (var name in items.GroupBy(i => i.OfferName).Where(g => g.Count() == perName))
+            {
+                var last = name.Select(i => (i.Date, i.OrderId)).Aggregate((a, b) => Nearer(a, b, ascending) ? b : a);
+                if (horizon is null || Nearer(last, horizon.Value, ascending)) horizon = last;
+            }
+            bool UpToHorizon((DateTime, long) position) => horizon is null || !Nearer(horizon.Value, position, ascending);
+            var candidates = items.Where(i => UpToHorizon((i.Date, i.OrderId))).Select(i => i.OrderId).Concat(matches.OwnMatches).Distinct().ToList();
+            var page = candidates.Count == 0 ? [] : await PageQuery(db, ctx, filter, after, limit - rows.Count, candidates, onlyStatus).ToListAsync(ct);
+            rows.AddRange(page.Where(r => UpToHorizon((r.Date, r.Id))));
+            if (horizon is null || rows.Count > limit) return (rows, null);
+            after = new OrderCursor(filter.Sort, onlyStatus ?? default, horizon.Value.Date, horizon.Value.Id);
+        }
+        return (rows, after);
+    }
+
+    /// <summary>Whether a position (date, number) comes before another in the list's order.</summary>
+    private static bool Nearer((DateTime Date, long Id) a, (DateTime Date, long Id) b, bool ascending) =>
+        ascending ? a.CompareTo(b) < 0 : a.CompareTo(b) > 0;
+
+    /// <summary>An item of one of the customer's offer names, where its order stands in the list (<see cref="OfferNameItems"/>).</summary>
+    private sealed class OfferNameItem
+    {
+        public string OfferName { get; init; } = "";
+        public DateTime Date { get; init; }
+        public long OrderId { get; init; }
+    }
+
+    /// <summary>
+    /// For each offer name, at most <paramref name="perName"/> of this customer's items of it the caller may see, after the
+    /// cursor in the list's order: one statement, a bound on <see cref="OrderItemListKeys.IndexName"/> per name.
+    /// </summary>
+    private static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
+        OrderCursor? after, bool ascending, int perName)
+    {
+        var customer = ctx.CustomerId;
+        var postgres = db.Database.IsNpgsql();
+        IQueryable<OfferNameItem>? all = null;
+        foreach (var name in offerNames)
+        {
+            var items = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag)
+                .Where(i => EF.Property<Guid>(i, OrderItemListKeys.CustomerId) == customer && i.OfferName == name)
+                .Where(OrderVisibility.VisibleItem(ctx));
+            if (after is not null)
+            {
+                var (d, id) = (after.Date, after.Id);
+                // As After() bounds the orders: a row value is an index bound on PostgreSQL, SQLite makes the OR one itself.
+                items = (postgres, ascending) switch
+                {
+                    (true, true) => items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
+                    (true, false) => items.Where(i => EF.Functions.LessThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
+                    (false, true) => items.Where(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) > d
+                                                      || (EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) == d && i.OrderId > id)),
+                    (false, false) => items.Where(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) < d
+                                                       || (EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) == d && i.OrderId < id)),
+                };
+            }
+            var sorted = ascending
+                ? items.OrderBy(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenBy(i => i.OrderId)
+                : items.OrderByDescending(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenByDescending(i => i.OrderId);
+            var page = sorted.Take(perName)
+                .Select(i => new OfferNameItem { OfferName = i.OfferName, Date = EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), OrderId = i.OrderId });
+            all = all is null ? page : all.Concat(page);
+        }
+        return all!;
     }
 
     /// <summary>

@@ -888,6 +888,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -927,6 +930,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("OrderDate")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<long>("OrderId")
                         .HasColumnType("bigint");
@@ -992,6 +998,10 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasIndex("SubscriptionId");
 
                     b.HasIndex("OrderId", "Position");
+
+                    b.HasIndex("CustomerId", "OfferName", "OrderDate", "OrderId")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
 
                     b.ToTable("OrderItems");
                 });

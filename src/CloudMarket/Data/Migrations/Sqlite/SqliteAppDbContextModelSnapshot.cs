@@ -845,6 +845,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -883,6 +886,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.Property<string>("OfferName")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("OrderDate")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("OrderId")
@@ -942,6 +948,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.HasIndex("SubscriptionId");
 
                     b.HasIndex("OrderId", "Position");
+
+                    b.HasIndex("CustomerId", "OfferName", "OrderDate", "OrderId")
+                        .IsDescending(false, false, true, true)
+                        .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
 
                     b.ToTable("OrderItems");
                 });
