@@ -40,11 +40,12 @@ public static class SqlTimer
         {
             var ctx = s.AsSeller ? seller : customer;
             // The statements the app's own list code runs for this list (OrderQueries.ListAsync, recorded as it runs them):
-            // a search's index lookups (tagged in their SQL), the page's statements, and last the page's items.
+            // a search's own statements (its index lookups and offer-name reads, tagged in their SQL), the page's statements, and
+            // last the page's items.
             recorder.Statements.Clear();
             var list = await OrderQueries.ListAsync(db, ctx, s.Filter!, s.Cursor, OrderListFilter.DefaultLimit, default);
             var statements = recorder.Statements.Select((command, i) =>
-                (Part: command.CommandText.Contains(OrderQueries.SearchLookupTag) ? "search"
+                (Part: command.CommandText.Contains(OrderQueries.SearchTag) ? "search"
                     : i == recorder.Statements.Count - 1 && list.Items.Count > 0 ? "items" : "page", Command: command)).ToList();
 
             // The API's time at the server with one client and the same statements run directly, measured in

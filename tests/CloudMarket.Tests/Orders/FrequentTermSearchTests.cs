@@ -182,7 +182,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         Assert.Equal(expected, Ids(await client.AllPagesAsync(url, limit)));
         // The first page: the items read in every round, then the walk (the only statement reading the orders' offer names).
         var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit={limit}");
-        Assert.Equal(OrderQueries.SearchOfferNameRounds, statements.Count(s => s.Contains(OrderQueries.SearchLookupTag, StringComparison.Ordinal)
+        Assert.Equal(OrderQueries.SearchOfferNameRounds, statements.Count(s => s.Contains(OrderQueries.OfferNameItemsTag, StringComparison.Ordinal)
                                                                              && s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal)));
         Assert.Contains(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
     }
@@ -205,7 +205,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
 
         var statements = await app.Statements.OfGetAsync(client, url);
         var readingItems = statements.Where(s => s.Contains("\"OrderItems\"", StringComparison.Ordinal)).ToList();
-        Assert.Single(readingItems, s => !s.Contains(OrderQueries.SearchLookupTag, StringComparison.Ordinal));
+        Assert.Single(readingItems, s => !s.Contains(OrderQueries.SearchTag, StringComparison.Ordinal));
     }
 
     [Theory]

@@ -42,35 +42,23 @@ public static class CustomerOfferNames
         """;
 
     /// <summary>
-    /// False when no item of this customer's orders can contain the term; true when one may. Compared as the search indexes
-    /// compare: ILIKE on PostgreSQL. On SQLite LIKE folds ASCII letters only, while the FTS5 index folds all of Unicode, so a
-    /// term with other letters is always worth looking up there.
-    /// </summary>
-    internal static async Task<bool> MayMatchAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct) =>
-        !ComparesAsTheSearch(db, term) || await Containing(db, ctx, term).AnyAsync(ct);
-
-    /// <summary>
-    /// The offer names on this customer's items that contain the term, compared as the walk compares an order's names
+    /// The offer names on this customer's items that contain the term, compared as the search compares an order's names
     /// (ILIKE; SQLite's <c>lower()</c> and LIKE, both folding ASCII letters only): at most <paramref name="max"/>, null when
-    /// there are more, or when SQLite cannot compare the term as its search index would (letters beyond ASCII).
+    /// there are more, or when SQLite cannot compare the term as its FTS5 index would, which folds all of Unicode (letters
+    /// beyond ASCII). None: no item of this customer's orders contains the term. Null: one may.
     /// </summary>
     internal static async Task<List<string>?> ContainingAsync(AppDbContext db, CustomerContext ctx, string term, int max, CancellationToken ct)
     {
-        if (!ComparesAsTheSearch(db, term)) return null;
-        var names = await Containing(db, ctx, term).Select(n => n.OfferName).Take(max + 1).ToListAsync(ct);
-        return names.Count > max ? null : names;
-    }
-
-    private static bool ComparesAsTheSearch(AppDbContext db, string term) => db.Database.IsNpgsql() || term.All(char.IsAscii);
-
-    private static IQueryable<CustomerOfferName> Containing(AppDbContext db, CustomerContext ctx, string term)
-    {
-        // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter).
+        if (!db.Database.IsNpgsql() && !term.All(char.IsAscii)) return null;
+        // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter);
+        // so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
         var pattern = OrderQueries.LikePattern(term);
         var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag)
             .Where(n => n.CustomerId == EF.Constant(ctx.CustomerId));
-        return db.Database.IsNpgsql()
-            ? names.Where(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape))
-            : names.Where(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape));
+        var containing = await (db.Database.IsNpgsql()
+                ? names.Where(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape))
+                : names.Where(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape)))
+            .Select(n => n.OfferName).ToListAsync(ct);
+        return containing.Count > max ? null : containing;
     }
 }

@@ -32,8 +32,18 @@ public static partial class OrderQueries
     /// <summary>How many times <see cref="OfferNameRowsAsync"/> reads further down the offer names' items before it walks instead.</summary>
     internal const int SearchOfferNameRounds = 4;
 
+    /// <summary>Begins every tag of a search's own statements (<see cref="SearchLookupTag"/>, <see cref="OfferNameItemsTag"/>).</summary>
+    internal const string SearchTag = "search:";
+
     /// <summary>Marks the index lookups in the SQL (a comment), for the benchmark's SQL timer and for whoever reads a slow-query log.</summary>
-    internal const string SearchLookupTag = "search: index lookup";
+    internal const string SearchLookupTag = SearchTag + " index lookup";
+
+    /// <summary>
+    /// Marks the reads of a customer's items by offer name (<see cref="OfferNameItems"/>). Unlike the index lookups they carry
+    /// parameters (cursor, names, limit): an equality on both leading columns of a btree ordered as the query asks is that
+    /// index's bound in every plan, so a prepared statement's generic plan cannot mislead them as it did a trigram lookup's.
+    /// </summary>
+    internal const string OfferNameItemsTag = SearchTag + " offer-name items";
 
     /// <summary>What the search indexes said about a term; it decides how a page finds its orders. Null: no index can help (walk).</summary>
     internal abstract record SearchLookup
@@ -49,9 +59,15 @@ public static partial class OrderQueries
         {
             /// <summary>The wider lookup, once per request (a status-sorted list asks for each status).</summary>
             internal Task<List<long>?>? Narrowed { get; set; }
+        }
 
-            /// <summary>What <see cref="OfferNameRowsAsync"/> reads a page by, once per request; null inside when it cannot (walk).</summary>
-            internal Task<OfferNameMatches?>? ByOfferName { get; set; }
+        /// <summary>
+        /// On this customer's items, in a date-keyed sort: the page is read by its offer names' items (<see cref="OfferNameRowsAsync"/>),
+        /// rare term or frequent; where the list's filters leave too few of them, the walk goes on (<see cref="Walk"/>).
+        /// </summary>
+        internal sealed record ByOfferName(OfferNameMatches Matches, string Term) : SearchLookup
+        {
+            internal Frequent Walk { get; } = new(Term, OnItems: true);
         }
     }
 
@@ -64,12 +80,18 @@ public static partial class OrderQueries
     /// help (terms shorter than a trigram): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
     /// matches a hidden markup item or a note they may not see.
     /// </summary>
-    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, OrderSort sort, CancellationToken ct)
     {
         if (!IndexCanLookUp(db, term)) return null;
         // A term on no item of this customer is looked up in its names and notes alone: the items' lookup, platform-wide,
         // would find a product many others bought as frequent and send the page walking all of this customer's orders.
-        var onItems = await CustomerOfferNames.MayMatchAsync(db, ctx, term, ct);
+        // Null names: more than the offer-name path reads, or not comparable here; the term may be on the items.
+        var names = await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct);
+        var onItems = names is null || names.Count > 0;
+        // On the items, in a date-keyed sort, the customer's own items of those names find the page, however many of the
+        // platform's items hold the term: its platform-wide lookup, which only says "frequent" for such a term, is skipped.
+        if (onItems && KeyOf(sort).Key == OrderSortKey.Date && await OfferNameMatchesAsync(db, ctx, term, names, ct) is { } byOfferName)
+            return new SearchLookup.ByOfferName(byOfferName, term);
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) is { } found
             ? new SearchLookup.Found(found)
             : new SearchLookup.Frequent(term, onItems);
@@ -152,22 +174,6 @@ public static partial class OrderQueries
     private static async Task<List<OrderRow>> FrequentTermRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
         OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
     {
-        List<OrderRow> found = [];
-        if (frequent.OnItems && KeyOf(filter.Sort).Key == OrderSortKey.Date
-            && await (frequent.ByOfferName ??= OfferNameMatchesAsync(db, ctx, frequent.Term, ct)) is { } byOfferName)
-        {
-            (found, var stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct);
-            if (stoppedAt is null) return found;
-            (after, limit) = (stoppedAt, limit - found.Count);
-        }
-        found.AddRange(await WalkedRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct));
-        return found;
-    }
-
-    /// <summary>The walk of <see cref="FrequentTermRowsAsync"/>: the customer's orders newest first, each checked on its own row.</summary>
-    private static async Task<List<OrderRow>> WalkedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
-    {
         // The last order the budget reaches; none if the list has fewer orders than that, and the walk reads them all. The
         // customer is written into the SQL: a prepared statement's generic plan, made for an average customer of a few hundred
         // orders, sorts all of a big customer's orders for the thousandth (45 ms for 200,000 against 0.9).
@@ -194,10 +200,10 @@ public static partial class OrderQueries
     /// names and notes (a term common here, which the walk finds among the newest orders at once), or holding the names'
     /// separator (the walk checks such a term on the items themselves).
     /// </summary>
-    private static async Task<OfferNameMatches?> OfferNameMatchesAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
+    private static async Task<OfferNameMatches?> OfferNameMatchesAsync(AppDbContext db, CustomerContext ctx, string term,
+        IReadOnlyList<string>? names, CancellationToken ct)
     {
-        if (term.Contains(OrderOfferNames.Separator)
-            || await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct) is not { } names) return null;
+        if (names is null || term.Contains(OrderOfferNames.Separator)) return null;
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
     }
 
@@ -262,7 +268,7 @@ public static partial class OrderQueries
         IQueryable<OfferNameItem>? all = null;
         foreach (var name in offerNames)
         {
-            var items = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag)
+            var items = db.OrderItems.AsNoTracking().TagWith(OfferNameItemsTag)
                 .Where(i => EF.Property<Guid>(i, OrderItemListKeys.CustomerId) == customer && i.OfferName == name)
                 .Where(OrderVisibility.VisibleItem(ctx));
             if (after is not null)

@@ -99,7 +99,7 @@ public static partial class OrderQueries
         bool detailed, CancellationToken ct)
     {
         var after = OrderCursor.Decode(cursor, filter.Sort);
-        var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
+        var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, filter.Sort, ct) : null;
         var rows = filter.Sort.Key == OrderSortKey.Status
             ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, ct)
             : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, ct);
@@ -143,6 +143,13 @@ public static partial class OrderQueries
     {
         if (search is SearchLookup.Frequent frequent)
             return await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct);
+        if (search is SearchLookup.ByOfferName byOfferName)
+        {
+            var (found, stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName.Matches, onlyStatus, ct);
+            if (stoppedAt is not null)
+                found.AddRange(await FrequentTermRowsAsync(db, ctx, filter, stoppedAt, limit - found.Count, byOfferName.Walk, onlyStatus, ct));
+            return found;
+        }
         var matches = (search as SearchLookup.Found)?.Orders;
         return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
             ? await compiled.ToListAsync(ct)
