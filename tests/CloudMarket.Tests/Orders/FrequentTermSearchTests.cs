@@ -4,6 +4,7 @@ using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
 using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
+using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using static CloudMarket.Tests.Orders.OrderKit;
@@ -140,7 +141,8 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
     /// A term on the customer's items, frequent on the platform, whose matches here are older than a thousand of the customer's
     /// orders: the page is read by the customer's items of the offer names holding it, newest first
     /// (<see cref="OrderItemListKeys"/>), not by walking the orders newer than its matches and checking each — no statement of
-    /// the request reads the orders' offer names, which only the walk checks (performance.md point 26).
+    /// the request reads the orders' offer names, which only the walk checks (performance.md point 26). On PostgreSQL; SQLite
+    /// walks, as it did before.
     /// </summary>
     [Theory]
     [InlineData(Narrowed, Demo.SellerAdmin)]
@@ -155,8 +157,10 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         Assert.Equal(await ExpectedAsync(term), Ids(await client.AllPagesAsync(url, limit: 2)));
 
         var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit=2");
-        Assert.Contains(statements, s => s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal));
-        Assert.DoesNotContain(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
+        var readByItems = statements.Any(s => s.Contains(OrderQueries.OfferNameItemsTag, StringComparison.Ordinal));
+        var walked = statements.Any(s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
+        // SQLite walks: its names-and-notes lookup cannot prove a term on every order's offers absent cheaply (point 26).
+        Assert.Equal((app.Provider == DatabaseProvider.Postgres, app.Provider != DatabaseProvider.Postgres), (readByItems, walked));
     }
 
     /// <summary>
@@ -182,8 +186,9 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         Assert.Equal(expected, Ids(await client.AllPagesAsync(url, limit)));
         // The first page: the items read in every round, then the walk (the only statement reading the orders' offer names).
         var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{url}&limit={limit}");
-        Assert.Equal(OrderQueries.SearchOfferNameRounds, statements.Count(s => s.Contains(OrderQueries.OfferNameItemsTag, StringComparison.Ordinal)
-                                                                             && s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal)));
+        Assert.Equal(app.Provider == DatabaseProvider.Postgres ? OrderQueries.SearchOfferNameRounds : 0,
+            statements.Count(s => s.Contains(OrderQueries.OfferNameItemsTag, StringComparison.Ordinal)
+                                  && s.Contains($"\"{OrderItemListKeys.OrderDate}\"", StringComparison.Ordinal)));
         Assert.Contains(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
     }
 

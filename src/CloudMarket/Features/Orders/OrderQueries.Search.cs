@@ -195,7 +195,7 @@ public static partial class OrderQueries
     internal sealed record OfferNameMatches(IReadOnlyList<string> OfferNames, IReadOnlyCollection<long> OwnMatches);
 
     /// <summary>
-    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: the term in more than
+    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: on SQLite, the term in more than
     /// <see cref="SearchMaxOfferNames"/> of the customer's offer names, or in more than <see cref="SearchIndexCap"/> of its orders'
     /// names and notes (a term common here, which the walk finds among the newest orders at once), or holding the names'
     /// separator (the walk checks such a term on the items themselves).
@@ -203,7 +203,10 @@ public static partial class OrderQueries
     private static async Task<OfferNameMatches?> OfferNameMatchesAsync(AppDbContext db, CustomerContext ctx, string term,
         IReadOnlyList<string>? names, CancellationToken ct)
     {
-        if (names is null || term.Contains(OrderOfferNames.Separator)) return null;
+        // PostgreSQL only: the orders' names and notes are looked up there in trigram indexes of their own, while SQLite's FTS5
+        // phrase lookup reads the term's doclists over every column of its one table — for a term on most orders' offers,
+        // ~40 ms to find it in none of their names and notes (the walk's 5 ms; performance.md point 26).
+        if (!db.Database.IsNpgsql() || names is null || term.Contains(OrderOfferNames.Separator)) return null;
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
     }
 
