@@ -164,6 +164,44 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
     }
 
     /// <summary>
+    /// A term that is an order's number finds that order however else it is searched: here it is also in an offer name of the
+    /// customer's, but only on a markup change, which the customer's admin never sees — so the offer names yield no item and
+    /// no order for them, and the order of that number must still be listed.
+    /// </summary>
+    [Fact]
+    public async Task ANumberInAHiddenOfferName_StillFindsTheOrderOfThatNumber()
+    {
+        await SeedAsync();
+        var (numbered, hidden) = await app.WithDbAsync(async db =>
+        {
+            var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
+            var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
+            var actor = await SellerAdminActorAsync(db);
+            var spec = new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
+                new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
+            var at = await db.Orders.MinAsync(o => o.Date);
+            var orders = new[] { "Numbered", "Hidden markup" }.Select(name =>
+            {
+                var order = Order.CreateCart(fabrikam, actor, OrganizationType.Seller, name, at.AddDays(-1));
+                order.AddItem(spec, actor, at.AddDays(-1));
+                return order;
+            }).ToList();
+            db.Orders.AddRange(orders);
+            await db.SaveChangesAsync();
+            var (numbered, hidden) = (orders[0].Id, orders[1].Id);
+            await db.OrderItems.Where(i => i.OrderId == hidden).ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.OfferName, $"Markup review {numbered}").SetProperty(i => i.Kind, OrderItemKind.ChangeMarkup));
+            await db.Orders.Where(o => o.Id == hidden).ExecuteUpdateAsync(s => s.SetProperty(o => o.IsMarkupOnly, true));
+            return (numbered, hidden);
+        });
+        var term = numbered.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var admin = await app.ClientAsync(Demo.FabrikamAdmin, Demo.Fabrikam);
+        Assert.Equal([numbered], Ids(await admin.AllPagesAsync($"{All}&q={term}", limit: 25)));
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        Assert.Equal([numbered, hidden], Ids(await anna.AllPagesAsync($"{All}&q={term}", limit: 25)).Order());
+    }
+
+    /// <summary>
     /// When the list's own filters leave few of the term's orders — here a date filter before the customer's ~1,000 newest
     /// orders of the dense term — reading the items stops after <see cref="OrderQueries.SearchOfferNameRounds"/> rounds and
     /// the walk goes on from where they stopped: the list is still exactly the matches, each once, page after page.

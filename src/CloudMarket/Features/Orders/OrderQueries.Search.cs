@@ -239,7 +239,8 @@ public static partial class OrderQueries
             }
             bool UpToHorizon((DateTime, long) position) => horizon is null || !Nearer(horizon.Value, position, ascending);
             var candidates = items.Where(i => UpToHorizon((i.Date, i.OrderId))).Select(i => i.OrderId).Concat(matches.OwnMatches).Distinct().ToList();
-            var page = candidates.Count == 0 ? [] : await PageQuery(db, ctx, filter, after, limit - rows.Count, candidates, onlyStatus).ToListAsync(ct);
+            // Run even without candidates: a term that is a number also finds the order of that number (Matching).
+            var page = await PageQuery(db, ctx, filter, after, limit - rows.Count, candidates, onlyStatus).ToListAsync(ct);
             rows.AddRange(page.Where(r => UpToHorizon((r.Date, r.Id))));
             if (horizon is null || rows.Count > limit) return (rows, null);
             after = new OrderCursor(filter.Sort, onlyStatus ?? default, horizon.Value.Date, horizon.Value.Id);
