@@ -195,7 +195,7 @@ public static partial class OrderQueries
     internal sealed record OfferNameMatches(IReadOnlyList<string> OfferNames, IReadOnlyCollection<long> OwnMatches);
 
     /// <summary>
-    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: on SQLite, the term in more than
+    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: on SQLite, or with the term in more than
     /// <see cref="SearchMaxOfferNames"/> of the customer's offer names, or in more than <see cref="SearchIndexCap"/> of its orders'
     /// names and notes (a term common here, which the walk finds among the newest orders at once), or holding the names'
     /// separator (the walk checks such a term on the items themselves).
@@ -262,13 +262,13 @@ public static partial class OrderQueries
 
     /// <summary>
     /// For each offer name, at most <paramref name="perName"/> of this customer's items of it the caller may see, after the
-    /// cursor in the list's order: one statement, a bound on <see cref="OrderItemListKeys.IndexName"/> per name.
+    /// cursor in the list's order: one statement, a bound on <see cref="OrderItemListKeys.IndexName"/> per name. PostgreSQL's
+    /// (<see cref="OfferNameMatchesAsync"/> says why not SQLite's).
     /// </summary>
     private static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
         OrderCursor? after, bool ascending, int perName)
     {
         var customer = ctx.CustomerId;
-        var postgres = db.Database.IsNpgsql();
         IQueryable<OfferNameItem>? all = null;
         foreach (var name in offerNames)
         {
@@ -278,16 +278,10 @@ public static partial class OrderQueries
             if (after is not null)
             {
                 var (d, id) = (after.Date, after.Id);
-                // As After() bounds the orders: a row value is an index bound on PostgreSQL, SQLite makes the OR one itself.
-                items = (postgres, ascending) switch
-                {
-                    (true, true) => items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
-                    (true, false) => items.Where(i => EF.Functions.LessThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
-                    (false, true) => items.Where(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) > d
-                                                      || (EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) == d && i.OrderId > id)),
-                    (false, false) => items.Where(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) < d
-                                                       || (EF.Property<DateTime>(i, OrderItemListKeys.OrderDate) == d && i.OrderId < id)),
-                };
+                // A row value, as After() bounds the orders: an index bound, where the OR form is a filter.
+                items = ascending
+                    ? items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id)))
+                    : items.Where(i => EF.Functions.LessThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id)));
             }
             var sorted = ascending
                 ? items.OrderBy(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenBy(i => i.OrderId)
