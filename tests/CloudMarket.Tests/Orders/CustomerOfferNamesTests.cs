@@ -9,6 +9,8 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
+using static CloudMarket.Tests.Orders.OrderKit;
+
 namespace CloudMarket.Tests.Orders;
 
 /// <summary>
@@ -36,8 +38,7 @@ public abstract class CustomerOfferNamesTests(CloudMarketFactory app)
             var actor = await OrderKit.SellerAdminActorAsync(db);
             var at = DateTime.UtcNow;
             var order = Order.CreateCart(tailspin, actor, OrganizationType.Seller, "Names", at);
-            order.AddItem(new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
-                new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m), actor, at);
+            order.AddItem(NewSubscriptionSpec(offer), actor, at);
             db.Orders.Add(order);
             await db.SaveChangesAsync();
             await db.OrderItems.Where(i => i.OrderId == order.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, "Renamed Platypus Mail"));

@@ -44,8 +44,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
         var tailspin = await db.Organizations.SingleAsync(o => o.Id == DemoData.Tailspin);
         var actor = await SellerAdminActorAsync(db);
-        var spec = new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
-            new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
+        var spec = NewSubscriptionSpec(offer);
         var newest = await db.Orders.MaxAsync(o => o.Date);
         var oldest = await db.Orders.MinAsync(o => o.Date);
 
@@ -177,8 +176,7 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
             var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
             var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
             var actor = await SellerAdminActorAsync(db);
-            var spec = new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
-                new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
+            var spec = NewSubscriptionSpec(offer);
             var at = await db.Orders.MinAsync(o => o.Date);
             var orders = new[] { "Numbered", "Hidden markup" }.Select(name =>
             {

@@ -32,9 +32,6 @@ public abstract class OrderItemListKeysTests(CloudMarketFactory app)
         return (await ItemsAsync(db)).Where(i => orders[i.Order] != (i.Customer, i.Date)).Select(i => i.Order).ToList();
     }
 
-    private static ItemSpec Spec(Offer offer) => new(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
-        new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
-
     [Fact]
     public async Task AnItemCarriesItsOrdersCustomerAndDate_FromItsCartToItsPlacing()
     {
@@ -45,13 +42,13 @@ public abstract class OrderItemListKeysTests(CloudMarketFactory app)
             var actor = await SellerAdminActorAsync(db);
             var created = new DateTime(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc);
             var order = Order.CreateCart(tailspin, actor, OrganizationType.Seller, "Keys", created);
-            order.AddItem(Spec(offer), actor, created);
+            order.AddItem(NewSubscriptionSpec(offer), actor, created);
             db.Orders.Add(order);
             await db.SaveChangesAsync();
             Assert.Equal([(order.Id, DemoData.Tailspin, created)], (await ItemsAsync(db)).Where(i => i.Order == order.Id));
 
             // A second item added later, through the app's own save of the order.
-            order.AddItem(Spec(offer), actor, created.AddHours(1));
+            order.AddItem(NewSubscriptionSpec(offer), actor, created.AddHours(1));
             await db.SaveChangesAsync();
             // Placing dates the order anew: its items follow in the same save.
             var placed = created.AddDays(2);

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CloudMarket.Data;
+using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
+using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,6 +26,10 @@ public static class OrderKit
         var seller = await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId);
         return new EventActor(user.Id, user.FullName, seller.Id, seller.Name);
     }
+
+    /// <summary>A new subscription of one licence of an offer, as the tests that write orders through the domain add it.</summary>
+    public static ItemSpec NewSubscriptionSpec(Offer offer) => new(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
+        new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
 
     public static readonly object FabrikamContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
 

@@ -49,8 +49,7 @@ public abstract class OrderOfferNamesTests(CloudMarketFactory app)
         var at = DateTime.UtcNow;
         var order = Order.CreateCart(fabrikam, actor, OrganizationType.Seller, name, at);
         foreach (var _ in offerNames)
-            order.AddItem(new ItemSpec(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
-                new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m), actor, at);
+            order.AddItem(NewSubscriptionSpec(offer), actor, at);
         db.Orders.Add(order);
         await db.SaveChangesAsync();
         db.ChangeTracker.Clear();

@@ -210,6 +210,16 @@ public static partial class OrderQueries
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
     }
 
+    /// <summary>A page of a <see cref="SearchLookup.ByOfferName"/> term: read by its offer names' items, then walked on where they stopped.</summary>
+    private static async Task<List<OrderRow>> ByOfferNameRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup.ByOfferName byOfferName, OrderStatus? onlyStatus, CancellationToken ct)
+    {
+        var (found, stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName.Matches, onlyStatus, ct);
+        if (stoppedAt is not null)
+            found.AddRange(await FrequentTermRowsAsync(db, ctx, filter, stoppedAt, limit - found.Count, byOfferName.Walk, onlyStatus, ct));
+        return found;
+    }
+
     /// <summary>
     /// A page of a frequent term on this customer's items, in a date-keyed sort, read by the items rather than by walking the
     /// orders: for each of the customer's offer names holding the term, its items in the list's order after the cursor

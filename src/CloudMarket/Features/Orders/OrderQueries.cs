@@ -144,12 +144,7 @@ public static partial class OrderQueries
         if (search is SearchLookup.Frequent frequent)
             return await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct);
         if (search is SearchLookup.ByOfferName byOfferName)
-        {
-            var (found, stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName.Matches, onlyStatus, ct);
-            if (stoppedAt is not null)
-                found.AddRange(await FrequentTermRowsAsync(db, ctx, filter, stoppedAt, limit - found.Count, byOfferName.Walk, onlyStatus, ct));
-            return found;
-        }
+            return await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct);
         var matches = (search as SearchLookup.Found)?.Orders;
         return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
             ? await compiled.ToListAsync(ct)
