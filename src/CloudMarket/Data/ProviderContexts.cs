@@ -73,6 +73,7 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
         // Search covers the notes each user may see (the internal note for seller and distributor levels only).
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.Note), "IX_Orders_Note_Trgm");
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.InternalNote), "IX_Orders_InternalNote_Trgm");
+        Features.Orders.OrderItemListKeys.ConfigureNumberIndex(b);
     }
 
     /// <summary>

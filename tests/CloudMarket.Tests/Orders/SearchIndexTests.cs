@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Net;
+using CloudMarket.Data;
 using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -52,33 +54,55 @@ public sealed class SearchIndexTests : IAsyncLifetime
     /// A search's index lookups reach PostgreSQL with nothing left to guess: the term, the customer and the limit are all
     /// written into the SQL (performance.md point 23). With the limit a parameter, a popular term's prepared lookup could
     /// run on a generic plan that assumed a small limit and read the whole items table (266–294 ms per search). A term on
-    /// the customer's items is read by its offer names' items in a date sort (point 26: no platform-wide item lookup), and
-    /// looked up in the items' trigram index in the number sort.
+    /// the customer's items is read by its offer names' items, in either sort (points 26 and 27: no platform-wide item
+    /// lookup); a term in more of the customer's offer names than that reads (<see cref="OrderQueries.SearchMaxOfferNames"/>)
+    /// is looked up in the items' trigram index.
     /// </summary>
     [Fact]
     public async Task ASearchsIndexLookups_CarryNoParameter_SoEachIsPlannedWithItsLimitKnown()
     {
+        const string InManyNames = "Yak Suite";
+        await _app.WithDbAsync(async db =>
+        {
+            var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
+            var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
+            var actor = await SellerAdminActorAsync(db);
+            var at = await db.Orders.MinAsync(o => o.Date);
+            var orders = Enumerable.Range(0, OrderQueries.SearchMaxOfferNames + 1).Select(n =>
+            {
+                var order = Order.CreateCart(fabrikam, actor, OrganizationType.Seller, $"Edition {n}", at.AddDays(-1));
+                order.AddItem(NewSubscriptionSpec(offer), actor, at.AddDays(-1));
+                return order;
+            }).ToList();
+            db.Orders.AddRange(orders);
+            await db.SaveChangesAsync();
+            foreach (var (order, n) in orders.Select((o, n) => (o, n)))
+                await db.OrderItems.Where(i => i.OrderId == order.Id).ExecuteUpdateAsync(u => u.SetProperty(i => i.OfferName, $"{InManyNames} {n}"));
+            return 0;
+        });
         var connectionString = await _app.WithDbAsync(db => Task.FromResult(db.Database.GetConnectionString()!));
         var recorder = new StatementRecorder();
         await using var db = new CloudMarket.Data.PostgresAppDbContext(new DbContextOptionsBuilder<CloudMarket.Data.PostgresAppDbContext>()
             .UseNpgsql(connectionString).AddInterceptors(recorder).Options);
+        var searches = new[] { ("acronis", OrderSort.Default), ("acronis", new OrderSort(OrderSortKey.Number, Ascending: false)), (InManyNames, OrderSort.Default) };
         foreach (var email in new[] { Demo.SellerAdmin, Demo.FabrikamAdmin })
-            foreach (var sort in new[] { OrderSort.Default, new OrderSort(OrderSortKey.Number, Ascending: false) })
+            foreach (var (term, sort) in searches)
             {
                 var ctx = await _app.CustomerContextAsync(email, Demo.Fabrikam);
-                var filter = new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "acronis", Sort: sort);
+                var filter = new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: term, Sort: sort);
                 Assert.NotEmpty((await OrderQueries.ListAsync(db, ctx, filter, cursor: null, limit: 25, default)).Items);
             }
 
         var lookups = recorder.Statements.Where(s => s.Sql.Contains(OrderQueries.SearchLookupTag)).ToList();
-        // For each caller and sort: whether the term is on the customer's items and on which names (CustomerOfferNames), the
-        // names' lookup, and in the number sort the items' lookup.
-        Assert.Equal(10, lookups.Count);
+        // For each caller and search: whether the term is on the customer's items and on which names (CustomerOfferNames) and
+        // the names' lookup; for the term in many names the items' lookup too.
+        Assert.Equal(14, lookups.Count);
         Assert.All(lookups, s => Assert.Equal(0, s.Parameters));
         Assert.All(lookups.Where(s => !s.Sql.Contains("\"CustomerOfferNames\"", StringComparison.Ordinal)),
             s => Assert.Matches(@"LIMIT \d+\s*$", s.Sql));
-        Assert.Equal(4, lookups.Count(s => s.Sql.Contains("\"CustomerOfferNames\"", StringComparison.Ordinal)));
-        Assert.Equal(2, recorder.Statements.Count(s => s.Sql.Contains(OrderQueries.OfferNameItemsTag)));
+        Assert.Equal(6, lookups.Count(s => s.Sql.Contains("\"CustomerOfferNames\"", StringComparison.Ordinal)));
+        Assert.Equal(2, lookups.Count(s => s.Sql.Contains("\"OrderItems\"", StringComparison.Ordinal)));
+        Assert.Equal(4, recorder.Statements.Count(s => s.Sql.Contains(OrderQueries.OfferNameItemsTag)));
     }
 
     private sealed class StatementRecorder : DbCommandInterceptor

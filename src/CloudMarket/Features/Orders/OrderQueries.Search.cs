@@ -62,7 +62,7 @@ public static partial class OrderQueries
         }
 
         /// <summary>
-        /// On this customer's items, in a date-keyed sort: the page is read by its offer names' items (<see cref="OfferNameRowsAsync"/>),
+        /// On this customer's items: the page is read by its offer names' items (<see cref="OfferNameRowsAsync"/>),
         /// rare term or frequent; where the list's filters leave too few of them, the walk goes on (<see cref="Walk"/>).
         /// </summary>
         internal sealed record ByOfferName(OfferNameMatches Matches, string Term) : SearchLookup
@@ -88,9 +88,9 @@ public static partial class OrderQueries
         // Null names: more than the offer-name path reads, or not comparable here; the term may be on the items.
         var names = await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct);
         var onItems = names is null || names.Count > 0;
-        // On the items, in a date-keyed sort, the customer's own items of those names find the page, however many of the
-        // platform's items hold the term: its platform-wide lookup, which only says "frequent" for such a term, is skipped.
-        if (onItems && KeyOf(sort).Key == OrderSortKey.Date && await OfferNameMatchesAsync(db, ctx, term, names, ct) is { } byOfferName)
+        // On the items, the customer's own items of those names find the page in any sort, however many of the platform's
+        // items hold the term: its platform-wide lookup, which only says "frequent" for such a term, is skipped.
+        if (onItems && await OfferNameMatchesAsync(db, ctx, term, names, ct) is { } byOfferName)
             return new SearchLookup.ByOfferName(byOfferName, term);
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) is { } found
             ? new SearchLookup.Found(found)
@@ -221,9 +221,9 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// A page of a frequent term on this customer's items, in a date-keyed sort, read by the items rather than by walking the
-    /// orders: for each of the customer's offer names holding the term, its items in the list's order after the cursor
-    /// (<see cref="OrderItemListKeys"/>'s index), a page's worth each. Those items' orders, with the orders whose own name or
+    /// A page of a frequent term on this customer's items, read by the items rather than by walking the orders: for each of the
+    /// customer's offer names holding the term, its items in the list's order after the cursor (<see cref="OrderItemListKeys"/>'s
+    /// indexes: by date, or by number in the number sort), a page's worth each. Those items' orders, with the orders whose own name or
     /// note holds the term, are the candidates; the page query keeps the ones the list shows. Up to the "horizon" — the
     /// nearest last item among the offer names that had more — every match is a candidate, so the rows up to it are the
     /// page's; when the list's filters leave too few of them, the next round reads on from the horizon, four times as many
@@ -234,24 +234,26 @@ public static partial class OrderQueries
     private static async Task<(List<OrderRow> Rows, OrderCursor? StoppedAt)> OfferNameRowsAsync(AppDbContext db, CustomerContext ctx,
         OrderListFilter filter, OrderCursor? after, int limit, OfferNameMatches matches, OrderStatus? onlyStatus, CancellationToken ct)
     {
-        var ascending = KeyOf(filter.Sort).Ascending;
+        var (key, ascending) = KeyOf(filter.Sort);
+        // Where a row stands in the list: the number sort has no date (its cursor carries none either).
+        (DateTime, long) At(DateTime date, long id) => key == OrderSortKey.Number ? (DateTime.MinValue, id) : (date, id);
         var rows = new List<OrderRow>();
         var perName = limit + 1;
         for (var round = 0; round < SearchOfferNameRounds; round++, perName *= 4)
         {
-            var items = matches.OfferNames.Count == 0 ? [] : await OfferNameItems(db, ctx, matches.OfferNames, after, ascending, perName).ToListAsync(ct);
+            var items = matches.OfferNames.Count == 0 ? [] : await OfferNameItems(db, ctx, matches.OfferNames, after, key, ascending, perName).ToListAsync(ct);
             // The nearest of the last items of the names that had more: every matching item up to it was read. None: all were.
             (DateTime Date, long Id)? horizon = null;
             foreach (var name in items.GroupBy(i => i.OfferName).Where(g => g.Count() == perName))
             {
-                var last = name.Select(i => (i.Date, i.OrderId)).Aggregate((a, b) => Nearer(a, b, ascending) ? b : a);
+                var last = name.Select(i => At(i.Date, i.OrderId)).Aggregate((a, b) => Nearer(a, b, ascending) ? b : a);
                 if (horizon is null || Nearer(last, horizon.Value, ascending)) horizon = last;
             }
             bool UpToHorizon((DateTime, long) position) => horizon is null || !Nearer(horizon.Value, position, ascending);
-            var candidates = items.Where(i => UpToHorizon((i.Date, i.OrderId))).Select(i => i.OrderId).Concat(matches.OwnMatches).Distinct().ToList();
+            var candidates = items.Where(i => UpToHorizon(At(i.Date, i.OrderId))).Select(i => i.OrderId).Concat(matches.OwnMatches).Distinct().ToList();
             // Run even without candidates: a term that is a number also finds the order of that number (Matching).
             var page = await PageQuery(db, ctx, filter, after, limit - rows.Count, candidates, onlyStatus).ToListAsync(ct);
-            rows.AddRange(page.Where(r => UpToHorizon((r.Date, r.Id))));
+            rows.AddRange(page.Where(r => UpToHorizon(At(r.Date, r.Id))));
             if (horizon is null || rows.Count > limit) return (rows, null);
             after = new OrderCursor(filter.Sort, onlyStatus ?? default, horizon.Value.Date, horizon.Value.Id);
         }
@@ -272,11 +274,12 @@ public static partial class OrderQueries
 
     /// <summary>
     /// For each offer name, at most <paramref name="perName"/> of this customer's items of it the caller may see, after the
-    /// cursor in the list's order: one statement, a bound on <see cref="OrderItemListKeys.IndexName"/> per name. PostgreSQL's
+    /// cursor in the list's order (<paramref name="key"/>: date or number): one statement, a bound per name on
+    /// <see cref="OrderItemListKeys.IndexName"/> or, by number, <see cref="OrderItemListKeys.NumberIndexName"/>. PostgreSQL's
     /// (<see cref="OfferNameMatchesAsync"/> says why not SQLite's).
     /// </summary>
     private static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
-        OrderCursor? after, bool ascending, int perName)
+        OrderCursor? after, OrderSortKey key, bool ascending, int perName)
     {
         var customer = ctx.CustomerId;
         IQueryable<OfferNameItem>? all = null;
@@ -289,13 +292,21 @@ public static partial class OrderQueries
             {
                 var (d, id) = (after.Date, after.Id);
                 // A row value, as After() bounds the orders: an index bound, where the OR form is a filter.
-                items = ascending
-                    ? items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id)))
-                    : items.Where(i => EF.Functions.LessThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id)));
+                items = (key, ascending) switch
+                {
+                    (OrderSortKey.Number, true) => items.Where(i => i.OrderId > id),
+                    (OrderSortKey.Number, false) => items.Where(i => i.OrderId < id),
+                    (_, true) => items.Where(i => EF.Functions.GreaterThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
+                    _ => items.Where(i => EF.Functions.LessThan(ValueTuple.Create(EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), i.OrderId), ValueTuple.Create(d, id))),
+                };
             }
-            var sorted = ascending
-                ? items.OrderBy(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenBy(i => i.OrderId)
-                : items.OrderByDescending(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenByDescending(i => i.OrderId);
+            var sorted = (key, ascending) switch
+            {
+                (OrderSortKey.Number, true) => items.OrderBy(i => i.OrderId),
+                (OrderSortKey.Number, false) => items.OrderByDescending(i => i.OrderId),
+                (_, true) => items.OrderBy(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenBy(i => i.OrderId),
+                _ => items.OrderByDescending(i => EF.Property<DateTime>(i, OrderItemListKeys.OrderDate)).ThenByDescending(i => i.OrderId),
+            };
             var page = sorted.Take(perName)
                 .Select(i => new OfferNameItem { OfferName = i.OfferName, Date = EF.Property<DateTime>(i, OrderItemListKeys.OrderDate), OrderId = i.OrderId });
             all = all is null ? page : all.Concat(page);

@@ -999,6 +999,10 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("OrderId", "Position");
 
+                    b.HasIndex("CustomerId", "OfferName", "OrderId")
+                        .IsDescending(false, false, true)
+                        .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderId");
+
                     b.HasIndex("CustomerId", "OfferName", "OrderDate", "OrderId")
                         .IsDescending(false, false, true, true)
                         .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
