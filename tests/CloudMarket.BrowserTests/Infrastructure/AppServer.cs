@@ -67,5 +67,6 @@ public sealed class AppServer : WebApplicationFactory<Program>, IAsyncLifetime
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
             File.Delete(f);
+        if (Directory.Exists(_file + "-mail")) Directory.Delete(_file + "-mail", recursive: true);
     }
 }

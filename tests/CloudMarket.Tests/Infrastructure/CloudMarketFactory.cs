@@ -47,6 +47,15 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
     /// <summary>Extra settings a test class needs (e.g. a lower lockout threshold).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>The folder <see cref="Settings"/> gave the app's mail, if any: the test's own, removed with the app.</summary>
+    private string? _mailFolder;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_mailFolder is not null && Directory.Exists(_mailFolder)) Directory.Delete(_mailFolder, recursive: true);
+    }
+
     public static readonly JsonSerializerOptions Json = CreateJson();
 
     private static JsonSerializerOptions CreateJson()
@@ -68,7 +77,10 @@ public abstract class CloudMarketFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Provisioning:WorkerEnabled", "false");
         builder.UseSetting("VendorSandbox:InProcess", "false");
         foreach (var (key, value) in Settings)
+        {
             builder.UseSetting(key, value);
+            if (key == "Email:PickupDirectory") _mailFolder = value;
+        }
         builder.ConfigureLogging(logging => logging.AddProvider(RequestLog));
         builder.ConfigureServices(services =>
         {
