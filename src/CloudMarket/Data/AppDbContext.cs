@@ -286,6 +286,7 @@ public abstract class AppDbContext(DbContextOptions options)
         CustomerOfferNames.Configure(b);
         OrderOfferNames.Configure(b);
         OrderItemListKeys.Configure(b);
+        Features.Workspace.ActivityQueries.ConfigureVendorAnswersIndex(b);
     }
 
     /// <summary>

@@ -753,6 +753,20 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         }
     }
 
+    /// <summary>
+    /// The chart's vendor counts read a seller's 30 days of answered items as ranges of <see cref="ActivityQueries.VendorAnswersIndex"/>,
+    /// a partial index, instead of every item of the platform (performance.md point 28). Both planners use a partial index only for
+    /// a query that states its filter, so the query's SQL must hold that filter as the index writes it.
+    /// </summary>
+    [Fact]
+    public async Task Activity_VendorCounts_StateTheFilterOfTheirPartialIndex()
+    {
+        var actor = await app.ActorAsync(Demo.SellerAdmin);
+        var sql = await app.WithDbAsync(db => Task.FromResult(ActivityQueries.VendorAnswersQuery(db, actor, Now.AddDays(-29)).ToQueryString()));
+        // Without the table's alias (o."Kind" or "o"."Kind" → "Kind"): the index's filter names the columns alone.
+        Assert.Contains(ActivityQueries.AnsweredByVendorSql, System.Text.RegularExpressions.Regex.Replace(sql, @"(""\w+""|\b\w+)\.(?="")", ""));
+    }
+
     // ---- the customer list (Select organization) ------------------------------------------------
 
     [Theory]

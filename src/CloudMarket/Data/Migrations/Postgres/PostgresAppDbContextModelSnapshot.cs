@@ -1007,6 +1007,11 @@ namespace CloudMarket.Data.Migrations.Postgres
                         .IsDescending(false, false, true, true)
                         .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
 
+                    b.HasIndex(new[] { "CustomerId", "OrderDate" }, "IX_OrderItems_VendorAnswers")
+                        .HasFilter("\"Kind\" <> 'ChangeMarkup' AND \"ProvisioningStatus\" IN ('ProvisioningFinished', 'ProvisioningFailed')");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "CustomerId", "OrderDate" }, "IX_OrderItems_VendorAnswers"), new[] { "VendorName", "ProvisioningStatus" });
+
                     b.ToTable("OrderItems");
                 });
 

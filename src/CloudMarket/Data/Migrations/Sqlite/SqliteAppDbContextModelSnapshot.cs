@@ -953,6 +953,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .IsDescending(false, false, true, true)
                         .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
 
+                    b.HasIndex(new[] { "CustomerId", "OrderDate" }, "IX_OrderItems_VendorAnswers")
+                        .HasFilter("\"Kind\" <> 'ChangeMarkup' AND \"ProvisioningStatus\" IN ('ProvisioningFinished', 'ProvisioningFailed')");
+
                     b.ToTable("OrderItems");
                 });
 
