@@ -104,6 +104,8 @@ public sealed class Scenarios(string baseUrl, Options opt)
         }
         // The seller admin's own workspace, over its half of the generated customers.
         All.Add(new Scenario("needs attention (seller)", true, _ => "/api/v1/attention", OnBehalf: false));
+        // Its chart (orders per day, vendors' failure rates over 30 days), which the Needs attention page draws with it.
+        All.Add(new Scenario("attention chart (seller)", true, _ => "/api/v1/attention/activity", OnBehalf: false));
     }
 
     public int Depth5000 { get; private set; }

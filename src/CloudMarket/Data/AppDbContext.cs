@@ -287,6 +287,7 @@ public abstract class AppDbContext(DbContextOptions options)
         OrderOfferNames.Configure(b);
         OrderItemListKeys.Configure(b);
         Features.Workspace.ActivityQueries.ConfigureVendorAnswersIndex(b);
+        Features.Workspace.ActivityQueries.ConfigurePlacedOrdersIndex(b);
     }
 
     /// <summary>

@@ -754,17 +754,22 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
     }
 
     /// <summary>
-    /// The chart's vendor counts read a seller's 30 days of answered items as ranges of <see cref="ActivityQueries.VendorAnswersIndex"/>,
-    /// a partial index, instead of every item of the platform (performance.md point 28). Both planners use a partial index only for
-    /// a query that states its filter, so the query's SQL must hold that filter as the index writes it.
+    /// The chart's counts read a seller's 30 days as ranges of two partial indexes — the placed orders by day
+    /// (<see cref="ActivityQueries.PlacedOrdersIndex"/>) and the vendors' answered items (<see cref="ActivityQueries.VendorAnswersIndex"/>) —
+    /// instead of the orders' rows and every item of the platform (performance.md point 28). Both planners use a partial index only
+    /// for a query that states its filter, so each query's SQL must hold that filter as its index writes it.
     /// </summary>
     [Fact]
-    public async Task Activity_VendorCounts_StateTheFilterOfTheirPartialIndex()
+    public async Task Activity_Counts_StateTheFiltersOfTheirPartialIndexes()
     {
         var actor = await app.ActorAsync(Demo.SellerAdmin);
-        var sql = await app.WithDbAsync(db => Task.FromResult(ActivityQueries.VendorAnswersQuery(db, actor, Now.AddDays(-29)).ToQueryString()));
-        // Without the table's alias (o."Kind" or "o"."Kind" → "Kind"): the index's filter names the columns alone.
-        Assert.Contains(ActivityQueries.AnsweredByVendorSql, System.Text.RegularExpressions.Regex.Replace(sql, @"(""\w+""|\b\w+)\.(?="")", ""));
+        var since = Now.AddDays(-29);
+        var (perDay, vendors) = await app.WithDbAsync(db => Task.FromResult((
+            ActivityQueries.PlacedPerDayQuery(db, actor, since).ToQueryString(), ActivityQueries.VendorAnswersQuery(db, actor, since).ToQueryString())));
+        // Without the table's alias (o."Kind" or "o"."Kind" → "Kind"): an index's filter names the columns alone.
+        static string Unaliased(string sql) => System.Text.RegularExpressions.Regex.Replace(sql, @"(""\w+""|\b\w+)\.(?="")", "");
+        Assert.Contains(ActivityQueries.PlacedSql, Unaliased(perDay));
+        Assert.Contains(ActivityQueries.AnsweredByVendorSql, Unaliased(vendors));
     }
 
     // ---- the customer list (Select organization) ------------------------------------------------

@@ -796,6 +796,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasIndex(new[] { "CustomerId", "Status", "StatusChangedAt", "ScheduledFor" }, "IX_Orders_Attention")
                         .HasFilter("\"Status\" IN ('InProgress', 'ProvisioningStarted', 'ProvisioningFinished', 'ProvisioningFailed', 'Scheduled', 'PendingApproval')");
 
+                    b.HasIndex(new[] { "CustomerId", "Date", "Status", "IsMarkupOnly" }, "IX_Orders_Placed")
+                        .HasFilter("\"PlacedAt\" IS NOT NULL");
+
                     b.HasIndex(new[] { "CustomerId", "Date", "Id" }, "IX_Orders_Recent")
                         .IsDescending(false, true, true)
                         .HasFilter("\"Status\" IN ('Started', 'Deleted', 'ProvisioningStarted', 'ProvisioningFinished', 'ProvisioningFailed', 'Scheduled', 'PendingApproval')");

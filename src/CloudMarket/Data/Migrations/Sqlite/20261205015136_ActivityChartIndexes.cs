@@ -5,14 +5,20 @@
 namespace CloudMarket.Data.Migrations.Sqlite
 {
     /// <summary>
-    /// The items vendors answered, by their order's customer and date (the copies of OrderItemListKeys), for Needs attention's
-    /// chart (ActivityQueries.VendorAnswersIndex; docs/performance.md point 28).
+    /// Needs attention's chart (ActivityQueries; docs/performance.md point 28): the placed orders by customer and date with their
+    /// status, and the items vendors answered by their order's customer and date (the copies of OrderItemListKeys).
     /// </summary>
-    public partial class VendorAnswersIndex : Migration
+    public partial class ActivityChartIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_Placed",
+                table: "Orders",
+                columns: new[] { "CustomerId", "Date", "Status", "IsMarkupOnly" },
+                filter: "\"PlacedAt\" IS NOT NULL");
+
             migrationBuilder.CreateIndex(
                 name: "IX_OrderItems_VendorAnswers",
                 table: "OrderItems",
@@ -23,6 +29,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_Orders_Placed",
+                table: "Orders");
+
             migrationBuilder.DropIndex(
                 name: "IX_OrderItems_VendorAnswers",
                 table: "OrderItems");
