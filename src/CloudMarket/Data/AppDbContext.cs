@@ -286,7 +286,7 @@ public abstract class AppDbContext(DbContextOptions options)
         CustomerOfferNames.Configure(b);
         OrderOfferNames.Configure(b);
         OrderItemListKeys.Configure(b);
-        Features.Workspace.ActivityQueries.ConfigureVendorAnswersIndex(b);
+        Features.Workspace.ActivityQueries.ConfigureVendorItemsIndex(b);
         Features.Workspace.ActivityQueries.ConfigurePlacedOrdersIndex(b);
     }
 

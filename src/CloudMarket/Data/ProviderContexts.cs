@@ -74,9 +74,6 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.Note), "IX_Orders_Note_Trgm");
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.InternalNote), "IX_Orders_InternalNote_Trgm");
         Features.Orders.OrderItemListKeys.ConfigureNumberIndex(b);
-        // The chart reads the items' entries alone (an index-only scan); SQLite has no INCLUDE and reads the rows of the range.
-        Features.Workspace.ActivityQueries.ConfigureVendorAnswersIndex(b)
-            .IncludeProperties(nameof(Features.Orders.OrderItem.VendorName), nameof(Features.Orders.OrderItem.ProvisioningStatus));
     }
 
     /// <summary>

@@ -755,8 +755,8 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
 
     /// <summary>
     /// The chart's counts read a seller's 30 days as ranges of two partial indexes — the placed orders by day
-    /// (<see cref="ActivityQueries.PlacedOrdersIndex"/>) and the vendors' answered items (<see cref="ActivityQueries.VendorAnswersIndex"/>) —
-    /// instead of the orders' rows and every item of the platform (performance.md point 28). Both planners use a partial index only
+    /// (<see cref="ActivityQueries.PlacedOrdersIndex"/>) and the items that go to a vendor (<see cref="ActivityQueries.VendorItemsIndex"/>) —
+    /// instead of every order and every item of the platform (performance.md point 28). Both planners use a partial index only
     /// for a query that states its filter, so each query's SQL must hold that filter as its index writes it.
     /// </summary>
     [Fact]
@@ -769,7 +769,7 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
         // Without the table's alias (o."Kind" or "o"."Kind" → "Kind"): an index's filter names the columns alone.
         static string Unaliased(string sql) => System.Text.RegularExpressions.Regex.Replace(sql, @"(""\w+""|\b\w+)\.(?="")", "");
         Assert.Contains(ActivityQueries.PlacedSql, Unaliased(perDay));
-        Assert.Contains(ActivityQueries.AnsweredByVendorSql, Unaliased(vendors));
+        Assert.Contains(ActivityQueries.VendorItemSql, Unaliased(vendors));
     }
 
     // ---- the customer list (Select organization) ------------------------------------------------

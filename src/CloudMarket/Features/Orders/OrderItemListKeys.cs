@@ -11,8 +11,8 @@ namespace CloudMarket.Features.Orders;
 /// items walked the customer's orders newest first and read every one without it: ~8,000 after the benchmark's placed
 /// orders, 33 ms for one page. On PostgreSQL a second index has them by order number, for the number sort (point 27).
 /// <para>
-/// Shadow properties, not members of <see cref="OrderItem"/>: the database keeps them, the app never writes them and no
-/// rule reads them but the search. Kept by triggers (migration <c>OrderItemListKeys</c>, both providers): an item inserted
+/// Shadow properties, not members of <see cref="OrderItem"/>: the database keeps them, the app never writes them and only
+/// queries read them (the search; Needs attention's chart, Workspace.ActivityQueries). Kept by triggers (migration <c>OrderItemListKeys</c>, both providers): an item inserted
 /// or moved to another order takes its order's customer and date, and an order whose date changes (placing it dates it)
 /// writes the new date onto its items, in the same transaction, whoever writes.
 /// </para>

@@ -956,8 +956,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
                         .IsDescending(false, false, true, true)
                         .HasDatabaseName("IX_OrderItems_CustomerId_OfferName_OrderDate_OrderId");
 
-                    b.HasIndex(new[] { "CustomerId", "OrderDate" }, "IX_OrderItems_VendorAnswers")
-                        .HasFilter("\"Kind\" <> 'ChangeMarkup' AND \"ProvisioningStatus\" IN ('ProvisioningFinished', 'ProvisioningFailed')");
+                    b.HasIndex(new[] { "CustomerId", "OrderDate" }, "IX_OrderItems_VendorItems")
+                        .HasFilter("\"Kind\" <> 'ChangeMarkup'");
 
                     b.ToTable("OrderItems");
                 });

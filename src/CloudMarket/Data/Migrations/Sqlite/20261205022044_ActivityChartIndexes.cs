@@ -6,7 +6,7 @@ namespace CloudMarket.Data.Migrations.Sqlite
 {
     /// <summary>
     /// Needs attention's chart (ActivityQueries; docs/performance.md point 28): the placed orders by customer and date with their
-    /// status, and the items vendors answered by their order's customer and date (the copies of OrderItemListKeys).
+    /// status, and the items that go to a vendor by their order's customer and date (the copies of OrderItemListKeys).
     /// </summary>
     public partial class ActivityChartIndexes : Migration
     {
@@ -20,10 +20,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
                 filter: "\"PlacedAt\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
-                name: "IX_OrderItems_VendorAnswers",
+                name: "IX_OrderItems_VendorItems",
                 table: "OrderItems",
                 columns: new[] { "CustomerId", "OrderDate" },
-                filter: "\"Kind\" <> 'ChangeMarkup' AND \"ProvisioningStatus\" IN ('ProvisioningFinished', 'ProvisioningFailed')");
+                filter: "\"Kind\" <> 'ChangeMarkup'");
         }
 
         /// <inheritdoc />
@@ -34,7 +34,7 @@ namespace CloudMarket.Data.Migrations.Sqlite
                 table: "Orders");
 
             migrationBuilder.DropIndex(
-                name: "IX_OrderItems_VendorAnswers",
+                name: "IX_OrderItems_VendorItems",
                 table: "OrderItems");
         }
     }
