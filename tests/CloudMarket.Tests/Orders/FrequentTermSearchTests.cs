@@ -40,29 +40,13 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
 
     private Task SeedAsync() => Seeded.GetValue(app, _ => app.WithDbAsync(async db =>
     {
-        var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
         var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
         var tailspin = await db.Organizations.SingleAsync(o => o.Id == DemoData.Tailspin);
-        var actor = await SellerAdminActorAsync(db);
-        var spec = NewSubscriptionSpec(offer);
         var newest = await db.Orders.MaxAsync(o => o.Date);
         var oldest = await db.Orders.MinAsync(o => o.Date);
 
-        async Task<List<long>> AddAsync(Organization customer, int count, DateTime from, string offerName)
-        {
-            var orders = Enumerable.Range(0, count).Select(n =>
-            {
-                var order = Order.CreateCart(customer, actor, OrganizationType.Seller, $"Generated {n}", from.AddMinutes(n));
-                order.AddItem(spec, actor, from.AddMinutes(n));
-                return order;
-            }).ToList();
-            db.Orders.AddRange(orders);
-            await db.SaveChangesAsync();
-            db.ChangeTracker.Clear();
-            var ids = orders.Select(o => o.Id).ToList();
-            await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, offerName));
-            return ids;
-        }
+        Task<List<long>> AddAsync(Organization customer, int count, DateTime from, string offerName) =>
+            AddOrdersWithOfferNamesAsync(db, customer, from, Enumerable.Repeat(offerName, count).ToList());
 
         // Elsewhere: more than the index cap of each term; the walked-on one more than the wide cap too.
         await AddAsync(tailspin, OrderQueries.SearchIndexCap + 100, oldest.AddDays(-30), Narrowed);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,32 @@ public static class OrderKit
     /// <summary>A new subscription of one licence of an offer, as the tests that write orders through the domain add it.</summary>
     public static ItemSpec NewSubscriptionSpec(Offer offer) => new(OrderItemKind.NewSubscription, offer, null, 1, BillingCycle.Monthly, [],
         new AdminContact("it@example.com", "Ida", "Lund"), null, null, null, 10m, 20m);
+
+    /// <summary>
+    /// Carts of a customer written through the domain, one a minute from <paramref name="from"/>, each with one item whose offer name
+    /// is the one given for it (written after the save: no offer of the catalog bears it), for the search tests' own rows.
+    /// </summary>
+    public static async Task<List<long>> AddOrdersWithOfferNamesAsync(AppDbContext db, Organization customer, DateTime from,
+        IReadOnlyList<string> offerNames)
+    {
+        var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
+        var actor = await SellerAdminActorAsync(db);
+        var orders = offerNames.Select((_, n) =>
+        {
+            var order = Order.CreateCart(customer, actor, OrganizationType.Seller, $"Generated {n}", from.AddMinutes(n));
+            order.AddItem(NewSubscriptionSpec(offer), actor, from.AddMinutes(n));
+            return order;
+        }).ToList();
+        db.Orders.AddRange(orders);
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        foreach (var named in orders.Zip(offerNames).GroupBy(p => p.Second, p => p.First.Id))
+        {
+            var ids = named.ToList();
+            await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ExecuteUpdateAsync(s => s.SetProperty(i => i.OfferName, named.Key));
+        }
+        return orders.Select(o => o.Id).ToList();
+    }
 
     public static readonly object FabrikamContact = new { email = "it@fabrikam.example", firstName = "Ida", lastName = "Lund" };
 

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Net;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
-using CloudMarket.Features.Organizations;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -62,24 +61,9 @@ public sealed class SearchIndexTests : IAsyncLifetime
     public async Task ASearchsIndexLookups_CarryNoParameter_SoEachIsPlannedWithItsLimitKnown()
     {
         const string InManyNames = "Yak Suite";
-        await _app.WithDbAsync(async db =>
-        {
-            var offer = await db.Offers.SingleAsync(o => o.Id == DemoData.OfferIds.AcronisProtect);
-            var fabrikam = await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam);
-            var actor = await SellerAdminActorAsync(db);
-            var at = await db.Orders.MinAsync(o => o.Date);
-            var orders = Enumerable.Range(0, OrderQueries.SearchMaxOfferNames + 1).Select(n =>
-            {
-                var order = Order.CreateCart(fabrikam, actor, OrganizationType.Seller, $"Edition {n}", at.AddDays(-1));
-                order.AddItem(NewSubscriptionSpec(offer), actor, at.AddDays(-1));
-                return order;
-            }).ToList();
-            db.Orders.AddRange(orders);
-            await db.SaveChangesAsync();
-            foreach (var (order, n) in orders.Select((o, n) => (o, n)))
-                await db.OrderItems.Where(i => i.OrderId == order.Id).ExecuteUpdateAsync(u => u.SetProperty(i => i.OfferName, $"{InManyNames} {n}"));
-            return 0;
-        });
+        await _app.WithDbAsync(async db => await AddOrdersWithOfferNamesAsync(db,
+            await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam), (await db.Orders.MinAsync(o => o.Date)).AddDays(-1),
+            Enumerable.Range(0, OrderQueries.SearchMaxOfferNames + 1).Select(n => $"{InManyNames} {n}").ToList()));
         var connectionString = await _app.WithDbAsync(db => Task.FromResult(db.Database.GetConnectionString()!));
         var recorder = new StatementRecorder();
         await using var db = new CloudMarket.Data.PostgresAppDbContext(new DbContextOptionsBuilder<CloudMarket.Data.PostgresAppDbContext>()

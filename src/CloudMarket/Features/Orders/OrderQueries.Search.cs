@@ -83,7 +83,7 @@ public static partial class OrderQueries
     /// help (terms shorter than a trigram): then the list walks the customer's orders. Both follow the visibility rule, so a customer's search never
     /// matches a hidden markup item or a note they may not see.
     /// </summary>
-    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, OrderSort sort, CancellationToken ct)
+    internal static async Task<SearchLookup?> LookUpAsync(AppDbContext db, CustomerContext ctx, string term, CancellationToken ct)
     {
         if (!IndexCanLookUp(db, term)) return null;
         // A term on no item of this customer is looked up in its names and notes alone: the items' lookup, platform-wide,

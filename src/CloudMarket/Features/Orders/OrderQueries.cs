@@ -99,7 +99,7 @@ public static partial class OrderQueries
         bool detailed, CancellationToken ct)
     {
         var after = OrderCursor.Decode(cursor, filter.Sort);
-        var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, filter.Sort, ct) : null;
+        var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
         var rows = filter.Sort.Key == OrderSortKey.Status
             ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, ct)
             : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, ct);
