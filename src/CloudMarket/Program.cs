@@ -26,6 +26,7 @@ if (args.Contains("--vendor-sandbox"))
     return 0;
 }
 
+WebSetup.WatchConfigurationFilesByPolling();
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = WebSetup.ContentRootWhenStartedElsewhere(args) });
 
 builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations()

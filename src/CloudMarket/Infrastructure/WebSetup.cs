@@ -44,6 +44,23 @@ public static class WebSetup
         return File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? AppContext.BaseDirectory : null;
     }
 
+    /// <summary>The switch of .NET's file providers that makes them poll the files they watch instead of watching their folder.</summary>
+    public const string PollingFileWatcherVariable = "DOTNET_USE_POLLING_FILE_WATCHER";
+
+    /// <summary>
+    /// The configuration files (appsettings*.json, reloaded when edited) are watched by polling those few files every
+    /// 4 s, not with a file-system watch of the whole content root: the content root is also where the app writes as it
+    /// works (the SQLite database and its write-ahead log, the mail pickup folder), and that watch woke a thread of
+    /// its own for every one of those writes, ~7 % of the app's CPU while e-mails were sent (docs/performance.md,
+    /// point 29). Runs before the host is built, as the content root's file provider reads the switch once; an
+    /// operator's own setting of it stands.
+    /// </summary>
+    public static void WatchConfigurationFilesByPolling()
+    {
+        if (Environment.GetEnvironmentVariable(PollingFileWatcherVariable) is null)
+            Environment.SetEnvironmentVariable(PollingFileWatcherVariable, "true");
+    }
+
     /// <summary>
     /// The API's own JSON: <see cref="ConfigureJson"/>, and a request body may hold only the fields the
     /// endpoint knows, so a misspelt field answers 400 naming it instead of being silently ignored (a

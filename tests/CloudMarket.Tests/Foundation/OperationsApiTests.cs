@@ -1,6 +1,10 @@
 using System.Net.Http.Json;
 using System.Net;
 using CloudMarket.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 
 namespace CloudMarket.Tests.Foundation;
 
@@ -93,6 +97,19 @@ public abstract class OperationsApiTests(CloudMarketFactory app)
     {
         var client = await app.ClientAsync(Demo.SellerAdmin);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/nothing-here")).StatusCode);
+    }
+
+    /// <summary>
+    /// The appsettings files still reload when edited, by polling them: a file-system watch of the content root woke
+    /// a thread for every write the app made there (its SQLite database, its mail pickup folder).
+    /// </summary>
+    [Fact]
+    public void ConfigurationFiles_ReloadByPolling_NotByWatchingTheContentRoot()
+    {
+        var configuration = (IConfigurationRoot)app.Services.GetRequiredService<IConfiguration>();
+        var files = configuration.Providers.OfType<JsonConfigurationProvider>().Where(p => p.Source.ReloadOnChange).ToList();
+        Assert.Contains(files, p => p.Source.Path == "appsettings.json");
+        Assert.All(files, p => Assert.True(Assert.IsType<PhysicalFileProvider>(p.Source.FileProvider).UseActivePolling, p.Source.Path));
     }
 }
 

@@ -254,7 +254,8 @@ public sealed class IntegrationDispatcher(
 
     /// <summary>
     /// Deliveries to one endpoint (or e-mails): read in one statement, sent side by side (the claim never gives two
-    /// of one order to one endpoint: an order's next event waits for this one), their attempts recorded in one save.
+    /// of one order to one endpoint: an order's next event waits for this one), their attempts and failures recorded
+    /// in one save, their successes in one statement (<see cref="SettleSucceededAsync"/>).
     /// </summary>
     private async Task DeliverBatchAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken ct)
     {
@@ -262,7 +263,8 @@ public sealed class IntegrationDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var attempts = claimed.ToDictionary(c => c.Id, c => c.Attempts);
         var ids = attempts.Keys.ToList();
-        var deliveries = (await db.Set<Delivery>().Where(d => ids.Contains(d.Id)).OrderBy(d => d.Id).ToListAsync(ct))
+        // Not tracked: only a failure's row is changed through the context (attached below); successes are settled in one statement.
+        var deliveries = (await db.Set<Delivery>().AsNoTracking().Where(d => ids.Contains(d.Id)).OrderBy(d => d.Id).ToListAsync(ct))
             .Where(d => d.Attempts == attempts[d.Id] && d.CompletedAt is null).ToList();
         var endpointIds = deliveries.Where(d => d.EndpointId is not null).Select(d => d.EndpointId!.Value).Distinct().ToList();
         var endpoints = endpointIds.Count == 0 ? [] : await db.Set<WebhookEndpoint>().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
@@ -271,18 +273,49 @@ public sealed class IntegrationDispatcher(
         var outcomes = await Task.WhenAll(sendable.Select(d => SendAsync(d, d.EndpointId is { } e ? endpoints[e] : null, ct)));
 
         var now = Now;
+        var succeeded = new List<Delivery>();
         for (var i = 0; i < sendable.Count; i++)
-            await SettleAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct);
+        {
+            if (outcomes[i].Outcome.Succeeded)
+            {
+                succeeded.Add(sendable[i]);
+                db.Add(Attempt(sendable[i], outcomes[i], now, next: null));
+                continue;
+            }
+            db.Attach(sendable[i]);
+            await SettleFailureAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct);
+        }
         try
         {
+            // The attempts before the successes' settlement: each is a call that was made, so a crash between the two
+            // leaves a log that is true, and deliveries that are sent again (at least once).
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateConcurrencyException)
         {
-            // Another instance took over one of them (this lease ran out): record the others one by one.
+            // Another instance took over a failed one (this lease ran out): record the others one by one.
             logger.LogInformation("A delivery of a batch of {Count} was taken over by another instance; recording the attempts one by one", sendable.Count);
             for (var i = 0; i < sendable.Count; i++)
                 await SettleAloneAsync(claimed.Single(c => c.Id == sendable[i].Id), outcomes[i], now, ct);
+            return;
+        }
+        await SettleSucceededAsync(db, succeeded, now, ct);
+    }
+
+    /// <summary>
+    /// The batch's successful deliveries marked succeeded in one statement (one per attempt number among them, normally
+    /// one) rather than one each: row statements were most of PostgreSQL's work per webhook event (docs/performance.md,
+    /// point 29). A delivery taken over by another instance meanwhile (its attempt number moved on) is left to that one.
+    /// The owner stays on an ended delivery: who sent it.
+    /// </summary>
+    private static async Task SettleSucceededAsync(AppDbContext db, IReadOnlyList<Delivery> succeeded, DateTime now, CancellationToken ct)
+    {
+        foreach (var round in succeeded.GroupBy(d => d.Attempts, d => d.Id))
+        {
+            var (ids, attempts) = (round.ToList(), round.Key);
+            await db.WriteAsync(token => db.Set<Delivery>().Where(d => ids.Contains(d.Id) && d.Attempts == attempts && d.CompletedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Succeeded).SetProperty(d => d.CompletedAt, now)
+                    .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now).SetProperty(d => d.LeaseExpiresAt, (DateTime?)null), token), ct);
         }
     }
 
@@ -324,40 +357,49 @@ public sealed class IntegrationDispatcher(
         }
     }
 
-    /// <summary>The attempt's outcome on the tracked delivery (success, a retry on the schedule, or giving up) and its log row.</summary>
+    /// <summary>A success on the tracked delivery (as <see cref="SettleSucceededAsync"/> writes it), or a failure; and its log row.</summary>
     private async Task SettleAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
         DateTime now, CancellationToken ct)
     {
-        var (outcome, duration) = sent;
+        if (!sent.Outcome.Succeeded)
+        {
+            await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
+            return;
+        }
+        delivery.FirstAttemptAt ??= now;
+        delivery.LeaseExpiresAt = null;
+        delivery.Status = DeliveryStatus.Succeeded;
+        delivery.CompletedAt = now;
+        db.Add(Attempt(delivery, sent, now, next: null));
+    }
+
+    /// <summary>A failed attempt on the tracked delivery: a retry on the schedule, or giving up; and its log row.</summary>
+    private async Task SettleFailureAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
+        DateTime now, CancellationToken ct)
+    {
         delivery.FirstAttemptAt ??= now;
         delivery.LeaseExpiresAt = null;
         DateTime? next = null;
-        if (outcome.Succeeded)
+        delivery.Failures++;
+        var retryAt = now + webhookOptions.Value.DelayAfter(delivery.Failures);
+        if (retryAt - delivery.FirstAttemptAt.Value > webhookOptions.Value.GiveUpAfter)
         {
-            // The owner stays on an ended delivery: who sent it.
-            delivery.Status = DeliveryStatus.Succeeded;
+            delivery.Status = DeliveryStatus.Failed;
             delivery.CompletedAt = now;
+            if (endpoint is { Enabled: true })
+                await DisableAsync(db, endpoint, delivery, now, ct);
         }
         else
         {
-            delivery.Failures++;
-            var retryAt = now + webhookOptions.Value.DelayAfter(delivery.Failures);
-            if (retryAt - delivery.FirstAttemptAt.Value > webhookOptions.Value.GiveUpAfter)
-            {
-                delivery.Status = DeliveryStatus.Failed;
-                delivery.CompletedAt = now;
-                if (endpoint is { Enabled: true })
-                    await DisableAsync(db, endpoint, delivery, now, ct);
-            }
-            else
-            {
-                delivery.LeaseOwner = null;
-                delivery.DueAt = retryAt;
-                next = retryAt;
-            }
+            delivery.LeaseOwner = null;
+            delivery.DueAt = retryAt;
+            next = retryAt;
         }
-        db.Add(new DeliveryAttempt(delivery.Id, delivery.EndpointId, now, outcome.StatusCode, duration, outcome.Error, next));
+        db.Add(Attempt(delivery, sent, now, next));
     }
+
+    private static DeliveryAttempt Attempt(Delivery delivery, (AttemptOutcome Outcome, long DurationMs) sent, DateTime now, DateTime? next) =>
+        new(delivery.Id, delivery.EndpointId, now, sent.Outcome.StatusCode, sent.DurationMs, sent.Outcome.Error, next);
 
     /// <summary>After failing for the whole retry window: stop calling the endpoint and tell its owner.</summary>
     private async Task DisableAsync(AppDbContext db, WebhookEndpoint endpoint, Delivery delivery, DateTime now, CancellationToken ct)
