@@ -126,10 +126,10 @@ public static class Webhooks
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_stat_statements_reset()");
                 return 0;
             }
-            // The most frequent, to see what an event costs.
+            // Those that took PostgreSQL the most time, with their calls, to see what an event costs.
             foreach (var top in await db.Database.SqlQueryRaw<string>(
-                         "SELECT calls || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS \"Value\" FROM pg_stat_statements " +
-                         "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 12").ToListAsync())
+                         "SELECT calls || ' calls, ' || round(total_exec_time::numeric, 1) || ' ms: ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS \"Value\" " +
+                         "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 12").ToListAsync())
                 Console.WriteLine($"    {top}");
             return await db.Database.SqlQueryRaw<long>(
                 "SELECT COALESCE(sum(calls), 0)::bigint AS \"Value\" FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'").SingleAsync();
