@@ -304,8 +304,9 @@ public sealed class IntegrationDispatcher(
 
     /// <summary>
     /// The batch's successful deliveries marked succeeded in one statement (one per attempt number among them, normally
-    /// one) rather than one each: row statements were most of PostgreSQL's work per webhook event (docs/performance.md,
-    /// point 29). A delivery taken over by another instance meanwhile (its attempt number moved on) is left to that one.
+    /// one) rather than one each, as they are most of every batch (statements per webhook event 10.4 → 8.0,
+    /// docs/performance.md point 29). A delivery taken over by another instance meanwhile (its attempt number moved on)
+    /// is left to that one.
     /// The owner stays on an ended delivery: who sent it.
     /// </summary>
     private static async Task SettleSucceededAsync(AppDbContext db, IReadOnlyList<Delivery> succeeded, DateTime now, CancellationToken ct)
