@@ -36,10 +36,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
         var services = new ServiceProvider();
         services.Add(_store);
         _server = new SmtpServer.SmtpServer(options, services);
+        _server.SessionCreated += (_, _) => Interlocked.Increment(ref _sessions);
         _running = _server.StartAsync(_stop.Token);
     }
 
+    private int _sessions;
+
     public int Port { get; }
+
+    /// <summary>The SMTP connections clients have opened so far.</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
     public IReadOnlyList<MimeMessage> Messages => _store.Messages.ToList();
 
     public IEnumerable<MimeMessage> To(string email) => Messages.Where(m => m.To.Mailboxes.Any(a => a.Address == email));

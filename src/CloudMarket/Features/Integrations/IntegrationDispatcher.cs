@@ -270,7 +270,10 @@ public sealed class IntegrationDispatcher(
         var endpoints = endpointIds.Count == 0 ? [] : await db.Set<WebhookEndpoint>().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
         // The claim excludes disabled endpoints; one disabled meanwhile is not called and its leases simply run out.
         var sendable = deliveries.Where(d => d.EndpointId is not { } e || endpoints.GetValueOrDefault(e)?.Enabled == true).ToList();
-        var outcomes = await Task.WhenAll(sendable.Select(d => SendAsync(d, d.EndpointId is { } e ? endpoints[e] : null, ct)));
+        // A batch is one endpoint's (its calls side by side) or e-mails (one after another on one SMTP connection).
+        var outcomes = sendable.Count > 0 && sendable[0].EndpointId is null
+            ? await SendMailsAsync(sendable, ct)
+            : await Task.WhenAll(sendable.Select(d => SendAsync(d, () => webhooks.SendAsync(endpoints[d.EndpointId!.Value], d, ct))));
 
         var now = Now;
         var succeeded = new List<Delivery>();
@@ -320,15 +323,24 @@ public sealed class IntegrationDispatcher(
         }
     }
 
-    /// <summary>The answer of one call, with its own span in the order's trace.</summary>
-    private async Task<(AttemptOutcome Outcome, long DurationMs)> SendAsync(Delivery delivery, WebhookEndpoint? endpoint, CancellationToken ct)
+    private async Task<(AttemptOutcome Outcome, long DurationMs)[]> SendMailsAsync(IReadOnlyList<Delivery> mails, CancellationToken ct)
+    {
+        await using var session = email.OpenSession();
+        var outcomes = new (AttemptOutcome Outcome, long DurationMs)[mails.Count];
+        for (var i = 0; i < mails.Count; i++)
+            outcomes[i] = await SendAsync(mails[i], () => session.SendAsync(mails[i], ct));
+        return outcomes;
+    }
+
+    /// <summary>The answer of one call (or mail), with its own span in the order's trace.</summary>
+    private async Task<(AttemptOutcome Outcome, long DurationMs)> SendAsync(Delivery delivery, Func<Task<AttemptOutcome>> send)
     {
         using var activity = AppTelemetry.StartFromStored(AppTelemetry.Integrations,
             delivery.Channel == DeliveryChannel.Webhook ? "webhook delivery" : "e-mail delivery", delivery.TraceParent, delivery.OrderId);
         activity?.SetTag("cloudmarket.event.type", delivery.EventType);
         activity?.SetTag("cloudmarket.event.id", delivery.EventId);
         var started = Stopwatch.GetTimestamp();
-        var outcome = endpoint is not null ? await webhooks.SendAsync(endpoint, delivery, ct) : await email.SendAsync(delivery, ct);
+        var outcome = await send();
         var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempt(delivery.Channel, outcome.Succeeded, duration);
         if (!outcome.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
