@@ -24,7 +24,7 @@ public sealed class EmailTransportTests : IAsyncLifetime
         Delivery.Email(Guid.NewGuid(), to, IntegrationEvent.NewEventId(), "order.placed", null, subject, $"{subject} (text)", $"<p>{subject}</p>", DateTime.UtcNow, null);
 
     [Fact]
-    public async Task ASessionsMails_GoOverOneConnection_EachOnItsOwnWithout()
+    public async Task ASessionsMails_GoOverOneConnection_AndEachSessionHasItsOwn()
     {
         var transport = Transport();
         await using (var session = transport.OpenSession())
@@ -32,8 +32,11 @@ public sealed class EmailTransportTests : IAsyncLifetime
                 Assert.True((await session.SendAsync(Mail($"user{n}@example.com", $"Batch mail {n}"), CancellationToken.None)).Succeeded);
         Assert.Equal(1, _smtp.Sessions);
 
-        Assert.True((await transport.SendAsync(Mail("alone1@example.com", "Alone 1"), CancellationToken.None)).Succeeded);
-        Assert.True((await transport.SendAsync(Mail("alone2@example.com", "Alone 2"), CancellationToken.None)).Succeeded);
+        foreach (var n in Enumerable.Range(1, 2))
+        {
+            await using var alone = transport.OpenSession();
+            Assert.True((await alone.SendAsync(Mail($"alone{n}@example.com", $"Alone {n}"), CancellationToken.None)).Succeeded);
+        }
         Assert.Equal(3, _smtp.Sessions);
 
         Assert.Equal(["Alone 1", "Alone 2", "Batch mail 1", "Batch mail 2", "Batch mail 3"], _smtp.Messages.Select(m => m.Subject).Order());

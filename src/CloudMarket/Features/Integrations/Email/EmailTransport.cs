@@ -21,13 +21,6 @@ public sealed class EmailTransport(IOptions<EmailOptions> options, ILogger<Email
     /// <summary>A session for a batch of mails; it connects to the SMTP server when its first mail is sent.</summary>
     public EmailSession OpenSession() => new(this);
 
-    /// <summary>One mail on its own session (its own connection).</summary>
-    public async Task<AttemptOutcome> SendAsync(Delivery delivery, CancellationToken ct)
-    {
-        await using var session = OpenSession();
-        return await session.SendAsync(delivery, ct);
-    }
-
     private MimeMessage Message(Delivery delivery)
     {
         var message = new MimeMessage();
