@@ -1,5 +1,5 @@
+using CloudMarket.Features.Integrations.Email;
 using CloudMarket.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using static CloudMarket.Tests.Orders.OrderKit;
@@ -21,7 +21,7 @@ public abstract class EmailPickupTests(CloudMarketFactory app)
         var name = $"Pickup {Guid.NewGuid():N}"[..20];
         var id = await PlaceAsync(felix, name, NewMicrosoft($"pick{Guid.NewGuid():N}"[..20], 2));
         var subject = $"Order #{id} \"{name}\" was placed";
-        var folder = app.Services.GetRequiredService<IConfiguration>()["Email:PickupDirectory"]!;
+        var folder = app.Services.GetRequiredService<EmailTransport>().PickupDirectory;
 
         var mail = await Eventually.WaitAsync<MimeMessage?>(async () =>
         {

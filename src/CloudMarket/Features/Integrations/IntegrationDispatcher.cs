@@ -263,7 +263,7 @@ public sealed class IntegrationDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var attempts = claimed.ToDictionary(c => c.Id, c => c.Attempts);
         var ids = attempts.Keys.ToList();
-        // Not tracked: only a failure's row is changed through the context (attached below); successes are settled in one statement.
+        // Not tracked: only a failure's row is changed through the context (RecordAttemptAsync attaches it); successes are settled in one statement.
         var deliveries = (await db.Set<Delivery>().AsNoTracking().Where(d => ids.Contains(d.Id)).OrderBy(d => d.Id).ToListAsync(ct))
             .Where(d => d.Attempts == attempts[d.Id] && d.CompletedAt is null).ToList();
         var endpointIds = deliveries.Where(d => d.EndpointId is not null).Select(d => d.EndpointId!.Value).Distinct().ToList();
@@ -278,16 +278,8 @@ public sealed class IntegrationDispatcher(
         var now = Now;
         var succeeded = new List<Delivery>();
         for (var i = 0; i < sendable.Count; i++)
-        {
-            if (outcomes[i].Outcome.Succeeded)
-            {
+            if (await RecordAttemptAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct))
                 succeeded.Add(sendable[i]);
-                db.Add(Attempt(sendable[i], outcomes[i], now, next: null));
-                continue;
-            }
-            db.Attach(sendable[i]);
-            await SettleFailureAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct);
-        }
         try
         {
             // The attempts before the successes' settlement: each is a call that was made, so a crash between the two
@@ -359,7 +351,7 @@ public sealed class IntegrationDispatcher(
             return;
         }
         var endpoint = delivery.EndpointId is { } e ? await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(x => x.Id == e, ct) : null;
-        await SettleAsync(db, delivery, endpoint, sent, now, ct);
+        var succeeded = await RecordAttemptAsync(db, delivery, endpoint, sent, now, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -367,23 +359,26 @@ public sealed class IntegrationDispatcher(
         catch (DbUpdateConcurrencyException)
         {
             logger.LogInformation("Delivery {DeliveryId} was taken over by another instance; its attempt is not recorded here", delivery.Id);
-        }
-    }
-
-    /// <summary>A success on the tracked delivery (as <see cref="SettleSucceededAsync"/> writes it), or a failure; and its log row.</summary>
-    private async Task SettleAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
-        DateTime now, CancellationToken ct)
-    {
-        if (!sent.Outcome.Succeeded)
-        {
-            await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
             return;
         }
-        delivery.FirstAttemptAt ??= now;
-        delivery.LeaseExpiresAt = null;
-        delivery.Status = DeliveryStatus.Succeeded;
-        delivery.CompletedAt = now;
-        db.Add(Attempt(delivery, sent, now, next: null));
+        if (succeeded) await SettleSucceededAsync(db, [delivery], now, ct);
+    }
+
+    /// <summary>
+    /// One attempt into the context: its log row and, for a failure, the retry or the giving up on the delivery's row
+    /// (attached here). True for a success, which <see cref="SettleSucceededAsync"/> settles once the attempts are saved.
+    /// </summary>
+    private async Task<bool> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
+        DateTime now, CancellationToken ct)
+    {
+        if (sent.Outcome.Succeeded)
+        {
+            db.Add(Attempt(delivery, sent, now, next: null));
+            return true;
+        }
+        db.Attach(delivery);
+        await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
+        return false;
     }
 
     /// <summary>A failed attempt on the tracked delivery: a retry on the schedule, or giving up; and its log row.</summary>
