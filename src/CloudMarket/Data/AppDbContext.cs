@@ -277,7 +277,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(j => j.LeaseOwner).HasMaxLength(100);
             e.Property(j => j.TraceParent).HasMaxLength(128);
             e.Property(j => j.LastError).HasMaxLength(2000);
-            e.HasIndex(j => new { j.CompletedAt, j.DueAt });
+            QueueTables.OpenRowsIndex(e, j => new { j.DueAt, j.Id }, nameof(ProvisioningJob.CompletedAt));
             e.HasIndex(j => j.OrderId);
         });
 

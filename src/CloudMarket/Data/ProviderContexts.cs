@@ -74,6 +74,7 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.Note), "IX_Orders_Note_Trgm");
         SearchIndex(b.Entity<Features.Orders.Order>().HasIndex(o => o.InternalNote), "IX_Orders_InternalNote_Trgm");
         Features.Orders.OrderItemListKeys.ConfigureNumberIndex(b);
+        QueueTables.LeaveRoomForLeases(b);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using CloudMarket.Features.Integrations.Email;
 using CloudMarket.Features.Integrations.Webhooks;
+using CloudMarket.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Integrations;
@@ -18,7 +19,7 @@ public static class IntegrationsModel
             e.Property(x => x.TraceParent).HasMaxLength(128);
             e.Property(x => x.LeaseOwner).HasMaxLength(100);
             e.Property(x => x.Attempts).IsConcurrencyToken();
-            e.HasIndex(x => new { x.DispatchedAt, x.DueAt });
+            QueueTables.OpenRowsIndex(e, x => x.Id, nameof(IntegrationEvent.DispatchedAt));
             e.HasIndex(x => new { x.OrderId, x.Id });
         });
 
@@ -34,7 +35,7 @@ public static class IntegrationsModel
             e.Property(x => x.TraceParent).HasMaxLength(128);
             e.Property(x => x.LeaseOwner).HasMaxLength(100);
             e.Property(x => x.Attempts).IsConcurrencyToken();
-            e.HasIndex(x => new { x.CompletedAt, x.DueAt });
+            QueueTables.OpenRowsIndex(e, x => new { x.DueAt, x.Id }, nameof(Delivery.CompletedAt));
             e.HasIndex(x => new { x.EndpointId, x.OrderId, x.Sequence });
             e.HasIndex(x => new { x.Channel, x.Id });
             e.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(x => x.EndpointId).OnDelete(DeleteBehavior.Cascade);

@@ -25,8 +25,15 @@ public static class ProvisioningJobQueue
     public static async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(AppDbContext db, string owner, int max, DateTime now, TimeSpan lease,
         CancellationToken ct)
     {
-        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
-        var sql = $$"""
+        var sql = ClaimSql(db.Database.IsNpgsql());
+        return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
+    }
+
+    /// <summary>The claim: parameters {0} owner, {1} lease end, {2} now, {3} most rows.</summary>
+    internal static string ClaimSql(bool postgres)
+    {
+        var skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : "";
+        return $$"""
             UPDATE "ProvisioningJobs"
             SET "LeaseOwner" = {0}, "LeaseExpiresAt" = {1}, "Attempts" = "Attempts" + 1
             WHERE "Id" IN (
@@ -37,6 +44,5 @@ public static class ProvisioningJobQueue
                 {{skipLocked}})
             RETURNING "Id", "OrderId", "Attempts", "TraceParent"
             """;
-        return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }
 }

@@ -372,11 +372,14 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("Channel", "Id");
 
-                    b.HasIndex("CompletedAt", "DueAt");
-
                     b.HasIndex("EndpointId", "OrderId", "Sequence");
 
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
+                        .HasFilter("\"CompletedAt\" IS NULL");
+
                     b.ToTable("Deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("CloudMarket.Features.Integrations.DeliveryAttempt", b =>
@@ -492,11 +495,14 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DispatchedAt", "DueAt");
-
                     b.HasIndex("OrderId", "Id");
 
+                    b.HasIndex(new[] { "Id" }, "IX_IntegrationEvents_Open")
+                        .HasFilter("\"DispatchedAt\" IS NULL");
+
                     b.ToTable("IntegrationEvents", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("CloudMarket.Features.Integrations.Webhooks.WebhookEndpoint", b =>
@@ -1117,9 +1123,12 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("OrderId");
 
-                    b.HasIndex("CompletedAt", "DueAt");
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_ProvisioningJobs_Open")
+                        .HasFilter("\"CompletedAt\" IS NULL");
 
                     b.ToTable("ProvisioningJobs");
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("CloudMarket.Features.Subscriptions.CustomerTenant", b =>

@@ -362,9 +362,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasIndex("Channel", "Id");
 
-                    b.HasIndex("CompletedAt", "DueAt");
-
                     b.HasIndex("EndpointId", "OrderId", "Sequence");
+
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
+                        .HasFilter("\"CompletedAt\" IS NULL");
 
                     b.ToTable("Deliveries", (string)null);
                 });
@@ -478,9 +479,10 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DispatchedAt", "DueAt");
-
                     b.HasIndex("OrderId", "Id");
+
+                    b.HasIndex(new[] { "Id" }, "IX_IntegrationEvents_Open")
+                        .HasFilter("\"DispatchedAt\" IS NULL");
 
                     b.ToTable("IntegrationEvents", (string)null);
                 });
@@ -1061,7 +1063,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasIndex("OrderId");
 
-                    b.HasIndex("CompletedAt", "DueAt");
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_ProvisioningJobs_Open")
+                        .HasFilter("\"CompletedAt\" IS NULL");
 
                     b.ToTable("ProvisioningJobs");
                 });
