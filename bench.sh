@@ -74,6 +74,8 @@ fi
 
 echo "Publishing the app (Release) and building the benchmark…"
 dotnet publish src/CloudMarket -c Release -o "$ROOT/bench-results/.app" -v quiet -nologo >/dev/null
+# Mails go to a pickup folder per app process now (AppRunner); the one earlier runs filled beside the app goes.
+rm -rf "$ROOT/bench-results/.app/mail"
 dotnet build bench/CloudMarket.Bench -c Release -v quiet -nologo >/dev/null
 BENCH="dotnet bench/CloudMarket.Bench/bin/Release/net10.0/CloudMarket.Bench.dll --app $ROOT/bench-results/.app/CloudMarket.dll --out $ROOT/bench-results --docs $ROOT/docs/performance.md"
 

@@ -24,6 +24,8 @@ public static class Provisioning
     {
         var warmUp = await WarmUpAsync(s, opt);
 
+        await using var db = Scenarios.Context(opt);
+        var counting = await PgStatements.ResetAsync(db);
         var started = Stopwatch.StartNew();
         var cpu = CpuMeter.Read();
         var (ids, errors) = await PlaceAsync(s, opt, TimeSpan.FromSeconds(opt.PlaceSeconds));
@@ -34,6 +36,8 @@ public static class Provisioning
         // their e-mails (the dispatcher may still be fanning out the last ones: a little is left out), and the
         // driver's own polling for completion.
         var perOrder = CpuMeter.Read().Since(cpu).Per(done);
+        // The same for PostgreSQL's statements (the driver's polling for completion, one every 100 ms, among them).
+        double? statementsPerOrder = counting && done > 0 ? Math.Round((double)await PgStatements.CountAsync(db) / done, 1) : null;
         var result = new
         {
             vendorLatencyMs, clients = opt.Clients, placed = ids.Count, completed = done, errors,
@@ -41,6 +45,7 @@ public static class Provisioning
             completedPerSecond = Math.Round(done / total, 1),
             seconds = Math.Round(total, 1),
             cpuMsPerOrder = perOrder,
+            statementsPerOrder,
             warmUp,
             loadAverage = Load.LoadAverage(),
         };

@@ -77,7 +77,7 @@ public static class Webhooks
             var now = DateTime.UtcNow;
             var burst = of.Select(o => new IntegrationEvent(EventTypes.OrderCompleted, o.CustomerId, o.Id, null, null, false, now, null)).ToList();
             db.Set<IntegrationEvent>().AddRange(burst);
-            var statementsBefore = await StatementsAsync(db, reset: true);
+            var counting = await PgStatements.ResetAsync(db);
             var cpu = CpuMeter.Read();
             await db.SaveChangesAsync();
             var committed = clock.Elapsed;
@@ -89,7 +89,7 @@ public static class Webhooks
                 await Task.Delay(50);
             var spent = CpuMeter.Read().Since(cpu);
             // Less the burst's own inserts.
-            var statements = await StatementsAsync(db, reset: false) is { } after && statementsBefore is not null ? after - ids.Count : (long?)null;
+            var statements = counting ? await PgStatements.CountAsync(db) - ids.Count : (long?)null;
             var arrived = ids.Where(received.ContainsKey).Select(id => received[id]).ToList();
             return (arrived, arrived.Count == 0 ? 0 : (arrived.Max() - committed).TotalSeconds, spent, statements);
         }
@@ -112,31 +112,5 @@ public static class Webhooks
         };
         Console.WriteLine($"  {result}");
         return result;
-    }
-
-    /// <summary>Statements PostgreSQL ran (pg_stat_statements, when the server loads it); null otherwise.</summary>
-    private static async Task<long?> StatementsAsync(AppDbContext db, bool reset)
-    {
-        if (!db.Database.IsNpgsql()) return null;
-        try
-        {
-            if (reset)
-            {
-                await db.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-                await db.Database.ExecuteSqlRawAsync("SELECT pg_stat_statements_reset()");
-                return 0;
-            }
-            // Those that took PostgreSQL the most time, with their calls, to see what an event costs.
-            foreach (var top in await db.Database.SqlQueryRaw<string>(
-                         "SELECT calls || ' calls, ' || round(total_exec_time::numeric, 1) || ' ms: ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS \"Value\" " +
-                         "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 12").ToListAsync())
-                Console.WriteLine($"    {top}");
-            return await db.Database.SqlQueryRaw<long>(
-                "SELECT COALESCE(sum(calls), 0)::bigint AS \"Value\" FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'").SingleAsync();
-        }
-        catch (Npgsql.PostgresException)
-        {
-            return null; // not loaded (shared_preload_libraries)
-        }
     }
 }
