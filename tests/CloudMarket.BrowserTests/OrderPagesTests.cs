@@ -74,7 +74,7 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
     }
 
     [Fact]
-    public async Task OrderBeingProvisioned_UpdatesInTheDetailsAndTheList_WithoutReload()
+    public async Task OrderBeingProvisioned_UpdatesInTheDetailsAndTheList_WithoutReload_OrLosingTheKeyboardsPlace()
     {
         var orderId = await PlacedOrderWithoutWorkerAsync();
         var page = await SellerInFabrikamAsync();
@@ -93,6 +93,9 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         await ActOnBehalfAsync(list, Fabrikam);
         await Assertions.Expect(Row(list, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "provisioningStarted");
         await MarkWindowAsync(list);
+        // A keyboard user's place in the list outlives the update: the row's note form opened, the focus on its link.
+        await Row(list, orderId).GetByText("Add note").ClickAsync();
+        await Row(list, orderId).GetByTestId("order-link").FocusAsync();
 
         await AdvanceAsync(orderId, (order, _, now) =>
         {
@@ -102,6 +105,9 @@ public sealed class OrderPagesTests(AppServer app, Chromium chromium) : BrowserT
         await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "provisioningFinished");
         await Assertions.Expect(page.GetByTestId("progress")).ToContainTextAsync("1 of 1 answered");
         await Assertions.Expect(Row(list, orderId).GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "provisioningFinished");
+        Assert.True(await Row(list, orderId).EvaluateAsync<bool>("row => row.contains(document.activeElement) && document.activeElement.matches('[data-testid=order-link]')"),
+            "The focus left the order's link when the list was updated.");
+        await Assertions.Expect(Row(list, orderId).GetByTestId("note-form")).ToBeVisibleAsync();
 
         await AdvanceAsync(orderId, (order, db, now) => OrderCompletion.CompleteAsync(db, order, now, default));
         await Assertions.Expect(OrderStatus(page)).ToHaveAttributeAsync("data-status", "completed");

@@ -123,13 +123,13 @@
           var replacement = new DOMParser().parseFromString(html, 'text/html').getElementById(region.id);
           if (!replacement) { window.location.reload(); return; }
           var doc = replacement.ownerDocument;
-          region.replaceWith(replacement);
+          replaceKeepingPlace(region, replacement);
           // Messages about the page as it was (a toast, a refusal) are stale once its orders moved on.
           document.querySelectorAll('[data-stale-on-change]').forEach(function (el) { el.remove(); });
           // Other parts of the page that show the same orders (data-live-part) are replaced too.
           document.querySelectorAll('[data-live-part]').forEach(function (part) {
             var fresh = part.id && doc.getElementById(part.id);
-            if (fresh) part.replaceWith(fresh);
+            if (fresh) replaceKeepingPlace(part, fresh);
           });
           announce(live);
           follow(replacement);
@@ -138,6 +138,37 @@
     }
 
     next();
+  }
+
+  // A replaced region keeps the keyboard's place and its open <details>: each is found again in the new
+  // region by its nearest element with an id (a list's row is "order-12", its details row
+  // "order-12-details") and the path of children below it. Without this, focus fell to the page's body
+  // whenever an order in the list moved on, and a keyboard user tabbing through the list lost their place.
+  function replaceKeepingPlace(old, fresh) {
+    var active = document.activeElement;
+    var focused = active && active !== old && old.contains(active) ? placeOf(old, active) : null;
+    var open = Array.prototype.map.call(old.querySelectorAll('details[open]'), function (d) { return placeOf(old, d); });
+    old.replaceWith(fresh);
+    open.forEach(function (place) {
+      var details = find(fresh, place);
+      if (details && details.tagName === 'DETAILS') details.open = true;
+    });
+    var again = focused && find(fresh, focused);
+    if (again && typeof again.focus === 'function') again.focus({ preventScroll: true });
+  }
+
+  function placeOf(root, element) {
+    var path = [];
+    var node = element;
+    for (; node !== root && !node.id; node = node.parentElement)
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    return { id: node === root ? null : node.id, path: path };
+  }
+
+  function find(root, place) {
+    var node = place.id ? root.querySelector('#' + CSS.escape(place.id)) : root;
+    for (var i = 0; node && i < place.path.length; i++) node = node.children[place.path[i]];
+    return node;
   }
 
   function announce(live) {
