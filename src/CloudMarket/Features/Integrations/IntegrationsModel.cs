@@ -1,6 +1,6 @@
+using CloudMarket.Data;
 using CloudMarket.Features.Integrations.Email;
 using CloudMarket.Features.Integrations.Webhooks;
-using CloudMarket.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Features.Integrations;
