@@ -315,17 +315,17 @@ public sealed class IntegrationDispatcher(
         }
     }
 
-    private async Task<(AttemptOutcome Outcome, long DurationMs)[]> SendMailsAsync(IReadOnlyList<Delivery> mails, CancellationToken ct)
+    private async Task<Sent[]> SendMailsAsync(IReadOnlyList<Delivery> mails, CancellationToken ct)
     {
         await using var session = email.OpenSession();
-        var outcomes = new (AttemptOutcome Outcome, long DurationMs)[mails.Count];
+        var outcomes = new Sent[mails.Count];
         for (var i = 0; i < mails.Count; i++)
             outcomes[i] = await SendAsync(mails[i], () => session.SendAsync(mails[i], ct));
         return outcomes;
     }
 
     /// <summary>The answer of one call (or mail), with its own span in the order's trace.</summary>
-    private async Task<(AttemptOutcome Outcome, long DurationMs)> SendAsync(Delivery delivery, Func<Task<AttemptOutcome>> send)
+    private async Task<Sent> SendAsync(Delivery delivery, Func<Task<AttemptOutcome>> send)
     {
         using var activity = AppTelemetry.StartFromStored(AppTelemetry.Integrations,
             delivery.Channel == DeliveryChannel.Webhook ? "webhook delivery" : "e-mail delivery", delivery.TraceParent, delivery.OrderId);
@@ -336,11 +336,11 @@ public sealed class IntegrationDispatcher(
         var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempt(delivery.Channel, outcome.Succeeded, duration);
         if (!outcome.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
-        return (outcome, duration);
+        return new Sent(outcome, duration);
     }
 
     /// <summary>Records one attempt on a delivery this instance still holds, from a context of its own.</summary>
-    private async Task SettleAloneAsync(ClaimedDelivery claimed, (AttemptOutcome Outcome, long DurationMs) sent, DateTime now, CancellationToken ct)
+    private async Task SettleAloneAsync(ClaimedDelivery claimed, Sent sent, DateTime now, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -368,7 +368,7 @@ public sealed class IntegrationDispatcher(
     /// One attempt into the context: its log row and, for a failure, the retry or the giving up on the delivery's row
     /// (attached here). True for a success, which <see cref="SettleSucceededAsync"/> settles once the attempts are saved.
     /// </summary>
-    private async Task<bool> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
+    private async Task<bool> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
         DateTime now, CancellationToken ct)
     {
         if (sent.Outcome.Succeeded)
@@ -382,7 +382,7 @@ public sealed class IntegrationDispatcher(
     }
 
     /// <summary>A failed attempt on the tracked delivery: a retry on the schedule, or giving up; and its log row.</summary>
-    private async Task SettleFailureAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, (AttemptOutcome Outcome, long DurationMs) sent,
+    private async Task SettleFailureAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
         DateTime now, CancellationToken ct)
     {
         delivery.FirstAttemptAt ??= now;
@@ -406,7 +406,7 @@ public sealed class IntegrationDispatcher(
         db.Add(Attempt(delivery, sent, now, next));
     }
 
-    private static DeliveryAttempt Attempt(Delivery delivery, (AttemptOutcome Outcome, long DurationMs) sent, DateTime now, DateTime? next) =>
+    private static DeliveryAttempt Attempt(Delivery delivery, Sent sent, DateTime now, DateTime? next) =>
         new(delivery.Id, delivery.EndpointId, now, sent.Outcome.StatusCode, sent.DurationMs, sent.Outcome.Error, next);
 
     /// <summary>After failing for the whole retry window: stop calling the endpoint and tell its owner.</summary>
@@ -424,4 +424,7 @@ public sealed class IntegrationDispatcher(
         db.Add(Delivery.Email(endpoint.CreatedByUserId, owner.Email!, IntegrationEvent.NewEventId(), "webhook.disabled", null,
             subject, text, html, now, delivery.TraceParent));
     }
+
+    /// <summary>One call's or mail's answer and how long it took: what an attempt row records.</summary>
+    private readonly record struct Sent(AttemptOutcome Outcome, long DurationMs);
 }

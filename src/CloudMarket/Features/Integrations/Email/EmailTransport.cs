@@ -24,7 +24,7 @@ public sealed class EmailTransport(IOptions<EmailOptions> options, ILogger<Email
     private MimeMessage Message(Delivery delivery)
     {
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.Value.Smtp.From));
+        message.From.Add(MailboxAddress.Parse(Options.Smtp.From));
         message.To.Add(MailboxAddress.Parse(delivery.EmailTo ?? throw new InvalidOperationException("An e-mail delivery without a recipient.")));
         message.Subject = delivery.Subject ?? "";
         message.MessageId = $"{delivery.EventId}.{delivery.Id}@cloudmarket";
