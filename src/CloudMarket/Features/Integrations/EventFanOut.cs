@@ -31,11 +31,11 @@ public sealed class EventFanOut(EmailNotifications emails)
     }
 
     /// <summary>
-    /// Adds the deliveries of these events to the context (saved by the caller with the events' dispatch).
-    /// The claim gives at most one event per order (an order's next event waits for this one), so nothing
-    /// here orders one order's events; each delivery carries its event's id as its place in the order's sequence.
+    /// The deliveries of these events (saved by the caller with the events' dispatch). The claim gives at most
+    /// one event per order (an order's next event waits for this one), so nothing here orders one order's
+    /// events; each delivery carries its event's id as its place in the order's sequence.
     /// </summary>
-    public async Task FanOutAsync(AppDbContext db, IReadOnlyList<IntegrationEvent> events, DateTime now, CancellationToken ct)
+    public async Task<List<Delivery>> FanOutAsync(AppDbContext db, IReadOnlyList<IntegrationEvent> events, DateTime now, CancellationToken ct)
     {
         var orgs = await ChainsAsync(db, events.Select(e => e.CustomerId).Distinct().ToList(), ct);
         var orgIds = orgs.Keys.ToList();
@@ -44,6 +44,7 @@ public sealed class EventFanOut(EmailNotifications emails)
         var (orders, windows) = await OrderQueries.LoadManyForDetailsAsync(db,
             events.Where(e => e.OrderId is not null).Select(e => e.OrderId!.Value).Distinct().ToList(), ct);
 
+        var deliveries = new List<Delivery>();
         var mailed = new List<EmailNotifications.Mailed>();
         foreach (var ev in events)
         {
@@ -61,11 +62,12 @@ public sealed class EventFanOut(EmailNotifications emails)
                     bodies[endpoint.OrganizationId] = body =
                         await BodyAsync(db, ev, ReceiverContext(chain[endpoint.OrganizationId], customer, seller), order, windows, now, ct);
                 if (body is not null)
-                    db.Add(Delivery.Webhook(endpoint.Id, ev.EventId, ev.Type, ev.Id, ev.OrderId, body, now, ev.TraceParent));
+                    deliveries.Add(Delivery.Webhook(endpoint.Id, ev.EventId, ev.Type, ev.Id, ev.OrderId, body, now, ev.TraceParent));
             }
             if (order is not null) mailed.Add(new EmailNotifications.Mailed(ev, customer, seller, chain, order));
         }
-        await emails.AddAsync(db, mailed, windows, now, ct);
+        deliveries.AddRange(await emails.DeliveriesAsync(db, mailed, windows, now, ct));
+        return deliveries;
     }
 
     /// <summary>These customers and every organization above them, level by level (one statement per level, not per customer).</summary>

@@ -148,13 +148,13 @@ public sealed class IntegrationDispatcher(
             .Where(e => e.Attempts == attempts[e.Id] && e.DispatchedAt is null).ToList();
         if (events.Count == 0) return;
         var now = Now;
-        await fanOut.FanOutAsync(db, events, now, ct);
+        var deliveries = await fanOut.FanOutAsync(db, events, now, ct);
         foreach (var ev in events) ev.DispatchedAt = now;
         try
         {
             // Attempts is a concurrency token: if another instance re-claimed an event meanwhile (this one's lease ran
-            // out), nothing of the batch is saved.
-            await db.SaveChangesAsync(ct);
+            // out), nothing of the batch is saved, its deliveries included.
+            await db.SaveChangesWithAsync(deliveries, ct);
             signal.NotifyDeliveries();
         }
         catch (DbUpdateConcurrencyException)
@@ -254,8 +254,8 @@ public sealed class IntegrationDispatcher(
 
     /// <summary>
     /// Deliveries to one endpoint (or e-mails): read in one statement, sent side by side (the claim never gives two
-    /// of one order to one endpoint: an order's next event waits for this one), their attempts and failures recorded
-    /// in one save, their successes in one statement (<see cref="SettleSucceededAsync"/>).
+    /// of one order to one endpoint: an order's next event waits for this one), their attempts (one insert) and
+    /// failures recorded in one save, their successes in one statement (<see cref="SettleSucceededAsync"/>).
     /// </summary>
     private async Task DeliverBatchAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken ct)
     {
@@ -277,14 +277,17 @@ public sealed class IntegrationDispatcher(
 
         var now = Now;
         var succeeded = new List<Delivery>();
+        var log = new List<DeliveryAttempt>();
         for (var i = 0; i < sendable.Count; i++)
-            if (await RecordAttemptAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct))
-                succeeded.Add(sendable[i]);
+        {
+            log.Add(await RecordAttemptAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct));
+            if (outcomes[i].Outcome.Succeeded) succeeded.Add(sendable[i]);
+        }
         try
         {
             // The attempts before the successes' settlement: each is a call that was made, so a crash between the two
             // leaves a log that is true, and deliveries that are sent again (at least once).
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesWithAsync(log, ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -351,38 +354,33 @@ public sealed class IntegrationDispatcher(
             return;
         }
         var endpoint = delivery.EndpointId is { } e ? await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(x => x.Id == e, ct) : null;
-        var succeeded = await RecordAttemptAsync(db, delivery, endpoint, sent, now, ct);
+        var attempt = await RecordAttemptAsync(db, delivery, endpoint, sent, now, ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesWithAsync([attempt], ct);
         }
         catch (DbUpdateConcurrencyException)
         {
             logger.LogInformation("Delivery {DeliveryId} was taken over by another instance; its attempt is not recorded here", delivery.Id);
             return;
         }
-        if (succeeded) await SettleSucceededAsync(db, [delivery], now, ct);
+        if (sent.Outcome.Succeeded) await SettleSucceededAsync(db, [delivery], now, ct);
     }
 
     /// <summary>
-    /// One attempt into the context: its log row and, for a failure, the retry or the giving up on the delivery's row
-    /// (attached here). True for a success, which <see cref="SettleSucceededAsync"/> settles once the attempts are saved.
+    /// One attempt: its log row (saved by the caller) and, for a failure, the retry or the giving up on the delivery's
+    /// row (attached here). A success is settled by <see cref="SettleSucceededAsync"/> once the attempts are saved.
     /// </summary>
-    private async Task<bool> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
+    private async Task<DeliveryAttempt> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
         DateTime now, CancellationToken ct)
     {
-        if (sent.Outcome.Succeeded)
-        {
-            db.Add(Attempt(delivery, sent, now, next: null));
-            return true;
-        }
+        if (sent.Outcome.Succeeded) return Attempt(delivery, sent, now, next: null);
         db.Attach(delivery);
-        await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
-        return false;
+        return await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
     }
 
     /// <summary>A failed attempt on the tracked delivery: a retry on the schedule, or giving up; and its log row.</summary>
-    private async Task SettleFailureAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
+    private async Task<DeliveryAttempt> SettleFailureAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
         DateTime now, CancellationToken ct)
     {
         delivery.FirstAttemptAt ??= now;
@@ -403,7 +401,7 @@ public sealed class IntegrationDispatcher(
             delivery.DueAt = retryAt;
             next = retryAt;
         }
-        db.Add(Attempt(delivery, sent, now, next));
+        return Attempt(delivery, sent, now, next);
     }
 
     private static DeliveryAttempt Attempt(Delivery delivery, Sent sent, DateTime now, DateTime? next) =>

@@ -370,9 +370,8 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Channel", "Id");
-
-                    b.HasIndex("EndpointId", "OrderId", "Sequence");
+                    b.HasIndex("EndpointId", "OrderId", "Sequence")
+                        .HasFilter("\"EndpointId\" IS NOT NULL");
 
                     b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
                         .HasFilter("\"CompletedAt\" IS NULL");
@@ -416,7 +415,8 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("DeliveryId");
 
-                    b.HasIndex("EndpointId", "Id");
+                    b.HasIndex("EndpointId", "Id")
+                        .HasFilter("\"EndpointId\" IS NOT NULL");
 
                     b.ToTable("DeliveryAttempts", (string)null);
                 });

@@ -360,9 +360,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Channel", "Id");
-
-                    b.HasIndex("EndpointId", "OrderId", "Sequence");
+                    b.HasIndex("EndpointId", "OrderId", "Sequence")
+                        .HasFilter("\"EndpointId\" IS NOT NULL");
 
                     b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
                         .HasFilter("\"CompletedAt\" IS NULL");
@@ -402,7 +401,8 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasIndex("DeliveryId");
 
-                    b.HasIndex("EndpointId", "Id");
+                    b.HasIndex("EndpointId", "Id")
+                        .HasFilter("\"EndpointId\" IS NOT NULL");
 
                     b.ToTable("DeliveryAttempts", (string)null);
                 });

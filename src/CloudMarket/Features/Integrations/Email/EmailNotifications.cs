@@ -40,14 +40,15 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
     public sealed record Mailed(IntegrationEvent Event, Organization Customer, Organization Seller, IReadOnlyDictionary<Guid, Organization> Chain, Order Order);
 
     /// <summary>
-    /// Adds one e-mail delivery per recipient of each event to the context (saved with the fan-out). The
-    /// users of the organizations involved and their opt-outs are read once for the whole batch.
+    /// One e-mail delivery per recipient of each event (saved with the fan-out). The users of the organizations
+    /// involved and their opt-outs are read once for the whole batch.
     /// </summary>
-    public async Task AddAsync(AppDbContext db, IReadOnlyList<Mailed> batch, IReadOnlyDictionary<string, int?> windows, DateTime now,
-        CancellationToken ct)
+    public async Task<List<Delivery>> DeliveriesAsync(AppDbContext db, IReadOnlyList<Mailed> batch, IReadOnlyDictionary<string, int?> windows,
+        DateTime now, CancellationToken ct)
     {
+        var mails = new List<Delivery>();
         batch = batch.Where(m => Types.Contains(m.Event.Type)).ToList();
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) return mails;
         // Every recipient is a user of the customer or an organization above it (others were never mailed).
         var orgIds = batch.SelectMany(m => m.Chain.Keys).Distinct().ToList();
         var users = await db.Users.AsNoTracking().Where(u => orgIds.Contains(u.OrganizationId) && u.Email != null).ToDictionaryAsync(u => u.Id, ct);
@@ -77,9 +78,10 @@ public sealed class EmailNotifications(IOptions<IntegrationOptions> options)
                 // Null when this user may not see the order at all (a markup-only order for a customer-level user).
                 if (OrderQueries.DetailFor(ctx, order, windows, now) is not { } detail) continue;
                 var (subject, text, html) = Render(ev, detail, user.FullName, TimeFormat.ZoneOrUtc(user.TimeZone));
-                db.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, order.Id, subject, text, html, now, ev.TraceParent));
+                mails.Add(Delivery.Email(user.Id, user.Email!, ev.EventId, ev.Type, order.Id, subject, text, html, now, ev.TraceParent));
             }
         }
+        return mails;
     }
 
     /// <summary>Who the rules of integrations.md name for this event, before opt-outs.</summary>
