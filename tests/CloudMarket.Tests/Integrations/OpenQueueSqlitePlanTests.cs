@@ -29,7 +29,26 @@ public sealed class OpenQueueSqlitePlanTests : IAsyncLifetime
     [MemberData(nameof(Claims))]
     public async Task TheClaim_ReadsItsOpenRowsIndex_InTheClaimsOrder(string table, string claimSql)
     {
-        var plan = await _app.WithDbAsync(async db =>
+        var plan = await PlanAsync(claimSql);
+
+        Assert.Contains($"USING INDEX IX_{table}_Open", plan);
+        Assert.DoesNotContain("TEMP B-TREE", plan);
+    }
+
+    /// <summary>
+    /// The probe of an order's previous delivery to the endpoint reads the endpoint index, which holds webhook deliveries
+    /// only (filter "EndpointId" IS NOT NULL, docs/performance.md point 31): the probe's equality on the endpoint implies it.
+    /// </summary>
+    [Fact]
+    public async Task TheDeliveriesClaim_LooksUpThePreviousDeliveryInTheWebhookOnlyEndpointIndex()
+    {
+        var plan = await PlanAsync(IntegrationQueue.DeliveriesClaimSql(postgres: false, []));
+
+        Assert.Matches("USING (COVERING )?INDEX IX_Deliveries_EndpointId_OrderId_Sequence", plan);
+    }
+
+    private Task<string> PlanAsync(string claimSql) =>
+        _app.WithDbAsync(async db =>
         {
             var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
@@ -41,8 +60,4 @@ public sealed class OpenQueueSqlitePlanTests : IAsyncLifetime
             while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
             return string.Join("\n", lines);
         });
-
-        Assert.Contains($"USING INDEX IX_{table}_Open", plan);
-        Assert.DoesNotContain("TEMP B-TREE", plan);
-    }
 }
