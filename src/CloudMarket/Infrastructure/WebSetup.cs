@@ -296,10 +296,13 @@ public static class WebSetup
         await next();
     });
 
-    /// <summary>One structured log line per request: method, path, status, time, user.</summary>
     /// <summary>Requests slower than this are logged at Information even when they succeed.</summary>
     public const double SlowRequestMs = 1000;
 
+    /// <summary>
+    /// One structured log line per request (method, path, status, time, user): at Information when it went wrong or
+    /// was slow, at Debug otherwise; and its server time in a <c>Server-Timing</c> header.
+    /// </summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var started = Stopwatch.GetTimestamp();

@@ -332,7 +332,6 @@ public static partial class OrderQueries
     private static DateTime? AppliedAt(Order order) =>
         order.Events.Where(e => e.FromStatus != e.ToStatus && OrderLifecycle.AppliedStatuses.Contains(e.ToStatus)).Select(e => (DateTime?)e.At).Max();
 
-    /// <summary>The applied items that opened a cancellation window: a purchase, or the licences an increase added.</summary>
     /// <summary>The cancellation window hours of these items' offers, by offer id (one query; none for no items).</summary>
     public static async Task<IReadOnlyDictionary<string, int?>> WindowHoursAsync(AppDbContext db, IEnumerable<OrderItem> items, CancellationToken ct)
     {
@@ -342,6 +341,7 @@ public static partial class OrderQueries
             : await db.Offers.AsNoTracking().Where(o => offers.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
     }
 
+    /// <summary>The applied items that opened a cancellation window: a purchase, or the licences an increase added.</summary>
     private static IEnumerable<OrderItem> WindowOpeners(Order order) => AppliedAt(order) is null
         ? []
         : order.Items.Where(i => i.ProvisioningStatus == ItemProvisioningStatus.ProvisioningFinished
