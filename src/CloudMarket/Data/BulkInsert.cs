@@ -32,10 +32,10 @@ public static class BulkInsert
         var table = Tables.GetOrAdd(db.Model.FindEntityType(typeof(T))
             ?? throw new InvalidOperationException($"{typeof(T).Name} is not an entity of the model."), Table.Of);
         var insert = table.InsertSql;
-        var columns = table.Arrays(rows);
+        var arrays = table.Arrays(rows);
         if (!db.ChangeTracker.HasChanges())
         {
-            await db.Database.ExecuteSqlRawAsync(insert, columns, ct);
+            await db.Database.ExecuteSqlRawAsync(insert, arrays, ct);
             return;
         }
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
@@ -44,7 +44,7 @@ public static class BulkInsert
         db.Database.AutoSavepointsEnabled = false;
         try
         {
-            await db.Database.ExecuteSqlRawAsync(insert, columns, ct);
+            await db.Database.ExecuteSqlRawAsync(insert, arrays, ct);
             await db.SaveChangesAsync(ct);
             if (own is not null) await own.CommitAsync(ct);
         }
@@ -91,22 +91,30 @@ public static class BulkInsert
         private readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter? _converter =
             property.GetRelationalTypeMapping().Converter;
 
+        /// <summary>The array's element type: the provider's type (nullable where the column is).</summary>
+        private readonly Type _elementType = ElementType(property);
+
         public string Name { get; } = name;
         public string StoreType { get; } = storeType;
 
-        /// <summary>The column's values for these rows, as an array of the provider's type (nullable where the column is).</summary>
+        /// <summary>The column's values for these rows, as the provider writes them.</summary>
         public Array Array<T>(IReadOnlyList<T> rows) where T : class
         {
-            var type = _converter?.ProviderClrType ?? property.ClrType;
-            if (type.IsValueType && Nullable.GetUnderlyingType(type) is null && property.IsNullable)
-                type = typeof(Nullable<>).MakeGenericType(type);
-            var values = System.Array.CreateInstance(type, rows.Count);
+            var values = System.Array.CreateInstance(_elementType, rows.Count);
             for (var i = 0; i < rows.Count; i++)
             {
                 var value = _getter.GetClrValueUsingContainingEntity(rows[i]);
                 values.SetValue(value is null || _converter is null ? value : _converter.ConvertToProvider(value), i);
             }
             return values;
+        }
+
+        private static Type ElementType(IProperty property)
+        {
+            var type = property.GetRelationalTypeMapping().Converter?.ProviderClrType ?? property.ClrType;
+            return type.IsValueType && Nullable.GetUnderlyingType(type) is null && property.IsNullable
+                ? typeof(Nullable<>).MakeGenericType(type)
+                : type;
         }
     }
 }

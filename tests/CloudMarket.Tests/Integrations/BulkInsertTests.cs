@@ -12,14 +12,10 @@ namespace CloudMarket.Tests.Integrations;
 /// (docs/performance.md, point 31): every column must come out as EF Core's own insert writes it, and a save that fails
 /// must leave none of them behind, as one save did.
 /// </summary>
-public abstract class BulkInsertTests(CloudMarketFactory app) : IAsyncLifetime
+public abstract class BulkInsertTests(CloudMarketFactory app)
 {
     private static readonly DateTime At = new(2026, 12, 5, 10, 0, 0, DateTimeKind.Utc);
     private static readonly Guid Recipient = Guid.Parse("5f0c2a7e-3d41-4b8e-9a6c-1e2f3a4b5c6d");
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task RowsFromArrays_ReadBackColumnForColumnAsTheRowsEfCoreInserts()
