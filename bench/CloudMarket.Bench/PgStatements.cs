@@ -5,7 +5,7 @@ namespace CloudMarket.Bench;
 
 /// <summary>
 /// What PostgreSQL ran during a step, from pg_stat_statements (which the benchmark's server loads): how many statements,
-/// and those that took it the most time, with their calls, to see what an event or an order costs. On SQLite, or on a
+/// and those that took it the most time, with their calls, rows and buffer pages read (hit or not), to see what an event or an order costs. On SQLite, or on a
 /// server without the extension, nothing (null).
 /// </summary>
 public static class PgStatements
@@ -30,7 +30,8 @@ public static class PgStatements
     public static async Task<long> CountAsync(AppDbContext db)
     {
         foreach (var top in await db.Database.SqlQueryRaw<string>(
-                     "SELECT calls || ' calls, ' || round(total_exec_time::numeric, 1) || ' ms: ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS \"Value\" " +
+                     "SELECT calls || ' calls, ' || rows || ' rows, ' || (shared_blks_hit + shared_blks_read) || ' blocks, ' || round(total_exec_time::numeric, 1) || ' ms: ' " +
+                     "|| left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS \"Value\" " +
                      "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 12").ToListAsync())
             Console.WriteLine($"    {top}");
         return await db.Database.SqlQueryRaw<long>(

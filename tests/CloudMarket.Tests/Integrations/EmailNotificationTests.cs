@@ -187,6 +187,52 @@ public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpSer
         Assert.True((await tom.GetJsonAsync(Url)).GetProperty("email").GetProperty("order.placed").GetBoolean());
     }
 
+    /// <summary>
+    /// The delivery log keeps a mail's failed attempts, with the server's refusal and the retry, and not the attempt that
+    /// sends one: that is its delivery's ending (IntegrationDispatcher.IsLogged; webhook calls are all logged,
+    /// WebhookRetryTests). Two mails sent by the dispatcher over the real SMTP server, one to an address it refuses.
+    /// </summary>
+    [Fact]
+    public async Task AMailsFailedAttempt_IsLogged_AndTheAttemptThatSendsOne_EndsItsDelivery()
+    {
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        var subject = $"Log check {Guid.NewGuid():N}";
+        var (sent, refused) = await app.WithDbAsync(async db =>
+        {
+            var good = Delivery.Email(null, "log.check@example.com", IntegrationEvent.NewEventId(), "order.placed", null, subject, "text", "<p>html</p>", now, null);
+            var bad = Delivery.Email(null, "not an address", IntegrationEvent.NewEventId(), "order.placed", null, subject, "text", "<p>html</p>", now, null);
+            db.AddRange(good, bad);
+            await db.SaveChangesAsync();
+            return (good.Id, bad.Id);
+        });
+        try
+        {
+            var ended = await Eventually.WaitAsync(() => app.WithDbAsync(db => db.Set<Delivery>().AsNoTracking().SingleAsync(d => d.Id == sent)),
+                d => d.CompletedAt is not null, "the good mail's delivery to end");
+            var retried = await Eventually.WaitAsync(() => app.WithDbAsync(db => db.Set<Delivery>().AsNoTracking().SingleAsync(d => d.Id == refused)),
+                d => d.Failures == 1, "the refused mail's retry");
+
+            Assert.Equal(DeliveryStatus.Succeeded, ended.Status);
+            Assert.NotNull(ended.FirstAttemptAt);
+            Assert.Single(smtp.Messages, m => m.Subject == subject);
+            Assert.Null(retried.CompletedAt);
+            Assert.True(retried.DueAt > now);
+            var log = await app.WithDbAsync(db => db.Set<DeliveryAttempt>().AsNoTracking()
+                .Where(a => a.DeliveryId == sent || a.DeliveryId == refused).ToListAsync());
+            var failure = Assert.Single(log);
+            Assert.Equal(refused, failure.DeliveryId);
+            Assert.Null(failure.EndpointId);
+            Assert.False(string.IsNullOrEmpty(failure.Error));
+            Assert.Equal(retried.DueAt, failure.NextRetryAt);
+        }
+        finally
+        {
+            // Ended, so the other tests' "every mail sent" does not wait for its retry.
+            await app.WithDbAsync(db => db.Set<Delivery>().Where(d => d.Id == refused)
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Failed).SetProperty(d => d.CompletedAt, now)));
+        }
+    }
+
     /// <summary>Every event of the orders fanned out and every mail of them sent: nothing more will arrive.</summary>
     private async Task AllSentAsync(params long[] orders)
     {

@@ -280,7 +280,8 @@ public sealed class IntegrationDispatcher(
         var log = new List<DeliveryAttempt>();
         for (var i = 0; i < sendable.Count; i++)
         {
-            log.Add(await RecordAttemptAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct));
+            if (await RecordAttemptAsync(db, sendable[i], endpoints.GetValueOrDefault(sendable[i].EndpointId ?? 0), outcomes[i], now, ct) is { } attempt)
+                log.Add(attempt);
             if (outcomes[i].Outcome.Succeeded) succeeded.Add(sendable[i]);
         }
         try
@@ -304,7 +305,7 @@ public sealed class IntegrationDispatcher(
     /// The batch's successful deliveries marked succeeded in one statement (one per attempt number among them, normally
     /// one) rather than one each, as they are most of every batch (statements per webhook event 10.4 → 8.0,
     /// docs/performance.md point 29). A delivery taken over by another instance meanwhile (its attempt number moved on)
-    /// is left to that one.
+    /// is left to that one (<see cref="IntegrationQueue.StillHeld"/>).
     /// The owner stays on an ended delivery: who sent it.
     /// </summary>
     private static async Task SettleSucceededAsync(AppDbContext db, IReadOnlyList<Delivery> succeeded, DateTime now, CancellationToken ct)
@@ -312,7 +313,7 @@ public sealed class IntegrationDispatcher(
         foreach (var round in succeeded.GroupBy(d => d.Attempts, d => d.Id))
         {
             var (ids, attempts) = (round.ToList(), round.Key);
-            await db.WriteAsync(token => db.Set<Delivery>().Where(d => ids.Contains(d.Id) && d.Attempts == attempts && d.CompletedAt == null)
+            await db.WriteAsync(token => db.Set<Delivery>().StillHeld(ids, attempts)
                 .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Succeeded).SetProperty(d => d.CompletedAt, now)
                     .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? now).SetProperty(d => d.LeaseExpiresAt, (DateTime?)null), token), ct);
         }
@@ -357,7 +358,7 @@ public sealed class IntegrationDispatcher(
         var attempt = await RecordAttemptAsync(db, delivery, endpoint, sent, now, ct);
         try
         {
-            await db.SaveChangesWithAsync([attempt], ct);
+            await db.SaveChangesWithAsync<DeliveryAttempt>(attempt is null ? [] : [attempt], ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -368,13 +369,13 @@ public sealed class IntegrationDispatcher(
     }
 
     /// <summary>
-    /// One attempt: its log row (saved by the caller) and, for a failure, the retry or the giving up on the delivery's
-    /// row (attached here). A success is settled by <see cref="SettleSucceededAsync"/> once the attempts are saved.
+    /// One attempt: its log row if it has one (saved by the caller) and, for a failure, the retry or the giving up on the
+    /// delivery's row (attached here). A success is settled by <see cref="SettleSucceededAsync"/> once the attempts are saved.
     /// </summary>
-    private async Task<DeliveryAttempt> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
+    private async Task<DeliveryAttempt?> RecordAttemptAsync(AppDbContext db, Delivery delivery, WebhookEndpoint? endpoint, Sent sent,
         DateTime now, CancellationToken ct)
     {
-        if (sent.Outcome.Succeeded) return Attempt(delivery, sent, now, next: null);
+        if (sent.Outcome.Succeeded) return IsLogged(delivery, sent) ? Attempt(delivery, sent, now, next: null) : null;
         db.Attach(delivery);
         return await SettleFailureAsync(db, delivery, endpoint, sent, now, ct);
     }
@@ -403,6 +404,15 @@ public sealed class IntegrationDispatcher(
         }
         return Attempt(delivery, sent, now, next);
     }
+
+    /// <summary>
+    /// Which attempts the delivery log keeps: every webhook call (the endpoint's owner reads them, GET
+    /// /api/v1/webhooks/{id}/deliveries) and every failed mail (its error, for an operator). The attempt that sends a
+    /// mail has none: its delivery's row says when (<c>CompletedAt</c>, status succeeded) and the attempt metrics how
+    /// long; nobody read those rows, two in three of all, and each was an insert with a foreign-key check
+    /// (docs/performance.md, point 32).
+    /// </summary>
+    private static bool IsLogged(Delivery delivery, Sent sent) => delivery.Channel == DeliveryChannel.Webhook || !sent.Outcome.Succeeded;
 
     private static DeliveryAttempt Attempt(Delivery delivery, Sent sent, DateTime now, DateTime? next) =>
         new(delivery.Id, delivery.EndpointId, now, sent.Outcome.StatusCode, sent.DurationMs, sent.Outcome.Error, next);

@@ -130,7 +130,10 @@ public sealed class Delivery
     public DateTime? CompletedAt { get; set; }
 }
 
-/// <summary>The delivery log: one row per attempt, whatever its outcome.</summary>
+/// <summary>
+/// The delivery log: one row per webhook call, whatever its outcome, and per failed mail (a mail's successful attempt
+/// is its delivery's ending; <c>IntegrationDispatcher.IsLogged</c>).
+/// </summary>
 public sealed class DeliveryAttempt
 {
     private DeliveryAttempt() { }
