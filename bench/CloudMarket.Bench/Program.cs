@@ -154,7 +154,7 @@ namespace CloudMarket.Bench
                 int.Parse(Get("--orders", "1000000")), Get("--app", "publish/CloudMarket.dll"), Get("--out", "bench-results"),
                 args.Contains("--no-docs") ? null : Get("--docs", "docs/performance.md"),
                 int.Parse(Get("--clients", "16")), int.Parse(Get("--seconds", "8")), int.Parse(Get("--latency-seconds", "4")),
-                int.Parse(Get("--warmup", "20")), int.Parse(Get("--place-seconds", "10")), int.Parse(Get("--webhook-events", "2000")));
+                int.Parse(Get("--warmup", "20")), int.Parse(Get("--place-seconds", "10")), int.Parse(Get("--webhook-events", "10000")));
         }
     }
 
