@@ -485,10 +485,11 @@ public static partial class OrderQueries
     /// EF Core left-joins the order to a subquery of items joined to add-ons, which SQLite cannot flatten and
     /// so materializes from every item of the platform (<c>MATERIALIZE s … SCAN OrderItems</c>: 250–490 ms per
     /// load at 100,000 orders, on every change, placement and provisioning step; docs/performance.md). Split,
-    /// the items are an index lookup by order. PostgreSQL plans the single statement well: one round trip.
+    /// the items are an index lookup by order. PostgreSQL plans the single statement well: one round trip (said
+    /// explicitly: left to EF Core's default, it warned of two collections loaded in one query at every start).
     /// </summary>
     public static IQueryable<Order> WithItems(this IQueryable<Order> orders, AppDbContext db) =>
-        db.Database.IsSqlite() ? orders.Include(o => o.Items).AsSplitQuery() : orders.Include(o => o.Items);
+        db.Database.IsSqlite() ? orders.Include(o => o.Items).AsSplitQuery() : orders.Include(o => o.Items).AsSingleQuery();
 
     /// <summary>The cursor of the default sort (newest first) after this row; the benchmark pages with it.</summary>
     public static string EncodeCursor(DateTime date, long id) => new OrderCursor(OrderSort.Default, default, date, id).Encode();
