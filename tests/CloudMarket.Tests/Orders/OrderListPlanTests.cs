@@ -21,15 +21,6 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
     /// <summary>The plan the database runs the app's statement with, its parameters as the app sends them.</summary>
     protected abstract Task<string> PlanAsync(AppDbContext db, DbCommand command);
 
-    protected static async Task<string> LinesAsync(DbCommand command)
-    {
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            lines.Add(string.Join(" ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i)?.ToString())));
-        return string.Join("\n", lines);
-    }
-
     [Fact]
     public async Task TheRecentPage_ReadsTheRecentIndex_NotTheNewerOrdersOfOtherStatuses()
     {
@@ -89,41 +80,11 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
 
 public sealed class OrderListPlanTestsOnSqlite(SqliteFactory app) : OrderListPlanTests(app), IClassFixture<SqliteFactory>
 {
-    protected override async Task<string> PlanAsync(AppDbContext db, DbCommand command)
-    {
-        await db.Database.OpenConnectionAsync();
-        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
-        return await LinesAsync(command);
-    }
+    protected override Task<string> PlanAsync(AppDbContext db, DbCommand command) => QueryPlans.SqliteAsync(db, command);
 }
 
 public sealed class OrderListPlanTestsOnPostgres(PostgresFactory app) : OrderListPlanTests(app), IClassFixture<PostgresFactory>
 {
-    /// <summary>
-    /// The generic plan: the app prepares every statement, and PostgreSQL runs one after its first five executions
-    /// with a plan that cannot look at the parameters' values (a page whose statuses were a parameter would not
-    /// match the index's predicate). PostgreSQL 15 shows it as EXPLAIN EXECUTE of the statement prepared, under
-    /// plan_cache_mode = force_generic_plan.
-    /// </summary>
-    protected override async Task<string> PlanAsync(AppDbContext db, DbCommand command)
-    {
-        await db.Database.OpenConnectionAsync();
-        var parameters = command.Parameters.Cast<DbParameter>().ToList();
-        var sql = command.CommandText;
-        // Longest names first, so @p is not replaced inside @page.
-        foreach (var (parameter, position) in parameters.Select((p, i) => (p, i + 1)).OrderByDescending(x => x.p.ParameterName.Length))
-            sql = sql.Replace(parameter.ParameterName, "$" + position);
-        command.Parameters.Clear();
-        command.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE page AS {sql}";
-        await command.ExecuteNonQueryAsync();
-        command.CommandText = $"EXPLAIN EXECUTE page({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
-        return await LinesAsync(command);
-    }
-
-    private static string Literal(object? value) => value switch
-    {
-        int or long => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-        string[] values => $"'{{{string.Join(",", values)}}}'",
-        _ => $"'{value}'",
-    };
+    /// <summary>The generic plan (<see cref="QueryPlans.PostgresGenericAsync"/>): a page whose statuses were a parameter would not match the index's predicate.</summary>
+    protected override Task<string> PlanAsync(AppDbContext db, DbCommand command) => QueryPlans.PostgresGenericAsync(db, command);
 }

@@ -22,8 +22,7 @@ public static class SubscriptionQueries
         var s = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
             .SingleOrDefaultAsync(x => x.Id == id && x.CustomerId == ctx.CustomerId, ct);
         if (s is null) return null;
-        var addons = await db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
-            .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId).ToListAsync(ct);
+        var addons = await AddonsOf(db, ctx, id).ToListAsync(ct);
         var orders = await OrdersThatChangedAsync(db, ctx, s, ct);
         var (actions, unavailable) = SubscriptionActions.For(s, s.Offer, ctx.Actor, now);
         // The term as of now, renewals not yet recorded counted (Subscription.TermAt).
@@ -39,6 +38,11 @@ public static class SubscriptionQueries
     }
 
     public const int MaxOrdersShown = 50;
+
+    /// <summary>A subscription's add-ons, read by the add-ons' own index (IX_Subscriptions_ParentSubscriptionId).</summary>
+    internal static IQueryable<Subscription> AddonsOf(AppDbContext db, CustomerContext ctx, Guid id) =>
+        db.Subscriptions.AsNoTracking().Include(x => x.Offer).ThenInclude(o => o.Vendor)
+            .Where(x => x.ParentSubscriptionId == id && x.CustomerId == ctx.CustomerId);
 
     /// <summary>
     /// "The orders that changed it": each completed order (completed, completedWithErrors) with an item its
@@ -83,10 +87,8 @@ public static class SubscriptionQueries
     /// </summary>
     private static async Task<List<ScheduledChangeDto>> ScheduledChangesAsync(AppDbContext db, CustomerContext ctx, Guid id, CancellationToken ct)
     {
-        var items = db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx)).Where(i => i.SubscriptionId == id);
-        var orders = await db.Orders.AsNoTracking().VisibleOrders(ctx)
-            .Where(o => o.Status == OrderStatus.Scheduled && items.Any(i => i.OrderId == o.Id))
-            .OrderBy(o => o.ScheduledFor).ThenBy(o => o.Id).Take(MaxOrdersShown)
+        var items = ItemsOf(db, ctx, id);
+        var orders = await ScheduledOrdersOf(db, ctx, id)
             .Select(o => new { o.Id, o.Schedule, o.ScheduledFor, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId, o.CreatedByOrganizationName, o.CreatedByOrganizationType })
             .ToListAsync(ct);
         var ids = orders.Select(o => o.Id).ToList();
@@ -94,6 +96,23 @@ public static class SubscriptionQueries
             .ToLookup(i => i.OrderId, i => i.Description);
         return orders.Select(o => new ScheduledChangeDto(o.Id, $"#{o.Id}", o.Schedule, o.ScheduledFor, string.Join("; ", lines[o.Id]),
             new CreatedByDto(o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId, o.CreatedByOrganizationName, o.CreatedByOrganizationType))).ToList();
+    }
+
+    private static IQueryable<OrderItem> ItemsOf(AppDbContext db, CustomerContext ctx, Guid id) =>
+        db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx)).Where(i => i.SubscriptionId == id);
+
+    /// <summary>
+    /// The scheduled orders with an item on the subscription, soonest first. The customer is written into the SQL: the
+    /// prepared statement's generic plan, made for an average customer with one scheduled order, read all of a big
+    /// customer's scheduled orders and probed each for the subscription's items (201 orders and 1,010 pages, 1.8 ms, at
+    /// 100,000 orders); knowing the customer, it reads the subscription's few items first (7 pages; performance.md point 33).
+    /// </summary>
+    internal static IQueryable<Order> ScheduledOrdersOf(AppDbContext db, CustomerContext ctx, Guid id)
+    {
+        var items = ItemsOf(db, ctx, id);
+        return db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: true)
+            .Where(o => o.Status == OrderStatus.Scheduled && items.Any(i => i.OrderId == o.Id))
+            .OrderBy(o => o.ScheduledFor).ThenBy(o => o.Id).Take(MaxOrdersShown);
     }
 
     /// <summary>The customer's own Microsoft tenants, as recorded, the first one first.</summary>

@@ -1225,6 +1225,9 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("OfferId");
 
+                    b.HasIndex("ParentSubscriptionId")
+                        .HasFilter("\"ParentSubscriptionId\" IS NOT NULL");
+
                     b.HasIndex("CustomerId", "StartDate");
 
                     b.ToTable("Subscriptions");

@@ -1163,6 +1163,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
 
                     b.HasIndex("OfferId");
 
+                    b.HasIndex("ParentSubscriptionId")
+                        .HasFilter("\"ParentSubscriptionId\" IS NOT NULL");
+
                     b.HasIndex("CustomerId", "StartDate");
 
                     b.ToTable("Subscriptions");

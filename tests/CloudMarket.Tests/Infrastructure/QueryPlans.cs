@@ -1,0 +1,57 @@
+using System.Data.Common;
+using CloudMarket.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CloudMarket.Tests.Infrastructure;
+
+/// <summary>The plan a database runs one of the app's statements with, its parameters as the app sends them.</summary>
+public static class QueryPlans
+{
+    /// <summary>SQLite's <c>EXPLAIN QUERY PLAN</c>, one line per step.</summary>
+    public static async Task<string> SqliteAsync(AppDbContext db, DbCommand command)
+    {
+        await db.Database.OpenConnectionAsync();
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        return await LinesAsync(command);
+    }
+
+    /// <summary>
+    /// PostgreSQL's generic plan: the app prepares every statement, and PostgreSQL runs one after its first five executions
+    /// with a plan that cannot look at the parameters' values (a page whose statuses were a parameter would not match an
+    /// index's predicate; a big customer's rows are planned as an average customer's). PostgreSQL 15 shows it as EXPLAIN
+    /// EXECUTE of the statement prepared, under plan_cache_mode = force_generic_plan.
+    /// </summary>
+    public static async Task<string> PostgresGenericAsync(AppDbContext db, DbCommand command)
+    {
+        await db.Database.OpenConnectionAsync();
+        var parameters = command.Parameters.Cast<DbParameter>().ToList();
+        var sql = command.CommandText;
+        // Longest names first, so @p is not replaced inside @page.
+        foreach (var (parameter, position) in parameters.Select((p, i) => (p, i + 1)).OrderByDescending(x => x.p.ParameterName.Length))
+            sql = sql.Replace(parameter.ParameterName, "$" + position);
+        command.Parameters.Clear();
+        command.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE planned AS {sql}";
+        await command.ExecuteNonQueryAsync();
+        command.CommandText = $"EXPLAIN EXECUTE planned({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
+        var plan = await LinesAsync(command);
+        command.CommandText = "DEALLOCATE planned; RESET plan_cache_mode";
+        await command.ExecuteNonQueryAsync();
+        return plan;
+    }
+
+    private static string Literal(object? value) => value switch
+    {
+        int or long => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+        string[] values => $"'{{{string.Join(",", values)}}}'",
+        _ => $"'{value}'",
+    };
+
+    private static async Task<string> LinesAsync(DbCommand command)
+    {
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            lines.Add(string.Join(" ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i)?.ToString())));
+        return string.Join("\n", lines);
+    }
+}
