@@ -149,6 +149,21 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
             return base.InitializeAsync();
         }
 
+        /// <summary>
+        /// The replica server itself (its maintenance database), for what concerns the whole server: replay and its position.
+        /// Not this app's database, which the replica knows only once it has replayed its creation: asked there too early,
+        /// the wait for replay failed with "database does not exist" (seen once, on a loaded machine).
+        /// </summary>
+        private string ReplicaServerOnlyConnectionString
+        {
+            get
+            {
+                var replica = new NpgsqlConnectionStringBuilder(ReplicaServerConnectionString);
+                if (_replicaPort is { } port) replica.Port = port;
+                return replica.ConnectionString;
+            }
+        }
+
         public Task PauseReplayAsync() => OnReplicaAsync("SELECT pg_wal_replay_pause()");
 
         public Task ResumeReplayAsync() => OnReplicaAsync("SELECT pg_wal_replay_resume()");
@@ -161,11 +176,11 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
         {
             var target = await ScalarAsync(ConnectionString, "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint");
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            while (await ScalarAsync(ReplicaConnectionString, "SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)") < target)
+            while (await ScalarAsync(ReplicaServerOnlyConnectionString, "SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)") < target)
                 await Task.Delay(20, deadline.Token);
         }
 
-        private async Task OnReplicaAsync(string sql) => await ScalarAsync(ReplicaConnectionString, sql);
+        private async Task OnReplicaAsync(string sql) => await ScalarAsync(ReplicaServerOnlyConnectionString, sql);
 
         private static async Task<long> ScalarAsync(string connectionString, string sql)
         {

@@ -32,17 +32,25 @@ public static class QueryPlans
         command.Parameters.Clear();
         command.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE planned AS {sql}";
         await command.ExecuteNonQueryAsync();
-        command.CommandText = $"EXPLAIN EXECUTE planned({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
-        var plan = await LinesAsync(command);
-        command.CommandText = "DEALLOCATE planned; RESET plan_cache_mode";
-        await command.ExecuteNonQueryAsync();
-        return plan;
+        try
+        {
+            command.CommandText = $"EXPLAIN EXECUTE planned({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
+            return await LinesAsync(command);
+        }
+        finally
+        {
+            // The connection goes back to the pool as it came: no statement left prepared, no plan mode left forced.
+            command.CommandText = "DEALLOCATE planned; RESET plan_cache_mode";
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private static string Literal(object? value) => value switch
     {
         int or long => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-        string[] values => $"'{{{string.Join(",", values)}}}'",
+        string text => $"'{text}'",
+        // An array parameter (a list of statuses, of ids): PostgreSQL's array literal.
+        System.Collections.IEnumerable values => $"'{{{string.Join(",", values.Cast<object>())}}}'",
         _ => $"'{value}'",
     };
 

@@ -10,7 +10,8 @@ namespace CloudMarket.Tests.Orders;
 /// <summary>
 /// A subscription's detail (the page, the API, every subscription webhook's payload) reads its add-ons and its scheduled
 /// changes by the subscription, not through all of its customer's subscriptions or scheduled orders (docs/performance.md
-/// point 33: 4.3 ms and 1.8 ms for a big customer, each time a subscription event was fanned out).
+/// point 33: 4.3 ms and 1.8 ms for a big customer, each time a subscription event was fanned out); placing a scheduled
+/// order looks for another one holding the subscription's schedule the same way.
 /// </summary>
 public abstract class SubscriptionDetailPlanTests(CloudMarketFactory app)
 {
@@ -121,6 +122,22 @@ public sealed class SubscriptionDetailPlanTestsOnPostgres(PostgresFactory app) :
         });
 
         // The subscription's items first, then each one's order by its id (an index condition, not a walk filtered by the items).
+        Assert.Contains("Index Scan using \"IX_OrderItems_SubscriptionId\"", plan);
+        Assert.Matches(@"Index Cond: .*\(""Id"" = \w+\.""OrderId""\)", plan);
+    }
+
+    /// <summary>The same for placing a scheduled order: its check for another order holding the subscription's schedule.</summary>
+    [Fact]
+    public async Task PlacingAScheduledOrder_FindsAnotherHoldingTheSubscriptionByItsItems_NotByWalkingTheCustomersScheduledOrders()
+    {
+        var ctx = await App.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
+        var plan = await App.WithDbAsync(async db =>
+        {
+            var subscription = await AddDataAsync(db);
+            await using var command = OrderSchedule.OtherHoldingItems(db, ctx, orderId: 1, ScheduleKind.At, [subscription]).CreateDbCommand();
+            return await PlanAsync(db, command);
+        });
+
         Assert.Contains("Index Scan using \"IX_OrderItems_SubscriptionId\"", plan);
         Assert.Matches(@"Index Cond: .*\(""Id"" = \w+\.""OrderId""\)", plan);
     }
