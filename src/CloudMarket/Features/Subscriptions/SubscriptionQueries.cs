@@ -104,8 +104,8 @@ public static class SubscriptionQueries
     /// <summary>
     /// The scheduled orders with an item on the subscription, soonest first. The customer is written into the SQL: the
     /// prepared statement's generic plan, made for an average customer with one scheduled order, read all of a big
-    /// customer's scheduled orders and probed each for the subscription's items (201 orders and 1,010 pages, 1.8 ms, at
-    /// 100,000 orders); knowing the customer, it reads the subscription's few items first (7 pages; performance.md point 33).
+    /// customer's scheduled orders and probed each for the subscription's items (201 orders and 1,016 pages, 1.8 ms, at
+    /// 100,000 orders); knowing the customer, it reads the subscription's few items first (13 pages; performance.md point 33).
     /// </summary>
     internal static IQueryable<Order> ScheduledOrdersOf(AppDbContext db, CustomerContext ctx, Guid id)
     {
