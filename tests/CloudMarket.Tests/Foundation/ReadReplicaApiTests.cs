@@ -117,15 +117,9 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
                 : throw new InvalidOperationException(
                     $"The read replica suite needs a streaming replica of the PostgreSQL test server: set {ReplicaVariable}, or run ./test.sh, which starts one.");
 
-        private string ReplicaConnectionString
-        {
-            get
-            {
-                var replica = new NpgsqlConnectionStringBuilder(ReplicaServerConnectionString) { Database = Database };
-                if (_replicaPort is { } port) replica.Port = port;
-                return replica.ConnectionString;
-            }
-        }
+        /// <summary>This app's database on the replica (<see cref="ReplicaServerOnlyConnectionString"/>'s server).</summary>
+        private string ReplicaConnectionString =>
+            new NpgsqlConnectionStringBuilder(ReplicaServerOnlyConnectionString) { Database = Database }.ConnectionString;
 
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
         {

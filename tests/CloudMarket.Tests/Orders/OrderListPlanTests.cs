@@ -58,22 +58,14 @@ public abstract class OrderListPlanTests(CloudMarketFactory app)
     private static async Task AddOrdersAsync(AppDbContext db)
     {
         if (await db.Orders.AnyAsync(o => o.Id > 1_000_000)) return;
-        var columns = db.Model.FindEntityType(typeof(Order))!.GetProperties().Select(p => p.GetColumnName()).ToList();
         var templateId = await db.Orders.Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly).OrderBy(o => o.Id).Select(o => o.Id).FirstAsync();
-        string Value(string column) => column switch
+        await TemplateRows.CopyAsync(db, typeof(Order), "Id", templateId.ToString(), OlderInFlight + NewerCompleted, column => column switch
         {
             "Id" => "1000000 + g.n",
             "Status" => $"CASE WHEN g.n <= {OlderInFlight} THEN '{OrderStatus.Started}' ELSE '{OrderStatus.Completed}' END",
             "Date" => "(SELECT MAX(\"Date\") FROM \"Orders\")",
-            _ => $"t.\"{column}\"",
-        };
-        // Every value is the test's own (column names from the model, numbers): nothing to inject.
-        var insert = $"""
-            WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {OlderInFlight + NewerCompleted})
-            INSERT INTO "Orders" ({string.Join(", ", columns.Select(c => $"\"{c}\""))})
-            SELECT {string.Join(", ", columns.Select(Value))} FROM g, "Orders" t WHERE t."Id" = {templateId}
-            """;
-        await db.Database.ExecuteSqlRawAsync(insert);
+            _ => null,
+        });
         await db.Database.ExecuteSqlRawAsync("ANALYZE");
     }
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
+using CloudMarket.Features.Organizations;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,6 @@ public abstract class SubscriptionDetailPlanTests(CloudMarketFactory app)
 {
     private const int Copies = 3000;
 
-    protected CloudMarketFactory App => app;
-
     protected abstract Task<string> PlanAsync(AppDbContext db, DbCommand command);
 
     /// <summary>A made-up id numbered <paramref name="n"/> (an SQL expression) under <paramref name="prefix"/>, as the database stores a Guid.</summary>
@@ -27,15 +26,21 @@ public abstract class SubscriptionDetailPlanTests(CloudMarketFactory app)
     [Fact]
     public async Task TheAddons_AreReadByTheirParent_NotThroughTheCustomersSubscriptions()
     {
-        var ctx = await App.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
-        var plan = await App.WithDbAsync(async db =>
-        {
-            var subscription = await AddDataAsync(db);
-            await using var command = SubscriptionQueries.AddonsOf(db, ctx, subscription).CreateDbCommand();
-            return await PlanAsync(db, command);
-        });
+        var plan = await PlanOfAsync((db, ctx, subscription) => SubscriptionQueries.AddonsOf(db, ctx, subscription));
 
         Assert.Contains("IX_Subscriptions_ParentSubscriptionId", plan);
+    }
+
+    /// <summary>The plan of a statement on a Fabrikam subscription, as the seller asks it, on the data of <see cref="AddDataAsync"/>.</summary>
+    protected async Task<string> PlanOfAsync(Func<AppDbContext, CustomerContext, Guid, IQueryable> statement)
+    {
+        var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
+        return await app.WithDbAsync(async db =>
+        {
+            var subscription = await AddDataAsync(db);
+            await using var command = statement(db, ctx, subscription).CreateDbCommand();
+            return await PlanAsync(db, command);
+        });
     }
 
     /// <summary>
@@ -43,53 +48,40 @@ public abstract class SubscriptionDetailPlanTests(CloudMarketFactory app)
     /// customers (so that an average customer has about one scheduled order and a subscription a few items, as on a real
     /// platform); the id of a Fabrikam subscription.
     /// </summary>
-    protected async Task<Guid> AddDataAsync(AppDbContext db)
+    private async Task<Guid> AddDataAsync(AppDbContext db)
     {
         var template = await db.Subscriptions.Where(s => s.CustomerId == DemoData.Fabrikam).OrderBy(s => s.Id).Select(s => s.Id).FirstAsync();
         if (await db.Orders.AnyAsync(o => o.Id > 2_000_000)) return template;
-        // Every value is the test's own (column names from the model, numbers): nothing to inject.
-        await db.Database.ExecuteSqlRawAsync(Copy(db, typeof(Subscription), $"'{template}'", "Id", column => column switch
+        await TemplateRows.CopyAsync(db, typeof(Subscription), "Id", $"'{template}'", Copies, column => column switch
         {
             "Id" => IdSql("00000000-0000-0000-0001-", "g.n"),
             _ => null,
-        }));
+        });
         var order = await db.Orders.Where(o => o.CustomerId == DemoData.Fabrikam && !o.IsMarkupOnly).OrderBy(o => o.Id).Select(o => o.Id).FirstAsync();
-        await db.Database.ExecuteSqlRawAsync(Copy(db, typeof(Order), order.ToString(), "Id", column => column switch
+        await TemplateRows.CopyAsync(db, typeof(Order), "Id", order.ToString(), Copies, column => column switch
         {
             "Id" => "2000000 + g.n",
             "Status" => $"'{OrderStatus.Scheduled}'",
             "Schedule" => $"'{ScheduleKind.At}'",
             _ => null,
-        }));
-        await db.Database.ExecuteSqlRawAsync(Copy(db, typeof(Order), order.ToString(), "Id", column => column switch
+        });
+        await TemplateRows.CopyAsync(db, typeof(Order), "Id", order.ToString(), Copies, column => column switch
         {
             "Id" => "3000000 + g.n",
             "CustomerId" => IdSql("00000000-0000-0000-0002-", "g.n"),
             "Status" => $"'{OrderStatus.Completed}'",
             _ => null,
-        }));
+        });
         var item = await db.OrderItems.Where(i => i.OrderId == order).OrderBy(i => i.Position).Select(i => i.Id).FirstAsync();
-        await db.Database.ExecuteSqlRawAsync(Copy(db, typeof(OrderItem), $"'{item}'", "Id", column => column switch
+        await TemplateRows.CopyAsync(db, typeof(OrderItem), "Id", $"'{item}'", Copies, column => column switch
         {
             "Id" => IdSql("00000000-0000-0000-0003-", "g.n"),
             "OrderId" => "3000000 + g.n",
             "SubscriptionId" => IdSql("00000000-0000-0000-0004-", "g.n"),
             _ => null,
-        }));
+        });
         await db.Database.ExecuteSqlRawAsync("ANALYZE");
         return template;
-    }
-
-    /// <summary><see cref="Copies"/> copies of one row, each column the template's unless <paramref name="value"/> says otherwise.</summary>
-    private static string Copy(AppDbContext db, Type entity, string templateKey, string key, Func<string, string?> value)
-    {
-        var type = db.Model.FindEntityType(entity)!;
-        var columns = type.GetProperties().Select(p => p.GetColumnName()).ToList();
-        return $"""
-            WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {Copies})
-            INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(c => $"\"{c}\""))})
-            SELECT {string.Join(", ", columns.Select(c => value(c) ?? $"t.\"{c}\""))} FROM g, "{type.GetTableName()}" t WHERE t."{key}" = {templateKey}
-            """;
     }
 }
 
@@ -113,13 +105,7 @@ public sealed class SubscriptionDetailPlanTestsOnPostgres(PostgresFactory app) :
     [Fact]
     public async Task TheScheduledChanges_AreFoundByTheSubscriptionsItems_NotByWalkingTheCustomersScheduledOrders()
     {
-        var ctx = await App.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
-        var plan = await App.WithDbAsync(async db =>
-        {
-            var subscription = await AddDataAsync(db);
-            await using var command = SubscriptionQueries.ScheduledOrdersOf(db, ctx, subscription).CreateDbCommand();
-            return await PlanAsync(db, command);
-        });
+        var plan = await PlanOfAsync((db, ctx, subscription) => SubscriptionQueries.ScheduledOrdersOf(db, ctx, subscription));
 
         // The subscription's items first, then each one's order by its id (an index condition, not a walk filtered by the items).
         Assert.Contains("Index Scan using \"IX_OrderItems_SubscriptionId\"", plan);
@@ -130,13 +116,7 @@ public sealed class SubscriptionDetailPlanTestsOnPostgres(PostgresFactory app) :
     [Fact]
     public async Task PlacingAScheduledOrder_FindsAnotherHoldingTheSubscriptionByItsItems_NotByWalkingTheCustomersScheduledOrders()
     {
-        var ctx = await App.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
-        var plan = await App.WithDbAsync(async db =>
-        {
-            var subscription = await AddDataAsync(db);
-            await using var command = OrderSchedule.OtherHoldingItems(db, ctx, orderId: 1, ScheduleKind.At, [subscription]).CreateDbCommand();
-            return await PlanAsync(db, command);
-        });
+        var plan = await PlanOfAsync((db, ctx, subscription) => OrderSchedule.OtherHoldingItems(db, ctx, orderId: 1, ScheduleKind.At, [subscription]));
 
         Assert.Contains("Index Scan using \"IX_OrderItems_SubscriptionId\"", plan);
         Assert.Matches(@"Index Cond: .*\(""Id"" = \w+\.""OrderId""\)", plan);
