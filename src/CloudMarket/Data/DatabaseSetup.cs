@@ -30,6 +30,7 @@ public static class DatabaseSetup
                          ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
                              ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
                 services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(TunePostgres(pg)).AddInterceptors(sp.GetServices<IInterceptor>()));
+                services.AddDbContext<DataProtectionKeyStore>(o => o.UseNpgsql(new Npgsql.NpgsqlConnectionStringBuilder(pg) { Multiplexing = false }.ConnectionString));
                 if (configuration.GetConnectionString(ReplicaConnectionString) is { Length: > 0 } replica)
                     services.AddSingleton(sp => new ReadReplica(replica, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
                 break;
@@ -37,6 +38,7 @@ public static class DatabaseSetup
                 var sqlite = InContentRoot(configuration.GetConnectionString("Sqlite") ?? "Data Source=cloudmarket.db", contentRoot);
                 services.AddDbContextPool<AppDbContext, SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite)
                     .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(new SqliteConnectionSetup()));
+                services.AddDbContext<DataProtectionKeyStore>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
                 break;
         }
         // Where the read-only views read (the primary, or the replica when there is one): ReadDb decides.
@@ -61,9 +63,15 @@ public static class DatabaseSetup
     /// <summary>
     /// Npgsql settings the app's statement mix needs, unless the connection string sets them itself:
     /// the same few statements run thousands of times a second, so they are prepared on each physical
-    /// connection (planning cost 0.4–0.6 ms per statement, more than running it), and a connection
+    /// connection (planning cost 0.4–0.6 ms per statement, more than running it), a connection
     /// returned to the pool is not reset with DISCARD ALL (which would drop those prepared statements;
-    /// the app sets no session state that a reset would have to undo). docs/performance.md.
+    /// the app sets no session state that a reset would have to undo), and commands outside a transaction
+    /// are multiplexed: concurrent requests' statements share a few physical connections and go out and come
+    /// back in one socket write and read, instead of a connection, a write and a wake-up each (the app and
+    /// PostgreSQL share the machine's cores with the kernel's work for every round trip). Multiplexing needs
+    /// every command to be asynchronous and no state kept on a connection between commands outside a
+    /// transaction: the app's are; Data Protection's are not, and it has a context of its own
+    /// (<see cref="DataProtectionKeyStore"/>). docs/performance.md, points 3 and 34.
     /// </summary>
     internal static string TunePostgres(string connectionString)
     {
@@ -75,6 +83,7 @@ public static class DatabaseSetup
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("MAXAUTOPREPARE")) builder.MaxAutoPrepare = 64;
         if (!given.Contains("NORESETONCLOSE")) builder.NoResetOnClose = true;
+        if (!given.Contains("MULTIPLEXING")) builder.Multiplexing = true;
         return builder.ConnectionString;
     }
 

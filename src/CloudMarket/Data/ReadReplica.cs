@@ -26,6 +26,9 @@ public sealed class ReadReplica
         var builder = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString));
         // An unreachable replica must cost a request little before it falls back to the primary.
         if (!builder.ContainsKey("Timeout")) builder.Timeout = 3;
+        // Not multiplexed (the primary's default): a request opens its replica connection to learn whether the replica is
+        // reachable before it reads there (ReadDb.ContextAsync), and opening a multiplexed connection connects nothing.
+        builder.Multiplexing = false;
         _contexts = new PooledDbContextFactory<PostgresAppDbContext>(new DbContextOptionsBuilder<PostgresAppDbContext>()
             .UseNpgsql(builder.ConnectionString).UseLoggerFactory(logs).Options);
         _clock = clock;

@@ -44,7 +44,7 @@ public static class KeyProtection
         services.AddSingleton(certificate);
         services.AddSingleton<IValidateOptions<KeyProtectionOptions>, Validator>();
 
-        var dataProtection = services.AddDataProtection().SetApplicationName("CloudMarket").PersistKeysToDbContext<AppDbContext>();
+        var dataProtection = services.AddDataProtection().SetApplicationName("CloudMarket").PersistKeysToDbContext<DataProtectionKeyStore>();
         if (certificate.Certificate is { } cert)
             dataProtection.ProtectKeysWithCertificate(cert);
         return services;

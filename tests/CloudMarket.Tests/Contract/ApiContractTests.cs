@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using CloudMarket.Tests.Orders;
 
 namespace CloudMarket.Tests.Contract;
@@ -437,8 +438,8 @@ public abstract class ApiContractTests(CloudMarketFactory app)
     {
         var seller = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
         var customer = await app.ClientAsync(Demo.FabrikamAdmin);
-        var subscription = await app.WithDbAsync(db => Task.FromResult(db.Subscriptions.First(s => s.CustomerId == Demo.Fabrikam).Id));
-        var orders = await app.WithDbAsync(db => Task.FromResult(db.Orders.Where(o => o.CustomerId == Demo.Fabrikam).Select(o => o.Id).ToList()));
+        var subscription = await app.WithDbAsync(db => db.Subscriptions.Where(s => s.CustomerId == Demo.Fabrikam).Select(s => s.Id).FirstAsync());
+        var orders = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == Demo.Fabrikam).Select(o => o.Id).ToListAsync());
         foreach (var client in new[] { seller, customer })
             foreach (var url in new[] { "/api/v1/me", "/api/v1/organizations?q=fab", "/api/v1/catalog/offers", "/api/v1/subscriptions",
                          $"/api/v1/subscriptions/{subscription}", "/api/v1/orders", "/api/v1/orders?view=historical&state=all&limit=200" }

@@ -4,27 +4,29 @@ using Npgsql;
 namespace CloudMarket.Tests.Foundation;
 
 /// <summary>
-/// The app's Npgsql defaults (docs/performance.md): statements prepared per connection and no reset on
-/// checkout, unless the operator's connection string says otherwise.
+/// The app's Npgsql defaults (docs/performance.md): statements prepared per connection, no reset on
+/// checkout and multiplexed commands, unless the operator's connection string says otherwise.
 /// </summary>
 public sealed class PostgresTuningTests
 {
     [Fact]
-    public void AConnectionStringWithoutThem_GetsAutoPrepareAndNoReset()
+    public void AConnectionStringWithoutThem_GetsAutoPrepareNoResetAndMultiplexing()
     {
         var tuned = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres("Host=db;Database=cloudmarket;Maximum Pool Size=100"));
         Assert.Equal(64, tuned.MaxAutoPrepare);
         Assert.True(tuned.NoResetOnClose);
+        Assert.True(tuned.Multiplexing);
         Assert.Equal(100, tuned.MaxPoolSize);
     }
 
     [Theory]
-    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false")]
-    [InlineData("Host=db;maxautoprepare=0;NoResetOnClose=false")]
+    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false;Multiplexing=false")]
+    [InlineData("Host=db;maxautoprepare=0;NoResetOnClose=false;multiplexing=false")]
     public void TheOperatorsOwnSettings_AreKept(string connectionString)
     {
         var tuned = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString));
         Assert.Equal(0, tuned.MaxAutoPrepare);
         Assert.False(tuned.NoResetOnClose);
+        Assert.False(tuned.Multiplexing);
     }
 }

@@ -4,6 +4,7 @@ using CloudMarket.Features.Identity;
 using CloudMarket.Infrastructure;
 using CloudMarket.Features.Organizations;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMarket.Tests.Infrastructure;
@@ -87,7 +88,7 @@ public static class Production
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CloudMarket.Data.AppDbContext>();
-        if (db.Users.Any(u => u.Email == UserEmail))
+        if (await db.Users.AnyAsync(u => u.Email == UserEmail))
             return;
         var org = new Organization(Guid.NewGuid(), "Acme Distribution", OrganizationType.Distributor, null, "DK");
         db.Organizations.Add(org);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using CloudMarket.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CloudMarket.Tests.Infrastructure;
 
@@ -23,7 +24,10 @@ public static class QueryPlans
     /// </summary>
     public static async Task<string> PostgresGenericAsync(AppDbContext db, DbCommand command)
     {
-        await db.Database.OpenConnectionAsync();
+        // One transaction holds one physical connection: the app's connections are multiplexed (DatabaseSetup.TunePostgres),
+        // so outside a transaction the SET, the PREPARE and the EXPLAIN could each go out on another one.
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        command.Transaction = transaction.GetDbTransaction();
         var parameters = command.Parameters.Cast<DbParameter>().ToList();
         var sql = command.CommandText;
         // Longest names first, so @p is not replaced inside @page.

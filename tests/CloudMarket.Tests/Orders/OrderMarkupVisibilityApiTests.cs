@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using static CloudMarket.Tests.Orders.OrderKit;
 
 namespace CloudMarket.Tests.Orders;
@@ -34,9 +35,9 @@ public abstract class OrderMarkupVisibilityApiTests(CloudMarketFactory app)
 
     private Task<long> MarkupOnlyAsync() => app.OrderNamedAsync("Markup review Q3");
 
-    private Task<long> MixedAsync() => app.WithDbAsync(db => Task.FromResult(db.Orders
+    private Task<long> MixedAsync() => app.WithDbAsync(db => db.Orders
         .Where(o => o.CustomerId == Demo.Fabrikam && o.Status == OrderStatus.InProgress && !o.IsMarkupOnly)
-        .OrderBy(o => o.Id).Select(o => o.Id).First()));
+        .OrderBy(o => o.Id).Select(o => o.Id).FirstAsync());
 
     private static void AssertNothingAboutMarkup(JsonElement json, string where)
     {
