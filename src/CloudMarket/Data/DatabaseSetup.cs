@@ -75,17 +75,23 @@ public static class DatabaseSetup
     /// </summary>
     internal static string TunePostgres(string connectionString)
     {
-        // NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword is KNOWN, not whether it is set
-        // (it was always true, so neither setting was ever applied: every statement planned, DISCARD ALL on
-        // every checkout). What the string sets is read by the generic builder, in any spelling.
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
-            .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        var given = SettingsIn(connectionString);
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("MAXAUTOPREPARE")) builder.MaxAutoPrepare = 64;
         if (!given.Contains("NORESETONCLOSE")) builder.NoResetOnClose = true;
         if (!given.Contains("MULTIPLEXING")) builder.Multiplexing = true;
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// The keywords a connection string sets, upper case without spaces (<c>MAXAUTOPREPARE</c>), in whatever spelling it
+    /// used. NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword is KNOWN, not whether it is set: it was
+    /// always true, so a default applied "unless set" was never applied (every statement planned, DISCARD ALL on every
+    /// checkout; the read replica's short connect timeout). The generic builder reads what the string sets.
+    /// </summary>
+    internal static HashSet<string> SettingsIn(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
 
     /// <summary>Applies migrations and seeds the demo data into an empty database.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)

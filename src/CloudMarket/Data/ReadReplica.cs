@@ -23,16 +23,22 @@ public sealed class ReadReplica
 
     public ReadReplica(string connectionString, TimeProvider clock, ILoggerFactory logs)
     {
+        _contexts = new PooledDbContextFactory<PostgresAppDbContext>(new DbContextOptionsBuilder<PostgresAppDbContext>()
+            .UseNpgsql(Tune(connectionString)).UseLoggerFactory(logs).Options);
+        _clock = clock;
+        _log = logs.CreateLogger<ReadReplica>();
+    }
+
+    /// <summary>The replica's connection string as the app uses it: the primary's Npgsql defaults, with two differences.</summary>
+    internal static string Tune(string connectionString)
+    {
         var builder = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString));
         // An unreachable replica must cost a request little before it falls back to the primary.
-        if (!builder.ContainsKey("Timeout")) builder.Timeout = 3;
+        if (!DatabaseSetup.SettingsIn(connectionString).Contains("TIMEOUT")) builder.Timeout = 3;
         // Not multiplexed (the primary's default): a request opens its replica connection to learn whether the replica is
         // reachable before it reads there (ReadDb.ContextAsync), and opening a multiplexed connection connects nothing.
         builder.Multiplexing = false;
-        _contexts = new PooledDbContextFactory<PostgresAppDbContext>(new DbContextOptionsBuilder<PostgresAppDbContext>()
-            .UseNpgsql(builder.ConnectionString).UseLoggerFactory(logs).Options);
-        _clock = clock;
-        _log = logs.CreateLogger<ReadReplica>();
+        return builder.ConnectionString;
     }
 
     internal bool IsResting => _clock.GetUtcNow().UtcTicks < Interlocked.Read(ref _downUntilTicks);

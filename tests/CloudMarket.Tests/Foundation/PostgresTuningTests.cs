@@ -29,4 +29,17 @@ public sealed class PostgresTuningTests
         Assert.False(tuned.NoResetOnClose);
         Assert.False(tuned.Multiplexing);
     }
+
+    [Fact]
+    public void TheReadReplica_GetsAShortConnectTimeout_AndNoMultiplexing()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(ReadReplica.Tune("Host=replica;Database=cloudmarket"));
+        Assert.Equal(3, tuned.Timeout);
+        Assert.False(tuned.Multiplexing);
+        Assert.Equal(64, tuned.MaxAutoPrepare);
+        // The operator's own timeout is kept; multiplexing stays off (the replica's reachability check opens a connection).
+        var own = new NpgsqlConnectionStringBuilder(ReadReplica.Tune("Host=replica;timeout=10;Multiplexing=true"));
+        Assert.Equal(10, own.Timeout);
+        Assert.False(own.Multiplexing);
+    }
 }
