@@ -30,7 +30,7 @@ public static class DatabaseSetup
                          ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
                              ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
                 services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(TunePostgres(pg)).AddInterceptors(sp.GetServices<IInterceptor>()));
-                services.AddDbContext<DataProtectionKeyStore>(o => o.UseNpgsql(new Npgsql.NpgsqlConnectionStringBuilder(pg) { Multiplexing = false }.ConnectionString));
+                services.AddDbContext<DataProtectionKeyStore>(o => o.UseNpgsql(NotMultiplexed(pg)));
                 if (configuration.GetConnectionString(ReplicaConnectionString) is { Length: > 0 } replica)
                     services.AddSingleton(sp => new ReadReplica(replica, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
                 break;
@@ -82,6 +82,13 @@ public static class DatabaseSetup
         if (!given.Contains("MULTIPLEXING")) builder.Multiplexing = true;
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// The same connection string with multiplexing off, whatever it said: for a connection whose user needs what a
+    /// multiplexed one does not give (Data Protection's synchronous calls; the read replica's connect-to-probe).
+    /// </summary>
+    internal static string NotMultiplexed(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Multiplexing = false }.ConnectionString;
 
     /// <summary>
     /// The keywords a connection string sets, upper case without spaces (<c>MAXAUTOPREPARE</c>), in whatever spelling it

@@ -32,12 +32,11 @@ public sealed class ReadReplica
     /// <summary>The replica's connection string as the app uses it: the primary's Npgsql defaults, with two differences.</summary>
     internal static string Tune(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString));
-        // An unreachable replica must cost a request little before it falls back to the primary.
-        if (!DatabaseSetup.SettingsIn(connectionString).Contains("TIMEOUT")) builder.Timeout = 3;
         // Not multiplexed (the primary's default): a request opens its replica connection to learn whether the replica is
         // reachable before it reads there (ReadDb.ContextAsync), and opening a multiplexed connection connects nothing.
-        builder.Multiplexing = false;
+        var builder = new NpgsqlConnectionStringBuilder(DatabaseSetup.NotMultiplexed(DatabaseSetup.TunePostgres(connectionString)));
+        // An unreachable replica must cost a request little before it falls back to the primary.
+        if (!DatabaseSetup.SettingsIn(connectionString).Contains("TIMEOUT")) builder.Timeout = 3;
         return builder.ConnectionString;
     }
 

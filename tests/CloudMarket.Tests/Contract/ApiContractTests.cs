@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 using CloudMarket.Data;
 using CloudMarket.Features.Orders;
 using CloudMarket.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using CloudMarket.Tests.Orders;
+using Microsoft.EntityFrameworkCore;
 
 namespace CloudMarket.Tests.Contract;
 

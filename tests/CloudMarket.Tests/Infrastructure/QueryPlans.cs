@@ -34,7 +34,7 @@ public static class QueryPlans
         foreach (var (parameter, position) in parameters.Select((p, i) => (p, i + 1)).OrderByDescending(x => x.p.ParameterName.Length))
             sql = sql.Replace(parameter.ParameterName, "$" + position);
         command.Parameters.Clear();
-        command.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE planned AS {sql}";
+        command.CommandText = $"SET LOCAL plan_cache_mode = force_generic_plan; PREPARE planned AS {sql}";
         await command.ExecuteNonQueryAsync();
         try
         {
@@ -43,8 +43,9 @@ public static class QueryPlans
         }
         finally
         {
-            // The connection goes back to the pool as it came: no statement left prepared, no plan mode left forced.
-            command.CommandText = "DEALLOCATE planned; RESET plan_cache_mode";
+            // The connection goes back to the pool as it came: no statement left prepared (a PREPARE outlives its
+            // transaction; the SET LOCAL ends with it).
+            command.CommandText = "DEALLOCATE planned";
             await command.ExecuteNonQueryAsync();
         }
     }

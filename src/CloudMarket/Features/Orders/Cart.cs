@@ -18,9 +18,9 @@ public static class Cart
     /// <summary>How many items of the user's cart they can see (shown next to "Cart" in the navigation); 0 without a cart. One query.</summary>
     public static Task<int> ItemCountAsync(AppDbContext db, CustomerContext ctx, CancellationToken ct)
     {
-        // The cart's id as a subquery of this one statement. Called inside the lambda, CurrentCartId(…).FirstOrDefault()
-        // was evaluated by EF Core on its own before the statement, as a parameter: a second round trip, and a
-        // synchronous one (which multiplexed connections refuse, docs/performance.md point 34).
+        // The cart's id as a subquery of this one statement: a method call inside the lambda would be evaluated by EF Core
+        // on its own before the statement, as a parameter (a second round trip, and a synchronous one, which multiplexed
+        // connections refuse: docs/performance.md point 34).
         var cart = CurrentCartId(db, ctx);
         return db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => i.OrderId == cart.FirstOrDefault())
