@@ -73,10 +73,12 @@ if [ $REPLICA = 1 ]; then
 fi
 
 echo "Publishing the app (Release) and building the benchmark…"
-dotnet publish src/CloudMarket -c Release -o "$ROOT/bench-results/.app" -v quiet -nologo >/dev/null
+# Quiet, but a failed build shows why (set -e would otherwise end the run without a word).
+quiet() { local out; out=$("$@" 2>&1) || { echo "$out" >&2; echo "Failed: $*" >&2; exit 1; }; }
+quiet dotnet publish src/CloudMarket -c Release -o "$ROOT/bench-results/.app" -v quiet -nologo
 # Mails go to a pickup folder per app process now (AppRunner); the one earlier runs filled beside the app goes.
 rm -rf "$ROOT/bench-results/.app/mail"
-dotnet build bench/CloudMarket.Bench -c Release -v quiet -nologo >/dev/null
+quiet dotnet build bench/CloudMarket.Bench -c Release -v quiet -nologo
 BENCH="dotnet bench/CloudMarket.Bench/bin/Release/net10.0/CloudMarket.Bench.dll --app $ROOT/bench-results/.app/CloudMarket.dll --out $ROOT/bench-results --docs $ROOT/docs/performance.md"
 
 $BENCH --provider Postgres --orders "$ORDERS" \

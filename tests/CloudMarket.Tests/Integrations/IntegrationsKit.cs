@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using CloudMarket.Features.Integrations;
 using CloudMarket.Tests.Infrastructure;
 using CloudMarket.Tests.Provisioning;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMarket.Tests.Integrations;
 
@@ -15,6 +17,17 @@ public static class IntegrationSettings
         settings["Integrations:PollIntervalMs"] = "50";
         settings["Email:PickupDirectory"] = Path.Combine(Path.GetTempPath(), $"cloudmarket-mail-{Guid.NewGuid():N}");
         return settings;
+    }
+}
+
+public static class DispatcherKit
+{
+    /// <summary>Wakes both of the dispatcher's loops, its fan-out (events) and its senders (deliveries), which otherwise poll.</summary>
+    public static void WakeDispatcher(this CloudMarketFactory app)
+    {
+        var signal = app.Services.GetRequiredService<IntegrationSignal>();
+        signal.NotifyEvents();
+        signal.NotifyDeliveries();
     }
 }
 

@@ -1,9 +1,13 @@
 using System.Collections;
 using System.Diagnostics;
+using CloudMarket.Features.Integrations;
+using CloudMarket.Features.Provisioning;
 using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using static CloudMarket.Tests.Orders.OrderKit;
 using static CloudMarket.Tests.Provisioning.OrderFlow;
@@ -94,5 +98,55 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         /// <summary>A copy taken under the lock (ToList on the collection reads Count and then copies: a span added between the two broke it).</summary>
         public List<Activity> Snapshot() { lock (_items) return [.. _items]; }
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+/// <summary>
+/// The provisioning worker starts and settles a claimed batch of orders in one save each (docs/performance.md point 35):
+/// every order's events still carry that order's own trace, and the subscription an order created is told as that
+/// order's. The worker is off here; the test claims the batch and hands it to the provisioner as the worker would.
+/// </summary>
+public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.TracedFactoryWithoutWorker app)
+    : IClassFixture<BatchedProvisioningTraceTests.TracedFactoryWithoutWorker>
+{
+    [Fact]
+    public async Task OrdersProvisionedInOneBatch_KeepTheirOwnTraces_AndTheirOwnSubscriptionEvents()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ids = new List<long>();
+        for (var n = 1; n <= 3; n++)
+            ids.Add(await PlaceAsync(anna, $"Batched {n}", NewAcronis(n)));
+        var batch = await app.WithDbAsync(db => ProvisioningJobQueue.ClaimAsync(db, "test", 10, DateTime.UtcNow, TimeSpan.FromMinutes(2), CancellationToken.None));
+        Assert.Equal(ids, batch.Select(j => j.OrderId).Order());
+
+        await app.Services.GetRequiredService<OrderProvisioner>().ProcessAsync(batch, "test", CancellationToken.None);
+
+        foreach (var id in ids)
+            Assert.Equal("completed", (await anna.GetJsonAsync($"/api/v1/orders/{id}")).GetProperty("status").GetString());
+        var (events, items) = await app.WithDbAsync(async db => (
+            await db.Set<IntegrationEvent>().Where(e => e.OrderId != null && ids.Contains(e.OrderId.Value)).ToListAsync(),
+            await db.OrderItems.Where(i => ids.Contains(i.OrderId)).ToListAsync()));
+        foreach (var job in batch)
+        {
+            // Placed in its own request, whose trace the job stored: all of the order's events are in that trace.
+            var own = events.Where(e => e.OrderId == job.OrderId).ToList();
+            Assert.Contains(own, e => e.Type == "order.completed");
+            Assert.All(own, e => Assert.Equal(TraceId(job.TraceParent), TraceId(e.TraceParent)));
+            var created = Assert.Single(own, e => e.SubscriptionId is not null);
+            Assert.Equal(Assert.Single(items, i => i.OrderId == job.OrderId).SubscriptionId, created.SubscriptionId);
+        }
+        Assert.Equal(3, events.Select(e => TraceId(e.TraceParent)).Distinct().Count());
+    }
+
+    /// <summary>The trace id of a W3C traceparent (<c>00-traceid-spanid-flags</c>).</summary>
+    private static string? TraceId(string? traceParent) => traceParent?.Split('-')[1];
+
+    public sealed class TracedFactoryWithoutWorker : SqliteFactory
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(IntegrationSettings.Live())
+        {
+            ["Telemetry:Enabled"] = "true",
+            ["Provisioning:WorkerEnabled"] = "false",
+        };
     }
 }

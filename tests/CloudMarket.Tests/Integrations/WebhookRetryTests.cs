@@ -30,8 +30,9 @@ public abstract class WebhookRetryTests(CloudMarketFactory app) : IAsyncLifetime
     private void Advance(TimeSpan by)
     {
         Clock.Advance(by);
-        app.Services.GetRequiredService<IntegrationSignal>().Notify();
+        app.WakeDispatcher();
     }
+
 
     private Task<List<System.Text.Json.JsonElement>> WaitForAttemptsAsync(HttpClient client, long webhook, int count) =>
         Eventually.WaitAsync(() => client.AttemptsAsync(webhook), a => a.Count >= count, $"{count} attempts");
@@ -114,7 +115,7 @@ public abstract class WebhookRetryTests(CloudMarketFactory app) : IAsyncLifetime
             await db.SaveChangesAsync();
             return written;
         });
-        app.Services.GetRequiredService<IntegrationSignal>().Notify();
+        app.WakeDispatcher();
         var expected = ids.ToDictionary(id => id, id => events.Where(e => e.OrderId == id).OrderBy(e => e.Id).Select(e => e.EventId).ToArray());
 
         var others = ids.Where(id => !failing.Contains(id)).ToList();
@@ -161,7 +162,7 @@ public abstract class WebhookDisableTests(CloudMarketFactory app) : IAsyncLifeti
             if (log[^1].NextRetryAt is not { } next) break;
             Assert.True(attempts < 30, "Retries should end after three days.");
             Clock.Advance(next - Clock.GetUtcNow().UtcDateTime);
-            app.Services.GetRequiredService<IntegrationSignal>().Notify();
+            app.WakeDispatcher();
         }
 
         var waits = log.Where(a => a.NextRetryAt is not null).Select(a => a.NextRetryAt!.Value - a.At).ToList();

@@ -48,18 +48,18 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
                 stale.State = EntityState.Detached;
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var trace = Activity.Current?.Id;
         var added = new List<IntegrationEvent>();
-        Order? transitioned = null;
+        var transitioned = new List<Order>();
         // Orders created in this save (carts, seeded demo data) have nothing to tell yet.
         foreach (var entry in context.ChangeTracker.Entries<Order>().Where(e => e.State == EntityState.Modified).ToList())
         {
             var order = entry.Entity;
+            var trace = TraceOf(order);
             foreach (var e in order.Events.Where(e => context.Entry(e).State == EntityState.Added))
             {
                 if (EventTypes.ForTransition(e.FromStatus, e.ToStatus) is not { } type) continue;
                 added.Add(new IntegrationEvent(type, order.CustomerId, order.Id, null, e.Reason, e.ConcernsOnlyMarkup, now, trace));
-                transitioned = order;
+                if (!transitioned.Contains(order)) transitioned.Add(order);
             }
             if (entry.Property(o => o.Note).IsModified && order.PlacedAt is not null)
                 added.Add(new IntegrationEvent(EventTypes.OrderNoteChanged, order.CustomerId, order.Id, null,
@@ -67,14 +67,15 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
         }
 
         // Subscriptions change when an order completes or closes: tell it as part of that order.
-        if (transitioned is not null)
+        if (transitioned.Count > 0)
             foreach (var entry in context.ChangeTracker.Entries<Subscription>()
                          .Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
             {
-                var markupOnly = transitioned.IsMarkupOnly || (entry.State == EntityState.Modified &&
+                var order = OrderOf(entry.Entity, transitioned);
+                var markupOnly = order.IsMarkupOnly || (entry.State == EntityState.Modified &&
                     entry.Properties.Where(p => p.IsModified).All(p => p.Metadata.Name == nameof(Subscription.MarkupPercent)));
-                added.Add(new IntegrationEvent(EventTypes.SubscriptionChanged, entry.Entity.CustomerId, transitioned.Id, entry.Entity.Id,
-                    null, markupOnly, now, trace));
+                added.Add(new IntegrationEvent(EventTypes.SubscriptionChanged, entry.Entity.CustomerId, order.Id, entry.Entity.Id,
+                    null, markupOnly, now, TraceOf(order)));
             }
 
         if (added.Count == 0) return;
@@ -85,10 +86,24 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
 
     private readonly ConditionalWeakTable<IntegrationEvent, object> _recorded = new();
 
+    /// <summary>The order's own trace when its unit of work carries several orders (<see cref="OrderTraces"/>), else the current span's.</summary>
+    private static string? TraceOf(Order order) => OrderTraces.Of(order) ?? Activity.Current?.Id;
+
+    /// <summary>
+    /// The order that changed a subscription, of those that moved on in this save: the one whose item names it (an
+    /// increase, a suspension; a new subscription is linked to its item before the save) or its base subscription (a
+    /// new add-on, an add-on ended with its base). One order per save but for the provisioning worker's batches.
+    /// </summary>
+    private static Order OrderOf(Subscription subscription, List<Order> transitioned) =>
+        transitioned.Count == 1
+            ? transitioned[0]
+            : transitioned.FirstOrDefault(o => o.Items.Any(i => i.SubscriptionId is { } id &&
+                  (id == subscription.Id || id == subscription.ParentSubscriptionId))) ?? transitioned[0];
+
     private void Notify(DbContext? context)
     {
         if (context is not null && _pending.Remove(context))
-            signal.Notify();
+            signal.NotifyEvents();
     }
 
     private void Forget(DbContext? context)
@@ -99,19 +114,17 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
 
 /// <summary>
 /// Wakes the dispatcher when this instance recorded events or deliveries, so it need not wait for the next poll:
-/// its fan-out (new events) and its senders (new deliveries, a free slot) each wait on their own.
+/// its fan-out (new events) and its senders (new deliveries, a free slot) each wait on their own, and each is woken
+/// only by its own kind of work: a woken loop claims, and a claim that finds nothing is a round trip for nothing
+/// (docs/performance.md, point 35).
 /// </summary>
 public sealed class IntegrationSignal
 {
     private readonly WakeUpSignal _events = new();
     private readonly WakeUpSignal _deliveries = new();
 
-    /// <summary>Something was recorded: events to fan out or deliveries to send.</summary>
-    public void Notify()
-    {
-        _events.Notify();
-        _deliveries.Notify();
-    }
+    /// <summary>Events were recorded: to fan out. Their deliveries do not exist yet; the fan-out wakes the senders when it made some.</summary>
+    public void NotifyEvents() => _events.Notify();
 
     /// <summary>Deliveries were created, or a sending slot came free.</summary>
     public void NotifyDeliveries() => _deliveries.Notify();

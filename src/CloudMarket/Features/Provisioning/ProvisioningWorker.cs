@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace CloudMarket.Features.Provisioning;
 
 /// <summary>
-/// Claims provisioning jobs from the outbox and runs up to <see cref="ProvisioningOptions.MaxConcurrentOrders"/>
-/// of them at once. Every app instance runs one; the lease in the job row keeps them apart.
+/// Claims provisioning jobs from the outbox a batch at a time and provisions each batch together
+/// (<see cref="OrderProvisioner"/>), with up to <see cref="ProvisioningOptions.MaxConcurrentOrders"/> orders in flight.
+/// Every app instance runs one; the lease in the job row keeps them apart.
 /// </summary>
 public sealed class ProvisioningWorker(
     IServiceScopeFactory scopes,
@@ -19,7 +20,12 @@ public sealed class ProvisioningWorker(
     /// <summary>Who holds a lease: host, process and a random part, so two instances in one process differ too.</summary>
     public string InstanceName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>Batches being provisioned, by a number of their own.</summary>
     private readonly ConcurrentDictionary<long, Task> _running = new();
+    private long _batches;
+
+    /// <summary>Orders being provisioned, against <see cref="ProvisioningOptions.MaxConcurrentOrders"/>.</summary>
+    private int _inFlight;
 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
@@ -31,15 +37,20 @@ public sealed class ProvisioningWorker(
         {
             try
             {
-                var free = o.MaxConcurrentOrders - _running.Count;
+                foreach (var (batch, task) in _running)
+                    if (task.IsCompleted) _running.TryRemove(batch, out _);
+                var free = o.MaxConcurrentOrders - Volatile.Read(ref _inFlight);
                 if (free <= 0)
                 {
                     await signal.WaitAsync(idle, stop);
                     continue;
                 }
                 var claimed = await ClaimAsync(Math.Min(free, o.ClaimBatchSize), stop);
-                foreach (var job in claimed)
-                    _running[job.Id] = RunAsync(job, stop);
+                if (claimed.Count > 0)
+                {
+                    Interlocked.Add(ref _inFlight, claimed.Count);
+                    _running[Interlocked.Increment(ref _batches)] = RunAsync(claimed, stop);
+                }
                 // A full batch means more may be waiting: claim again at once.
                 if (claimed.Count < Math.Min(free, o.ClaimBatchSize))
                     await signal.WaitAsync(idle, stop);
@@ -65,32 +76,26 @@ public sealed class ProvisioningWorker(
             TimeSpan.FromSeconds(options.Value.LeaseSeconds), ct);
     }
 
-    private async Task RunAsync(ClaimedJob job, CancellationToken stop)
+    private async Task RunAsync(IReadOnlyList<ClaimedJob> batch, CancellationToken stop)
     {
         await Task.Yield();
         try
         {
-            await provisioner.ProcessAsync(job, InstanceName, stop);
+            // Each order that fails is given back by the provisioner itself; only shutting down ends it early.
+            await provisioner.ProcessAsync(batch, InstanceName, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Shutting down: the lease runs out and another worker (or this one after restart) takes the job.
+            // Shutting down: the leases run out and another worker (or this one after restart) takes the jobs.
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Provisioning order {OrderNumber} failed; it will be tried again", job.OrderId);
-            try
-            {
-                await provisioner.ReleaseAsync(job, InstanceName, e);
-            }
-            catch (Exception releaseError)
-            {
-                logger.LogError(releaseError, "Releasing job {JobId} failed; its lease will run out", job.Id);
-            }
+            logger.LogError(e, "Provisioning orders {OrderNumbers} failed unexpectedly; their leases will run out and they are tried again",
+                string.Join(",", batch.Select(j => j.OrderId)));
         }
         finally
         {
-            _running.TryRemove(job.Id, out _);
+            Interlocked.Add(ref _inFlight, -batch.Count);
             signal.Notify();
         }
     }

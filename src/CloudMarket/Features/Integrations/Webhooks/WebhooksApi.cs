@@ -257,7 +257,7 @@ public static class WebhookCommands
         var delivery = Delivery.Webhook(endpoint.Id, eventId, EventTypes.WebhookTest, null, null, body, now, System.Diagnostics.Activity.Current?.Id);
         db.Add(delivery);
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        signal.NotifyDeliveries();
         return delivery;
     }
 
@@ -272,7 +272,7 @@ public static class WebhookCommands
         var copy = original.CopyForRedelivery(clock.GetUtcNow().UtcDateTime);
         db.Add(copy);
         await db.SaveChangesAsync(ct);
-        signal.Notify();
+        signal.NotifyDeliveries();
         return copy;
     }
 
