@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
+using System.Net;
 using CloudMarket.Features.Integrations;
 using CloudMarket.Features.Provisioning;
 using CloudMarket.Infrastructure;
@@ -104,7 +105,8 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
 /// <summary>
 /// The provisioning worker starts and settles a claimed batch of orders in one save each (docs/performance.md point 35):
 /// every order's events still carry that order's own trace, and the subscription an order created is told as that
-/// order's. The worker is off here; the test claims the batch and hands it to the provisioner as the worker would.
+/// order's; an order changed while its items are out makes the save of the batch fail, and every order is then settled
+/// alone. The worker is off here; the test claims the batch and hands it to the provisioner as the worker would.
 /// </summary>
 public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.TracedFactoryWithoutWorker app)
     : IClassFixture<BatchedProvisioningTraceTests.TracedFactoryWithoutWorker>
@@ -138,6 +140,37 @@ public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.
         Assert.Equal(3, events.Select(e => TraceId(e.TraceParent)).Distinct().Count());
     }
 
+    [Fact]
+    public async Task AnOrderOfTheBatchChangedWhileWithTheVendors_FailsTheSaveTogether_AndEveryOrderIsSettledAlone()
+    {
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ids = new List<long>();
+        for (var n = 1; n <= 3; n++)
+            ids.Add(await PlaceAsync(anna, $"Noted {n}", NewAcronis(n)));
+        var batch = await app.WithDbAsync(db => ProvisioningJobQueue.ClaimAsync(db, "test", 10, DateTime.UtcNow, TimeSpan.FromMinutes(2), CancellationToken.None));
+        Assert.Equal(ids, batch.Select(j => j.OrderId).Order());
+
+        var provisioning = app.Services.GetRequiredService<OrderProvisioner>().ProcessAsync(batch, "test", CancellationToken.None);
+        // The vendor takes its time (VendorLatencyMs): the middle order gets a note while its items are out.
+        await Eventually.WaitAsync(() => anna.GetJsonAsync($"/api/v1/orders/{ids[1]}"),
+            o => o.GetProperty("status").GetString() == "provisioningStarted", "the batch sent to the vendor");
+        await anna.PutJsonAsync($"/api/v1/orders/{ids[1]}/note", new { text = "Changed meanwhile" }, HttpStatusCode.OK);
+        await provisioning;
+
+        // Should one not complete, the jobs' last errors say why.
+        var lastErrors = string.Join(" | ", await app.WithDbAsync(db => db.ProvisioningJobs.Where(j => ids.Contains(j.OrderId))
+            .Select(j => j.OrderId + ": " + j.LastError).ToListAsync()));
+        foreach (var id in ids)
+            Assert.True((await anna.GetJsonAsync($"/api/v1/orders/{id}")).GetProperty("status").GetString() == "completed", lastErrors);
+        Assert.Equal("Changed meanwhile", (await anna.GetJsonAsync($"/api/v1/orders/{ids[1]}")).GetProperty("note").GetString());
+        var (events, jobs) = await app.WithDbAsync(async db => (
+            await db.Set<IntegrationEvent>().Where(e => e.OrderId == ids[1]).OrderBy(e => e.Id).Select(e => e.Type).ToListAsync(),
+            await db.ProvisioningJobs.Where(j => ids.Contains(j.OrderId)).ToListAsync()));
+        // The note was saved between the batch's start and its settling: the save of the three did meet it.
+        Assert.True(events.IndexOf(EventTypes.OrderNoteChanged) < events.IndexOf(EventTypes.OrderCompleted), string.Join(", ", events));
+        Assert.All(jobs, j => Assert.NotNull(j.CompletedAt));
+    }
+
     /// <summary>The trace id of a W3C traceparent (<c>00-traceid-spanid-flags</c>).</summary>
     private static string? TraceId(string? traceParent) => traceParent?.Split('-')[1];
 
@@ -147,6 +180,8 @@ public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.
         {
             ["Telemetry:Enabled"] = "true",
             ["Provisioning:WorkerEnabled"] = "false",
+            // Long enough for a test to change an order while its items are with the vendor, within the 1-s attempt timeout.
+            ["VendorSandbox:Faults:LatencyMs"] = "700",
         };
     }
 }
