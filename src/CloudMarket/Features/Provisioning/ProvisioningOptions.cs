@@ -29,6 +29,12 @@ public sealed class ProvisioningOptions
     /// <summary>Jobs claimed in one round trip.</summary>
     [Range(1, 1000)] public int ClaimBatchSize { get; set; } = 16;
 
+    /// <summary>
+    /// How long a worker woken by a placement waits before it claims, so that the placements of the next few
+    /// milliseconds are claimed and provisioned with it as one batch (docs/performance.md, point 35); 0 claims at once.
+    /// </summary>
+    [Range(0, 1000)] public int ClaimGatherMs { get; set; } = 20;
+
     /// <summary>How often an idle worker looks for work placed by other instances.</summary>
     [Range(10, 60_000)] public int PollIntervalMs { get; set; } = 500;
 
