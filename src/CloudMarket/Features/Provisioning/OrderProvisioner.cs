@@ -259,7 +259,7 @@ public sealed class OrderProvisioner(
         {
             // A concurrent change of an order (a note, another worker) is the usual cause: it is read again alone.
             if (e is DbUpdateConcurrencyException)
-                logger.LogDebug("An order of {Count} answered changed meanwhile; recording their answers one by one", ready.Count);
+                logger.LogDebug("One of {Count} answered orders changed meanwhile; recording their answers one by one", ready.Count);
             else
                 logger.LogWarning(e, "Recording the answers of {Count} orders together failed; recording them one by one", ready.Count);
             return false;
@@ -362,13 +362,16 @@ public sealed class OrderProvisioner(
             }
     }
 
-    /// <summary>After an unexpected failure: give the job back to be tried again after a backoff.</summary>
+    /// <summary>
+    /// After an unexpected failure of one order: logged, and its job given back to be tried again after a backoff (should
+    /// that fail too, its lease runs out).
+    /// </summary>
     private async Task ReleaseAsync(Run run, string owner, Exception error)
     {
         logger.LogError(error, "Provisioning order {OrderNumber} failed; it will be tried again", run.Job.OrderId);
         try
         {
-            await ReleaseAsync(run.Job, owner, error);
+            await ReleaseJobAsync(run.Job, owner, error);
         }
         catch (Exception releaseError)
         {
@@ -376,8 +379,8 @@ public sealed class OrderProvisioner(
         }
     }
 
-    /// <summary>After an unexpected failure: give the job back to be tried again after a backoff.</summary>
-    public async Task ReleaseAsync(ClaimedJob claimed, string owner, Exception error)
+    /// <summary>The job back to the queue, due after a backoff, if this worker still holds it.</summary>
+    private async Task ReleaseJobAsync(ClaimedJob claimed, string owner, Exception error)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
