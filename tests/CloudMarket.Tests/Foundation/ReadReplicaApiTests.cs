@@ -169,6 +169,10 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
         public async Task ReplicaCaughtUpAsync()
         {
             var target = await ScalarAsync(ConnectionString, "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint");
+            // test.sh's server commits asynchronously: WAL written after its last commit can sit unflushed, so unsent to the
+            // replica, for as long as nothing else commits (a fresh-clone run waited out the deadline so). A commit that waits
+            // for its flush (an xid, nothing written) takes everything before it along.
+            await ScalarAsync(ConnectionString, "SET synchronous_commit = on; SELECT txid_current()");
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             while (await ScalarAsync(ReplicaServerOnlyConnectionString, "SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)") < target)
                 await Task.Delay(20, deadline.Token);
