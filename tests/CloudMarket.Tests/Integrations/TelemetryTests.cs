@@ -114,12 +114,7 @@ public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.
     [Fact]
     public async Task OrdersProvisionedInOneBatch_KeepTheirOwnTraces_AndTheirOwnSubscriptionEvents()
     {
-        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var ids = new List<long>();
-        for (var n = 1; n <= 3; n++)
-            ids.Add(await PlaceAsync(anna, $"Batched {n}", NewAcronis(n)));
-        var batch = await app.WithDbAsync(db => ProvisioningJobQueue.ClaimAsync(db, "test", 10, DateTime.UtcNow, TimeSpan.FromMinutes(2), CancellationToken.None));
-        Assert.Equal(ids, batch.Select(j => j.OrderId).Order());
+        var (anna, ids, batch) = await PlaceThreeAndClaimThemAsync("Batched");
 
         await app.Services.GetRequiredService<OrderProvisioner>().ProcessAsync(batch, "test", CancellationToken.None);
 
@@ -143,15 +138,10 @@ public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.
     [Fact]
     public async Task AnOrderOfTheBatchChangedWhileWithTheVendors_FailsTheSaveTogether_AndEveryOrderIsSettledAlone()
     {
-        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
-        var ids = new List<long>();
-        for (var n = 1; n <= 3; n++)
-            ids.Add(await PlaceAsync(anna, $"Noted {n}", NewAcronis(n)));
-        var batch = await app.WithDbAsync(db => ProvisioningJobQueue.ClaimAsync(db, "test", 10, DateTime.UtcNow, TimeSpan.FromMinutes(2), CancellationToken.None));
-        Assert.Equal(ids, batch.Select(j => j.OrderId).Order());
+        var (anna, ids, batch) = await PlaceThreeAndClaimThemAsync("Noted");
 
         var provisioning = app.Services.GetRequiredService<OrderProvisioner>().ProcessAsync(batch, "test", CancellationToken.None);
-        // The vendor takes its time (VendorLatencyMs): the middle order gets a note while its items are out.
+        // The vendor takes its time (the fixture's 700 ms): the middle order gets a note while its items are out.
         await Eventually.WaitAsync(() => anna.GetJsonAsync($"/api/v1/orders/{ids[1]}"),
             o => o.GetProperty("status").GetString() == "provisioningStarted", "the batch sent to the vendor");
         await anna.PutJsonAsync($"/api/v1/orders/{ids[1]}/note", new { text = "Changed meanwhile" }, HttpStatusCode.OK);
@@ -169,6 +159,18 @@ public sealed class BatchedProvisioningTraceTests(BatchedProvisioningTraceTests.
         // The note was saved between the batch's start and its settling: the save of the three did meet it.
         Assert.True(events.IndexOf(EventTypes.OrderNoteChanged) < events.IndexOf(EventTypes.OrderCompleted), string.Join(", ", events));
         Assert.All(jobs, j => Assert.NotNull(j.CompletedAt));
+    }
+
+    /// <summary>Three orders placed by the seller for Fabrikam, and their jobs claimed as one batch, as the worker would.</summary>
+    private async Task<(HttpClient Seller, List<long> Ids, IReadOnlyList<ClaimedJob> Batch)> PlaceThreeAndClaimThemAsync(string name)
+    {
+        var seller = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var ids = new List<long>();
+        for (var n = 1; n <= 3; n++)
+            ids.Add(await PlaceAsync(seller, $"{name} {n}", NewAcronis(n)));
+        var batch = await app.WithDbAsync(db => ProvisioningJobQueue.ClaimAsync(db, "test", 10, DateTime.UtcNow, TimeSpan.FromMinutes(2), CancellationToken.None));
+        Assert.Equal(ids, batch.Select(j => j.OrderId).Order());
+        return (seller, ids, batch);
     }
 
     /// <summary>The trace id of a W3C traceparent (<c>00-traceid-spanid-flags</c>).</summary>
