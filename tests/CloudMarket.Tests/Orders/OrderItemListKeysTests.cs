@@ -7,8 +7,6 @@ using CloudMarket.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using static CloudMarket.Tests.Orders.OrderKit;
 
 namespace CloudMarket.Tests.Orders;
@@ -70,29 +68,14 @@ public abstract class OrderItemListKeysTests(CloudMarketFactory app)
     [Fact]
     public async Task UpgradingADatabaseWithItems_CopiesEveryOrdersCustomerAndDate()
     {
-        // An operator's upgrade migrates before the app's background work starts. Here the app runs: its loops that write
-        // two tables in one transaction (the tally fold every 5 s, the dispatcher) could deadlock with the migrations'
-        // table locks (a fresh-clone run's did), so they stand still meanwhile.
-        var loops = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
-            .Where(s => s.GetType().Assembly == typeof(AppDbContext).Assembly).ToList();
-        foreach (var loop in loops) await loop.StopAsync(CancellationToken.None);
-        (List<long> Stale, int Items) upgraded;
-        try
+        var (stale, items) = await app.WithDbAsync(async db =>
         {
-            upgraded = await app.WithDbAsync(async db =>
-            {
-                var migrator = db.GetService<IMigrator>();
-                var migrations = db.Database.GetMigrations().ToList();
-                await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_OrderItemListKeys", StringComparison.Ordinal)) - 1]);
-                await migrator.MigrateAsync();
-                return (await StaleAsync(db), (await ItemsAsync(db)).Count);
-            });
-        }
-        finally
-        {
-            foreach (var loop in loops) await loop.StartAsync(CancellationToken.None);
-        }
-        var (stale, items) = upgraded;
+            var migrator = db.GetService<IMigrator>();
+            var migrations = db.Database.GetMigrations().ToList();
+            await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_OrderItemListKeys", StringComparison.Ordinal)) - 1]);
+            await migrator.MigrateAsync();
+            return (await StaleAsync(db), (await ItemsAsync(db)).Count);
+        });
         Assert.True(items > 10, $"only {items} items to upgrade");
         Assert.Empty(stale);
     }
