@@ -5,9 +5,9 @@ namespace CloudMarket.Data;
 
 /// <summary>
 /// A save interceptor that adds rows to a save from what the save changes, inside that save's transaction (the
-/// integration events, Needs attention's tally changes). Changes are detected once, then the states are read as they
-/// are: every Entries/Entry call would scan all tracked entities again (a save of a fan-out or delivery batch tracks
-/// hundreds).
+/// integration events, Needs attention's tally changes). Changes are detected once (by AppDbContext's save, for all
+/// the recorders and the save itself), then the states are read as they are: every Entries/Entry call would scan all
+/// tracked entities again (a save of a fan-out or delivery batch tracks hundreds).
 /// </summary>
 public abstract class SaveRecorder : SaveChangesInterceptor
 {
@@ -28,6 +28,12 @@ public abstract class SaveRecorder : SaveChangesInterceptor
     {
         if (context is null) return;
         var tracker = context.ChangeTracker;
+        // AppDbContext's save has detected the changes already and turned detection off until it ends.
+        if (!tracker.AutoDetectChangesEnabled)
+        {
+            RecordDetected(context);
+            return;
+        }
         tracker.DetectChanges();
         var autoDetect = tracker.AutoDetectChangesEnabled;
         tracker.AutoDetectChangesEnabled = false;

@@ -154,12 +154,16 @@ public static class ApprovalRules
     /// A customer's rule looks at the items customers see only, so a markup-only order never waits for a customer.
     /// The amount is the monthly change of the bill from <see cref="OrderItem.MonthlyAmount"/>, the order totals' own pricing.
     /// </summary>
+    /// <summary>The seller's and the customer's rules: compiled, as every order's placing reads them.</summary>
+    private static readonly PerModel<Func<AppDbContext, Guid, Guid, IAsyncEnumerable<ApprovalRule>>> RulesQuery =
+        new(() => EF.CompileAsyncQuery((AppDbContext db, Guid sellerId, Guid customerId) =>
+            db.ApprovalRules.AsNoTracking().Where(r => r.OrganizationId == sellerId || r.OrganizationId == customerId)));
+
     public static async Task<ApprovalMatch?> MatchAsync(AppDbContext db, CustomerContext ctx, Order order, CancellationToken ct)
     {
         var sellerId = ctx.Seller.Id;
         var customerId = ctx.CustomerId;
-        var rules = await db.ApprovalRules.AsNoTracking().Where(r => r.OrganizationId == sellerId || r.OrganizationId == customerId)
-            .ToListAsync(ct);
+        var rules = await RulesQuery.For(db)(db, sellerId, customerId).ToListAsync(ct);
         foreach (var rule in rules.OrderBy(r => r.OrganizationId == sellerId ? 0 : 1).ThenBy(r => r.Position))
         {
             var byCustomer = rule.OrganizationId == customerId;

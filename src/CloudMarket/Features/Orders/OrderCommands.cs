@@ -343,9 +343,14 @@ public static class OrderCommands
         // reading the whole order again (4 statements; docs/performance.md). A change that left it markup-only
         // leaves nothing a customer-level caller may see, as a fresh read would find.
         if (!OrderVisibility.SeesOrder(ctx, order)) throw new NotFoundException($"Order {id}");
-        await db.Entry(order).Collection(o => o.Events).LoadAsync(ct);
+        // Tracked, so the events join the order's collection. A compiled query: the collection's own loader builds and
+        // looks up its query anew on every call (docs/performance.md, point 36).
+        await foreach (var _ in OrderEventsQuery.For(db)(db, order.Id).WithCancellation(ct)) { }
         return await OrderQueries.DetailOfAsync(db, ctx, order, Now(clock), ct);
     }
+
+    private static readonly PerModel<Func<AppDbContext, long, IAsyncEnumerable<OrderEvent>>> OrderEventsQuery =
+        new(() => EF.CompileAsyncQuery((AppDbContext db, long orderId) => db.OrderEvents.Where(e => e.OrderId == orderId)));
 
     public static void EnsureCanBuy(CustomerContext ctx)
     {

@@ -76,7 +76,7 @@ public sealed partial class OrderValidator
     private static async Task<OrderValidator> LoadAsync(AppDbContext db, CustomerContext ctx, IEnumerable<Guid?> subscriptionIds,
         IEnumerable<string?> tenantNames, DateTime now, CancellationToken ct)
     {
-        var offers = await db.Offers.AsNoTracking().Include(o => o.Vendor).ToDictionaryAsync(o => o.Id, ct);
+        var offers = await CatalogQuery.For(db)(db).ToDictionaryAsync(o => o.Id, cancellationToken: ct);
         var ids = subscriptionIds.OfType<Guid>().Distinct().ToList();
         // Tracked: applying a completed order changes these same subscription objects.
         var subscriptions = ids.Count == 0
@@ -84,6 +84,10 @@ public sealed partial class OrderValidator
             : await db.Subscriptions.Where(s => s.CustomerId == ctx.CustomerId && ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         return new OrderValidator(ctx, offers, subscriptions, await OthersTenantsAsync(db, ctx, tenantNames, ct), now);
     }
+
+    /// <summary>The catalog's offers with their vendors: compiled, as every order's creation and placing reads it.</summary>
+    private static readonly PerModel<Func<AppDbContext, IAsyncEnumerable<Offer>>> CatalogQuery =
+        new(() => EF.CompileAsyncQuery((AppDbContext db) => db.Offers.AsNoTracking().Include(o => o.Vendor)));
 
     /// <summary>Of the tenant names given, those recorded as another customer's (normalised).</summary>
     public static async Task<HashSet<string>> OthersTenantsAsync(AppDbContext db, CustomerContext ctx, IEnumerable<string?> tenantNames, CancellationToken ct)
