@@ -770,21 +770,24 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("InternalNote")
                         .HasDatabaseName("IX_Orders_InternalNote_Trgm")
-                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", true)
+                        .HasAnnotation("Npgsql:StorageParameter:gin_pending_list_limit", 64);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("InternalNote"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("InternalNote"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Name")
                         .HasDatabaseName("IX_Orders_Name_Trgm")
-                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", true)
+                        .HasAnnotation("Npgsql:StorageParameter:gin_pending_list_limit", 64);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Note")
                         .HasDatabaseName("IX_Orders_Note_Trgm")
-                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", true)
+                        .HasAnnotation("Npgsql:StorageParameter:gin_pending_list_limit", 64);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Note"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Note"), new[] { "gin_trgm_ops" });
@@ -999,7 +1002,8 @@ namespace CloudMarket.Data.Migrations.Postgres
 
                     b.HasIndex("OfferName")
                         .HasDatabaseName("IX_OrderItems_OfferName_Trgm")
-                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", true)
+                        .HasAnnotation("Npgsql:StorageParameter:gin_pending_list_limit", 64);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OfferName"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("OfferName"), new[] { "gin_trgm_ops" });
