@@ -54,34 +54,34 @@ public abstract class AppDbContext(DbContextOptions options)
     /// </summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
-        if (!ChangeTracker.AutoDetectChangesEnabled) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-        ChangeTracker.DetectChanges();
-        ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-        }
-        finally
-        {
-            ChangeTracker.AutoDetectChangesEnabled = true;
-        }
+        using var _ = DetectOnce();
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
     }
 
     /// <inheritdoc cref="SaveChangesAsync(bool, CancellationToken)"/>
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        if (!ChangeTracker.AutoDetectChangesEnabled) return base.SaveChanges(acceptAllChangesOnSuccess);
+        using var _ = DetectOnce();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    /// <summary>The changes detected now, and detection off until the pause is disposed (left alone if a caller turned it off).</summary>
+    private DetectionPause DetectOnce()
+    {
+        if (!ChangeTracker.AutoDetectChangesEnabled) return default;
         ChangeTracker.DetectChanges();
         ChangeTracker.AutoDetectChangesEnabled = false;
-        try
+        return new DetectionPause(ChangeTracker);
+    }
+
+    private readonly struct DetectionPause(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker? tracker) : IDisposable
+    {
+        public void Dispose()
         {
-            return base.SaveChanges(acceptAllChangesOnSuccess);
-        }
-        finally
-        {
-            ChangeTracker.AutoDetectChangesEnabled = true;
+            if (tracker is not null) tracker.AutoDetectChangesEnabled = true;
         }
     }
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder b)

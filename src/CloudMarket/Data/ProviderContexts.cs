@@ -89,7 +89,7 @@ public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> 
             .HasStorageParameter("fastupdate", true).HasStorageParameter("gin_pending_list_limit", SearchIndexPendingListKb);
 
     /// <summary>The trigram indexes' pending list, in kB (PostgreSQL's default is 4,096).</summary>
-    public const int SearchIndexPendingListKb = 64;
+    private const int SearchIndexPendingListKb = 64;
 }
 
 public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteAppDbContext>

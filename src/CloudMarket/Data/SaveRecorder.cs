@@ -24,27 +24,13 @@ public abstract class SaveRecorder : SaveChangesInterceptor
         return result;
     }
 
+    /// <summary>
+    /// AppDbContext's save has detected the changes and turned detection off until it ends (<c>DetectOnce</c>), so the
+    /// states are current and reading them scans nothing again.
+    /// </summary>
     private void Record(DbContext? context)
     {
-        if (context is null) return;
-        var tracker = context.ChangeTracker;
-        // AppDbContext's save has detected the changes already and turned detection off until it ends.
-        if (!tracker.AutoDetectChangesEnabled)
-        {
-            RecordDetected(context);
-            return;
-        }
-        tracker.DetectChanges();
-        var autoDetect = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            RecordDetected(context);
-        }
-        finally
-        {
-            tracker.AutoDetectChangesEnabled = autoDetect;
-        }
+        if (context is not null) RecordDetected(context);
     }
 
     /// <summary>Adds this recorder's rows for what the save changes; the tracker's states are current.</summary>

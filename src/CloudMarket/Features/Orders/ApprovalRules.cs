@@ -149,16 +149,16 @@ public static class ApprovalRules
     private static ApprovalRuleDto ToDto(ApprovalRule r) =>
         new(r.Name, r.PlacedByRoles, r.KindList, r.MinMonthlyAmount, r.ApproverRoles);
 
-    /// <summary>
-    /// The first rule that holds this order, the seller's before the customer's own; null when none does.
-    /// A customer's rule looks at the items customers see only, so a markup-only order never waits for a customer.
-    /// The amount is the monthly change of the bill from <see cref="OrderItem.MonthlyAmount"/>, the order totals' own pricing.
-    /// </summary>
     /// <summary>The seller's and the customer's rules: compiled, as every order's placing reads them.</summary>
     private static readonly PerModel<Func<AppDbContext, Guid, Guid, IAsyncEnumerable<ApprovalRule>>> RulesQuery =
         new(() => EF.CompileAsyncQuery((AppDbContext db, Guid sellerId, Guid customerId) =>
             db.ApprovalRules.AsNoTracking().Where(r => r.OrganizationId == sellerId || r.OrganizationId == customerId)));
 
+    /// <summary>
+    /// The first rule that holds this order, the seller's before the customer's own; null when none does.
+    /// A customer's rule looks at the items customers see only, so a markup-only order never waits for a customer.
+    /// The amount is the monthly change of the bill from <see cref="OrderItem.MonthlyAmount"/>, the order totals' own pricing.
+    /// </summary>
     public static async Task<ApprovalMatch?> MatchAsync(AppDbContext db, CustomerContext ctx, Order order, CancellationToken ct)
     {
         var sellerId = ctx.Seller.Id;
