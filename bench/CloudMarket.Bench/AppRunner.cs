@@ -9,10 +9,19 @@ public sealed class AppRunner : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly DirectoryInfo _mailPickup;
+    private readonly string _sandboxUrl;
+    private readonly string _sandboxKey;
     public string BaseUrl { get; }
     public int Pid => _process.Id;
 
-    private AppRunner(Process process, string baseUrl, DirectoryInfo mailPickup) { _process = process; BaseUrl = baseUrl; _mailPickup = mailPickup; }
+    private AppRunner(Process process, string baseUrl, DirectoryInfo mailPickup, string sandboxUrl, string sandboxKey)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        _mailPickup = mailPickup;
+        _sandboxUrl = sandboxUrl;
+        _sandboxKey = sandboxKey;
+    }
 
     public static async Task<AppRunner> StartAsync(string appDll, IDictionary<string, string> settings, string logFile)
     {
@@ -46,6 +55,12 @@ public sealed class AppRunner : IAsyncDisposable
         // it cost the kernel more and more (ext4's search for a free inode: ~8 % of the app's samples, point 30).
         var mailPickup = Directory.CreateTempSubdirectory("cloudmarket-bench-mail-");
         info.Environment["Email__PickupDirectory"] = mailPickup.FullName;
+        // The in-process vendor sandbox on a port and with a key the driver knows, so it can change the vendor's latency
+        // while the app runs (SetVendorLatencyAsync), as the tests change its faults.
+        var sandboxUrl = $"http://127.0.0.1:{FreePort()}";
+        var sandboxKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        info.Environment["VendorSandbox__Urls"] = sandboxUrl;
+        info.Environment["VendorSandbox__ApiKey"] = sandboxKey;
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
@@ -53,7 +68,7 @@ public sealed class AppRunner : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var runner = new AppRunner(process, $"http://127.0.0.1:{port}", mailPickup);
+        var runner = new AppRunner(process, $"http://127.0.0.1:{port}", mailPickup, sandboxUrl, sandboxKey);
         CpuMeter.AddApp(process.Id);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddMinutes(5);
@@ -68,6 +83,25 @@ public sealed class AppRunner : IAsyncDisposable
             await Task.Delay(250);
         }
         throw new TimeoutException($"The app did not become ready; see {logFile}");
+    }
+
+    /// <summary>
+    /// The in-process vendor sandbox answers every call after this many milliseconds from now on (its <c>PUT /sandbox/faults</c>,
+    /// no other fault). The place steps set it on the running app rather than restarting it with a setting: a fresh process
+    /// spends its first minutes re-compiling the placing path under load, which the warm-up did not always outlast
+    /// (docs/performance.md, point 37).
+    /// </summary>
+    public async Task SetVendorLatencyAsync(int milliseconds)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{_sandboxUrl}/sandbox/faults")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { latencyMs = milliseconds }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _sandboxKey);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Setting the sandbox's latency: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>

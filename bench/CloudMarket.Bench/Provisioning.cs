@@ -20,8 +20,9 @@ public static class Provisioning
 {
     private static readonly OrderStatus[] Final = [OrderStatus.Completed, OrderStatus.CompletedWithErrors, OrderStatus.Failed];
 
-    public static async Task<object> RunAsync(string baseUrl, Scenarios s, Options opt, int vendorLatencyMs)
+    public static async Task<object> RunAsync(AppRunner app, Scenarios s, Options opt, int vendorLatencyMs)
     {
+        await app.SetVendorLatencyAsync(vendorLatencyMs);
         var warmUp = await WarmUpAsync(s, opt);
 
         await using var db = Scenarios.Context(opt);

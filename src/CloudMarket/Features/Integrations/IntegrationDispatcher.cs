@@ -144,20 +144,17 @@ public sealed class IntegrationDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var attempts = claimed.ToDictionary(c => c.Id, c => c.Attempts);
         var ids = attempts.Keys.ToList();
-        var events = (await db.Set<IntegrationEvent>().Where(e => ids.Contains(e.Id)).OrderBy(e => e.Id).ToListAsync(ct))
+        // Not tracked: IntegrationQueue.SaveDispatchAsync marks them.
+        var events = (await db.Set<IntegrationEvent>().AsNoTracking().Where(e => ids.Contains(e.Id)).OrderBy(e => e.Id).ToListAsync(ct))
             .Where(e => e.Attempts == attempts[e.Id] && e.DispatchedAt is null).ToList();
         if (events.Count == 0) return;
         var now = Now;
         var deliveries = await fanOut.FanOutAsync(db, events, now, ct);
-        foreach (var ev in events) ev.DispatchedAt = now;
-        try
-        {
-            // Attempts is a concurrency token: if another instance re-claimed an event meanwhile (this one's lease ran
-            // out), nothing of the batch is saved, its deliveries included.
-            await db.SaveChangesWithAsync(deliveries, ct);
+        // If another instance re-claimed an event meanwhile (this one's lease ran out), nothing of the batch is saved,
+        // its deliveries included.
+        if (await IntegrationQueue.SaveDispatchAsync(db, events, deliveries, now, ct))
             signal.NotifyDeliveries();
-        }
-        catch (DbUpdateConcurrencyException)
+        else
         {
             logger.LogInformation("An integration event of a batch of {Count} was taken over by another instance; the rest are given back", events.Count);
             await using var again = scopes.CreateAsyncScope();
