@@ -100,6 +100,30 @@ public static class DatabaseSetup
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
             .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
 
+    /// <summary>
+    /// Creates the configured PostgreSQL database when it does not exist yet, as <c>MigrateAsync</c> would. EF Core looks
+    /// for it by connecting, and logs the refused connection at Error ("An error occurred using the connection to database
+    /// …") before it creates the database: an operator's first start greeted them with a <c>fail:</c> line for what is the
+    /// normal first step. Looked for here with a connection of its own, unlogged; created by EF Core's own creator.
+    /// </summary>
+    private static async Task CreatePostgresDatabaseIfMissingAsync(AppDbContext db)
+    {
+        await using (var probe = new Npgsql.NpgsqlConnection(NotMultiplexed(db.Database.GetConnectionString()!)))
+        {
+            try
+            {
+                await probe.OpenAsync();
+                return;
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+            {
+                // Missing: created below. Any other failure (server down, wrong password) is EF Core's to report as before.
+            }
+        }
+        await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions
+            .GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).CreateAsync();
+    }
+
     /// <summary>Applies migrations and seeds the demo data into an empty database.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
@@ -114,6 +138,14 @@ public static class DatabaseSetup
             // A migration may rewrite a large table (OrderOfferNames fills a column of every order: minutes at 1,000,000 orders),
             // which EF's default of 30 s per command would cut short and the app would not start. A start that migrates waits.
             db.Database.SetCommandTimeout(TimeSpan.FromHours(1));
+            if (db.Database.IsNpgsql())
+            {
+                await CreatePostgresDatabaseIfMissingAsync(db);
+                // EF Core (10, with Npgsql) reads the history before it creates the table and logs the refused read at Error,
+                // which the maintainers call spurious (npgsql/efcore.pg#3407): on a new database the table is there first.
+                await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions
+                    .GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>(db).CreateIfNotExistsAsync();
+            }
             await db.Database.MigrateAsync();
             db.Database.SetCommandTimeout(null);
             if (db.Database.IsSqlite())
