@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace CloudMarket.Bench;
@@ -86,20 +87,21 @@ public sealed class AppRunner : IAsyncDisposable
     }
 
     /// <summary>
-    /// The in-process vendor sandbox answers every call after this many milliseconds from now on (its <c>PUT /sandbox/faults</c>,
-    /// no other fault). The place steps set it on the running app rather than restarting it with a setting: a fresh process
-    /// spends its first minutes re-compiling the placing path under load, which the warm-up did not always outlast
-    /// (docs/performance.md, point 37).
+    /// The in-process vendor sandbox answers every call after this many milliseconds from now on: its faults as they are
+    /// (<c>GET /sandbox/state</c>; any set with <c>--app-env VendorSandbox__Faults__…</c> stay), the latency changed
+    /// (<c>PUT /sandbox/faults</c>). The place steps set it on the running app rather than restarting it with a setting: a
+    /// fresh process spends its first minutes re-compiling the placing path under load, which the warm-up did not always
+    /// outlast (docs/performance.md, point 37).
     /// </summary>
     public async Task SetVendorLatencyAsync(int milliseconds)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"{_sandboxUrl}/sandbox/faults")
-        {
-            Content = System.Net.Http.Json.JsonContent.Create(new { latencyMs = milliseconds }),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _sandboxKey);
-        using var response = await http.SendAsync(request);
+        using var http = new HttpClient { BaseAddress = new Uri(_sandboxUrl), Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _sandboxKey);
+        var state = await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/sandbox/state")
+                    ?? throw new InvalidOperationException("The sandbox's state was empty.");
+        var faults = state["faults"]?.AsObject() ?? throw new InvalidOperationException("The sandbox's state names no faults.");
+        faults["latencyMs"] = milliseconds;
+        using var response = await http.PutAsJsonAsync("/sandbox/faults", faults);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"Setting the sandbox's latency: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
