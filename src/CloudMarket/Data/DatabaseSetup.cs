@@ -108,7 +108,9 @@ public static class DatabaseSetup
     /// </summary>
     private static async Task CreatePostgresDatabaseIfMissingAsync(AppDbContext db)
     {
-        await using (var probe = new Npgsql.NpgsqlConnection(NotMultiplexed(db.Database.GetConnectionString()!)))
+        // Unpooled: one connection at start, not an idle one kept in a pool of its own.
+        var probeString = new Npgsql.NpgsqlConnectionStringBuilder(NotMultiplexed(db.Database.GetConnectionString()!)) { Pooling = false };
+        await using (var probe = new Npgsql.NpgsqlConnection(probeString.ConnectionString))
         {
             try
             {
