@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using CloudMarket.Infrastructure;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -30,80 +28,33 @@ public abstract class FirstStartTests(FirstStartTests.FirstStartFactory app)
 
     public sealed class EmptyDatabase() : FirstStartFactory(createsDatabaseFirst: true);
 
-    public abstract class FirstStartFactory(bool createsDatabaseFirst) : CloudMarketFactory
+    /// <summary>The app on a database of its own that the test creates empty first, as a DBA would, or leaves to the app.</summary>
+    public abstract class FirstStartFactory(bool createsDatabaseFirst) : PostgresFactory(createsDatabase: createsDatabaseFirst)
     {
-        private readonly string _database = $"cloudmarket_test_{Guid.NewGuid():N}";
-        private readonly ConcurrentQueue<string> _errors = new();
-
-        public override DatabaseProvider Provider => DatabaseProvider.Postgres;
-
-        protected override string ConnectionString =>
-            new NpgsqlConnectionStringBuilder(PostgresFactory.ServerConnectionString) { Database = _database }.ConnectionString;
+        private readonly RecordedLogLines _errors = new(LogLevel.Error);
 
         /// <summary>What the app logged at Error or above, from any category, while it started.</summary>
-        public IReadOnlyCollection<string> Errors => _errors;
+        public IReadOnlyCollection<string> Errors => _errors.Lines;
 
-        /// <summary>Whether the test creates the (empty) database before the app starts, as a DBA would.</summary>
-        public bool CreatesDatabaseFirst => createsDatabaseFirst;
+        public bool CreatesDatabaseFirst { get; } = createsDatabaseFirst;
 
         public bool? ExistedBeforeStart { get; private set; }
 
-        public override async ValueTask InitializeAsync()
+        protected override async Task BeforeStartAsync()
         {
-            if (createsDatabaseFirst)
+            await using var admin = new NpgsqlConnection(ServerConnectionString);
+            await admin.OpenAsync();
+            await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", admin)
             {
-                await using var admin = new NpgsqlConnection(PostgresFactory.ServerConnectionString);
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-            ExistedBeforeStart = await ExistsAsync();
-            await base.InitializeAsync();
+                Parameters = { new() { Value = new NpgsqlConnectionStringBuilder(ConnectionString).Database } },
+            };
+            ExistedBeforeStart = (bool)(await exists.ExecuteScalarAsync())!;
         }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(logging => logging.AddProvider(new ErrorRecorder(_errors)));
-        }
-
-        private async Task<bool> ExistsAsync()
-        {
-            await using var admin = new NpgsqlConnection(PostgresFactory.ServerConnectionString);
-            await admin.OpenAsync();
-            await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", admin)
-            {
-                Parameters = { new() { Value = _database } },
-            };
-            return (bool)(await exists.ExecuteScalarAsync())!;
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(PostgresFactory.ServerConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-    }
-
-    private sealed class ErrorRecorder(ConcurrentQueue<string> into) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, into);
-
-        public void Dispose() { }
-
-        private sealed class Recorder(string category, ConcurrentQueue<string> into) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel)) into.Enqueue($"{category}: {formatter(state, exception)}");
-            }
+            builder.ConfigureLogging(logging => logging.AddProvider(_errors));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using CloudMarket.Data;
 using CloudMarket.Tests.Infrastructure;
@@ -126,15 +125,15 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
             [$"ConnectionStrings:{DatabaseSetup.ReplicaConnectionString}"] = ReplicaConnectionString,
         };
 
-        private readonly ConcurrentQueue<string> _warnings = new();
+        private readonly RecordedLogLines _warnings = new(LogLevel.Warning, typeof(ReadReplica).FullName!);
 
         /// <summary>What the app logged about the replica at Warning or above.</summary>
-        public IReadOnlyCollection<string> ReplicaWarnings => _warnings;
+        public IReadOnlyCollection<string> ReplicaWarnings => _warnings.Lines;
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(logging => logging.AddProvider(new WarningRecorder(typeof(ReadReplica).FullName!, _warnings)));
+            builder.ConfigureLogging(logging => logging.AddProvider(_warnings));
         }
 
         public override ValueTask InitializeAsync()
@@ -186,25 +185,6 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(sql, connection);
             return await command.ExecuteScalarAsync() is long n ? n : 0;
-        }
-    }
-
-    private sealed class WarningRecorder(string category, ConcurrentQueue<string> into) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) =>
-            categoryName == category ? new Recorder(into) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-
-        public void Dispose() { }
-
-        private sealed class Recorder(ConcurrentQueue<string> into) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel)) into.Enqueue(formatter(state, exception));
-            }
         }
     }
 }

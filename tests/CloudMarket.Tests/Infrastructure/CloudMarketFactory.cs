@@ -241,9 +241,13 @@ public class PostgresFactory : CloudMarketFactory
 {
     private readonly string _database;
     private readonly bool _ownsDatabase;
+    private readonly bool _createsDatabase = true;
     private string? _connectionString;
 
     public PostgresFactory() => (_database, _ownsDatabase) = ($"cloudmarket_test_{Guid.NewGuid():N}", true);
+
+    /// <summary>A database of its own that, unless <paramref name="createsDatabase"/>, the app must create itself at start; dropped after.</summary>
+    protected PostgresFactory(bool createsDatabase) : this() => _createsDatabase = createsDatabase;
 
     /// <summary>A second app instance on another factory's database, which that one creates, migrates and drops.</summary>
     protected PostgresFactory(PostgresFactory sameDatabaseAs) => (_database, _ownsDatabase) = (sameDatabaseAs._database, false);
@@ -259,15 +263,19 @@ public class PostgresFactory : CloudMarketFactory
 
     public override async ValueTask InitializeAsync()
     {
-        if (_ownsDatabase)
+        if (_ownsDatabase && _createsDatabase)
         {
             await using var admin = new NpgsqlConnection(ServerConnectionString);
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
             await create.ExecuteNonQueryAsync();
         }
+        await BeforeStartAsync();
         await base.InitializeAsync();
     }
+
+    /// <summary>Runs once the database is set up and before the app starts.</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
     public override async ValueTask DisposeAsync()
     {
