@@ -11,7 +11,7 @@ namespace CloudMarket.Bench;
 
 /// <summary>One measured request kind. Lists carry their filter and cursor so their SQL can be timed directly.</summary>
 public sealed record Scenario(string Name, bool AsSeller, Func<long, string> Url, OrderListFilter? Filter = null, string? Cursor = null, int? Clients = null,
-    bool OnBehalf = true);
+    bool OnBehalf = true, bool SignedIn = true);
 
 public sealed class Scenarios(string baseUrl, Options opt)
 {
@@ -46,9 +46,10 @@ public sealed class Scenarios(string baseUrl, Options opt)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
-    public HttpRequestMessage Request(HttpMethod method, string url, bool asSeller, bool onBehalf = true)
+    public HttpRequestMessage Request(HttpMethod method, string url, bool asSeller, bool onBehalf = true, bool signedIn = true)
     {
         var message = new HttpRequestMessage(method, url);
+        if (!signedIn) return message;
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", asSeller ? SellerToken : CustomerToken);
         // The seller works in Fabrikam's Customer View (but for its own workspace); Fabrikam's own admin needs no header.
         if (asSeller && onBehalf) message.Headers.Add("X-On-Behalf-Of", DemoData.Fabrikam.ToString());
@@ -74,6 +75,13 @@ public sealed class Scenarios(string baseUrl, Options opt)
         var newest = await fabrikam.MaxAsync(o => o.Date);
         var exportFrom = newest.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         Depth5000 = Math.Min(5000, count / OrderListFilter.DefaultLimit);
+
+        // The floor under every list: what a request costs this app on this machine before it reads any order. The
+        // liveness probe is Kestrel and the middleware alone (no sign-in, no database); "who am I" adds the bearer token
+        // and the session check every API request makes (one statement). A list's CPU per request is this plus its
+        // own statements and JSON, so these rows bound what the lists can reach here (docs/performance.md).
+        All.Add(new Scenario("floor: liveness, not signed in", true, _ => "/health/live", OnBehalf: false, SignedIn: false));
+        All.Add(new Scenario("floor: who am I (seller)", true, _ => "/api/v1/me", OnBehalf: false));
 
         var all = new OrderListFilter(OrderView.Historical, HistoricalState.All);
         foreach (var seller in new[] { true, false })
@@ -116,7 +124,7 @@ public sealed class Scenarios(string baseUrl, Options opt)
         await Load.RunAsync(_http, "warm-up (every list, detail)", i => Make(quick[(int)(i % quick.Count)], i), opt.Clients, duration);
     }
 
-    private HttpRequestMessage Make(Scenario s, long i) => Request(HttpMethod.Get, s.Url(i), s.AsSeller, s.OnBehalf);
+    private HttpRequestMessage Make(Scenario s, long i) => Request(HttpMethod.Get, s.Url(i), s.AsSeller, s.OnBehalf, s.SignedIn);
 
     public Task<LoadResult> RunAsync(Scenario s, int clients, TimeSpan duration) =>
         Load.RunAsync(_http, s.Name, i => Make(s, i), clients, duration);
