@@ -3,6 +3,9 @@ using CloudMarket.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CloudMarket.Data;
@@ -122,8 +125,7 @@ public static class DatabaseSetup
                 // Missing: created below. Any other failure (server down, wrong password) is EF Core's to report as before.
             }
         }
-        await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions
-            .GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).CreateAsync();
+        await db.GetService<IRelationalDatabaseCreator>().CreateAsync();
     }
 
     /// <summary>Applies migrations and seeds the demo data into an empty database.</summary>
@@ -145,8 +147,7 @@ public static class DatabaseSetup
                 await CreatePostgresDatabaseIfMissingAsync(db);
                 // EF Core (10, with Npgsql) reads the history before it creates the table and logs the refused read at Error,
                 // which the maintainers call spurious (npgsql/efcore.pg#3407): on a new database the table is there first.
-                await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions
-                    .GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>(db).CreateIfNotExistsAsync();
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync();
             }
             await db.Database.MigrateAsync();
             db.Database.SetCommandTimeout(null);

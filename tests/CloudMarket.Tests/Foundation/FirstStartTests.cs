@@ -2,6 +2,7 @@ using CloudMarket.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 
 namespace CloudMarket.Tests.Foundation;
@@ -31,10 +32,13 @@ public abstract class FirstStartTests(FirstStartTests.FirstStartFactory app)
     /// <summary>The app on a database of its own that the test creates empty first, as a DBA would, or leaves to the app.</summary>
     public abstract class FirstStartFactory(bool createsDatabaseFirst) : PostgresFactory(createsDatabase: createsDatabaseFirst)
     {
-        private readonly RecordedLogLines _errors = new(LogLevel.Error);
+        private readonly FakeLogCollector _errors = FakeLogCollector.Create(new FakeLogCollectorOptions
+        {
+            FilteredLevels = { LogLevel.Error, LogLevel.Critical },
+        });
 
-        /// <summary>What the app logged at Error or above, from any category, while it started.</summary>
-        public IReadOnlyCollection<string> Errors => _errors.Lines;
+        /// <summary>What the app logged at Error or above, from any category, while it started ("category: message").</summary>
+        public IReadOnlyCollection<string> Errors => _errors.GetSnapshot().Select(r => $"{r.Category}: {r.Message}").ToList();
 
         public bool CreatesDatabaseFirst { get; } = createsDatabaseFirst;
 
@@ -54,7 +58,7 @@ public abstract class FirstStartTests(FirstStartTests.FirstStartFactory app)
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(logging => logging.AddProvider(_errors));
+            builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(_errors)));
         }
     }
 }

@@ -3,6 +3,7 @@ using CloudMarket.Data;
 using CloudMarket.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 using static CloudMarket.Tests.Orders.OrderKit;
 
@@ -125,15 +126,19 @@ public sealed class ReadReplicaApiTests(ReadReplicaApiTests.ReplicaFactory app) 
             [$"ConnectionStrings:{DatabaseSetup.ReplicaConnectionString}"] = ReplicaConnectionString,
         };
 
-        private readonly RecordedLogLines _warnings = new(LogLevel.Warning, typeof(ReadReplica).FullName!);
+        private readonly FakeLogCollector _warnings = FakeLogCollector.Create(new FakeLogCollectorOptions
+        {
+            FilteredCategories = { typeof(ReadReplica).FullName! },
+            FilteredLevels = { LogLevel.Warning, LogLevel.Error, LogLevel.Critical },
+        });
 
         /// <summary>What the app logged about the replica at Warning or above.</summary>
-        public IReadOnlyCollection<string> ReplicaWarnings => _warnings.Lines;
+        public IReadOnlyCollection<string> ReplicaWarnings => _warnings.GetSnapshot().Select(r => r.Message).ToList();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureLogging(logging => logging.AddProvider(_warnings));
+            builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(_warnings)));
         }
 
         public override ValueTask InitializeAsync()
