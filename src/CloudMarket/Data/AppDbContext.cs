@@ -26,6 +26,17 @@ public abstract class AppDbContext(DbContextOptions options)
     /// </summary>
     internal static string StatusInSql(IEnumerable<OrderStatus> statuses) => $"\"Status\" IN ({string.Join(", ", statuses.Select(s => $"'{s}'"))})";
 
+    /// <summary>
+    /// Which provider this context runs on, for the paths whose SQL differs. Asked on every list, search, claim and
+    /// bulk insert: EF Core's <c>Database.IsNpgsql()</c> reads the provider's assembly name twice
+    /// (<c>Assembly.GetName()</c>, which allocates) each time it is asked (docs/performance.md, point 39); the
+    /// context's own type answers for free.
+    /// </summary>
+    public bool IsPostgres => this is PostgresAppDbContext;
+
+    /// <inheritdoc cref="IsPostgres"/>
+    public bool IsSqlite => this is SqliteAppDbContext;
+
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<Vendor> Vendors => Set<Vendor>();
     public DbSet<Offer> Offers => Set<Offer>();

@@ -23,7 +23,7 @@ public static class BulkInsert
     /// </summary>
     public static async Task SaveChangesWithAsync<T>(this AppDbContext db, IReadOnlyList<T> rows, CancellationToken ct) where T : class
     {
-        if (rows.Count == 0 || !db.Database.IsNpgsql())
+        if (rows.Count == 0 || !db.IsPostgres)
         {
             db.Set<T>().AddRange(rows);
             await db.SaveChangesAsync(ct);

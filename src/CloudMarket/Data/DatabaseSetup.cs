@@ -136,13 +136,13 @@ public static class DatabaseSetup
         var options = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         if (options.MigrateOnStart)
         {
-            if (db.Database.IsSqlite())
+            if (db.IsSqlite)
                 // WAL lets readers go on while the single writer (requests or the worker) commits.
                 await db.Database.OpenConnectionAsync();
             // A migration may rewrite a large table (OrderOfferNames fills a column of every order: minutes at 1,000,000 orders),
             // which EF's default of 30 s per command would cut short and the app would not start. A start that migrates waits.
             db.Database.SetCommandTimeout(TimeSpan.FromHours(1));
-            if (db.Database.IsNpgsql())
+            if (db.IsPostgres)
             {
                 await CreatePostgresDatabaseIfMissingAsync(db);
                 // EF Core (10, with Npgsql) reads the history before it creates the table and logs the refused read at Error,
@@ -151,7 +151,7 @@ public static class DatabaseSetup
             }
             await db.Database.MigrateAsync();
             db.Database.SetCommandTimeout(null);
-            if (db.Database.IsSqlite())
+            if (db.IsSqlite)
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
                 await db.Database.CloseConnectionAsync();

@@ -29,7 +29,7 @@ public static class IntegrationQueue
     public static async Task<IReadOnlyList<ClaimedEvent>> ClaimEventsAsync(AppDbContext db, string owner, int max, DateTime now, TimeSpan lease,
         CancellationToken ct)
     {
-        var sql = EventsClaimSql(db.Database.IsNpgsql());
+        var sql = EventsClaimSql(db.IsPostgres);
         return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedEvent>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }
 
@@ -42,7 +42,7 @@ public static class IntegrationQueue
     public static async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(AppDbContext db, string owner, int max, DateTime now,
         TimeSpan lease, IReadOnlyCollection<long> busyEndpoints, CancellationToken ct)
     {
-        var sql = DeliveriesClaimSql(db.Database.IsNpgsql(), busyEndpoints);
+        var sql = DeliveriesClaimSql(db.IsPostgres, busyEndpoints);
         return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedDelivery>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }
 
@@ -75,7 +75,7 @@ public static class IntegrationQueue
     public static async Task<bool> SaveDispatchAsync(AppDbContext db, IReadOnlyList<IntegrationEvent> events, IReadOnlyList<Delivery> deliveries,
         DateTime now, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
+        if (!db.IsPostgres)
         {
             db.AttachRange(events);
             foreach (var ev in events) ev.DispatchedAt = now;

@@ -62,7 +62,7 @@ internal static class CompiledPageQuery
     {
         if (filter.SearchedText is not null) return null;
         var number = filter.SearchedNumber;
-        var shape = new Shape(db.Database.IsNpgsql(), OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
+        var shape = new Shape(db.IsPostgres, OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
             filter.Sort, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
             number is not null, after is not null, onlyStatus is not null);
         var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s));

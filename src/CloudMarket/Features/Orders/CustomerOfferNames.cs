@@ -49,13 +49,13 @@ public static class CustomerOfferNames
     /// </summary>
     internal static async Task<List<string>?> ContainingAsync(AppDbContext db, CustomerContext ctx, string term, int max, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql() && !term.All(char.IsAscii)) return null;
+        if (!db.IsPostgres && !term.All(char.IsAscii)) return null;
         // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter);
         // so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
         var pattern = OrderQueries.LikePattern(term);
         var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag)
             .Where(n => n.CustomerId == EF.Constant(ctx.CustomerId));
-        var containing = await (db.Database.IsNpgsql()
+        var containing = await (db.IsPostgres
                 ? names.Where(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape))
                 : names.Where(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape)))
             .Select(n => n.OfferName).ToListAsync(ct);

@@ -102,7 +102,7 @@ public static partial class OrderQueries
 
     /// <summary>Whether the search index can look the term up: a trigram's worth of it (and on SQLite, no offer-name separator).</summary>
     private static bool IndexCanLookUp(AppDbContext db, string term) =>
-        db.Database.IsNpgsql() ? term.Length >= 3 : SqliteOrderSearch.CanLookUp(term);
+        db.IsPostgres ? term.Length >= 3 : SqliteOrderSearch.CanLookUp(term);
 
     /// <summary>
     /// The index lookups of a term the index can look up (<see cref="IndexCanLookUp"/>): the orders it matches anywhere the caller may
@@ -114,7 +114,7 @@ public static partial class OrderQueries
     private static async Task<List<long>?> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems,
         CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
+        if (!db.IsPostgres)
         {
             var found = await SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems).ToListAsync(ct);
             return found.Count > cap ? null : found;
@@ -209,7 +209,7 @@ public static partial class OrderQueries
         // PostgreSQL only: the orders' names and notes are looked up there in trigram indexes of their own, while SQLite's FTS5
         // phrase lookup reads the term's doclists over every column of its one table — for a term on most orders' offers,
         // ~40 ms to find it in none of their names and notes (the walk's 5 ms; performance.md point 26).
-        if (!db.Database.IsNpgsql() || names is null || term.Contains(OrderOfferNames.Separator)) return null;
+        if (!db.IsPostgres || names is null || term.Contains(OrderOfferNames.Separator)) return null;
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
     }
 
@@ -360,7 +360,7 @@ public static partial class OrderQueries
         // newest orders until it is full (FrequentTermRowsAsync bounds the walk).
         var seesInternal = ctx.Actor.SeesInternalNotes;
         Expression<Func<Order, bool>> own;
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             var pattern = LikePattern(q);
             own = o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
@@ -390,7 +390,7 @@ public static partial class OrderQueries
         var seesMarkup = OrderVisibility.SeesMarkup(ctx);
         var visibleItems = db.OrderItems.Where(OrderVisibility.VisibleItem(ctx));
         var onRow = !q.Contains(OrderOfferNames.Separator);
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
         {
             var pattern = LikePattern(q);
             if (onRow)

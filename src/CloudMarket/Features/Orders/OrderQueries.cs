@@ -215,7 +215,7 @@ public static partial class OrderQueries
     {
         if (key == OrderSortKey.Number)
             return ascending ? query.Where(o => o.Id > id) : query.Where(o => o.Id < id);
-        if (db.Database.IsNpgsql())
+        if (db.IsPostgres)
             // A row-value comparison is an index bound on (CustomerId, Date, Id): a page 5,000 deep reads
             // as few rows as the first. The OR form below is only a filter there (PostgreSQL reads and
             // discards every newer row of the customer); SQLite's planner turns it into a range itself.
@@ -489,7 +489,7 @@ public static partial class OrderQueries
     /// explicitly: left to EF Core's default, it warned of two collections loaded in one query at every start).
     /// </summary>
     public static IQueryable<Order> WithItems(this IQueryable<Order> orders, AppDbContext db) =>
-        db.Database.IsSqlite() ? orders.Include(o => o.Items).AsSplitQuery() : orders.Include(o => o.Items).AsSingleQuery();
+        db.IsSqlite ? orders.Include(o => o.Items).AsSplitQuery() : orders.Include(o => o.Items).AsSingleQuery();
 
     /// <summary>The cursor of the default sort (newest first) after this row; the benchmark pages with it.</summary>
     public static string EncodeCursor(DateTime date, long id) => new OrderCursor(OrderSort.Default, default, date, id).Encode();

@@ -25,7 +25,7 @@ public static class ProvisioningJobQueue
     public static async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(AppDbContext db, string owner, int max, DateTime now, TimeSpan lease,
         CancellationToken ct)
     {
-        var sql = ClaimSql(db.Database.IsNpgsql());
+        var sql = ClaimSql(db.IsPostgres);
         return await db.WriteAsync(token => db.Database.SqlQueryRaw<ClaimedJob>(sql, owner, now + lease, now, max).ToListAsync(token), ct);
     }
 
