@@ -27,6 +27,7 @@ public static class Provisioning
 
         await using var db = Scenarios.Context(opt);
         var counting = await PgStatements.ResetAsync(db);
+        var autovacuum = AutovacuumWatch.Start(opt.Provider == "Postgres" ? opt.ConnectionString : null);
         var started = Stopwatch.StartNew();
         var cpu = CpuMeter.Read();
         var (ids, errors) = await PlaceAsync(s, opt, TimeSpan.FromSeconds(opt.PlaceSeconds));
@@ -37,6 +38,7 @@ public static class Provisioning
         // their e-mails (the dispatcher may still be fanning out the last ones: a little is left out), and the
         // driver's own polling for completion.
         var perOrder = CpuMeter.Read().Since(cpu).Per(done);
+        var vacuumed = await autovacuum.StopAsync();
         // The same for PostgreSQL's statements (the driver's polling for completion, one every 100 ms, among them).
         double? statementsPerOrder = counting && done > 0 ? Math.Round((double)await PgStatements.CountAsync(db) / done, 1) : null;
         var result = new
@@ -47,10 +49,13 @@ public static class Provisioning
             seconds = Math.Round(total, 1),
             cpuMsPerOrder = perOrder,
             statementsPerOrder,
+            // What autovacuum worked on in these seconds: its CPU is in PostgreSQL's per order above (point 39).
+            autovacuumDuring = vacuumed,
             warmUp,
             loadAverage = Load.LoadAverage(),
         };
         Console.WriteLine($"  {result}");
+        Console.WriteLine($"  autovacuum during the step: {(vacuumed.Count == 0 ? "none" : string.Join(", ", vacuumed))}");
         return result;
     }
 
