@@ -230,12 +230,11 @@ public sealed class WorkspacePagesTests(AppServer app, Chromium chromium) : Brow
     /// </summary>
     private async Task WaitUntilFabrikamsNewSubscriptionsAreSettledAsync()
     {
-        Features.Orders.OrderStatus[] withTheVendor =
-            [Features.Orders.OrderStatus.InProgress, Features.Orders.OrderStatus.ProvisioningStarted, Features.Orders.OrderStatus.ProvisioningFinished];
-        for (var i = 0; i < 300; i++)
+        var inFlight = Enum.GetValues<Features.Orders.OrderStatus>().Where(OrderLifecycle.IsInFlight).ToArray();
+        for (var attempt = 0; attempt < 300; attempt++)
         {
-            if (!await App.WithDbAsync(db => db.Orders.AnyAsync(o => o.CustomerId == DemoData.Fabrikam && withTheVendor.Contains(o.Status)
-                    && o.Items.Any(i => i.Kind == OrderItemKind.NewSubscription))))
+            if (!await App.WithDbAsync(db => db.Orders.AnyAsync(o => o.CustomerId == DemoData.Fabrikam && inFlight.Contains(o.Status)
+                    && o.Items.Any(item => item.Kind == OrderItemKind.NewSubscription))))
                 return;
             await Task.Delay(100);
         }

@@ -9,22 +9,16 @@ namespace CloudMarket.Tests.Foundation;
 /// </summary>
 public sealed class ProviderCheckTests
 {
-    [Fact]
-    public void ThePostgresContext_IsPostgres_AsEfCoreSays()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void EachContext_NamesItsProvider_AsEfCoreSays(bool postgres)
     {
-        using var db = new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql("Host=127.0.0.1;Database=none").Options);
-        Assert.True(db.IsPostgres);
-        Assert.False(db.IsSqlite);
-        Assert.Equal(db.Database.IsNpgsql(), db.IsPostgres);
-        Assert.Equal(db.Database.IsSqlite(), db.IsSqlite);
-    }
-
-    [Fact]
-    public void TheSqliteContext_IsSqlite_AsEfCoreSays()
-    {
-        using var db = new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite("Data Source=:memory:").Options);
-        Assert.True(db.IsSqlite);
-        Assert.False(db.IsPostgres);
+        using AppDbContext db = postgres
+            ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql("Host=127.0.0.1;Database=none").Options)
+            : new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite("Data Source=:memory:").Options);
+        Assert.Equal(postgres, db.IsPostgres);
+        Assert.Equal(!postgres, db.IsSqlite);
         Assert.Equal(db.Database.IsNpgsql(), db.IsPostgres);
         Assert.Equal(db.Database.IsSqlite(), db.IsSqlite);
     }
