@@ -17,15 +17,24 @@ public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> opti
 
     private SemaphoreSlim Writer => Writers.GetOrAdd(Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
 
+    /// <summary>
+    /// This context holds the writer: a save inside one of its own writes (a transaction that deletes with
+    /// ExecuteDelete, then saves) goes on instead of waiting for itself. A context is used by one flow at a time.
+    /// </summary>
+    private bool _holdsWriter;
+
     public override async Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken ct)
     {
+        if (_holdsWriter) return await write(ct);
         await Writer.WaitAsync(ct);
+        _holdsWriter = true;
         try
         {
             return await write(ct);
         }
         finally
         {
+            _holdsWriter = false;
             Writer.Release();
         }
     }
@@ -35,6 +44,7 @@ public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> opti
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        if (_holdsWriter) return base.SaveChanges(acceptAllChangesOnSuccess);
         Writer.Wait();
         try
         {

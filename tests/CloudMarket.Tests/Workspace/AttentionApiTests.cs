@@ -408,10 +408,11 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
             await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
             await using var other = app.Services.CreateAsyncScope();
             var otherDb = other.ServiceProvider.GetRequiredService<AppDbContext>();
-            Assert.True(await AttentionTallies.StageFoldAsync(otherDb, CancellationToken.None) > 0);
+            var others = await AttentionTallies.StageFoldAsync(otherDb, CancellationToken.None);
+            Assert.NotNull(others);
             clock.Advance(AttentionTallyFolder.Interval);
             await UntilFoldedAsync("one interval on");
-            await Assert.ThrowsAnyAsync<DbUpdateException>(() => otherDb.SaveChangesAsync());
+            await Assert.ThrowsAnyAsync<DbUpdateException>(() => others.CommitAsync(CancellationToken.None));
 
             await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
             clock.Advance(AttentionTallyFolder.Interval);
@@ -438,12 +439,49 @@ public abstract class AttentionApiTests(CloudMarketFactory app)
 
         // Both read the same batch; A saves first; B's save must fail and roll back whole.
         var staged = await AttentionTallies.StageFoldAsync(b, CancellationToken.None);
-        Assert.True(staged > 0);
-        Assert.Equal(staged, await AttentionTallies.FoldAsync(a, CancellationToken.None));
-        await Assert.ThrowsAnyAsync<DbUpdateException>(() => b.SaveChangesAsync());
+        Assert.NotNull(staged);
+        var changeRows = await ChangeRowsAsync();
+        Assert.Equal(changeRows, await AttentionTallies.FoldAsync(a, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<DbUpdateException>(() => staged.CommitAsync(CancellationToken.None));
         await AssertTalliesExactAsync("after two folds of one batch");
         Assert.Equal(0, await ChangeRowsAsync());
     }
+
+    [Fact]
+    public async Task AFoldWhoseChangeRowsAreGone_WritesNothing_EvenWithTotalsReadAfterTheOtherFold()
+    {
+        // The other fold's commit can fall between this fold's read of the change rows and its read of the totals: the
+        // totals it read are then current, and only its change rows being gone tells it the batch was folded already.
+        await FoldAllAsync();
+        await PlacedAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        await PlacedAsync(Demo.SellerAdmin, Demo.Tailspin);
+        var before = await TotalsAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var staged = await AttentionTallies.StageFoldAsync(db, CancellationToken.None);
+        Assert.NotNull(staged);
+        var rows = await ChangeRowsAsync();
+        // "The other fold" takes one of the batch's rows; it is put back afterwards, so the fixture's tallies stay exact.
+        var taken = await app.WithDbAsync(other => other.Set<AttentionTallyChange>().AsNoTracking().OrderBy(c => c.Id).FirstAsync());
+        await app.WithDbAsync(other => other.Set<AttentionTallyChange>().Where(c => c.Id == taken.Id).ExecuteDeleteAsync());
+        try
+        {
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => staged.CommitAsync(CancellationToken.None));
+            Assert.Equal(before, await TotalsAsync());
+            Assert.Equal(rows - 1, await ChangeRowsAsync());
+        }
+        finally
+        {
+            // In SQL: a save's recorder keeps only the change rows it works out itself.
+            await app.WithDbAsync(other => other.Database.ExecuteSqlInterpolatedAsync(
+                $"""INSERT INTO "AttentionTallyChanges" ("CustomerId", "Status", "Delta") VALUES ({taken.CustomerId}, {taken.Status.ToString()}, {taken.Delta})"""));
+        }
+        await AssertTalliesExactAsync("after the fold that wrote nothing");
+    }
+
+    private Task<List<(Guid, OrderStatus, int)>> TotalsAsync() => app.WithDbAsync(async db =>
+        (await db.Set<AttentionTally>().AsNoTracking().OrderBy(t => t.CustomerId).ThenBy(t => t.Status).ToListAsync())
+        .ConvertAll(t => (t.CustomerId, t.Status, t.Count)));
 
     [Fact]
     public async Task ASaveRetriedAfterAConcurrencyConflict_RecordsItsChangeOnce()

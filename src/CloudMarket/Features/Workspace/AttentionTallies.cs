@@ -97,26 +97,22 @@ public static class AttentionTallies
 
     /// <summary>
     /// Moves up to <see cref="FoldBatch"/> change rows, the oldest first, into their totals and deletes them, in one
-    /// transaction (the save's). Another instance folding the same rows at once makes one of the two saves fail —
-    /// a deleted row is gone (EF's rows-affected check), a total's <see cref="AttentionTally.Version"/> moved, or a new
-    /// total's key is taken — and roll back whole, so nothing is counted twice; that one just tries again later.
-    /// Answers how many change rows were folded.
+    /// transaction (<see cref="StagedFold.CommitAsync"/>). Another instance folding the same rows at once makes one of
+    /// the two fail — its change rows are gone, a total's <see cref="AttentionTally.Version"/> moved, or a new total's
+    /// key is taken — and roll back whole, so nothing is counted twice; that one just tries again later. Answers how
+    /// many change rows were folded.
     /// </summary>
-    public static async Task<int> FoldAsync(AppDbContext db, CancellationToken ct)
-    {
-        var folded = await StageFoldAsync(db, ct);
-        if (folded > 0) await db.SaveChangesAsync(ct);
-        return folded;
-    }
+    public static async Task<int> FoldAsync(AppDbContext db, CancellationToken ct) =>
+        await StageFoldAsync(db, ct) is { } fold ? await fold.CommitAsync(ct) : 0;
 
     /// <summary>
-    /// The fold up to its save: the oldest change rows read, added to their totals and deleted in
-    /// <paramref name="db"/>'s unit of work, not yet saved (so a test can make two folds meet).
+    /// The fold up to its write: the oldest change rows read and added to their totals in <paramref name="db"/>'s unit
+    /// of work, not yet saved (so a test can make two folds meet); null when there is nothing to fold.
     /// </summary>
-    public static async Task<int> StageFoldAsync(AppDbContext db, CancellationToken ct)
+    public static async Task<StagedFold?> StageFoldAsync(AppDbContext db, CancellationToken ct)
     {
-        var changes = await db.Set<AttentionTallyChange>().OrderBy(c => c.Id).Take(FoldBatch).ToListAsync(ct);
-        if (changes.Count == 0) return 0;
+        var changes = await db.Set<AttentionTallyChange>().AsNoTracking().OrderBy(c => c.Id).Take(FoldBatch).ToListAsync(ct);
+        if (changes.Count == 0) return null;
         var customers = changes.Select(c => c.CustomerId).Distinct().ToList();
         var totals = (await db.Set<AttentionTally>().Where(t => customers.Contains(t.CustomerId)).ToListAsync(ct))
             .ToDictionary(t => (t.CustomerId, t.Status));
@@ -132,9 +128,39 @@ public static class AttentionTallies
             else
                 db.Add(new AttentionTally { CustomerId = group.Key.CustomerId, Status = group.Key.Status, Count = delta });
         }
-        db.RemoveRange(changes);
-        return changes.Count;
+        return new StagedFold(db, changes.ConvertAll(c => c.Id));
     }
+}
+
+/// <summary>A fold read and added to its totals in <paramref name="db"/>'s unit of work, not yet written.</summary>
+public sealed class StagedFold(AppDbContext db, List<long> changeIds)
+{
+    /// <summary>
+    /// Deletes the fold's change rows in one statement, then saves the totals, in one transaction. A change row already
+    /// gone means another fold took it first (whatever totals this one read): nothing is written
+    /// (<see cref="DbUpdateConcurrencyException"/>). The delete comes first, so a fold meeting this one waits on these
+    /// rows' locks and then finds them gone. Answers how many change rows were folded.
+    /// </summary>
+    public Task<int> CommitAsync(CancellationToken ct) => db.WriteAsync(async t =>
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(t);
+        // The whole transaction is given up if anything fails, so the savepoint EF Core would set before the save is not needed.
+        var savepoints = db.Database.AutoSavepointsEnabled;
+        db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            var deleted = await db.Set<AttentionTallyChange>().Where(c => changeIds.Contains(c.Id)).ExecuteDeleteAsync(t);
+            if (deleted != changeIds.Count)
+                throw new DbUpdateConcurrencyException($"Another fold took {changeIds.Count - deleted} of these {changeIds.Count} tally changes first.");
+            await db.SaveChangesAsync(t);
+            await transaction.CommitAsync(t);
+            return deleted;
+        }
+        finally
+        {
+            db.Database.AutoSavepointsEnabled = savepoints;
+        }
+    }, ct);
 }
 
 /// <summary>
