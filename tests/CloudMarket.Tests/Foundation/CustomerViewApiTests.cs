@@ -97,6 +97,22 @@ public abstract class CustomerViewApiTests(CloudMarketFactory app)
         Assert.Equal(3, statements.Count); // session + customer + seller, the page, its items
     }
 
+    [Theory]
+    [InlineData("/api/v1/orders?view=recent", false)]
+    [InlineData("/api/v1/orders?view=historical&state=active", false)]
+    [InlineData("/api/v1/orders?view=historical&state=all", true)]
+    public async Task AList_ReadsOfItsItems_OnlyWhatItShows(string url, bool detailed)
+    {
+        var client = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var statements = await app.Statements.OfGetAsync(client, url);
+        var items = statements.Where(s => s.Contains("\"OrderItems\"")).ToList();
+        Assert.NotEmpty(items);
+        // Only the detailed view shows prices, which take the items' add-ons; the others show each item's description
+        // (docs/performance.md point 40).
+        Assert.Equal(detailed, items.Any(s => s.Contains("\"OrderItemAddons\"")));
+        if (!detailed) Assert.DoesNotContain("\"Quantity\"", Assert.Single(items));
+    }
+
     [Fact]
     public async Task CustomerMovedToAnotherSeller_IsRefusedToTheOldSellerAtItsNextRequest()
     {

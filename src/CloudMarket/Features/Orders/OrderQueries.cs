@@ -228,7 +228,8 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// The visible items of the orders on a page, in order: the list's second and last query. One expression with the
+    /// The visible items of the orders on a page, in order: the list's second and last query (the detailed view's; the
+    /// others read only their descriptions, <see cref="CompiledPageItemDescriptions"/>). One expression with the
     /// item visibility rule spliced in per kind of caller (<see cref="OrderVisibility.VisibleItem(bool)"/>), run as a
     /// compiled query: its shape never varies, so EF Core's per-execution work (building, funcletizing and hashing
     /// the expression: about 40 % of a list's own time per statement, performance.md point 13) is paid once.
@@ -252,12 +253,25 @@ public static partial class OrderQueries
     private static Task<List<OrderItem>> PageItemsAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
         CompiledPageItems[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
 
+    /// <summary>What a list that is not detailed shows of an item: its description, among its order's requested changes.</summary>
+    private sealed record ItemDescription(long OrderId, string Description);
+
     /// <summary>
-    /// The same statement as a query, for the benchmark, which times its SQL run directly (it compiles the expression
-    /// to build the queryable on each call: the benchmark calls it once per list, the app never).
+    /// <see cref="PageItems"/> read as descriptions only, compiled like it: the same items in the same order, without the
+    /// item's other columns and its add-ons (another table), which only the detailed view and the detail show.
     /// </summary>
-    internal static IQueryable<OrderItem> PageItemsQuery(AppDbContext db, CustomerContext ctx, IReadOnlyCollection<long> orderIds) =>
-        PageItems(OrderVisibility.SeesMarkup(ctx)).Compile()(db, orderIds.ToArray());
+    private static readonly PerModel<Func<AppDbContext, long[], IAsyncEnumerable<ItemDescription>>>[] CompiledPageItemDescriptions =
+        [new(() => EF.CompileAsyncQuery(Described(PageItems(seesMarkup: false)))), new(() => EF.CompileAsyncQuery(Described(PageItems(seesMarkup: true))))];
+
+    private static Expression<Func<AppDbContext, long[], IQueryable<ItemDescription>>> Described(
+        Expression<Func<AppDbContext, long[], IQueryable<OrderItem>>> items) =>
+        Expression.Lambda<Func<AppDbContext, long[], IQueryable<ItemDescription>>>(
+            Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(OrderItem), typeof(ItemDescription)], items.Body,
+                Expression.Quote((Expression<Func<OrderItem, ItemDescription>>)(i => new ItemDescription(i.OrderId, i.Description)))),
+            items.Parameters);
+
+    private static Task<List<ItemDescription>> PageItemDescriptionsAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
+        CompiledPageItemDescriptions[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
 
     /// <summary>
     /// Every matching order, newest first, fetched page by page so an export of any size streams. Every row
@@ -382,22 +396,27 @@ public static partial class OrderQueries
     {
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.Id).ToArray();
-        var items = await PageItemsAsync(db, ctx, ids, ct);
-        var byOrder = items.ToLookup(i => i.OrderId);
+        if (!detailed)
+        {
+            var descriptions = (await PageItemDescriptionsAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
+            return rows.Select(r => Summary(ctx, r, descriptions[r.Id].ToList(), details: null)).ToList();
+        }
+        var byOrder = (await PageItemsAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
         return rows.Select(r =>
         {
             var own = byOrder[r.Id].ToList();
-            return new OrderSummaryDto(r.Id, r.Name, r.Status, own.Count, own.Select(i => i.Description).ToList(),
-                new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note, r.ScheduledFor,
-                detailed
-                    ? new OrderSummaryDetailsDto(
-                        own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
-                        r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost),
-                        Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, own, r.InvoiceContract, r.Currency))
-                    : null,
-                OrderVisibility.InternalNoteSeenBy(ctx, r.InternalNote));
+            return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
+                own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
+                r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost),
+                Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, own, r.InvoiceContract, r.Currency)));
         }).ToList();
     }
+
+    /// <param name="descriptions">The descriptions of the order's visible items, in order: its requested changes.</param>
+    private static OrderSummaryDto Summary(CustomerContext ctx, OrderRow r, List<string> descriptions, OrderSummaryDetailsDto? details) =>
+        new(r.Id, r.Name, r.Status, descriptions.Count, descriptions,
+            new CreatedByDto(r.UserId, r.UserName, r.OrgId, r.OrgName, r.OrgType), r.Date, r.Note, r.ScheduledFor, details,
+            OrderVisibility.InternalNoteSeenBy(ctx, r.InternalNote));
 
     /// <param name="windows">The cancellation window hours of the offers of <see cref="WindowOpeners"/>, by offer id.</param>
     public static OrderDetailDto ToDetail(Order order, CustomerContext ctx, DateTime now, IReadOnlyDictionary<string, int?>? windows = null)
