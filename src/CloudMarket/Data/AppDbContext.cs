@@ -58,6 +58,31 @@ public abstract class AppDbContext(DbContextOptions options)
     public virtual Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken ct) => write(ct);
 
     /// <summary>
+    /// Runs a statement that bypasses SaveChanges (a bulk insert, an ExecuteDelete) and then saves the context's changes,
+    /// in one transaction (the caller's, if one is open): all or nothing, under <see cref="WriteAsync"/>'s writer
+    /// discipline. The whole transaction is given up if either fails, so the savepoint EF Core would set before a save
+    /// inside a transaction is not needed. Answers what the statement answered.
+    /// </summary>
+    public Task<T> SaveChangesAfterAsync<T>(Func<CancellationToken, Task<T>> statement, CancellationToken ct) => WriteAsync(async t =>
+    {
+        var own = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(t) : null;
+        var savepoints = Database.AutoSavepointsEnabled;
+        Database.AutoSavepointsEnabled = false;
+        try
+        {
+            var result = await statement(t);
+            await SaveChangesAsync(t);
+            if (own is not null) await own.CommitAsync(t);
+            return result;
+        }
+        finally
+        {
+            Database.AutoSavepointsEnabled = savepoints;
+            if (own is not null) await own.DisposeAsync();
+        }
+    }, ct);
+
+    /// <summary>
     /// A save detects what changed once. Its recorders (<see cref="SaveRecorder"/>: the integration events, the
     /// tally changes) read the states as they are, and EF Core's own detection after them would scan every tracked
     /// entity again: three scans a save, of hundreds of entities when a worker settles a batch (docs/performance.md,

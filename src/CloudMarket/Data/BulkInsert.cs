@@ -38,21 +38,7 @@ public static class BulkInsert
             await db.Database.ExecuteSqlRawAsync(insert, arrays, ct);
             return;
         }
-        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        // The whole transaction is given up if the save fails, so the savepoint EF Core would set before it is not needed.
-        var savepoints = db.Database.AutoSavepointsEnabled;
-        db.Database.AutoSavepointsEnabled = false;
-        try
-        {
-            await db.Database.ExecuteSqlRawAsync(insert, arrays, ct);
-            await db.SaveChangesAsync(ct);
-            if (own is not null) await own.CommitAsync(ct);
-        }
-        finally
-        {
-            db.Database.AutoSavepointsEnabled = savepoints;
-            if (own is not null) await own.DisposeAsync();
-        }
+        await db.SaveChangesAfterAsync(t => db.Database.ExecuteSqlRawAsync(insert, arrays, t), ct);
     }
 
     /// <summary>A table's insert from arrays, and how a row's values become those arrays.</summary>

@@ -18,8 +18,8 @@ public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> opti
     private SemaphoreSlim Writer => Writers.GetOrAdd(Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
 
     /// <summary>
-    /// This context holds the writer: a save inside one of its own writes (a transaction that deletes with
-    /// ExecuteDelete, then saves) goes on instead of waiting for itself. A context is used by one flow at a time.
+    /// This context holds the writer: a save inside one of its own writes (<see cref="AppDbContext.SaveChangesAfterAsync"/>)
+    /// goes on instead of waiting for itself. A context is used by one flow at a time.
     /// </summary>
     private bool _holdsWriter;
 

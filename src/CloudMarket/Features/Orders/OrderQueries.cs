@@ -246,12 +246,18 @@ public static partial class OrderQueries
 
     private static readonly MethodInfo IsVisibleMethod = typeof(OrderQueries).GetMethod(nameof(IsVisible), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    /// <summary><see cref="PageItems"/> compiled, for callers who do not [0] and do [1] see markup.</summary>
-    private static readonly PerModel<Func<AppDbContext, long[], IAsyncEnumerable<OrderItem>>>[] CompiledPageItems =
-        [new(() => EF.CompileAsyncQuery(PageItems(seesMarkup: false))), new(() => EF.CompileAsyncQuery(PageItems(seesMarkup: true)))];
+    /// <summary>A query of a page's items, compiled for callers who do not and who do see markup, and run for the caller.</summary>
+    private sealed class CompiledForViewers<T>(Func<bool, Expression<Func<AppDbContext, long[], IQueryable<T>>>> query)
+    {
+        private readonly PerModel<Func<AppDbContext, long[], IAsyncEnumerable<T>>>[] _bySeesMarkup =
+            [new(() => EF.CompileAsyncQuery(query(false))), new(() => EF.CompileAsyncQuery(query(true)))];
 
-    private static Task<List<OrderItem>> PageItemsAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
-        CompiledPageItems[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
+        public Task<List<T>> ListAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
+            _bySeesMarkup[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
+    }
+
+    /// <summary><see cref="PageItems"/> compiled.</summary>
+    private static readonly CompiledForViewers<OrderItem> CompiledPageItems = new(PageItems);
 
     /// <summary>What a list that is not detailed shows of an item: its description, among its order's requested changes.</summary>
     private sealed record ItemDescription(long OrderId, string Description);
@@ -260,8 +266,7 @@ public static partial class OrderQueries
     /// <see cref="PageItems"/> read as descriptions only, compiled like it: the same items in the same order, without the
     /// item's other columns and its add-ons (another table), which only the detailed view and the detail show.
     /// </summary>
-    private static readonly PerModel<Func<AppDbContext, long[], IAsyncEnumerable<ItemDescription>>>[] CompiledPageItemDescriptions =
-        [new(() => EF.CompileAsyncQuery(Described(PageItems(seesMarkup: false)))), new(() => EF.CompileAsyncQuery(Described(PageItems(seesMarkup: true))))];
+    private static readonly CompiledForViewers<ItemDescription> CompiledPageItemDescriptions = new(seesMarkup => Described(PageItems(seesMarkup)));
 
     private static Expression<Func<AppDbContext, long[], IQueryable<ItemDescription>>> Described(
         Expression<Func<AppDbContext, long[], IQueryable<OrderItem>>> items) =>
@@ -269,9 +274,6 @@ public static partial class OrderQueries
             Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(OrderItem), typeof(ItemDescription)], items.Body,
                 Expression.Quote((Expression<Func<OrderItem, ItemDescription>>)(i => new ItemDescription(i.OrderId, i.Description)))),
             items.Parameters);
-
-    private static Task<List<ItemDescription>> PageItemDescriptionsAsync(AppDbContext db, CustomerContext ctx, long[] orderIds, CancellationToken ct) =>
-        CompiledPageItemDescriptions[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
 
     /// <summary>
     /// Every matching order, newest first, fetched page by page so an export of any size streams. Every row
@@ -398,10 +400,10 @@ public static partial class OrderQueries
         var ids = rows.Select(r => r.Id).ToArray();
         if (!detailed)
         {
-            var descriptions = (await PageItemDescriptionsAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
+            var descriptions = (await CompiledPageItemDescriptions.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
             return rows.Select(r => Summary(ctx, r, descriptions[r.Id].ToList(), details: null)).ToList();
         }
-        var byOrder = (await PageItemsAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
+        var byOrder = (await CompiledPageItems.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
         return rows.Select(r =>
         {
             var own = byOrder[r.Id].ToList();

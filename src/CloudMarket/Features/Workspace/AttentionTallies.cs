@@ -141,25 +141,12 @@ public sealed class StagedFold(AppDbContext db, List<long> changeIds)
     /// (<see cref="DbUpdateConcurrencyException"/>). The delete comes first, so a fold meeting this one waits on these
     /// rows' locks and then finds them gone. Answers how many change rows were folded.
     /// </summary>
-    public Task<int> CommitAsync(CancellationToken ct) => db.WriteAsync(async t =>
+    public Task<int> CommitAsync(CancellationToken ct) => db.SaveChangesAfterAsync(async t =>
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(t);
-        // The whole transaction is given up if anything fails, so the savepoint EF Core would set before the save is not needed.
-        var savepoints = db.Database.AutoSavepointsEnabled;
-        db.Database.AutoSavepointsEnabled = false;
-        try
-        {
-            var deleted = await db.Set<AttentionTallyChange>().Where(c => changeIds.Contains(c.Id)).ExecuteDeleteAsync(t);
-            if (deleted != changeIds.Count)
-                throw new DbUpdateConcurrencyException($"Another fold took {changeIds.Count - deleted} of these {changeIds.Count} tally changes first.");
-            await db.SaveChangesAsync(t);
-            await transaction.CommitAsync(t);
-            return deleted;
-        }
-        finally
-        {
-            db.Database.AutoSavepointsEnabled = savepoints;
-        }
+        var deleted = await db.Set<AttentionTallyChange>().Where(c => changeIds.Contains(c.Id)).ExecuteDeleteAsync(t);
+        if (deleted != changeIds.Count)
+            throw new DbUpdateConcurrencyException($"Another fold took {changeIds.Count - deleted} of these {changeIds.Count} tally changes first.");
+        return deleted;
     }, ct);
 }
 
