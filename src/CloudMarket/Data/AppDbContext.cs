@@ -301,8 +301,7 @@ public abstract class AppDbContext(DbContextOptions options)
             e.Property(i => i.ErrorMessage).HasMaxLength(1000);
             e.Property(i => i.VendorReference).HasMaxLength(200);
             e.Ignore(i => i.AdminContact);
-            e.Ignore(i => i.UnitPrices);
-            e.Ignore(i => i.AddonPrices);
+            e.Ignore(i => i.Pricing);
             e.Ignore(i => i.IdempotencyKey);
             e.OwnsMany(i => i.Addons, a =>
             {

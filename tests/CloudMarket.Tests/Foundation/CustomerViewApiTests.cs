@@ -110,7 +110,12 @@ public abstract class CustomerViewApiTests(CloudMarketFactory app)
         // Only the detailed view shows prices, which take the items' add-ons; the others show each item's description
         // (docs/performance.md point 40).
         Assert.Equal(detailed, items.Any(s => s.Contains("\"OrderItemAddons\"")));
-        if (!detailed) Assert.DoesNotContain("\"Quantity\"", Assert.Single(items));
+        var read = Assert.Single(items);
+        if (!detailed) Assert.DoesNotContain("\"Quantity\"", read);
+        // Not even the detailed view reads what no list shows of an item: its contact, tenant, provisioning state and
+        // vendor names, or its add-ons' names (point 41).
+        foreach (var column in new[] { "AdminEmail", "TenantName", "ErrorMessage", "VendorReference", "VendorName", "OfferName" })
+            Assert.DoesNotContain($"\"{column}\"", read);
     }
 
     [Fact]

@@ -157,7 +157,7 @@ public static class ApprovalRules
     /// <summary>
     /// The first rule that holds this order, the seller's before the customer's own; null when none does.
     /// A customer's rule looks at the items customers see only, so a markup-only order never waits for a customer.
-    /// The amount is the monthly change of the bill from <see cref="OrderItem.MonthlyAmount"/>, the order totals' own pricing.
+    /// The amount is the monthly change of the bill from <see cref="ItemPricing.MonthlyAmount"/>, the order totals' own pricing.
     /// </summary>
     public static async Task<ApprovalMatch?> MatchAsync(AppDbContext db, CustomerContext ctx, Order order, CancellationToken ct)
     {
@@ -172,7 +172,7 @@ public static class ApprovalRules
             var kinds = rule.KindList;
             var items = order.Items.Where(i => (kinds.Count == 0 || kinds.Contains(i.Kind)) && !(byCustomer && i.IsMarkupChange)).ToList();
             if (items.Count == 0) continue;
-            var monthly = items.Aggregate(Money.Zero(order.Currency), (sum, i) => sum + i.MonthlyAmount);
+            var monthly = items.Aggregate(Money.Zero(order.Currency), (sum, i) => sum + i.Pricing.MonthlyAmount);
             if (rule.MinMonthlyAmount is { } min && monthly.Amount < min) continue;
             return new ApprovalMatch(rule.Name, rule.ApproverRoles, rule.ConcernsMarkup || items.All(i => i.IsMarkupChange));
         }

@@ -186,25 +186,20 @@ public sealed class OrderItem
 
     private static string Percent(decimal? p) => Percentages.Format(p, absent: "?");
 
-    /// <summary>Unit prices for one billing period at every tier, from the snapshot.</summary>
-    public UnitPrices UnitPrices => Pricing.UnitPrices(MonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
-
     /// <summary>
-    /// How many licences this item changes what is billed by: the whole quantity for a new
-    /// subscription, the difference for an increase or decrease, all of them (less) for a cancel,
-    /// nothing for the other kinds.
+    /// The inputs of this item's amounts, whose rules live in <see cref="ItemPricing"/>. An expression, so the detailed
+    /// list reads them in SQL without the rest of the item (<see cref="OrderQueries"/>); <see cref="Pricing"/> is the
+    /// same expression, compiled, for an item read whole.
     /// </summary>
-    public int BilledQuantityChange => Kind switch
-    {
-        OrderItemKind.NewSubscription => Quantity,
-        OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity => Quantity - (PreviousQuantity ?? 0),
-        OrderItemKind.Cancel => -Quantity,
-        _ => 0,
-    };
+    public static readonly System.Linq.Expressions.Expression<Func<OrderItem, ItemPricing>> PricingOf =
+        i => new ItemPricing(i.Kind, i.Quantity, i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.Currency,
+            i.MonthlyVendorCost, i.DistributorMarkupPercent, i.SellerMarkupPercent,
+            i.Addons.Select(a => new AddonPricing(a.Quantity, a.MonthlyVendorCost)).ToList());
 
-    /// <summary>Prices of the add-ons for one billing period, with the parent's markups.</summary>
-    public IEnumerable<(OrderItemAddon Addon, UnitPrices Prices)> AddonPrices => Addons.Select(a =>
-        (a, Pricing.UnitPrices(a.MonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent)));
+    private static readonly Func<OrderItem, ItemPricing> CompiledPricingOf = PricingOf.Compile();
+
+    /// <summary>What this item's amounts are computed from: <see cref="ItemPricing"/> has their rules.</summary>
+    public ItemPricing Pricing => CompiledPricingOf(this);
 
     internal void MarkSent()
     {
@@ -248,18 +243,4 @@ public sealed class OrderItem
 
     /// <summary>Used when the subscription created by this item is known.</summary>
     internal void LinkSubscription(Guid subscriptionId) => SubscriptionId = subscriptionId;
-
-    /// <summary>
-    /// What this item changes on the customer's bill per month (an annual period spread over its twelve months):
-    /// the amount approval rules compare (workflow.md), from the same <see cref="PeriodAmount"/> as the order's totals.
-    /// </summary>
-    public Money MonthlyAmount => PeriodAmount(p => p.CustomerPrice).Times(1m / Pricing.MonthsIn(BillingCycle));
-
-    /// <summary>
-    /// What this item changes on the bill per billing period, at one price tier: <c>p => p.CustomerPrice</c> is the
-    /// customer's price, <c>p => p.SellerPrice</c> the seller's cost. The quantity it bills, plus its add-ons.
-    /// </summary>
-    public Money PeriodAmount(Func<UnitPrices, Money> tier) =>
-        tier(UnitPrices).Times(BilledQuantityChange) +
-        AddonPrices.Aggregate(Money.Zero(Currency), (sum, a) => sum + tier(a.Prices).Times(Kind == OrderItemKind.NewSubscription ? a.Addon.Quantity : 0));
 }

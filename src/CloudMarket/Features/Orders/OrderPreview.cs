@@ -84,7 +84,7 @@ public static class OrderPreview
         var windows = await OrderQueries.WindowHoursAsync(db, items.Where(i => i.OpensCancellationWindow), ct);
         var seesCost = ctx.Actor.SeesMarkupAndCost;
         return new OrderPreviewDto(order.Id, OrderVisibility.VersionSeenBy(ctx, order), refusal is null && errors.Count == 0, refusal, errors,
-            OrderQueries.Totals(items, order.Currency, seesCost),
+            OrderQueries.Totals(items.Select(i => i.Pricing).ToList(), order.Currency, seesCost),
             items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, ctx.Actor).Prices,
                 // Counted from now: the window opens when the vendor carries the item out, a little later.
                 i.OpensCancellationWindow ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),

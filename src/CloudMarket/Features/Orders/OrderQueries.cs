@@ -256,23 +256,38 @@ public static partial class OrderQueries
             _bySeesMarkup[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
     }
 
-    /// <summary><see cref="PageItems"/> compiled.</summary>
-    private static readonly CompiledForViewers<OrderItem> CompiledPageItems = new(PageItems);
-
     /// <summary>What a list that is not detailed shows of an item: its description, among its order's requested changes.</summary>
     private sealed record ItemDescription(long OrderId, string Description);
 
     /// <summary>
-    /// <see cref="PageItems"/> read as descriptions only, compiled like it: the same items in the same order, without the
-    /// item's other columns and its add-ons (another table), which only the detailed view and the detail show.
+    /// <see cref="PageItems"/> read as descriptions only: the same items in the same order, without the item's other
+    /// columns and its add-ons (another table), which only the detailed view and the detail show.
     /// </summary>
-    private static readonly CompiledForViewers<ItemDescription> CompiledPageItemDescriptions = new(seesMarkup => Described(PageItems(seesMarkup)));
+    private static readonly CompiledForViewers<ItemDescription> CompiledPageItemDescriptions =
+        new(seesMarkup => Selected(PageItems(seesMarkup), i => new ItemDescription(i.OrderId, i.Description)));
 
-    private static Expression<Func<AppDbContext, long[], IQueryable<ItemDescription>>> Described(
-        Expression<Func<AppDbContext, long[], IQueryable<OrderItem>>> items) =>
-        Expression.Lambda<Func<AppDbContext, long[], IQueryable<ItemDescription>>>(
-            Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(OrderItem), typeof(ItemDescription)], items.Body,
-                Expression.Quote((Expression<Func<OrderItem, ItemDescription>>)(i => new ItemDescription(i.OrderId, i.Description)))),
+    /// <summary>What the detailed view shows of an item: its description, and what its amounts are computed from.</summary>
+    private sealed record PricedItem(long OrderId, string Description, ItemPricing Pricing);
+
+    /// <summary>The placeholder <see cref="CompiledPagePricedItems"/> splices <see cref="OrderItem.PricingOf"/> into.</summary>
+    private static ItemPricing PricingOf(OrderItem item) => throw Splice.NotSpliced();
+
+    private static readonly MethodInfo PricingOfMethod = typeof(OrderQueries).GetMethod(nameof(PricingOf), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// <see cref="PageItems"/> read as the detailed view shows them: each item's description and the columns of
+    /// <see cref="OrderItem.PricingOf"/> (spliced in, so the list and an item read whole price alike), with its add-ons'
+    /// quantities and costs, without the item's other columns (contact, tenant, provisioning state, vendor names).
+    /// </summary>
+    private static readonly CompiledForViewers<PricedItem> CompiledPagePricedItems =
+        new(seesMarkup => Selected(PageItems(seesMarkup), Splice.Rule<Func<OrderItem, PricedItem>>(
+            i => new PricedItem(i.OrderId, i.Description, PricingOf(i)), PricingOfMethod, OrderItem.PricingOf)));
+
+    /// <summary>A query of a page's items with a selection of what is read of each, in place of the whole item.</summary>
+    private static Expression<Func<AppDbContext, long[], IQueryable<T>>> Selected<T>(
+        Expression<Func<AppDbContext, long[], IQueryable<OrderItem>>> items, Expression<Func<OrderItem, T>> selection) =>
+        Expression.Lambda<Func<AppDbContext, long[], IQueryable<T>>>(
+            Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(OrderItem), typeof(T)], items.Body, Expression.Quote(selection)),
             items.Parameters);
 
     /// <summary>
@@ -403,14 +418,15 @@ public static partial class OrderQueries
             var descriptions = (await CompiledPageItemDescriptions.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
             return rows.Select(r => Summary(ctx, r, descriptions[r.Id].ToList(), details: null)).ToList();
         }
-        var byOrder = (await CompiledPageItems.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
+        var byOrder = (await CompiledPagePricedItems.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
         return rows.Select(r =>
         {
             var own = byOrder[r.Id].ToList();
+            var pricings = own.Select(i => i.Pricing).ToList();
             return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
-                own.Select(i => new SummaryItemDto(i.Description, i.Quantity, i.BillingCycle, i.PeriodAmount(p => p.CustomerPrice))).ToList(),
-                r.PaymentMethod, Totals(own, r.Currency, ctx.Actor.SeesMarkupAndCost),
-                Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, own, r.InvoiceContract, r.Currency)));
+                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.PeriodAmount(p => p.CustomerPrice))).ToList(),
+                r.PaymentMethod, Totals(pricings, r.Currency, ctx.Actor.SeesMarkupAndCost),
+                Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, pricings.Select(p => p.BillingCycle), r.InvoiceContract, r.Currency)));
         }).ToList();
     }
 
@@ -436,8 +452,8 @@ public static partial class OrderQueries
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
             items.Select(i => ToItem(i, ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
-            Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items, order.InvoiceContract, order.Currency),
-            Totals(items, order.Currency, ctx.Actor.SeesMarkupAndCost),
+            Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items.Select(i => i.BillingCycle), order.InvoiceContract, order.Currency),
+            Totals(items.Select(i => i.Pricing).ToList(), order.Currency, ctx.Actor.SeesMarkupAndCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
@@ -451,31 +467,31 @@ public static partial class OrderQueries
     }
 
     /// <summary>How the order is paid; the billing cycle is the visible items' one, or "mixed".</summary>
-    private static PaymentDto Payment(PaymentMethod method, string? cardBrand, string? cardLast4, IReadOnlyCollection<OrderItem> items,
+    private static PaymentDto Payment(PaymentMethod method, string? cardBrand, string? cardLast4, IEnumerable<BillingCycle> itemCycles,
         string invoiceContract, string currency)
     {
-        var cycles = items.Select(i => i.BillingCycle).Distinct().ToList();
+        var cycles = itemCycles.Distinct().ToList();
         return new PaymentDto(method, cardBrand, cardLast4,
             cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
     internal static OrderItemDto ToItem(OrderItem i, Identity.Actor viewer)
     {
-        var unit = i.UnitPrices;
-        var periods = Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle);
-        var periodPrice = i.PeriodAmount(p => p.CustomerPrice);
+        var pricing = i.Pricing;
+        var unit = pricing.UnitPrices;
+        var periodPrice = pricing.PeriodAmount(p => p.CustomerPrice);
         var seen = PriceVisibility.Of(unit, viewer);
-        var prices = new ItemPricesDto(seen.CustomerPrice, periodPrice, periodPrice.Times(periods),
+        var prices = new ItemPricesDto(seen.CustomerPrice, periodPrice, periodPrice.Times(pricing.PeriodsPerTerm),
             seen.SellerPrice,
             seen.SellerMarkupPercent,
             // The margin of what the item changes per period (a decrease's is negative), when the margin is seen at all.
-            seen.SellerMargin is null ? null : periodPrice - i.PeriodAmount(p => p.SellerPrice),
+            seen.SellerMargin is null ? null : periodPrice - pricing.PeriodAmount(p => p.SellerPrice),
             seen.VendorCost,
             seen.DistributorMarkupPercent);
         return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
             i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.AutoRenew,
             viewer.SeesMarkupAndCost ? i.MarkupPercent : null, viewer.SeesMarkupAndCost ? i.PreviousMarkupPercent : null,
-            i.AddonPrices.Select(a => new AddonDto(a.Addon.OfferId, a.Addon.OfferName, a.Addon.Quantity, a.Prices.CustomerPrice)).ToList(),
+            i.Addons.Select(a => new AddonDto(a.OfferId, a.OfferName, a.Quantity, pricing.AddonUnitPrices(a.MonthlyVendorCost).CustomerPrice)).ToList(),
             i.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null,
             i.TenantName, i.ProvisioningStatus,
             i.ErrorCode is null ? null : new ItemErrorDto(i.ErrorCode, i.ErrorMessage ?? ""),
@@ -484,18 +500,18 @@ public static partial class OrderQueries
 
     /// <summary>What one item would cost by the order's own arithmetic, before it is in any order (the offer page's total).</summary>
     public static CycleTotalsDto Quote(ItemSpec spec, bool seesCost) =>
-        Totals([new OrderItem(Guid.Empty, 0, spec)], spec.Offer.Currency, seesCost).Single();
+        Totals([new OrderItem(Guid.Empty, 0, spec).Pricing], spec.Offer.Currency, seesCost).Single();
 
     /// <summary>
     /// Totals of the visible items per billing cycle: a monthly and an annual amount are never added up
     /// (138.60 a month and 285.10 a year are not 423.70 of anything).
     /// </summary>
-    internal static List<CycleTotalsDto> Totals(IReadOnlyCollection<OrderItem> items, string currency, bool seesCost) =>
+    internal static List<CycleTotalsDto> Totals(IReadOnlyCollection<ItemPricing> items, string currency, bool seesCost) =>
         items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
         {
             var zero = Money.Zero(currency);
             var period = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice));
-            var term = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice).Times(Catalog.Pricing.PeriodsPerTerm(i.TermMonths, i.BillingCycle)));
+            var term = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice).Times(i.PeriodsPerTerm));
             if (!seesCost) return new CycleTotalsDto(cycle.Key, period, term);
             var cost = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.SellerPrice));
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);

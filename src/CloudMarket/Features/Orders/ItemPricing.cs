@@ -1,0 +1,66 @@
+using CloudMarket.Features.Catalog;
+using CloudMarket.Infrastructure;
+
+namespace CloudMarket.Features.Orders;
+
+/// <summary>
+/// What an order item's amounts are computed from: its kind and quantities, and the price snapshot taken when it was
+/// made (the vendor's monthly cost, both markups, the currency), with its add-ons' quantities and costs. The one place
+/// the rules of an item's amounts live: what it bills per period at each tier, per month, and per term.
+/// <see cref="OrderItem.Pricing"/> gives it for an item read whole (the detail, placing, approval rules); the detailed
+/// list reads it straight from the columns it needs (<see cref="OrderQueries"/>), without the rest of the item.
+/// </summary>
+public sealed record ItemPricing(
+    OrderItemKind Kind,
+    int Quantity,
+    int? PreviousQuantity,
+    BillingCycle BillingCycle,
+    int TermMonths,
+    string Currency,
+    decimal MonthlyVendorCost,
+    decimal DistributorMarkupPercent,
+    decimal SellerMarkupPercent,
+    IReadOnlyList<AddonPricing> Addons)
+{
+    /// <summary>Unit prices for one billing period at every tier, from the snapshot.</summary>
+    public UnitPrices UnitPrices => Pricing.UnitPrices(MonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
+
+    /// <summary>An add-on's unit prices for one billing period: its own cost, with the parent item's cycle and markups.</summary>
+    public UnitPrices AddonUnitPrices(decimal addonMonthlyVendorCost) =>
+        Pricing.UnitPrices(addonMonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
+
+    /// <summary>
+    /// How many licences this item changes what is billed by: the whole quantity for a new
+    /// subscription, the difference for an increase or decrease, all of them (less) for a cancel,
+    /// nothing for the other kinds.
+    /// </summary>
+    public int BilledQuantityChange => Kind switch
+    {
+        OrderItemKind.NewSubscription => Quantity,
+        OrderItemKind.IncreaseQuantity or OrderItemKind.DecreaseQuantity => Quantity - (PreviousQuantity ?? 0),
+        OrderItemKind.Cancel => -Quantity,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// What this item changes on the bill per billing period, at one price tier: <c>p => p.CustomerPrice</c> is the
+    /// customer's price, <c>p => p.SellerPrice</c> the seller's cost. The quantity it bills, plus its add-ons (bought
+    /// only with a new subscription).
+    /// </summary>
+    public Money PeriodAmount(Func<UnitPrices, Money> tier) =>
+        tier(UnitPrices).Times(BilledQuantityChange) +
+        Addons.Aggregate(Money.Zero(Currency), (sum, a) =>
+            sum + tier(AddonUnitPrices(a.MonthlyVendorCost)).Times(Kind == OrderItemKind.NewSubscription ? a.Quantity : 0));
+
+    /// <summary>
+    /// What this item changes on the customer's bill per month (an annual period spread over its twelve months):
+    /// the amount approval rules compare (workflow.md), from the same <see cref="PeriodAmount"/> as the order's totals.
+    /// </summary>
+    public Money MonthlyAmount => PeriodAmount(p => p.CustomerPrice).Times(1m / Pricing.MonthsIn(BillingCycle));
+
+    /// <summary>How many billing periods the item's term holds: its term total is its period amount times this.</summary>
+    public int PeriodsPerTerm => Pricing.PeriodsPerTerm(TermMonths, BillingCycle);
+}
+
+/// <summary>What an add-on's amounts are computed from: how many, and its vendor's monthly cost when the item was made.</summary>
+public sealed record AddonPricing(int Quantity, decimal MonthlyVendorCost);
