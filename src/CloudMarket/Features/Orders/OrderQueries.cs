@@ -424,7 +424,7 @@ public static partial class OrderQueries
             var own = byOrder[r.Id].ToList();
             var pricings = own.Select(i => i.Pricing).ToList();
             return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
-                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.PeriodAmount(p => p.CustomerPrice))).ToList(),
+                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.PerPeriod.CustomerPrice)).ToList(),
                 r.PaymentMethod, Totals(pricings, r.Currency, ctx.Actor.SeesMarkupAndCost),
                 Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, pricings.Select(p => p.BillingCycle), r.InvoiceContract, r.Currency)));
         }).ToList();
@@ -479,13 +479,14 @@ public static partial class OrderQueries
     {
         var pricing = i.Pricing;
         var unit = pricing.UnitPrices;
-        var periodPrice = pricing.PeriodAmount(p => p.CustomerPrice);
+        var perPeriod = pricing.PerPeriod;
+        var periodPrice = perPeriod.CustomerPrice;
         var seen = PriceVisibility.Of(unit, viewer);
         var prices = new ItemPricesDto(seen.CustomerPrice, periodPrice, periodPrice.Times(pricing.PeriodsPerTerm),
             seen.SellerPrice,
             seen.SellerMarkupPercent,
             // The margin of what the item changes per period (a decrease's is negative), when the margin is seen at all.
-            seen.SellerMargin is null ? null : periodPrice - pricing.PeriodAmount(p => p.SellerPrice),
+            seen.SellerMargin is null ? null : periodPrice - perPeriod.SellerPrice,
             seen.VendorCost,
             seen.DistributorMarkupPercent);
         return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
@@ -510,10 +511,11 @@ public static partial class OrderQueries
         items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
         {
             var zero = Money.Zero(currency);
-            var period = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice));
-            var term = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.CustomerPrice).Times(i.PeriodsPerTerm));
+            var amounts = cycle.Select(i => (i.PerPeriod, i.PeriodsPerTerm)).ToList();
+            var period = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.CustomerPrice);
+            var term = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.CustomerPrice.Times(a.PeriodsPerTerm));
             if (!seesCost) return new CycleTotalsDto(cycle.Key, period, term);
-            var cost = cycle.Aggregate(zero, (sum, i) => sum + i.PeriodAmount(p => p.SellerPrice));
+            var cost = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.SellerPrice);
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
         }).ToList();
 
