@@ -228,8 +228,8 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// The visible items of the orders on a page, in order: the list's second and last query (the detailed view's; the
-    /// others read only their descriptions, <see cref="CompiledPageItemDescriptions"/>). One expression with the
+    /// The visible items of the orders on a page, in order: the list's second and last query, never read whole (the
+    /// detailed view reads <see cref="CompiledPagePricedItems"/> of them, the others <see cref="CompiledPageItemDescriptions"/>). One expression with the
     /// item visibility rule spliced in per kind of caller (<see cref="OrderVisibility.VisibleItem(bool)"/>), run as a
     /// compiled query: its shape never varies, so EF Core's per-execution work (building, funcletizing and hashing
     /// the expression: about 40 % of a list's own time per statement, performance.md point 13) is paid once.
