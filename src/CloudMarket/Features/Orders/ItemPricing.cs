@@ -24,11 +24,14 @@ public sealed record ItemPricing(
     IReadOnlyList<AddonPricing> Addons)
 {
     /// <summary>Unit prices for one billing period at every tier, from the snapshot.</summary>
-    public UnitPrices UnitPrices => Pricing.UnitPrices(MonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
+    public UnitPrices UnitPrices => UnitPricesAt(MonthlyVendorCost);
 
-    /// <summary>An add-on's unit prices for one billing period: its own cost, with the parent item's cycle and markups.</summary>
-    public UnitPrices AddonUnitPrices(decimal addonMonthlyVendorCost) =>
-        Pricing.UnitPrices(addonMonthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
+    /// <summary>
+    /// Unit prices for one billing period of a vendor's monthly cost at this item's cycle and markups: the item's own
+    /// (<see cref="UnitPrices"/>) and each of its add-ons'.
+    /// </summary>
+    public UnitPrices UnitPricesAt(decimal monthlyVendorCost) =>
+        Pricing.UnitPrices(monthlyVendorCost, Currency, BillingCycle, DistributorMarkupPercent, SellerMarkupPercent);
 
     /// <summary>
     /// How many licences this item changes what is billed by: the whole quantity for a new
@@ -44,40 +47,40 @@ public sealed record ItemPricing(
     };
 
     /// <summary>
-    /// What this item changes on the bill per billing period, at the two tiers an order's amounts are in: the customer's
-    /// price and the seller's cost. The quantity it bills, plus its add-ons (bought only with a new subscription). Both
-    /// tiers in one pass, since every caller wants both or is one of several reads of them per item (a list's page).
+    /// What this item changes on the bill: per billing period at the customer's price and at the seller's cost, and over
+    /// its term at the customer's price. The quantity it bills, plus its add-ons (bought only with a new subscription).
+    /// Worked out in one pass, since every caller wants more than one of them.
     /// </summary>
-    public PeriodAmounts PerPeriod
+    public ItemAmounts Amounts
     {
         get
         {
             var unit = UnitPrices;
-            var customer = unit.CustomerPrice.Times(BilledQuantityChange);
-            var seller = unit.SellerPrice.Times(BilledQuantityChange);
+            var price = unit.CustomerPrice.Times(BilledQuantityChange);
+            var cost = unit.SellerPrice.Times(BilledQuantityChange);
             if (Kind == OrderItemKind.NewSubscription)
                 foreach (var addon in Addons)
                 {
-                    var addonUnit = AddonUnitPrices(addon.MonthlyVendorCost);
-                    customer += addonUnit.CustomerPrice.Times(addon.Quantity);
-                    seller += addonUnit.SellerPrice.Times(addon.Quantity);
+                    var addonUnit = UnitPricesAt(addon.MonthlyVendorCost);
+                    price += addonUnit.CustomerPrice.Times(addon.Quantity);
+                    cost += addonUnit.SellerPrice.Times(addon.Quantity);
                 }
-            return new(customer, seller);
+            return new(price, cost, price.Times(Pricing.PeriodsPerTerm(TermMonths, BillingCycle)));
         }
     }
 
     /// <summary>
     /// What this item changes on the customer's bill per month (an annual period spread over its twelve months):
-    /// the amount approval rules compare (workflow.md), from the same <see cref="PerPeriod"/> as the order's totals.
+    /// the amount approval rules compare (workflow.md), from the same <see cref="Amounts"/> as the order's totals.
     /// </summary>
-    public Money MonthlyAmount => PerPeriod.CustomerPrice.Times(1m / Pricing.MonthsIn(BillingCycle));
-
-    /// <summary>How many billing periods the item's term holds: its term total is its period amount times this.</summary>
-    public int PeriodsPerTerm => Pricing.PeriodsPerTerm(TermMonths, BillingCycle);
+    public Money MonthlyAmount => Amounts.PeriodPrice.Times(1m / Pricing.MonthsIn(BillingCycle));
 }
 
 /// <summary>What an add-on's amounts are computed from: how many, and its vendor's monthly cost when the item was made.</summary>
 public sealed record AddonPricing(int Quantity, decimal MonthlyVendorCost);
 
-/// <summary>What an item changes on the bill per billing period: at the customer's price, and at the seller's cost.</summary>
-public sealed record PeriodAmounts(Money CustomerPrice, Money SellerPrice);
+/// <summary>
+/// What an item changes on the bill: per billing period at the customer's price (<paramref name="PeriodPrice"/>) and at
+/// the seller's cost (<paramref name="PeriodCost"/>), and over its whole term at the customer's price.
+/// </summary>
+public sealed record ItemAmounts(Money PeriodPrice, Money PeriodCost, Money TermPrice);

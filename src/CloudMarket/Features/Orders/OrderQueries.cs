@@ -424,7 +424,7 @@ public static partial class OrderQueries
             var own = byOrder[r.Id].ToList();
             var pricings = own.Select(i => i.Pricing).ToList();
             return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
-                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.PerPeriod.CustomerPrice)).ToList(),
+                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.Amounts.PeriodPrice)).ToList(),
                 r.PaymentMethod, Totals(pricings, r.Currency, ctx.Actor.SeesMarkupAndCost),
                 Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, pricings.Select(p => p.BillingCycle), r.InvoiceContract, r.Currency)));
         }).ToList();
@@ -479,20 +479,19 @@ public static partial class OrderQueries
     {
         var pricing = i.Pricing;
         var unit = pricing.UnitPrices;
-        var perPeriod = pricing.PerPeriod;
-        var periodPrice = perPeriod.CustomerPrice;
+        var amounts = pricing.Amounts;
         var seen = PriceVisibility.Of(unit, viewer);
-        var prices = new ItemPricesDto(seen.CustomerPrice, periodPrice, periodPrice.Times(pricing.PeriodsPerTerm),
+        var prices = new ItemPricesDto(seen.CustomerPrice, amounts.PeriodPrice, amounts.TermPrice,
             seen.SellerPrice,
             seen.SellerMarkupPercent,
             // The margin of what the item changes per period (a decrease's is negative), when the margin is seen at all.
-            seen.SellerMargin is null ? null : periodPrice - perPeriod.SellerPrice,
+            seen.SellerMargin is null ? null : amounts.PeriodPrice - amounts.PeriodCost,
             seen.VendorCost,
             seen.DistributorMarkupPercent);
         return new OrderItemDto(i.Id, i.Kind, i.Description, i.OfferId, i.OfferName, i.VendorName, i.SubscriptionId, i.Quantity,
             i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.AutoRenew,
             viewer.SeesMarkupAndCost ? i.MarkupPercent : null, viewer.SeesMarkupAndCost ? i.PreviousMarkupPercent : null,
-            i.Addons.Select(a => new AddonDto(a.OfferId, a.OfferName, a.Quantity, pricing.AddonUnitPrices(a.MonthlyVendorCost).CustomerPrice)).ToList(),
+            i.Addons.Select(a => new AddonDto(a.OfferId, a.OfferName, a.Quantity, pricing.UnitPricesAt(a.MonthlyVendorCost).CustomerPrice)).ToList(),
             i.AdminContact is { } c ? new AdminContactDto(c.Email, c.FirstName, c.LastName) : null,
             i.TenantName, i.ProvisioningStatus,
             i.ErrorCode is null ? null : new ItemErrorDto(i.ErrorCode, i.ErrorMessage ?? ""),
@@ -511,11 +510,11 @@ public static partial class OrderQueries
         items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
         {
             var zero = Money.Zero(currency);
-            var amounts = cycle.Select(i => (i.PerPeriod, i.PeriodsPerTerm)).ToList();
-            var period = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.CustomerPrice);
-            var term = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.CustomerPrice.Times(a.PeriodsPerTerm));
+            var amounts = cycle.Select(i => i.Amounts).ToList();
+            var period = amounts.Aggregate(zero, (sum, a) => sum + a.PeriodPrice);
+            var term = amounts.Aggregate(zero, (sum, a) => sum + a.TermPrice);
             if (!seesCost) return new CycleTotalsDto(cycle.Key, period, term);
-            var cost = amounts.Aggregate(zero, (sum, a) => sum + a.PerPeriod.SellerPrice);
+            var cost = amounts.Aggregate(zero, (sum, a) => sum + a.PeriodCost);
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
         }).ToList();
 
