@@ -77,6 +77,31 @@ public abstract class OrderTotalsApiTests(CloudMarketFactory app)
     }
 
     [Fact]
+    public async Task TheDetailedList_PricesEachItemWithItsAddons_AsTheDetailDoes()
+    {
+        // The detailed list reads an item once per add-on (OrderQueries): an item with two add-ons, one with one, one with
+        // none, for the seller admin, whose totals also carry the cost and the margin.
+        var anna = await app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        var order = await anna.CreateCartAsync(
+            NewSubscription(DemoData.OfferIds.BusinessStandard, 4, "fabrikamsales.onmicrosoft.com",
+                addons: [new { offerId = DemoData.OfferIds.TeamsAudio, quantity = 3 }, new { offerId = DemoData.OfferIds.DefenderP1, quantity = 2 }]),
+            NewSubscription(DemoData.OfferIds.AcronisProtect, 2, addons: [new { offerId = DemoData.OfferIds.AcronisStorage, quantity = 1 }]),
+            NewAcronis(3));
+        var items = order.Items();
+        Assert.Equal([2, 1, 0], items.Select(i => i.GetProperty("addons").GetArrayLength()));
+        var withTwo = items[0].GetProperty("prices");
+        Assert.True(Amount(withTwo.GetProperty("periodPrice")) > 4 * Amount(withTwo.GetProperty("unitPrice")), "the add-ons are in the item's price");
+
+        var row = (await anna.AllPagesAsync("view=historical&state=all")).Single(r => r.Id() == order.Id());
+        var details = row.GetProperty("details");
+        Assert.Equal(items.Select(i => i.GetProperty("description").GetString()), details.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("description").GetString()));
+        Assert.Equal(items.Select(i => Amount(i.GetProperty("prices").GetProperty("periodPrice"))),
+            details.GetProperty("items").EnumerateArray().Select(i => Amount(i.GetProperty("periodPrice"))));
+        Assert.Equal(order.GetProperty("totals").GetRawText(), details.GetProperty("totals").GetRawText());
+        Assert.True(Assert.Single(details.GetProperty("totals").EnumerateArray()).TryGetProperty("periodCost", out _));
+    }
+
+    [Fact]
     public async Task TheCartPage_ShowsATotalPerMonthAndATotalPerYear_NeverTheirSum()
     {
         var (_, order) = await MixedCycleCartAsync();

@@ -187,19 +187,26 @@ public sealed class OrderItem
     private static string Percent(decimal? p) => Percentages.Format(p, absent: "?");
 
     /// <summary>
-    /// The inputs of this item's amounts, whose rules live in <see cref="ItemPricing"/>. An expression, so the detailed
-    /// list reads them in SQL without the rest of the item (<see cref="OrderQueries"/>); <see cref="Pricing"/> is the
-    /// same expression, compiled, for an item read whole.
+    /// The inputs of this item's amounts, whose rules live in <see cref="ItemPricing"/>: the item's own columns, given
+    /// its add-ons' (<see cref="AddonPricingOf"/>). Expressions, so the detailed list reads them in SQL without the rest
+    /// of the item, an add-on per row (<see cref="OrderQueries"/>); <see cref="Pricing"/> is the same expressions,
+    /// compiled, for an item read whole.
     /// </summary>
-    public static readonly System.Linq.Expressions.Expression<Func<OrderItem, ItemPricing>> PricingOf =
-        i => new ItemPricing(i.Kind, i.Quantity, i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.Currency,
-            i.MonthlyVendorCost, i.DistributorMarkupPercent, i.SellerMarkupPercent,
-            i.Addons.Select(a => new AddonPricing(a.Quantity, a.MonthlyVendorCost)).ToList());
+    public static readonly System.Linq.Expressions.Expression<Func<OrderItem, IReadOnlyList<AddonPricing>, ItemPricing>> PricingWith =
+        (i, addons) => new ItemPricing(i.Kind, i.Quantity, i.PreviousQuantity, i.BillingCycle, i.TermMonths, i.Currency,
+            i.MonthlyVendorCost, i.DistributorMarkupPercent, i.SellerMarkupPercent, addons);
 
-    private static readonly Func<OrderItem, ItemPricing> CompiledPricingOf = PricingOf.Compile();
+    /// <summary>The inputs of an add-on's amounts: <see cref="PricingWith"/>'s other half.</summary>
+    public static readonly System.Linq.Expressions.Expression<Func<OrderItemAddon, AddonPricing>> AddonPricingOf =
+        a => new AddonPricing(a.Quantity, a.MonthlyVendorCost);
+
+    // Compiled as two delegates, not as one expression with the add-ons' Select inside: a lambda nested in a compiled
+    // expression is made into a delegate (DynamicMethod.CreateDelegate) every time the outer one runs (point 42).
+    private static readonly Func<OrderItem, IReadOnlyList<AddonPricing>, ItemPricing> CompiledPricingWith = PricingWith.Compile();
+    private static readonly Func<OrderItemAddon, AddonPricing> CompiledAddonPricingOf = AddonPricingOf.Compile();
 
     /// <summary>What this item's amounts are computed from: <see cref="ItemPricing"/> has their rules.</summary>
-    public ItemPricing Pricing => CompiledPricingOf(this);
+    public ItemPricing Pricing => CompiledPricingWith(this, Addons.Count == 0 ? [] : Addons.Select(CompiledAddonPricingOf).ToList());
 
     internal void MarkSent()
     {

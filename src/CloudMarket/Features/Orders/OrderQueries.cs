@@ -229,7 +229,7 @@ public static partial class OrderQueries
 
     /// <summary>
     /// The visible items of the orders on a page, in order: the list's second and last query, never read whole (the
-    /// detailed view reads <see cref="CompiledPagePricedItems"/> of them, the others <see cref="CompiledPageItemDescriptions"/>). One expression with the
+    /// detailed view reads <see cref="CompiledPagePricedItemRows"/> of them, the others <see cref="CompiledPageItemDescriptions"/>). One expression with the
     /// item visibility rule spliced in per kind of caller (<see cref="OrderVisibility.VisibleItem(bool)"/>), run as a
     /// compiled query: its shape never varies, so EF Core's per-execution work (building, funcletizing and hashing
     /// the expression: about 40 % of a list's own time per statement, performance.md point 13) is paid once.
@@ -269,19 +269,50 @@ public static partial class OrderQueries
     /// <summary>What the detailed view shows of an item: its description, and what its amounts are computed from.</summary>
     private sealed record PricedItem(long OrderId, string Description, ItemPricing Pricing);
 
-    /// <summary>The placeholder <see cref="CompiledPagePricedItems"/> splices <see cref="OrderItem.PricingOf"/> into.</summary>
-    private static ItemPricing PricingOf(OrderItem item) => throw Splice.NotSpliced();
+    /// <summary>
+    /// A row of <see cref="CompiledPagePricedItemRows"/>: an item with one of its add-ons, or with none. Its pricing is
+    /// read without add-ons; <see cref="WithTheirAddons"/> gives each item those of its rows.
+    /// </summary>
+    private sealed record PricedItemRow(Guid ItemId, long OrderId, string Description, ItemPricing Pricing, AddonPricing? Addon);
 
-    private static readonly MethodInfo PricingOfMethod = typeof(OrderQueries).GetMethod(nameof(PricingOf), BindingFlags.NonPublic | BindingFlags.Static)!;
+    /// <summary>The placeholders <see cref="CompiledPagePricedItemRows"/> splices <see cref="OrderItem.PricingWith"/> and <see cref="OrderItem.AddonPricingOf"/> into.</summary>
+    private static ItemPricing PricingWith(OrderItem item, IReadOnlyList<AddonPricing> addons) => throw Splice.NotSpliced();
+
+    private static AddonPricing AddonPricingOf(OrderItemAddon addon) => throw Splice.NotSpliced();
+
+    private static readonly MethodInfo PricingWithMethod = typeof(OrderQueries).GetMethod(nameof(PricingWith), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo AddonPricingOfMethod = typeof(OrderQueries).GetMethod(nameof(AddonPricingOf), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>
     /// <see cref="PageItems"/> read as the detailed view shows them: each item's description and the columns of
-    /// <see cref="OrderItem.PricingOf"/> (spliced in, so the list and an item read whole price alike), with its add-ons'
-    /// quantities and costs, without the item's other columns (contact, tenant, provisioning state, vendor names).
+    /// <see cref="OrderItem.PricingWith"/> and <see cref="OrderItem.AddonPricingOf"/> (spliced in, so the list and an item
+    /// read whole price alike), without the item's other columns (contact, tenant, provisioning state, vendor names).
+    /// Flat, an add-on per row (a left join), not the add-ons as a collection of each item: EF Core's shaper of a
+    /// collection made delegates of its nested lambdas for every row it read, ~5 % of a detailed list's CPU (point 42).
     /// </summary>
-    private static readonly CompiledForViewers<PricedItem> CompiledPagePricedItems =
-        new(seesMarkup => Selected(PageItems(seesMarkup), Splice.Rule<Func<OrderItem, PricedItem>>(
-            i => new PricedItem(i.OrderId, i.Description, PricingOf(i)), PricingOfMethod, OrderItem.PricingOf)));
+    private static readonly CompiledForViewers<PricedItemRow> CompiledPagePricedItemRows =
+        new(seesMarkup => WithEachAddon(PageItems(seesMarkup), Splice.Rule(Splice.Rule<Func<OrderItem, OrderItemAddon?, PricedItemRow>>(
+            (i, a) => new PricedItemRow(i.Id, i.OrderId, i.Description, PricingWith(i, Array.Empty<AddonPricing>()), a == null ? null : AddonPricingOf(a)),
+            PricingWithMethod, OrderItem.PricingWith), AddonPricingOfMethod, OrderItem.AddonPricingOf)));
+
+    /// <summary>The items of <see cref="CompiledPagePricedItemRows"/>' rows, in their order, each with its add-ons.</summary>
+    private static IEnumerable<PricedItem> WithTheirAddons(List<PricedItemRow> rows) =>
+        rows.GroupBy(r => r.ItemId).Select(item =>
+        {
+            var first = item.First();
+            var addons = item.Where(r => r.Addon is not null).Select(r => r.Addon!).ToList();
+            return new PricedItem(first.OrderId, first.Description, addons.Count == 0 ? first.Pricing : first.Pricing with { Addons = addons });
+        });
+
+    /// <summary>A query of a page's items joined to their add-ons (each item once with none), with what is read of each row.</summary>
+    private static Expression<Func<AppDbContext, long[], IQueryable<T>>> WithEachAddon<T>(
+        Expression<Func<AppDbContext, long[], IQueryable<OrderItem>>> items, Expression<Func<OrderItem, OrderItemAddon?, T>> selection) =>
+        Expression.Lambda<Func<AppDbContext, long[], IQueryable<T>>>(
+            Expression.Call(typeof(Queryable), nameof(Queryable.SelectMany), [typeof(OrderItem), typeof(OrderItemAddon), typeof(T)], items.Body,
+                Expression.Quote(EachAddonOrNone), Expression.Quote(selection)),
+            items.Parameters);
+
+    private static readonly Expression<Func<OrderItem, IEnumerable<OrderItemAddon?>>> EachAddonOrNone = i => i.Addons.DefaultIfEmpty();
 
     /// <summary>A query of a page's items with a selection of what is read of each, in place of the whole item.</summary>
     private static Expression<Func<AppDbContext, long[], IQueryable<T>>> Selected<T>(
@@ -418,15 +449,14 @@ public static partial class OrderQueries
             var descriptions = (await CompiledPageItemDescriptions.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
             return rows.Select(r => Summary(ctx, r, descriptions[r.Id].ToList(), details: null)).ToList();
         }
-        var byOrder = (await CompiledPagePricedItems.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
+        var byOrder = WithTheirAddons(await CompiledPagePricedItemRows.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
         return rows.Select(r =>
         {
-            var own = byOrder[r.Id].ToList();
-            var pricings = own.Select(i => i.Pricing).ToList();
+            var own = byOrder[r.Id].Select(i => (i.Description, i.Pricing, i.Pricing.Amounts)).ToList();
             return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
-                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Pricing.Amounts.PeriodPrice)).ToList(),
-                r.PaymentMethod, Totals(pricings, r.Currency, ctx.Actor.SeesMarkupAndCost),
-                Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, pricings.Select(p => p.BillingCycle), r.InvoiceContract, r.Currency)));
+                own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Amounts.PeriodPrice)).ToList(),
+                r.PaymentMethod, Totals(own.Select(i => (i.Pricing.BillingCycle, i.Amounts)), r.Currency, ctx.Actor.SeesMarkupAndCost),
+                Payment(r.PaymentMethod, r.CardBrand, r.CardLast4, own.Select(i => i.Pricing.BillingCycle), r.InvoiceContract, r.Currency)));
         }).ToList();
     }
 
@@ -506,15 +536,18 @@ public static partial class OrderQueries
     /// Totals of the visible items per billing cycle: a monthly and an annual amount are never added up
     /// (138.60 a month and 285.10 a year are not 423.70 of anything).
     /// </summary>
-    internal static List<CycleTotalsDto> Totals(IReadOnlyCollection<ItemPricing> items, string currency, bool seesCost) =>
-        items.GroupBy(i => i.BillingCycle).OrderBy(g => g.Key).Select(cycle =>
+    internal static List<CycleTotalsDto> Totals(IEnumerable<ItemPricing> items, string currency, bool seesCost) =>
+        Totals(items.Select(i => (i.BillingCycle, i.Amounts)), currency, seesCost);
+
+    /// <summary><see cref="Totals(IEnumerable{ItemPricing}, string, bool)"/> of items whose amounts the caller has worked out already.</summary>
+    internal static List<CycleTotalsDto> Totals(IEnumerable<(BillingCycle Cycle, ItemAmounts Amounts)> items, string currency, bool seesCost) =>
+        items.GroupBy(i => i.Cycle, i => i.Amounts).OrderBy(g => g.Key).Select(cycle =>
         {
             var zero = Money.Zero(currency);
-            var amounts = cycle.Select(i => i.Amounts).ToList();
-            var period = amounts.Aggregate(zero, (sum, a) => sum + a.PeriodPrice);
-            var term = amounts.Aggregate(zero, (sum, a) => sum + a.TermPrice);
+            var period = cycle.Aggregate(zero, (sum, a) => sum + a.PeriodPrice);
+            var term = cycle.Aggregate(zero, (sum, a) => sum + a.TermPrice);
             if (!seesCost) return new CycleTotalsDto(cycle.Key, period, term);
-            var cost = amounts.Aggregate(zero, (sum, a) => sum + a.PeriodCost);
+            var cost = cycle.Aggregate(zero, (sum, a) => sum + a.PeriodCost);
             return new CycleTotalsDto(cycle.Key, period, term, cost, period - cost);
         }).ToList();
 
