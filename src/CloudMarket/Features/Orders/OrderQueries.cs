@@ -354,12 +354,29 @@ public static partial class OrderQueries
 
     public static async Task<OrderDetailDto?> DetailAsync(AppDbContext db, CustomerContext ctx, long id, DateTime now, CancellationToken ct)
     {
-        var order = await db.Orders.AsNoTracking().VisibleOrders(ctx)
-            .Include(o => o.Items).Include(o => o.Events)
-            .AsSplitQuery()
-            .SingleOrDefaultAsync(o => o.Id == id, ct);
+        var order = await CompiledVisibleOrderWithItemsAndEvents[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, ctx.CustomerId, id, ct);
         return order is null ? null : await DetailOfAsync(db, ctx, order, now, ct);
     }
+
+    /// <summary>The placeholder <see cref="CompiledVisibleOrderWithItemsAndEvents"/> splices the order visibility rule into.</summary>
+    private static bool IsVisibleOrder(Order order) => throw Splice.NotSpliced();
+
+    private static readonly MethodInfo IsVisibleOrderMethod = typeof(OrderQueries).GetMethod(nameof(IsVisibleOrder), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// An order of the customer that the caller may see (<see cref="OrderVisibility.VisibleOrderOfCustomer"/>, spliced
+    /// in), with its items and events: the detail's read, compiled for callers who do not and who do see markup, so
+    /// EF Core's per-request work on the expression is done once (as for the lists; performance.md points 13 and 43).
+    /// </summary>
+    private static readonly PerModel<Func<AppDbContext, Guid, long, CancellationToken, Task<Order?>>>[] CompiledVisibleOrderWithItemsAndEvents =
+        [.. new[] { false, true }.Select(seesMarkup => new PerModel<Func<AppDbContext, Guid, long, CancellationToken, Task<Order?>>>(() =>
+            EF.CompileAsyncQuery(Splice.Rule<Func<AppDbContext, Guid, long, CancellationToken, Order?>>(
+                (db, customerId, id, ct) => db.Orders.AsNoTracking()
+                    .Where(o => o.CustomerId == customerId).Where(o => IsVisibleOrder(o))
+                    .Include(o => o.Items).Include(o => o.Events)
+                    .AsSplitQuery()
+                    .SingleOrDefault(o => o.Id == id),
+                IsVisibleOrderMethod, OrderVisibility.VisibleOrderOfCustomer(seesMarkup)))))];
 
     /// <summary>
     /// One read of many orders (with their items and events, untracked) for several readers each, e.g. an
@@ -397,11 +414,18 @@ public static partial class OrderQueries
     /// <summary>The cancellation window hours of these items' offers, by offer id (one query; none for no items).</summary>
     public static async Task<IReadOnlyDictionary<string, int?>> WindowHoursAsync(AppDbContext db, IEnumerable<OrderItem> items, CancellationToken ct)
     {
-        var offers = items.Select(i => i.OfferId).Distinct().ToList();
-        return offers.Count == 0
+        var offers = items.Select(i => i.OfferId).Distinct().ToArray();
+        return offers.Length == 0
             ? new Dictionary<string, int?>()
-            : await db.Offers.AsNoTracking().Where(o => offers.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.CancellationWindowHours, ct);
+            : (await CompiledWindowHours.For(db)(db, offers).ToListAsync(ct)).ToDictionary(o => o.Id, o => o.CancellationWindowHours);
     }
+
+    /// <summary><see cref="WindowHoursAsync"/>' statement, compiled: every completed order's detail runs it.</summary>
+    private static readonly PerModel<Func<AppDbContext, string[], IAsyncEnumerable<OfferWindow>>> CompiledWindowHours = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, string[] offers) =>
+            db.Offers.AsNoTracking().Where(o => offers.Contains(o.Id)).Select(o => new OfferWindow(o.Id, o.CancellationWindowHours))));
+
+    private sealed record OfferWindow(string Id, int? CancellationWindowHours);
 
     /// <summary>The applied items that opened a cancellation window: a purchase, or the licences an increase added.</summary>
     private static IEnumerable<OrderItem> WindowOpeners(Order order) => AppliedAt(order) is null

@@ -39,8 +39,17 @@ public static class OrderVisibility
         var query = inlineCustomer
             ? orders.Where(o => o.CustomerId == Microsoft.EntityFrameworkCore.EF.Constant(customerId))
             : orders.Where(o => o.CustomerId == customerId);
-        return SeesMarkup(ctx) ? query : query.Where(o => !o.IsMarkupOnly);
+        return SeesMarkup(ctx) ? query : query.Where(NotMarkupOnly);
     }
+
+    /// <summary>
+    /// Which of its customer's orders a caller who does or does not see markup is shown, as an expression: for queries
+    /// compiled once per kind of caller (<see cref="VisibleOrders"/> applies the same).
+    /// </summary>
+    public static Expression<Func<Order, bool>> VisibleOrderOfCustomer(bool seesMarkup) => seesMarkup ? _ => true : NotMarkupOnly;
+
+    /// <summary>An order that changes more than markup alone: what a caller who does not see markup is shown of its orders.</summary>
+    private static readonly Expression<Func<Order, bool>> NotMarkupOnly = o => !o.IsMarkupOnly;
 
     /// <summary>The internal note, in every answer, export and payload built for this caller: seller and distributor levels only.</summary>
     public static string? InternalNoteSeenBy(CustomerContext ctx, string? internalNote) => ctx.Actor.SeesInternalNotes ? internalNote : null;
