@@ -201,7 +201,7 @@ public sealed class OrderItem
         a => new AddonPricing(a.Quantity, a.MonthlyVendorCost);
 
     // Compiled as two delegates, not as one expression with the add-ons' Select inside: a lambda nested in a compiled
-    // expression is made into a delegate (DynamicMethod.CreateDelegate) every time the outer one runs (point 42).
+    // expression is made into a delegate (DynamicMethod.CreateDelegate) every time the outer one runs (docs/performance.md, point 42).
     private static readonly Func<OrderItem, IReadOnlyList<AddonPricing>, ItemPricing> CompiledPricingWith = PricingWith.Compile();
     private static readonly Func<OrderItemAddon, AddonPricing> CompiledAddonPricingOf = AddonPricingOf.Compile();
 

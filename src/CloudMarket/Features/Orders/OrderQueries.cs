@@ -288,7 +288,7 @@ public static partial class OrderQueries
     /// <see cref="OrderItem.PricingWith"/> and <see cref="OrderItem.AddonPricingOf"/> (spliced in, so the list and an item
     /// read whole price alike), without the item's other columns (contact, tenant, provisioning state, vendor names).
     /// Flat, an add-on per row (a left join), not the add-ons as a collection of each item: EF Core's shaper of a
-    /// collection made delegates of its nested lambdas for every row it read, ~5 % of a detailed list's CPU (point 42).
+    /// collection made delegates of its nested lambdas for every row it read, ~5 % of a detailed list's CPU (performance.md point 42).
     /// </summary>
     private static readonly CompiledForViewers<PricedItemRow> CompiledPagePricedItemRows =
         new(seesMarkup => WithEachAddon(PageItems(seesMarkup), Splice.Rule(Splice.Rule<Func<OrderItem, OrderItemAddon?, PricedItemRow>>(
