@@ -24,7 +24,7 @@ public static class OrderVisibility
     {
         var customers = Entitlements.CustomersVisibleTo(db, actor).Select(c => c.Id);
         var query = orders.Where(o => customers.Contains(o.CustomerId));
-        return SeesMarkup(actor) ? query : query.Where(o => !o.IsMarkupOnly);
+        return SeesMarkup(actor) ? query : query.Where(NotMarkupOnly);
     }
 
     /// <summary>
@@ -44,7 +44,7 @@ public static class OrderVisibility
 
     /// <summary>
     /// Which of its customer's orders a caller who does or does not see markup is shown, as an expression: for queries
-    /// compiled once per kind of caller (<see cref="VisibleOrders"/> applies the same).
+    /// compiled once per kind of caller (<see cref="VisibleOrders"/> and <see cref="VisibleAcrossCustomers"/> apply the same).
     /// </summary>
     public static Expression<Func<Order, bool>> VisibleOrderOfCustomer(bool seesMarkup) => seesMarkup ? _ => true : NotMarkupOnly;
 
