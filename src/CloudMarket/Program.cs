@@ -44,7 +44,9 @@ builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.O
 builder.Services.AddAppHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.Configure<JsonOptions>(o => WebSetup.ConfigureApiJson(o.SerializerOptions));
+// After every Configure: AddOpenApi and the bearer token put their own generated contexts at the head of the chain,
+// and the API's must come first for its answers to be written by its generated code (WebSetup.ConfigureApiJson).
+builder.Services.PostConfigure<JsonOptions>(o => WebSetup.ConfigureApiJson(o.SerializerOptions));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddAppOpenApi();
 builder.Services.AddRazorComponents();

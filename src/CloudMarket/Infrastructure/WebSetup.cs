@@ -21,10 +21,19 @@ namespace CloudMarket.Infrastructure;
 /// <summary>Service and middleware wiring kept out of Program.cs so it reads as a table of contents.</summary>
 public static class WebSetup
 {
+    /// <summary>
+    /// JSON the app exchanges with others than its API's clients (vendors, webhook receivers): camelCase names, enums
+    /// as their camelCase names, numbers only as numbers.
+    /// </summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
-        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        ConfigureNamesAndNumbers(json);
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+    }
+
+    private static void ConfigureNamesAndNumbers(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         json.NumberHandling = JsonNumberHandling.Strict;
     }
 
@@ -62,15 +71,33 @@ public static class WebSetup
     }
 
     /// <summary>
-    /// The API's own JSON: <see cref="ConfigureJson"/>, and a request body may hold only the fields the
-    /// endpoint knows, so a misspelt field answers 400 naming it instead of being silently ignored (a
-    /// note sent as <c>{ "txt": "…" }</c> must not remove the note). Not for vendor answers, which may
-    /// grow fields at any time (<see cref="Features.Provisioning.VendorHttp"/> uses <see cref="ConfigureJson"/>).
+    /// The API's own JSON: the names and numbers of <see cref="ConfigureJson"/>, and a request body may hold only the
+    /// fields the endpoint knows, so a misspelt field answers 400 naming it instead of being silently ignored (a note
+    /// sent as <c>{ "txt": "…" }</c> must not remove the note). Not for vendor answers, which may grow fields at any
+    /// time (<see cref="Features.Provisioning.VendorHttp"/> uses <see cref="ConfigureJson"/>).
+    /// <para>
+    /// Set so that the answers read most are written by <see cref="ApiJsonContext"/>'s generated code (its fast path),
+    /// which System.Text.Json uses only while the options carry no converter and no encoder of their own:
+    /// </para>
+    /// <list type="bullet">
+    /// <item>enums travel as their camelCase names through <see cref="ApiEnumConverter{TEnum}"/> on each enum, not a
+    /// converter here;</item>
+    /// <item>strings are escaped by System.Text.Json's default encoder, not ASP.NET Core's relaxed one: characters
+    /// outside ASCII and HTML's &lt; &gt; &amp; ' arrive as \uXXXX escapes, which every JSON parser reads as the
+    /// same text (docs/api.md, "JSON");</item>
+    /// <item>the fast path of an asynchronous write is given up for good by a type once one of its answers outgrows
+    /// the buffer size (16 KB by default; a page of 25 detailed orders is ~32 KB): 1 MiB holds the largest page of
+    /// 200. Answers are written straight into the response's pipe, so no buffer of that size is taken per
+    /// answer.</item>
+    /// </list>
     /// </summary>
     public static void ConfigureApiJson(JsonSerializerOptions json)
     {
-        ConfigureJson(json);
+        ConfigureNamesAndNumbers(json);
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        json.Encoder = null;
+        json.DefaultBufferSize = 1024 * 1024;
+        json.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
     }
 
     public static IServiceCollection AddAppSecurity(this IServiceCollection services, IConfiguration configuration)

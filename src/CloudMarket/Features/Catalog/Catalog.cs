@@ -1,9 +1,14 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Infrastructure;
 using CloudMarket.VendorPolicies;
+
 namespace CloudMarket.Features.Catalog;
 
+[JsonConverter(typeof(ApiEnumConverter<BillingCycle>))]
 public enum BillingCycle { Monthly, Annual }
 
 /// <summary>Which vendor API provisions a vendor's offers.</summary>
+[JsonConverter(typeof(ApiEnumConverter<VendorApi>))]
 public enum VendorApi { Microsoft, Generic }
 
 public sealed class Vendor

@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Infrastructure;
+
 namespace CloudMarket.Features.Identity;
 
+[JsonConverter(typeof(ApiEnumConverter<UserChangeKind>))]
 public enum UserChangeKind
 {
     Created,

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Infrastructure;
+
 namespace CloudMarket.Features.Integrations;
 
 /// <summary>
@@ -59,8 +62,10 @@ public sealed class IntegrationEvent
     public DateTime? DispatchedAt { get; set; }
 }
 
+[JsonConverter(typeof(ApiEnumConverter<DeliveryChannel>))]
 public enum DeliveryChannel { Webhook, Email }
 
+[JsonConverter(typeof(ApiEnumConverter<DeliveryStatus>))]
 public enum DeliveryStatus { Pending, Succeeded, Failed }
 
 /// <summary>

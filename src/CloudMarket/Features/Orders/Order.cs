@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
@@ -6,6 +7,7 @@ using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Features.Orders;
 
+[JsonConverter(typeof(ApiEnumConverter<PaymentMethod>))]
 public enum PaymentMethod { Invoice, Card }
 
 /// <summary>

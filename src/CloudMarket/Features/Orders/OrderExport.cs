@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
@@ -8,6 +9,7 @@ using CloudMarket.Infrastructure;
 namespace CloudMarket.Features.Orders;
 
 /// <summary>The export formats of <c>GET /api/v1/orders/export?format=</c> (csv by default).</summary>
+[JsonConverter(typeof(ApiEnumConverter<ExportFormat>))]
 public enum ExportFormat { Csv, Xlsx }
 
 /// <summary>One cell of an export: text, a whole number, an amount of money or a point in time.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
@@ -5,6 +6,7 @@ using CloudMarket.VendorPolicies;
 
 namespace CloudMarket.Features.Orders;
 
+[JsonConverter(typeof(ApiEnumConverter<OrderItemKind>))]
 public enum OrderItemKind
 {
     NewSubscription,
@@ -19,6 +21,7 @@ public enum OrderItemKind
     Cancel,
 }
 
+[JsonConverter(typeof(ApiEnumConverter<ItemProvisioningStatus>))]
 public enum ItemProvisioningStatus { Pending, ProvisioningStarted, ProvisioningFinished, ProvisioningFailed }
 
 /// <summary>An add-on bought together with a new subscription; provisioned with its parent item.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Organizations;
@@ -8,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CloudMarket.Features.Orders;
 
 /// <summary>When a placed order runs (workflow.md, Scheduling).</summary>
+[JsonConverter(typeof(ApiEnumConverter<ScheduleKind>))]
 public enum ScheduleKind { Now, OnRenewal, At }
 
 /// <summary><c>schedule</c> in requests: <c>{ "when": "at", "at": "2026-12-15T00:00:00Z" }</c>.</summary>

@@ -1,11 +1,13 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using System.Text;
 using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Features.Orders;
 
 /// <summary>What a list can be sorted by (api.md <c>sort</c>): the order's date, its number, its status.</summary>
+[JsonConverter(typeof(ApiEnumConverter<OrderSortKey>))]
 public enum OrderSortKey { Date, Number, Status }
 
 /// <summary>

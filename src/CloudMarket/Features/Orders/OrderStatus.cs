@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Infrastructure;
+
 namespace CloudMarket.Features.Orders;
 
 /// <summary>The fourteen statuses of orders.md and workflow.md. Stored as strings; the API uses the camelCase names.</summary>
+[JsonConverter(typeof(ApiEnumConverter<OrderStatus>))]
 public enum OrderStatus
 {
     Started,
@@ -19,6 +23,8 @@ public enum OrderStatus
     Cancelled,
 }
 
+[JsonConverter(typeof(ApiEnumConverter<OrderView>))]
 public enum OrderView { Recent, Historical }
 
+[JsonConverter(typeof(ApiEnumConverter<HistoricalState>))]
 public enum HistoricalState { Active, Draft, All }

@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+using CloudMarket.Infrastructure;
+
 namespace CloudMarket.Features.Organizations;
 
+[JsonConverter(typeof(ApiEnumConverter<OrganizationType>))]
 public enum OrganizationType { Distributor, Seller, Customer }
 
 /// <summary>A node of the tree Distributor → Seller → Customer.</summary>

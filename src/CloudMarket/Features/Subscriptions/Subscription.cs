@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Features.Catalog;
+using CloudMarket.Infrastructure;
 using CloudMarket.VendorPolicies;
 
 namespace CloudMarket.Features.Subscriptions;
 
 /// <summary><c>cancelled</c>: a completed <c>cancel</c> item ended it within its cancellation window; nothing changes it any more.</summary>
+[JsonConverter(typeof(ApiEnumConverter<SubscriptionStatus>))]
 public enum SubscriptionStatus { Active, Suspended, Cancelled }
 
 public sealed record AdminContact(string Email, string FirstName, string LastName);

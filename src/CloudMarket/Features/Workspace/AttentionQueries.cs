@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Catalog;
 using CloudMarket.Features.Identity;
@@ -11,6 +12,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CloudMarket.Features.Workspace;
 
 /// <summary>Why something is on the Needs attention queue; the order of the values is the order of the queue.</summary>
+[JsonConverter(typeof(ApiEnumConverter<AttentionKind>))]
 public enum AttentionKind { ProvisioningFailed, Stuck, PendingApproval, ScheduledSoon, WindowClosing }
 
 /// <summary>How many of each kind there are, however many rows the answer lists.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
@@ -10,6 +11,7 @@ namespace CloudMarket.Features.Workspace;
 public sealed record BulkApproveRequest(IReadOnlyList<long>? OrderIds, string? Comment = null);
 
 /// <summary>What became of one order of a bulk approval.</summary>
+[JsonConverter(typeof(ApiEnumConverter<BulkApproveOutcome>))]
 public enum BulkApproveOutcome
 {
     /// <summary>It goes on: to the vendors now, or scheduled.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CloudMarket.Data;
 using CloudMarket.Features.Identity;
 using CloudMarket.Features.Orders;
@@ -9,6 +10,7 @@ namespace CloudMarket.Features.Workspace;
 public sealed record BulkRetryRequest(IReadOnlyList<long>? OrderIds);
 
 /// <summary>What became of one order of a bulk retry.</summary>
+[JsonConverter(typeof(ApiEnumConverter<BulkRetryOutcome>))]
 public enum BulkRetryOutcome
 {
     /// <summary>Its failed items were sent to the vendors again.</summary>
