@@ -16,7 +16,7 @@ public sealed class ApiEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(J
 /// <summary>
 /// Source-generated serialization for the answers read most: the order lists (and searches) and the order detail.
 /// System.Text.Json writes these with generated code instead of walking its reflection-built metadata: a detailed page
-/// of 25 orders in 44 µs instead of 64–74 (docs/performance.md point 44). The fast path holds only while the API's
+/// of 25 orders in 44 µs instead of 64–76 (docs/performance.md point 44). The fast path holds only while the API's
 /// options match these (<see cref="WebSetup.ConfigureApiJson"/>: no converters, the default encoder). Every other type
 /// is still served by the reflection resolver after it in the chain.
 /// </summary>

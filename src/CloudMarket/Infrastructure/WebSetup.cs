@@ -22,8 +22,8 @@ namespace CloudMarket.Infrastructure;
 public static class WebSetup
 {
     /// <summary>
-    /// JSON the app exchanges with others than its API's clients (vendors, webhook receivers): camelCase names, enums
-    /// as their camelCase names, numbers only as numbers.
+    /// The JSON the app exchanges with vendors and sends to webhook receivers: camelCase names, enums as their camelCase
+    /// names, numbers only as numbers.
     /// </summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
@@ -83,12 +83,12 @@ public static class WebSetup
     /// <item>enums travel as their camelCase names through <see cref="ApiEnumConverter{TEnum}"/> on each enum, not a
     /// converter here;</item>
     /// <item>strings are escaped by System.Text.Json's default encoder, not ASP.NET Core's relaxed one: characters
-    /// outside ASCII and HTML's &lt; &gt; &amp; ' arrive as \uXXXX escapes, which every JSON parser reads as the
-    /// same text (docs/api.md, "JSON");</item>
+    /// outside ASCII and HTML's special characters arrive as \uXXXX escapes, which every JSON parser reads as the
+    /// same text (docs/api.md);</item>
     /// <item>the fast path of an asynchronous write is given up for good by a type once one of its answers outgrows
-    /// the buffer size (16 KB by default; a page of 25 detailed orders is ~32 KB): 1 MiB holds the largest page of
-    /// 200. Answers are written straight into the response's pipe, so no buffer of that size is taken per
-    /// answer.</item>
+    /// 90 % of the buffer size (16 KB by default; a page of 25 detailed orders is ~32 KB, one of 200 ~260 KB): 1 MiB
+    /// keeps it for the API's pages (a larger answer is still written, by the slower path from then on). Answers are
+    /// written straight into the response's pipe, so no buffer of that size is taken per answer.</item>
     /// </list>
     /// </summary>
     public static void ConfigureApiJson(JsonSerializerOptions json)
