@@ -47,6 +47,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 // After every Configure: AddOpenApi and the bearer token put their own generated contexts at the head of the chain,
 // and the API's must come first for its answers to be written by its generated code (WebSetup.ConfigureApiJson).
 builder.Services.PostConfigure<JsonOptions>(o => WebSetup.ConfigureApiJson(o.SerializerOptions));
+builder.Services.AddSingleton<ApiJsonWriter>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddAppOpenApi();
 builder.Services.AddRazorComponents();

@@ -76,27 +76,15 @@ public static class WebSetup
     /// sent as <c>{ "txt": "…" }</c> must not remove the note). Not for vendor answers, which may grow fields at any
     /// time (<see cref="Features.Provisioning.VendorHttp"/> uses <see cref="ConfigureJson"/>).
     /// <para>
-    /// Set so that the answers read most are written by <see cref="ApiJsonContext"/>'s generated code (its fast path),
-    /// which System.Text.Json uses only while the options carry no converter and no encoder of their own:
+    /// Enums travel as their camelCase names through <see cref="ApiEnumConverter{TEnum}"/> on each enum, not a converter
+    /// here: a converter in the options would keep the answers read most from <see cref="ApiJsonContext"/>'s generated
+    /// writers (<see cref="ApiJsonWriter"/>), which come first in the resolver chain.
     /// </para>
-    /// <list type="bullet">
-    /// <item>enums travel as their camelCase names through <see cref="ApiEnumConverter{TEnum}"/> on each enum, not a
-    /// converter here;</item>
-    /// <item>strings are escaped by System.Text.Json's default encoder, not ASP.NET Core's relaxed one: characters
-    /// outside ASCII and HTML's special characters arrive as \uXXXX escapes, which every JSON parser reads as the
-    /// same text (docs/api.md);</item>
-    /// <item>the fast path of an asynchronous write is given up for good by a type once one of its answers outgrows
-    /// 90 % of the buffer size (16 KB by default; a page of 25 detailed orders is ~32 KB, one of 200 ~260 KB): 1 MiB
-    /// keeps it for the API's pages (a larger answer is still written, by the slower path from then on). Answers are
-    /// written straight into the response's pipe, so no buffer of that size is taken per answer.</item>
-    /// </list>
     /// </summary>
     public static void ConfigureApiJson(JsonSerializerOptions json)
     {
         ConfigureNamesAndNumbers(json);
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        json.Encoder = null;
-        json.DefaultBufferSize = 1024 * 1024;
         json.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
     }
 

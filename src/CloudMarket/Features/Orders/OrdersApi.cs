@@ -268,12 +268,12 @@ public static class OrdersApi
         if (fallback is { } f) schema.Default = JsonValue.Create(ApiNames.Of(f));
     }
 
-    private static async Task<Ok<OrderListDto>> List(CustomerContext ctx, ReadDb reads, CancellationToken ct,
+    private static async Task<ApiJsonOk<OrderListDto>> List(CustomerContext ctx, ReadDb reads, CancellationToken ct,
         string? view = null, string? state = null, string? status = null, string? createdBy = null,
         string? from = null, string? to = null, string? q = null, string? sort = null, string? limit = null, string? cursor = null)
     {
         var filter = OrderListFilter.Parse(view, state, status, createdBy, from, to, q, sort);
-        return TypedResults.Ok(await reads.ReadAsync(db => OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct), ct));
+        return new(await reads.ReadAsync(db => OrderQueries.ListAsync(db, ctx, filter, cursor, ParseLimit(limit), ct), ct));
     }
 
     private static int ParseLimit(string? limit)
@@ -291,7 +291,7 @@ public static class OrdersApi
         await OrderExport.WriteAsync(http.Response, await reads.ContextAsync(ct), ctx, filter, OrderExport.ParseFormat(format), ct);
     }
 
-    private static async Task<Ok<OrderDetailDto>> Get(long id, CustomerContext ctx, ReadDb reads, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Get(long id, CustomerContext ctx, ReadDb reads, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await reads.ReadAsync(db => OrderQueries.DetailAsync(db, ctx, id, clock.GetUtcNow().UtcDateTime, ct), ct)
             ?? throw new NotFoundException($"Order {id}"));
 
@@ -303,56 +303,56 @@ public static class OrdersApi
         return TypedResults.Created($"/api/v1/orders/{detail.Id}", detail);
     }
 
-    private static async Task<Ok<OrderDetailDto>> Update(long id, UpdateOrderRequest? request, CustomerContext ctx, AppDbContext db,
+    private static async Task<ApiJsonOk<OrderDetailDto>> Update(long id, UpdateOrderRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.UpdateAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> AddItem(long id, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
+    private static async Task<ApiJsonOk<OrderDetailDto>> AddItem(long id, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, OrderOptions limits, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.AddItemAsync(db, ctx, clock, limits, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> UpdateItem(long id, Guid itemId, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
+    private static async Task<ApiJsonOk<OrderDetailDto>> UpdateItem(long id, Guid itemId, OrderItemRequest? request, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.UpdateItemAsync(db, ctx, clock, id, itemId, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> RemoveItem(long id, Guid itemId, CustomerContext ctx, AppDbContext db,
+    private static async Task<ApiJsonOk<OrderDetailDto>> RemoveItem(long id, Guid itemId, CustomerContext ctx, AppDbContext db,
         TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.RemoveItemAsync(db, ctx, clock, id, itemId, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> SaveAsDraft(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> SaveAsDraft(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SaveAsDraftAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Resume(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Resume(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.ResumeAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Delete(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Delete(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.DeleteAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> SetNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> SetNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SetNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> SetInternalNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+    private static async Task<ApiJsonOk<OrderDetailDto>> SetInternalNote(long id, NoteRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
         HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SetInternalNoteAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Retry(long id, RetryRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.RetryAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Close(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Close(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.CloseAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> SetSchedule(long id, ScheduleRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+    private static async Task<ApiJsonOk<OrderDetailDto>> SetSchedule(long id, ScheduleRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
         HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.SetScheduleAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Cancel(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
+    private static async Task<ApiJsonOk<OrderDetailDto>> Cancel(long id, CustomerContext ctx, AppDbContext db, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.CancelAsync(db, ctx, clock, id, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Approve(long id, ApproveRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+    private static async Task<ApiJsonOk<OrderDetailDto>> Approve(long id, ApproveRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
         HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.ApproveAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
-    private static async Task<Ok<OrderDetailDto>> Reject(long id, RejectRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
+    private static async Task<ApiJsonOk<OrderDetailDto>> Reject(long id, RejectRequest? request, CustomerContext ctx, AppDbContext db, TimeProvider clock,
         HttpContext http, CancellationToken ct) =>
         WithETag(http, await OrderCommands.RejectAsync(db, ctx, clock, id, request, IfMatch(http), ct));
 
@@ -372,10 +372,10 @@ public static class OrdersApi
 
     private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
 
-    private static Ok<OrderDetailDto> WithETag(HttpContext http, OrderDetailDto detail)
+    private static ApiJsonOk<OrderDetailDto> WithETag(HttpContext http, OrderDetailDto detail)
     {
         http.Response.Headers.ETag = ETag(detail.Version);
-        return TypedResults.Ok(detail);
+        return new(detail);
     }
 
     private static string ETag(int version) => OrderVersion.ETag(version);
