@@ -22,7 +22,7 @@ public sealed class ApiEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(J
 /// Source-generated serialization for the answers read most: the order lists (and searches) and the order detail
 /// (also every order command's answer). Written by <see cref="ApiJsonOk{TValue}"/> with the generated code that writes
 /// each property directly, instead of System.Text.Json walking its reflection-built metadata: a detailed page of 25
-/// orders in 44 µs instead of 64–76 (docs/performance.md point 44). Every other type is served by the reflection
+/// orders in 44–49 µs instead of 64–78 (docs/performance.md point 44). Every other type is served by the reflection
 /// resolver after it in the API's resolver chain (<see cref="WebSetup.ConfigureApiJson"/>).
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
