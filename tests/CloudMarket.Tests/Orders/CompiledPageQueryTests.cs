@@ -9,7 +9,9 @@ namespace CloudMarket.Tests.Orders;
 /// <summary>
 /// Every shape of list page is served by its compiled query (docs/performance.md, point 19), and the compiled query
 /// finds exactly what the query built for the request finds — with each request's own values, never the values of the
-/// request that compiled the shape: each shape runs for two customers, two kinds of caller and page after page.
+/// request that compiled the shape: each shape runs for two customers, two kinds of caller and page after page. The
+/// compiled query reads the page's items in the same statement (point 45): exactly the visible items of each order, in
+/// order, priced as an item read whole is.
 /// </summary>
 public abstract class CompiledPageQueryTests(CloudMarketFactory app)
 {
@@ -51,8 +53,11 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
             var ctx = await app.CustomerContextAsync(email, customer);
             var creator = await app.WithDbAsync(db => db.Orders.Where(o => o.CustomerId == customer).GroupBy(o => o.CreatedByUserId)
                 .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstAsync());
-            var pages = await PageByPageAsync(ctx, ShapeFilters()[shape](creator), onlyStatus: null);
-            Assert.True(pages > 0, $"{shape}, {email} in {ctx.Customer.Name}: no page");
+            foreach (var detailed in new[] { false, true })
+            {
+                var pages = await PageByPageAsync(ctx, ShapeFilters()[shape](creator), onlyStatus: null, detailed);
+                Assert.True(pages > 0, $"{shape}, {email} in {ctx.Customer.Name}: no page");
+            }
         }
     }
 
@@ -62,7 +67,7 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
         var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var all = new OrderListFilter(OrderView.Historical, HistoricalState.All, Sort: new OrderSort(OrderSortKey.Status, true));
         foreach (var status in new[] { OrderStatus.Completed, OrderStatus.Draft, OrderStatus.InProgress })
-            await PageByPageAsync(ctx, all, status);
+            await PageByPageAsync(ctx, all, status, detailed: true);
     }
 
     [Fact]
@@ -74,8 +79,8 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
         foreach (var id in ids)
         {
             var rows = await app.WithDbAsync(async db => await CompiledRowsAsync(db, ctx,
-                new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "#" + id), after: null, onlyStatus: null));
-            Assert.Equal([id], rows.Select(r => r.Id));
+                new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "#" + id), after: null, onlyStatus: null, detailed: true));
+            Assert.Equal([id], rows.Rows.Select(r => r.Id));
         }
     }
 
@@ -84,22 +89,36 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
     {
         var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var served = await app.WithDbAsync(db => Task.FromResult(CompiledPageQuery.TryRun(db, ctx,
-            new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null)));
+            new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null, detailed: true)));
         Assert.Null(served);
     }
 
-    /// <summary>Every page of the list from the compiled query, each checked against the query built per request.</summary>
-    private async Task<int> PageByPageAsync(CustomerContext ctx, OrderListFilter filter, OrderStatus? onlyStatus)
+    /// <summary>
+    /// Every page of the list from the compiled query, each checked against the query built per request, and its items
+    /// against the orders' items read whole.
+    /// </summary>
+    private async Task<int> PageByPageAsync(CustomerContext ctx, OrderListFilter filter, OrderStatus? onlyStatus, bool detailed)
     {
         string? cursor = null;
         var pages = 0;
         do
         {
-            var (compiled, built) = await app.WithDbAsync(async db => (
-                await CompiledRowsAsync(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), onlyStatus),
-                await OrderQueries.PageQuery(db, ctx, filter, cursor, Limit, onlyStatus: onlyStatus).ToListAsync()));
+            var (read, built, whole) = await app.WithDbAsync(async db =>
+            {
+                var read = await CompiledRowsAsync(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), onlyStatus, detailed);
+                var ids = read.Rows.Select(r => r.Id).ToArray();
+                return (read, await OrderQueries.PageQuery(db, ctx, filter, cursor, Limit, onlyStatus: onlyStatus).ToListAsync(),
+                    await db.OrderItems.AsNoTracking().Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
+                        .OrderBy(i => i.OrderId).ThenBy(i => i.Position).ToListAsync());
+            });
+            var compiled = read.Rows;
             Assert.Equal(built.Select(r => r.Id), compiled.Select(r => r.Id));
             Assert.Equal(built, compiled);
+            // Each order's visible items in their order; in the detailed view priced as the item read whole (add-ons and all).
+            Assert.NotNull(read.Items);
+            Assert.Equal(
+                compiled.SelectMany(o => whole.Where(i => i.OrderId == o.Id)).Select(i => (i.OrderId, i.Description, detailed ? i.Pricing.Amounts : null)),
+                read.Items.Select(i => (i.OrderId, i.Description, i.Pricing?.Amounts)));
             pages++;
             cursor = compiled.Count > Limit ? new OrderCursor(filter.Sort, compiled[Limit - 1].Status, compiled[Limit - 1].Date, compiled[Limit - 1].Id).Encode() : null;
         }
@@ -107,12 +126,12 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
         return pages;
     }
 
-    private static async Task<List<OrderQueries.OrderRow>> CompiledRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, OrderStatus? onlyStatus)
+    private static async Task<OrderQueries.PageRead> CompiledRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, OrderStatus? onlyStatus, bool detailed)
     {
-        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus);
+        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus, detailed);
         Assert.NotNull(served);
-        return await served.ToListAsync();
+        return OrderQueries.FromRowsWithItems(await served.ToListAsync());
     }
 }
 

@@ -9,12 +9,12 @@ using Microsoft.EntityFrameworkCore.Query;
 // date and number, the searched order number, rows to take.
 using Page = System.Func<CloudMarket.Data.AppDbContext, System.Guid, CloudMarket.Features.Orders.OrderStatus,
     CloudMarket.Features.Orders.OrderStatus, System.Guid, System.DateTime, System.DateTime, System.DateTime, long, long, int,
-    System.Collections.Generic.IAsyncEnumerable<CloudMarket.Features.Orders.OrderQueries.OrderRow>>;
+    System.Collections.Generic.IAsyncEnumerable<CloudMarket.Features.Orders.OrderQueries.PageItemRow>>;
 
 namespace CloudMarket.Features.Orders;
 
 /// <summary>
-/// A list page's query (<see cref="OrderQueries"/>' page query) as an EF Core compiled query, one per shape of list: the
+/// A list page's query with its items (<see cref="OrderQueries.PageWithItemsQuery"/>) as an EF Core compiled query, one per shape of list: the
 /// same expression the request would build, built once per shape with stand-in values and compiled with those values as
 /// its parameters. EF Core's work per execution of a query built per request — building the expression, extracting its
 /// parameters, hashing it for the query cache — was ~40 % of a list's own time per statement (docs/performance.md,
@@ -33,7 +33,7 @@ internal static class CompiledPageQuery
 {
     /// <summary>What decides a page query's expression, apart from the values that become its parameters.</summary>
     internal readonly record struct Shape(
-        bool Npgsql, bool SeesMarkup, bool SeesInternalNotes, OrderView View, HistoricalState State, OrderSort Sort,
+        bool Npgsql, bool SeesMarkup, bool SeesInternalNotes, OrderView View, HistoricalState State, OrderSort Sort, bool Detailed,
         bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasCursor, bool HasOnlyStatus);
 
     private static class StandIn
@@ -53,24 +53,25 @@ internal static class CompiledPageQuery
     private static readonly PerModel<ConcurrentDictionary<Shape, Page?>> Compiled = new(() => new());
 
     /// <summary>
-    /// The page's rows from the shape's compiled query; null when the list is not one a compiled query serves (a text
-    /// search: its matches are written into the SQL on purpose, <see cref="OrderQueries"/>), or its shape could not be
-    /// compiled.
+    /// The page's rows with their items from the shape's compiled query; null when the list is not one a compiled query
+    /// serves (a text search: its matches are written into the SQL on purpose, <see cref="OrderQueries"/>), or its shape
+    /// could not be compiled.
     /// </summary>
-    public static IAsyncEnumerable<OrderQueries.OrderRow>? TryRun(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, OrderStatus? onlyStatus)
+    /// <param name="detailed">Whether the items are read with their prices (the detailed view, the export) or as descriptions.</param>
+    public static IAsyncEnumerable<OrderQueries.PageItemRow>? TryRun(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, OrderStatus? onlyStatus, bool detailed)
     {
         if (filter.SearchedText is not null) return null;
         var number = filter.SearchedNumber;
         var shape = new Shape(db.IsPostgres, OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
-            filter.Sort, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
+            filter.Sort, detailed, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
             number is not null, after is not null, onlyStatus is not null);
         var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s));
         return page?.Invoke(db, ctx.CustomerId, filter.Status ?? default, onlyStatus ?? default, filter.CreatedBy ?? default,
             filter.From ?? default, filter.To ?? default, after?.Date ?? default, after?.Id ?? default, number ?? default, limit + 1);
     }
 
-    /// <summary>The page query a request would build (<c>OrderQueries.PageQuery</c>), built from stand-ins and compiled.</summary>
+    /// <summary>The page query a request would build (<c>OrderQueries.PageWithItemsQuery</c>), built from stand-ins and compiled.</summary>
     private static Page? Compile(AppDbContext db, CustomerContext ctx, OrderListFilter filter, Shape shape)
     {
         var standInCustomer = new Organization(StandIn.Customer, ctx.Customer.Name, ctx.Customer.Type, ctx.Customer.ParentId, ctx.Customer.Country);
@@ -83,14 +84,14 @@ internal static class CompiledPageQuery
             Search = shape.HasNumber ? "#" + StandIn.Number : null,
         };
         var standInCursor = shape.HasCursor ? new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId) : null;
-        var query = OrderQueries.PageQuery(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
-            searchMatches: null, shape.HasOnlyStatus ? StandIn.OnlyStatus : null);
+        var query = OrderQueries.PageWithItemsQuery(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
+            shape.HasOnlyStatus ? StandIn.OnlyStatus : null, shape.Detailed);
 
         var parameters = new Parameters(OrderLifecycle.StatusesOf(shape.View, shape.State));
         var body = parameters.Replace(query.Expression);
         if (body is null || !parameters.AllUsed(shape)) return null;
         var lambda = Expression.Lambda<Func<AppDbContext, Guid, OrderStatus, OrderStatus, Guid, DateTime, DateTime, DateTime, long, long, int,
-            IQueryable<OrderQueries.OrderRow>>>(body, parameters.All);
+            IQueryable<OrderQueries.PageItemRow>>>(body, parameters.All);
         return EF.CompileAsyncQuery(lambda);
     }
 
@@ -133,10 +134,12 @@ internal static class CompiledPageQuery
             && _used.Contains(_cursorDate) == (shape.HasCursor && shape.Sort.Key != OrderSortKey.Number)
             && _used.Contains(_cursorId) == shape.HasCursor && _used.Contains(_number) == shape.HasNumber;
 
-        protected override Expression VisitExtension(Expression node) =>
-            node is EntityQueryRootExpression { EntityType.ClrType: var type } && type == typeof(Order)
-                ? Expression.Property(_db, nameof(AppDbContext.Orders))
-                : base.VisitExtension(node);
+        protected override Expression VisitExtension(Expression node) => node switch
+        {
+            EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Order) => Expression.Property(_db, nameof(AppDbContext.Orders)),
+            EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(OrderItem) => Expression.Property(_db, nameof(AppDbContext.OrderItems)),
+            _ => base.VisitExtension(node),
+        };
 
         /// <summary>
         /// <c>EF.Constant(captured)</c> (the view's statuses, written into the SQL on purpose): the value itself as the

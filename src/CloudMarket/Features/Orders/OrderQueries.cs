@@ -100,12 +100,12 @@ public static partial class OrderQueries
     {
         var after = OrderCursor.Decode(cursor, filter.Sort);
         var search = filter.SearchedText is { } term ? await LookUpAsync(db, ctx, term, ct) : null;
-        var rows = filter.Sort.Key == OrderSortKey.Status
-            ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, ct)
-            : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, ct);
-        var page = rows.Take(limit).ToList();
-        var summaries = await SummarizeAsync(db, ctx, page, detailed, ct);
-        var next = rows.Count > limit ? new OrderCursor(filter.Sort, page[^1].Status, page[^1].Date, page[^1].Id).Encode() : null;
+        var read = filter.Sort.Key == OrderSortKey.Status
+            ? await StatusSortedRowsAsync(db, ctx, filter, after, limit, search, detailed, ct)
+            : await PageRowsAsync(db, ctx, filter, after, limit, search, onlyStatus: null, detailed, ct);
+        var page = read.Rows.Take(limit).ToList();
+        var summaries = await SummarizeAsync(db, ctx, page, read.Items, detailed, ct);
+        var next = read.Rows.Count > limit ? new OrderCursor(filter.Sort, page[^1].Status, page[^1].Date, page[^1].Id).Encode() : null;
         return new OrderListDto(summaries, next);
     }
 
@@ -116,39 +116,62 @@ public static partial class OrderQueries
     /// need the cursor's "later in this status, or any later status" as an OR, which no index can bound.)
     /// At most one query per status of the view, and it stops as soon as the page is full.
     /// </summary>
-    private static async Task<List<OrderRow>> StatusSortedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, SearchLookup? search, CancellationToken ct)
+    private static async Task<PageRead> StatusSortedRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup? search, bool detailed, CancellationToken ct)
     {
         IEnumerable<OrderStatus> statuses = filter.Status is { } only
             ? [only]
             : OrderLifecycle.StatusesOf(filter.View, filter.State) ?? (IEnumerable<OrderStatus>)Enum.GetValues<OrderStatus>();
-        var rows = new List<OrderRow>();
+        var read = new PageRead([], []);
         foreach (var status in filter.Sort.InStatusOrder(statuses))
         {
             if (after is not null && filter.Sort.CompareStatuses(status, after.Status) < 0) continue;
             var bound = after is not null && after.Status == status ? after : null;
-            rows.AddRange(await PageRowsAsync(db, ctx, filter, bound, limit - rows.Count, search, status, ct));
-            if (rows.Count > limit) break;
+            read = read.Then(await PageRowsAsync(db, ctx, filter, bound, limit - read.Rows.Count, search, status, detailed, ct));
+            if (read.Rows.Count > limit) break;
         }
-        return rows;
+        return read;
     }
 
     /// <summary>
-    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), or, for a text search (whose
-    /// matches are written into the SQL) or a shape that could not be compiled, from the query built for this request; a
-    /// term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
+    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), which reads their items too, or,
+    /// for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
+    /// built for this request; a term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
     /// </summary>
-    private static async Task<List<OrderRow>> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
-        int limit, SearchLookup? search, OrderStatus? onlyStatus, CancellationToken ct)
+    private static async Task<PageRead> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
+        int limit, SearchLookup? search, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
     {
         if (search is SearchLookup.Frequent frequent)
-            return await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct);
+            return PageRead.Of(await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct));
         if (search is SearchLookup.ByOfferName byOfferName)
-            return await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct);
+            return PageRead.Of(await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct));
         var matches = (search as SearchLookup.Found)?.Orders;
-        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus) : null) is { } compiled
-            ? await compiled.ToListAsync(ct)
-            : await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct);
+        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null) is { } compiled
+            ? FromRowsWithItems(await compiled.ToListAsync(ct))
+            : PageRead.Of(await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct));
+    }
+
+    /// <summary>
+    /// A page's orders as read (one more than the page when another follows), and their visible items in order when the
+    /// page's statement read them too; null when they are still to read.
+    /// </summary>
+    internal sealed record PageRead(List<OrderRow> Rows, List<PageItem>? Items)
+    {
+        public static PageRead Of(List<OrderRow> rows) => new(rows, null);
+
+        /// <summary>This page's rows and then another's; the items only if both read theirs.</summary>
+        public PageRead Then(PageRead more) =>
+            new([.. Rows, .. more.Rows], Items is not null && more.Items is not null ? [.. Items, .. more.Items] : null);
+    }
+
+    /// <summary>A visible item of an order on a page: its description, and in the detailed view what its amounts are computed from.</summary>
+    internal sealed record PageItem(long OrderId, string Description, ItemPricing? Pricing);
+
+    /// <summary>An item of a page read an add-on per row: its pricing with the add-ons of its rows (null where a row has none).</summary>
+    private static PageItem WithItsAddons(long orderId, string description, ItemPricing? pricing, IEnumerable<AddonPricing?> addons)
+    {
+        var own = addons.OfType<AddonPricing>().ToList();
+        return new PageItem(orderId, description, own.Count == 0 ? pricing : pricing! with { Addons = own });
     }
 
     /// <summary>
@@ -166,7 +189,12 @@ public static partial class OrderQueries
     /// after the cursor (<see cref="FrequentTermRowsAsync"/>).
     /// </param>
     internal static IQueryable<OrderRow> PageQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
-        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null, int? walkBudget = null)
+        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus = null, int? walkBudget = null) =>
+        PageOrders(db, ctx, filter, after, limit, searchMatches, onlyStatus, walkBudget).Select(RowOf(ctx.Actor.SeesInternalNotes));
+
+    /// <summary>The orders of <see cref="PageQuery(AppDbContext, CustomerContext, OrderListFilter, OrderCursor?, int, IReadOnlyCollection{long}?, OrderStatus?, int?)"/>, sorted, one more than the page.</summary>
+    private static IQueryable<Order> PageOrders(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, int limit,
+        IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus, int? walkBudget = null)
     {
         // The customer in the SQL for a text search, each planned for this customer's size: its statements are one per term
         // anyway, and a prepared statement's generic plan, made for an average customer of a few hundred orders, may sort all
@@ -174,13 +202,80 @@ public static partial class OrderQueries
         var query = Window(db, ctx, filter, after, onlyStatus, inlineCustomer: filter.SearchedText is not null);
         if (walkBudget is { } budget)
             query = Sorted(query, filter).Take(budget);
-        return Sorted(query.MatchingText(db, ctx, filter, searchMatches), filter)
-            .Take(limit + 1)
-            .Select(o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
-                o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
-                // NULL in the SQL for customer-level users: it never reaches the app for them.
-                ctx.Actor.SeesInternalNotes ? o.InternalNote : null,
-                o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency, o.ScheduledFor));
+        return Sorted(query.MatchingText(db, ctx, filter, searchMatches), filter).Take(limit + 1);
+    }
+
+    /// <summary>What a list reads of an order.</summary>
+    private static Expression<Func<Order, OrderRow>> RowOf(bool seesInternalNotes) =>
+        o => new OrderRow(o.Id, o.Name, o.Status, o.CreatedByUserId, o.CreatedByName, o.CreatedByOrganizationId,
+            o.CreatedByOrganizationName, o.CreatedByOrganizationType, o.Date, o.Note,
+            // NULL in the SQL for customer-level users: it never reaches the app for them.
+            seesInternalNotes ? o.InternalNote : null,
+            o.PaymentMethod, o.CardBrand, o.CardLast4, o.InvoiceContract, o.Currency, o.ScheduledFor);
+
+    /// <summary>
+    /// A row of <see cref="PageWithItemsQuery"/>: an order of the page with one of its visible items (or none), and in the
+    /// detailed view with one of that item's add-ons (or none).
+    /// </summary>
+    internal sealed record PageItemRow(OrderRow Order, Guid? ItemId, int Position, string? Description, ItemPricing? Pricing, AddonPricing? Addon);
+
+    /// <summary>An order of a page beside one of its items, for the join of <see cref="PageWithItemsQuery"/> (members EF Core can follow).</summary>
+    private sealed class OrderAndItem
+    {
+        public required Order Order { get; init; }
+        public required OrderItem? Item { get; init; }
+    }
+
+    /// <summary>
+    /// A page's orders and their visible items in one statement: <see cref="PageQuery(AppDbContext, CustomerContext, OrderListFilter, OrderCursor?, int, IReadOnlyCollection{long}?, OrderStatus?, int?)"/>'s
+    /// orders left-joined to <see cref="PageItems"/>' items (and in the detailed view their add-ons), each read as
+    /// <see cref="CompiledPageItemDescriptions"/> or <see cref="CompiledPagePricedItemRows"/> read them. One statement
+    /// instead of two saves a list a whole query execution and a round trip (docs/performance.md, point 45). Run as
+    /// <see cref="CompiledPageQuery"/>'s compiled query; lists it does not serve read their items in a second statement.
+    /// </summary>
+    internal static IQueryable<PageItemRow> PageWithItemsQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
+        int limit, OrderStatus? onlyStatus, bool detailed)
+    {
+        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches: null, onlyStatus)
+            .LeftJoin(db.OrderItems.Where(OrderVisibility.VisibleItem(OrderVisibility.SeesMarkup(ctx))), o => o.Id, i => i.OrderId,
+                (o, i) => new OrderAndItem { Order = o, Item = i });
+        var row = RowOf(ctx.Actor.SeesInternalNotes);
+        if (!detailed)
+            return joined.Select(Splice.Rule<Func<OrderAndItem, PageItemRow>>(
+                x => new PageItemRow(Row(x.Order), x.Item == null ? null : x.Item.Id, x.Item == null ? 0 : x.Item.Position,
+                    x.Item == null ? null : x.Item.Description, null, null),
+                RowMethod, row));
+        return joined.SelectMany(EachAddonOfTheItemOrNone, Splice.Rule(Splice.Rule(Splice.Rule<Func<OrderAndItem, OrderItemAddon?, PageItemRow>>(
+            (x, a) => new PageItemRow(Row(x.Order), x.Item == null ? null : x.Item.Id, x.Item == null ? 0 : x.Item.Position,
+                x.Item == null ? null : x.Item.Description,
+                x.Item == null ? null : PricingWith(x.Item, Array.Empty<AddonPricing>()), a == null ? null : AddonPricingOf(a)),
+            RowMethod, row), PricingWithMethod, OrderItem.PricingWith), AddonPricingOfMethod, OrderItem.AddonPricingOf));
+    }
+
+    private static readonly Expression<Func<OrderAndItem, IEnumerable<OrderItemAddon?>>> EachAddonOfTheItemOrNone =
+        x => x.Item!.Addons.DefaultIfEmpty();
+
+    /// <summary>The placeholder <see cref="PageWithItemsQuery"/> splices <see cref="RowOf"/> into.</summary>
+    private static OrderRow Row(Order order) => throw Splice.NotSpliced();
+
+    private static readonly MethodInfo RowMethod = typeof(OrderQueries).GetMethod(nameof(Row), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// The orders and items of <see cref="PageWithItemsQuery"/>'s rows, in their order: what <see cref="SummarizeAsync"/>
+    /// would otherwise read in a second statement.
+    /// </summary>
+    internal static PageRead FromRowsWithItems(List<PageItemRow> rows)
+    {
+        var orders = new List<OrderRow>();
+        var items = new List<PageItem>();
+        foreach (var order in rows.GroupBy(r => r.Order.Id))
+        {
+            orders.Add(order.First().Order);
+            // An order's rows come together (the page's sort is the statement's), its items' in no particular order.
+            items.AddRange(order.Where(r => r.ItemId is not null).GroupBy(r => r.ItemId).OrderBy(item => item.First().Position)
+                .Select(item => WithItsAddons(order.Key, item.First().Description!, item.First().Pricing, item.Select(r => r.Addon))));
+        }
+        return new PageRead(orders, items);
     }
 
     /// <summary>The customer's orders a list shows, after the cursor, before any text search; unsorted.</summary>
@@ -256,18 +351,12 @@ public static partial class OrderQueries
             _bySeesMarkup[OrderVisibility.SeesMarkup(ctx) ? 1 : 0].For(db)(db, orderIds).ToListAsync(ct).AsTask();
     }
 
-    /// <summary>What a list that is not detailed shows of an item: its description, among its order's requested changes.</summary>
-    private sealed record ItemDescription(long OrderId, string Description);
-
     /// <summary>
     /// <see cref="PageItems"/> read as descriptions only: the same items in the same order, without the item's other
     /// columns and its add-ons (another table), which only the detailed view and the detail show.
     /// </summary>
-    private static readonly CompiledForViewers<ItemDescription> CompiledPageItemDescriptions =
-        new(seesMarkup => Selected(PageItems(seesMarkup), i => new ItemDescription(i.OrderId, i.Description)));
-
-    /// <summary>What the detailed view shows of an item: its description, and what its amounts are computed from.</summary>
-    private sealed record PricedItem(long OrderId, string Description, ItemPricing Pricing);
+    private static readonly CompiledForViewers<PageItem> CompiledPageItemDescriptions =
+        new(seesMarkup => Selected(PageItems(seesMarkup), i => new PageItem(i.OrderId, i.Description, null)));
 
     /// <summary>
     /// A row of <see cref="CompiledPagePricedItemRows"/>: an item with one of its add-ons, or with none. Its pricing is
@@ -296,13 +385,8 @@ public static partial class OrderQueries
             PricingWithMethod, OrderItem.PricingWith), AddonPricingOfMethod, OrderItem.AddonPricingOf)));
 
     /// <summary>The items of <see cref="CompiledPagePricedItemRows"/>' rows, in their order, each with its add-ons.</summary>
-    private static IEnumerable<PricedItem> WithTheirAddons(List<PricedItemRow> rows) =>
-        rows.GroupBy(r => r.ItemId).Select(item =>
-        {
-            var first = item.First();
-            var addons = item.Where(r => r.Addon is not null).Select(r => r.Addon!).ToList();
-            return new PricedItem(first.OrderId, first.Description, addons.Count == 0 ? first.Pricing : first.Pricing with { Addons = addons });
-        });
+    private static IEnumerable<PageItem> WithTheirAddons(List<PricedItemRow> rows) =>
+        rows.GroupBy(r => r.ItemId).Select(item => WithItsAddons(item.First().OrderId, item.First().Description, item.First().Pricing, item.Select(r => r.Addon)));
 
     /// <summary>A query of a page's items joined to their add-ons (each item once with none), with what is read of each row.</summary>
     private static Expression<Func<AppDbContext, long[], IQueryable<T>>> WithEachAddon<T>(
@@ -464,19 +548,21 @@ public static partial class OrderQueries
         OrganizationType OrgType, DateTime Date, string? Note, string? InternalNote, PaymentMethod PaymentMethod, string? CardBrand, string? CardLast4,
         string InvoiceContract, string Currency, DateTime? ScheduledFor);
 
-    private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, bool detailed, CancellationToken ct)
+    /// <param name="items">The rows' visible items, if the page's statement read them; null to read them here.</param>
+    private static async Task<List<OrderSummaryDto>> SummarizeAsync(AppDbContext db, CustomerContext ctx, List<OrderRow> rows, List<PageItem>? items,
+        bool detailed, CancellationToken ct)
     {
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.Id).ToArray();
+        items ??= detailed
+            ? WithTheirAddons(await CompiledPagePricedItemRows.ListAsync(db, ctx, ids, ct)).ToList()
+            : await CompiledPageItemDescriptions.ListAsync(db, ctx, ids, ct);
+        var byOrder = items.ToLookup(i => i.OrderId);
         if (!detailed)
-        {
-            var descriptions = (await CompiledPageItemDescriptions.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId, i => i.Description);
-            return rows.Select(r => Summary(ctx, r, descriptions[r.Id].ToList(), details: null)).ToList();
-        }
-        var byOrder = WithTheirAddons(await CompiledPagePricedItemRows.ListAsync(db, ctx, ids, ct)).ToLookup(i => i.OrderId);
+            return rows.Select(r => Summary(ctx, r, byOrder[r.Id].Select(i => i.Description).ToList(), details: null)).ToList();
         return rows.Select(r =>
         {
-            var own = byOrder[r.Id].Select(i => (i.Description, i.Pricing, i.Pricing.Amounts)).ToList();
+            var own = byOrder[r.Id].Select(i => (i.Description, Pricing: i.Pricing!, i.Pricing!.Amounts)).ToList();
             return Summary(ctx, r, own.Select(i => i.Description).ToList(), new OrderSummaryDetailsDto(
                 own.Select(i => new SummaryItemDto(i.Description, i.Pricing.Quantity, i.Pricing.BillingCycle, i.Amounts.PeriodPrice)).ToList(),
                 r.PaymentMethod, Totals(own.Select(i => (i.Pricing.BillingCycle, i.Amounts)), r.Currency, ctx.Actor.SeesMarkupAndCost),
