@@ -83,9 +83,11 @@ public static class OrderPreview
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
         var windows = await OrderQueries.WindowHoursAsync(db, items.Where(i => i.OpensCancellationWindow), ct);
         var seesCost = ctx.Actor.SeesMarkupAndCost;
+        // Worked out once per item, for the item and for the totals.
+        var pricings = items.ToDictionary(i => i, i => i.Pricing);
         return new OrderPreviewDto(order.Id, OrderVisibility.VersionSeenBy(ctx, order), refusal is null && errors.Count == 0, refusal, errors,
-            OrderQueries.Totals(items.Select(i => i.Pricing).ToList(), order.Currency, seesCost),
-            items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, ctx.Actor).Prices,
+            OrderQueries.Totals(items.Select(i => pricings[i]), order.Currency, seesCost),
+            items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, pricings[i], ctx.Actor).Prices,
                 // Counted from now: the window opens when the vendor carries the item out, a little later.
                 i.OpensCancellationWindow ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
             approval, new PreviewScheduleDto(order.Schedule, scheduledFor));

@@ -134,9 +134,11 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), which reads their items too, or,
-    /// for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
-    /// built for this request; a term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
+    /// The page's rows with their items, in one statement: from its shape's compiled query (<see cref="CompiledPageQuery"/>),
+    /// or, for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
+    /// built for this request. A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>,
+    /// and one found in the customer's offer names <see cref="ByOfferNameRowsAsync"/>: they put a page together from
+    /// several statements, and its items are read after it.
     /// </summary>
     private static async Task<PageRead> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
         int limit, SearchLookup? search, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
@@ -146,9 +148,9 @@ public static partial class OrderQueries
         if (search is SearchLookup.ByOfferName byOfferName)
             return PageRead.Of(await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct));
         var matches = (search as SearchLookup.Found)?.Orders;
-        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null) is { } compiled
-            ? FromRowsWithItems(await compiled.ToListAsync(ct))
-            : PageRead.Of(await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct));
+        var rows = (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null)
+                   ?? PageWithItemsQuery(db, ctx, filter, after, limit, onlyStatus, detailed, matches).AsAsyncEnumerable();
+        return FromRowsWithItems(await rows.ToListAsync(ct));
     }
 
     /// <summary>
@@ -231,12 +233,12 @@ public static partial class OrderQueries
     /// orders left-joined to <see cref="PageItems"/>' items (and in the detailed view their add-ons), each read as
     /// <see cref="CompiledPageItemDescriptions"/> or <see cref="CompiledPagePricedItemRows"/> read them. One statement
     /// instead of two saves a list a whole query execution and a round trip (docs/performance.md, point 45). Run as
-    /// <see cref="CompiledPageQuery"/>'s compiled query; lists it does not serve read their items in a second statement.
+    /// <see cref="CompiledPageQuery"/>'s compiled query where it serves, built per request where not (a text search).
     /// </summary>
     internal static IQueryable<PageItemRow> PageWithItemsQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
-        int limit, OrderStatus? onlyStatus, bool detailed)
+        int limit, OrderStatus? onlyStatus, bool detailed, IReadOnlyCollection<long>? searchMatches = null)
     {
-        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches: null, onlyStatus)
+        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches, onlyStatus)
             .LeftJoin(db.OrderItems.Where(OrderVisibility.VisibleItem(OrderVisibility.SeesMarkup(ctx))), o => o.Id, i => i.OrderId,
                 (o, i) => new OrderAndItem { Order = o, Item = i });
         var row = RowOf(ctx.Actor.SeesInternalNotes);
@@ -580,6 +582,8 @@ public static partial class OrderQueries
     public static OrderDetailDto ToDetail(Order order, CustomerContext ctx, DateTime now, IReadOnlyDictionary<string, int?>? windows = null)
     {
         var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
+        // Worked out once per item, for the item and for the totals.
+        var pricings = items.ToDictionary(i => i, i => i.Pricing);
         // Each provisioned purchase or increase can be taken back until its own window closes (CancellationPolicy).
         var appliedAt = AppliedAt(order);
         // "now" is taken before the order is read: a read that waited while the order completed sees a completion later than
@@ -591,9 +595,9 @@ public static partial class OrderQueries
             order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
-            items.Select(i => ToItem(i, ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
+            items.Select(i => ToItem(i, pricings[i], ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
             Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items.Select(i => i.BillingCycle), order.InvoiceContract, order.Currency),
-            Totals(items.Select(i => i.Pricing).ToList(), order.Currency, ctx.Actor.SeesMarkupAndCost),
+            Totals(items.Select(i => pricings[i]), order.Currency, ctx.Actor.SeesMarkupAndCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
@@ -615,9 +619,9 @@ public static partial class OrderQueries
             cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
-    internal static OrderItemDto ToItem(OrderItem i, Identity.Actor viewer)
+    /// <param name="pricing">The item's <see cref="OrderItem.Pricing"/>, worked out once by the caller, which totals it too.</param>
+    internal static OrderItemDto ToItem(OrderItem i, ItemPricing pricing, Identity.Actor viewer)
     {
-        var pricing = i.Pricing;
         var unit = pricing.UnitPrices;
         var amounts = pricing.Amounts;
         var seen = PriceVisibility.Of(unit, viewer);
