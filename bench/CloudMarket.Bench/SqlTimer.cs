@@ -33,8 +33,7 @@ public static class SqlTimer
         }
         var seller = new CustomerContext(await ActorOf(Scenarios.SellerEmail, Role.SellerAdmin), fabrikam, contoso);
         var customer = new CustomerContext(await ActorOf(Scenarios.CustomerEmail, Role.CustomerAdmin), fabrikam, contoso);
-        // With the app's server options: its prepared statements run on their generic plans (DatabaseSetup.TunePostgres).
-        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Options = DatabaseSetup.GenericPlans }.ConnectionString);
+        await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         var results = new List<SqlResult>();
         foreach (var s in scenarios.All.Where(s => s.Filter is not null))

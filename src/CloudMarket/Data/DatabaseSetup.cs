@@ -75,14 +75,6 @@ public static class DatabaseSetup
     /// every command to be asynchronous and no state kept on a connection between commands outside a
     /// transaction: the app's are; Data Protection's are not, and it has a context of its own
     /// (<see cref="DataProtectionKeyStore"/>). docs/performance.md, points 3 and 34.
-    /// <para>
-    /// And a prepared statement runs on its generic plan (<see cref="GenericPlans"/>): left to choose, PostgreSQL plans a
-    /// statement again at every execution whenever the values at hand make a plan of their own look cheaper, as a customer
-    /// with far more orders than the average does for its first page, and a list page with its items took 0.3–0.4 ms to
-    /// plan against 0.2–0.3 to run (point 45). Statements whose plan must depend on their values (the searches, the
-    /// needs-attention overview, a subscription's scheduled changes) have those values written into their SQL, not as
-    /// parameters, so they are planned for them either way.
-    /// </para>
     /// </summary>
     internal static string TunePostgres(string connectionString)
     {
@@ -91,15 +83,8 @@ public static class DatabaseSetup
         if (!given.Contains("MAXAUTOPREPARE")) builder.MaxAutoPrepare = 64;
         if (!given.Contains("NORESETONCLOSE")) builder.NoResetOnClose = true;
         if (!given.Contains("MULTIPLEXING")) builder.Multiplexing = true;
-        // Added to the operator's own server options, unless they choose a plan cache mode themselves (docs/operations.md).
-        if (!given.Contains("OPTIONS")) builder.Options = GenericPlans;
-        else if (builder.Options is { Length: > 0 } own && !own.Contains("plan_cache_mode", StringComparison.OrdinalIgnoreCase))
-            builder.Options = own + " " + GenericPlans;
         return builder.ConnectionString;
     }
-
-    /// <summary>The server option that has every prepared statement of a session run on its generic plan.</summary>
-    public const string GenericPlans = "-c plan_cache_mode=force_generic_plan";
 
     /// <summary>
     /// The same connection string with multiplexing off, whatever it said: for a connection whose user needs what a

@@ -1,12 +1,11 @@
 using CloudMarket.Data;
-using CloudMarket.Tests.Infrastructure;
 using Npgsql;
 
 namespace CloudMarket.Tests.Foundation;
 
 /// <summary>
-/// The app's Npgsql defaults (docs/performance.md): statements prepared per connection and run on their generic plans,
-/// no reset on checkout and multiplexed commands, unless the operator's connection string says otherwise.
+/// The app's Npgsql defaults (docs/performance.md): statements prepared per connection, no reset on
+/// checkout and multiplexed commands, unless the operator's connection string says otherwise.
 /// </summary>
 public sealed class PostgresTuningTests
 {
@@ -18,23 +17,6 @@ public sealed class PostgresTuningTests
         Assert.True(tuned.NoResetOnClose);
         Assert.True(tuned.Multiplexing);
         Assert.Equal(100, tuned.MaxPoolSize);
-        Assert.Equal("-c plan_cache_mode=force_generic_plan", tuned.Options);
-    }
-
-    [Theory]
-    [InlineData("Host=db;Options=-c statement_timeout=5000", "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan")]
-    [InlineData("Host=db;Options=-c plan_cache_mode=auto", "-c plan_cache_mode=auto")]
-    public void ServerOptions_GetGenericPlans_UnlessTheOperatorChoosesAPlanCacheMode(string connectionString, string expected) =>
-        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(DatabaseSetup.TunePostgres(connectionString)).Options ?? "");
-
-    [Fact]
-    public async Task TheAppsSessions_RunPreparedStatementsOnTheirGenericPlans()
-    {
-        // What the option does on the server: a session opened with the app's settings reports the mode.
-        await using var connection = new NpgsqlConnection(DatabaseSetup.NotMultiplexed(DatabaseSetup.TunePostgres(PostgresFactory.ServerConnectionString)));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SHOW plan_cache_mode", connection);
-        Assert.Equal("force_generic_plan", await command.ExecuteScalarAsync());
     }
 
     [Theory]

@@ -45,27 +45,6 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
     }
 
     [Fact]
-    public async Task Search_ReadsItsPageWithTheOrdersItems_InOneStatement()
-    {
-        // A term the indexes find (here in an order's name) lists its page and the page's items in one statement, as a list
-        // without a search does (docs/performance.md, point 45): the items are the order's own, priced as its detail prices them.
-        var anna = await Anna();
-        var order = await anna.PostJsonAsync(OrdersUrl, new { name = "Quokka expansion 2027", items = new[] { NewAcronis(3) } }, HttpStatusCode.Created);
-        var statements = await app.Statements.OfGetAsync(anna, $"{OrdersUrl}?{All}&q=quokka");
-        var itemReads = statements.Where(s => !s.Contains(OrderQueries.SearchTag) && s.Contains("\"OrderItems\"")).ToList();
-        Assert.Contains("\"Orders\"", Assert.Single(itemReads));
-        var row = Assert.Single(await anna.AllPagesAsync($"{All}&q=quokka"));
-        Assert.Equal(order.Id(), row.Id());
-        var item = order.GetProperty("items")[0];
-        Assert.Equal([item.GetProperty("description").GetString()],
-            row.GetProperty("requestedChanges").EnumerateArray().Select(c => c.GetString()));
-        var listed = Assert.Single(row.GetProperty("details").GetProperty("items").EnumerateArray());
-        Assert.Equal(3, listed.GetProperty("quantity").GetInt32());
-        Assert.Equal(item.GetProperty("prices").GetProperty("periodPrice").GetProperty("amount").GetDecimal(),
-            listed.GetProperty("periodPrice").GetProperty("amount").GetDecimal());
-    }
-
-    [Fact]
     public async Task Search_ByOfferName_FindsExactlyTheOrdersWithSuchAnItem()
     {
         var anna = await Anna();

@@ -34,7 +34,7 @@ internal static class CompiledPageQuery
     /// <summary>What decides a page query's expression, apart from the values that become its parameters.</summary>
     internal readonly record struct Shape(
         bool Npgsql, bool SeesMarkup, bool SeesInternalNotes, OrderView View, HistoricalState State, OrderSort Sort, bool Detailed,
-        bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasCursor, bool HasOnlyStatus);
+        bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasOnlyStatus);
 
     private static class StandIn
     {
@@ -62,14 +62,27 @@ internal static class CompiledPageQuery
         OrderCursor? after, int limit, OrderStatus? onlyStatus, bool detailed)
     {
         if (filter.SearchedText is not null) return null;
+        after ??= FromTheStart(filter.Sort);
         var number = filter.SearchedNumber;
         var shape = new Shape(db.IsPostgres, OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
             filter.Sort, detailed, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
-            number is not null, after is not null, onlyStatus is not null);
+            number is not null, onlyStatus is not null);
         var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s));
         return page?.Invoke(db, ctx.CustomerId, filter.Status ?? default, onlyStatus ?? default, filter.CreatedBy ?? default,
-            filter.From ?? default, filter.To ?? default, after?.Date ?? default, after?.Id ?? default, number ?? default, limit + 1);
+            filter.From ?? default, filter.To ?? default, after.Date, after.Id, number ?? default, limit + 1);
     }
+
+    /// <summary>
+    /// The cursor a first page is read after: one before every order, in the sort's direction. A first page is the
+    /// same statement as the pages after it, and PostgreSQL runs that on its generic plan: a statement without the
+    /// cursor's bound was planned anew at every run for a customer with far more orders than the average (whose own plan
+    /// looked cheaper than the generic one, made for an average customer and a LIMIT it cannot see), and a page joined to
+    /// its items takes 0.3–0.4 ms to plan (docs/performance.md, point 45).
+    /// </summary>
+    private static OrderCursor FromTheStart(OrderSort sort) =>
+        OrderQueries.KeyOf(sort).Ascending
+            ? new OrderCursor(sort, default, DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), long.MinValue)
+            : new OrderCursor(sort, default, DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc), long.MaxValue);
 
     /// <summary>The page query a request would build (<c>OrderQueries.PageWithItemsQuery</c>), built from stand-ins and compiled.</summary>
     private static Page? Compile(AppDbContext db, CustomerContext ctx, OrderListFilter filter, Shape shape)
@@ -83,7 +96,7 @@ internal static class CompiledPageQuery
             To = shape.HasTo ? StandIn.To : null,
             Search = shape.HasNumber ? "#" + StandIn.Number : null,
         };
-        var standInCursor = shape.HasCursor ? new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId) : null;
+        var standInCursor = new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId);
         var query = OrderQueries.PageWithItemsQuery(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
             shape.HasOnlyStatus ? StandIn.OnlyStatus : null, shape.Detailed);
 
@@ -131,8 +144,8 @@ internal static class CompiledPageQuery
             && _used.Contains(_status) == shape.HasStatus && _used.Contains(_onlyStatus) == shape.HasOnlyStatus
             && _used.Contains(_createdBy) == shape.HasCreatedBy && _used.Contains(_from) == shape.HasFrom
             && _used.Contains(_to) == shape.HasTo
-            && _used.Contains(_cursorDate) == (shape.HasCursor && shape.Sort.Key != OrderSortKey.Number)
-            && _used.Contains(_cursorId) == shape.HasCursor && _used.Contains(_number) == shape.HasNumber;
+            && _used.Contains(_cursorDate) == (shape.Sort.Key != OrderSortKey.Number)
+            && _used.Contains(_cursorId) && _used.Contains(_number) == shape.HasNumber;
 
         protected override Expression VisitExtension(Expression node) => node switch
         {

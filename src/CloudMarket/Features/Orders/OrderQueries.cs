@@ -134,11 +134,11 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// The page's rows with their items, in one statement: from its shape's compiled query (<see cref="CompiledPageQuery"/>),
-    /// or, for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
-    /// built for this request. A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>,
-    /// and one found in the customer's offer names <see cref="ByOfferNameRowsAsync"/>: they put a page together from
-    /// several statements, and its items are read after it.
+    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), which reads their items too, or,
+    /// for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
+    /// built for this request, whose items are read after it: a text search's statements are unique to it, so EF Core
+    /// translates each anew, and the join costs more to translate than its second statement costs to run (docs/performance.md,
+    /// point 45). A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
     /// </summary>
     private static async Task<PageRead> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
         int limit, SearchLookup? search, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
@@ -148,9 +148,9 @@ public static partial class OrderQueries
         if (search is SearchLookup.ByOfferName byOfferName)
             return PageRead.Of(await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct));
         var matches = (search as SearchLookup.Found)?.Orders;
-        var rows = (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null)
-                   ?? PageWithItemsQuery(db, ctx, filter, after, limit, onlyStatus, detailed, matches).AsAsyncEnumerable();
-        return FromRowsWithItems(await rows.ToListAsync(ct));
+        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null) is { } compiled
+            ? FromRowsWithItems(await compiled.ToListAsync(ct))
+            : PageRead.Of(await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct));
     }
 
     /// <summary>
@@ -233,12 +233,12 @@ public static partial class OrderQueries
     /// orders left-joined to <see cref="PageItems"/>' items (and in the detailed view their add-ons), each read as
     /// <see cref="CompiledPageItemDescriptions"/> or <see cref="CompiledPagePricedItemRows"/> read them. One statement
     /// instead of two saves a list a whole query execution and a round trip (docs/performance.md, point 45). Run as
-    /// <see cref="CompiledPageQuery"/>'s compiled query where it serves, built per request where not (a text search).
+    /// <see cref="CompiledPageQuery"/>'s compiled query; lists it does not serve read their items in a second statement.
     /// </summary>
     internal static IQueryable<PageItemRow> PageWithItemsQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
-        int limit, OrderStatus? onlyStatus, bool detailed, IReadOnlyCollection<long>? searchMatches = null)
+        int limit, OrderStatus? onlyStatus, bool detailed)
     {
-        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches, onlyStatus)
+        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches: null, onlyStatus)
             .LeftJoin(db.OrderItems.Where(OrderVisibility.VisibleItem(OrderVisibility.SeesMarkup(ctx))), o => o.Id, i => i.OrderId,
                 (o, i) => new OrderAndItem { Order = o, Item = i });
         var row = RowOf(ctx.Actor.SeesInternalNotes);
@@ -296,7 +296,7 @@ public static partial class OrderQueries
     }
 
     /// <summary>The key the rows of a page are ordered by: within a status the rows are newest first, whichever way the statuses go.</summary>
-    private static (OrderSortKey Key, bool Ascending) KeyOf(OrderSort sort) =>
+    internal static (OrderSortKey Key, bool Ascending) KeyOf(OrderSort sort) =>
         sort.Key == OrderSortKey.Status ? (OrderSortKey.Date, false) : (sort.Key, sort.Ascending);
 
     private static IOrderedQueryable<Order> Sorted(IQueryable<Order> query, OrderListFilter filter) => KeyOf(filter.Sort) switch
