@@ -84,6 +84,25 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
         }
     }
 
+    [Theory]
+    [InlineData("-date", false)]
+    [InlineData("date", true)]
+    [InlineData("-number", false)]
+    [InlineData("number", true)]
+    public void AFirstPage_StartsAtTheFiltersOwnEndDate_OrBeforeEveryOrder(string sort, bool ascending)
+    {
+        // An index scan starts at the cursor: one at the end of time would walk every newer order of a big customer before
+        // reaching a page "up to 2001" (docs/performance.md, point 45). The first page starts where the filter's dates do.
+        OrderSort.TryParse(sort, out var parsed);
+        var from = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var to = new DateTime(2001, 12, 31, 23, 59, 59, DateTimeKind.Utc);
+        var dated = CompiledPageQuery.FromTheStart(new OrderListFilter(OrderView.Historical, HistoricalState.All, From: from, To: to, Sort: parsed));
+        Assert.Equal(ascending ? from : to, dated.Date);
+        Assert.Equal(ascending ? long.MinValue : long.MaxValue, dated.Id);
+        var undated = CompiledPageQuery.FromTheStart(new OrderListFilter(OrderView.Historical, HistoricalState.All, Sort: parsed));
+        Assert.Equal(ascending ? DateTime.MinValue : DateTime.MaxValue, undated.Date);
+    }
+
     [Fact]
     public async Task ATextSearch_IsNotCompiled()
     {
