@@ -21,10 +21,12 @@ public static class Report
         if (r.TryGetValue("sql", out var sqlObj) && sqlObj is List<SqlResult> sql)
         {
             sb.AppendLine();
-            sb.AppendLine("| list | its SQL run directly, p50 ms (search + page + items) | API at the server, p50 ms (1 client, in the same seconds) | API ÷ SQL |");
-            sb.AppendLine("|---|---:|---:|---:|");
+            sb.AppendLine("The request's SQL is every statement the list request runs: the session statement (the token's user, and the customer and seller the list is scoped to) and the list code's (search + page + items).");
+            sb.AppendLine();
+            sb.AppendLine("| list | the request's SQL run directly, p50 ms (session + search + page + items) | API at the server, p50 ms (1 client, in the same seconds) | API ÷ the request's SQL | API ÷ the list code's SQL |");
+            sb.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var x in sql)
-                sb.AppendLine(inv, $"| {x.Name} | {x.SqlP50Ms} ({x.SearchSqlP50Ms} + {x.PageSqlP50Ms} + {x.ItemsSqlP50Ms}) | {x.ApiServerP50Ms} | {x.Ratio} |");
+                sb.AppendLine(inv, $"| {x.Name} | {x.RequestSqlP50Ms} ({x.SessionSqlP50Ms} + {x.SearchSqlP50Ms} + {x.PageSqlP50Ms} + {x.ItemsSqlP50Ms}) | {x.ApiServerP50Ms} | {x.RatioToRequestSql} | {x.Ratio} |");
         }
         if (r.TryGetValue("scaleOut", out var scaleObj) && scaleObj is List<LoadResult> scale)
         {
