@@ -97,6 +97,7 @@ public static class WebSetup
         // plain-HTTP hosts) it is Secure when the request was.
         var cookiesSecure = https.Enforce ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
+        services.AddSingleton<OpenedBearerTokens>();
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;

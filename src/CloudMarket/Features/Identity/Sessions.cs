@@ -121,15 +121,17 @@ public static class Sessions
 
     /// <summary>
     /// Does the bearer handler's work (read, unprotect, check expiry) plus the session check, so the
-    /// token is unprotected once. The bearer handler has no "token validated" event; this is its hook.
+    /// token is unprotected once (and a token seen lately not at all: <see cref="OpenedBearerTokens"/>). The bearer
+    /// handler has no "token validated" event; this is its hook.
     /// </summary>
     private static async Task AuthenticateBearerAsync(MessageReceivedContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
             return; // no token: the handler answers "no result" and the endpoint's policy a 401
-        var ticket = context.Options.BearerTokenProtector.Unprotect(header["Bearer ".Length..]);
-        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var services = context.HttpContext.RequestServices;
+        var ticket = services.GetRequiredService<OpenedBearerTokens>().Open(context.Options.BearerTokenProtector, header["Bearer ".Length..]);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         if (ticket?.Properties.ExpiresUtc is not { } expires)
             context.Fail("The token is not valid.");
         else if (now >= expires)
