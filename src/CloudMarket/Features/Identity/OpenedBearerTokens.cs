@@ -7,7 +7,7 @@ namespace CloudMarket.Features.Identity;
 /// <summary>
 /// The bearer tokens this instance has opened lately, so that a client's next request with the same token is not
 /// decrypted and authenticated again. Opening one is Data Protection's work (a key derived for the payload, HMAC and
-/// AES through OpenSSL, then the ticket read back): 5–7 % of the app's CPU in a list request (docs/performance.md,
+/// AES through OpenSSL, then the ticket read back): 4–7 % of the app's CPU in a list request (docs/performance.md,
 /// point 46), the same for every request of a client that keeps its token for its 15 minutes.
 /// </summary>
 /// <remarks>
@@ -15,7 +15,7 @@ namespace CloudMarket.Features.Identity;
 /// active, lockout) are checked on every request as before (<see cref="Sessions"/>). A token that does not open is not
 /// kept, so made-up tokens cannot fill the cache. A token is kept at most <see cref="KeptFor"/>, so that a Data
 /// Protection key revoked by an operator stops its tokens within that time, and <see cref="Capacity"/> tokens at
-/// most (a few hundred bytes each, with the token itself as the key). Each request gets its own copy of the ticket:
+/// most (a few kilobytes each, the token itself its key). Each request gets its own copy of the ticket:
 /// nothing one request does to its principal or properties reaches another.
 /// </remarks>
 public sealed class OpenedBearerTokens(TimeProvider clock) : IDisposable
