@@ -34,6 +34,26 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
         Assert.DoesNotContain(id, Ids(await anna.AllPagesAsync($"{All}&q={id + 100000}")));
     }
 
+    /// <summary>
+    /// A term the search indexes find nowhere the caller may look (and that is no order's number) lists nothing, and no page
+    /// statement is run to learn it: the request's statements are the session's and the search's own lookups (performance.md,
+    /// point 46). A number is still looked for as one (<see cref="Search_ByOrderNumber_WithOrWithoutHash"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(Demo.SellerAdmin)]
+    [InlineData(Demo.FabrikamAdmin)]
+    public async Task Search_ForATermFoundNowhere_ListsNothing_WithoutReadingAPage(string email)
+    {
+        var client = await app.ClientAsync(email, Demo.Fabrikam);
+        const string query = $"{All}&q=qzxwvjk";
+        Assert.Empty(await client.AllPagesAsync(query));
+
+        var statements = await app.Statements.OfGetAsync(client, $"{OrdersUrl}?{query}");
+        Assert.Contains(statements, s => s.Contains("\"AspNetUsers\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(statements, s => s.Contains("\"Orders\"", StringComparison.Ordinal) && !s.Contains(OrderQueries.SearchTag, StringComparison.Ordinal)
+                                              && !s.Contains("\"AspNetUsers\"", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Search_ByOrderName_IsCaseInsensitiveAndPartial()
     {

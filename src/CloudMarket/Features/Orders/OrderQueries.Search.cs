@@ -344,6 +344,18 @@ public static partial class OrderQueries
         IReadOnlyCollection<long>? searchMatches) =>
         filter.SearchedText is { } text ? query.Where(Matching(db, ctx, text, searchMatches)) : query;
 
+    /// <summary>The order a searched text finds by its number besides the text ("1234" also finds order 1234), or null.</summary>
+    private static long? NumberInText(string q) => long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>
+    /// Whether the indexes have shown that no order the caller may see matches the text: it is found nowhere the caller may
+    /// look, and it is no order's number. The page would be empty (<see cref="Matching"/> keeps the matches and the number),
+    /// so it is not read: for a term that is frequent elsewhere and absent here, the page's statement, which EF Core
+    /// translates for each request, was most of the app's time (docs/performance.md, point 46).
+    /// </summary>
+    private static bool FindsNoOrder(SearchLookup? search, OrderListFilter filter) =>
+        search is SearchLookup.Found { Orders.Count: 0 } && filter.SearchedText is { } text && NumberInText(text) is null;
+
     /// <summary>
     /// The orders a search term finds: its number, or the term in the order's name, the notes the caller may
     /// see (customer-level users: not the internal note) or a visible item's offer name.
@@ -351,7 +363,7 @@ public static partial class OrderQueries
     private static Expression<Func<Order, bool>> Matching(AppDbContext db, CustomerContext ctx, string q,
         IReadOnlyCollection<long>? searchMatches)
     {
-        var number = long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        var number = NumberInText(q) ?? -1;
         if (searchMatches is not null)
             // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
             // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).

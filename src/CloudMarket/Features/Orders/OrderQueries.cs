@@ -138,11 +138,14 @@ public static partial class OrderQueries
     /// for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
     /// built for this request, whose items are read after it: a text search's statements are unique to it, so EF Core
     /// translates each anew, and the join costs more to translate than its second statement costs to run (docs/performance.md,
-    /// point 45). A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>.
+    /// point 45). A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>; one they
+    /// found nowhere, no page at all (<see cref="FindsNoOrder"/>).
     /// </summary>
     private static async Task<PageRead> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
         int limit, SearchLookup? search, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
     {
+        if (FindsNoOrder(search, filter))
+            return new PageRead([], []);
         if (search is SearchLookup.Frequent frequent)
             return PageRead.Of(await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct));
         if (search is SearchLookup.ByOfferName byOfferName)
