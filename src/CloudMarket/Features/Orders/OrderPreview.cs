@@ -80,16 +80,15 @@ public static class OrderPreview
         }
         var errors = problems.ToDictionary();
 
-        var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
-        var windows = await OrderQueries.WindowHoursAsync(db, items.Where(i => i.OpensCancellationWindow), ct);
+        var items = OrderQueries.VisibleItemsPriced(order, ctx);
+        var windows = await OrderQueries.WindowHoursAsync(db, items.Select(p => p.Item).Where(i => i.OpensCancellationWindow), ct);
         var seesCost = ctx.Actor.SeesMarkupAndCost;
-        // Worked out once per item, for the item and for the totals.
-        var pricings = items.ToDictionary(i => i, i => i.Pricing);
         return new OrderPreviewDto(order.Id, OrderVisibility.VersionSeenBy(ctx, order), refusal is null && errors.Count == 0, refusal, errors,
-            OrderQueries.Totals(items.Select(i => pricings[i]), order.Currency, seesCost),
-            items.Select(i => new PreviewItemDto(i.Id, i.Kind, i.Description, OrderQueries.ToItem(i, pricings[i], ctx.Actor).Prices,
+            OrderQueries.Totals(items.Select(p => p.Pricing), order.Currency, seesCost),
+            items.Select(p => new PreviewItemDto(p.Item.Id, p.Item.Kind, p.Item.Description, OrderQueries.ToItem(p, ctx.Actor).Prices,
                 // Counted from now: the window opens when the vendor carries the item out, a little later.
-                i.OpensCancellationWindow ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(i.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
+                p.Item.OpensCancellationWindow
+                    ? CancellationPolicy.WindowOf(windows.GetValueOrDefault(p.Item.OfferId), scheduledFor ?? now)?.ClosesAt : null)).ToList(),
             approval, new PreviewScheduleDto(order.Schedule, scheduledFor));
     }
 }

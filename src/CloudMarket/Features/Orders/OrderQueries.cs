@@ -584,9 +584,7 @@ public static partial class OrderQueries
     /// <param name="windows">The cancellation window hours of the offers of <see cref="WindowOpeners"/>, by offer id.</param>
     public static OrderDetailDto ToDetail(Order order, CustomerContext ctx, DateTime now, IReadOnlyDictionary<string, int?>? windows = null)
     {
-        var items = order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).ToList();
-        // Worked out once per item, for the item and for the totals.
-        var pricings = items.ToDictionary(i => i, i => i.Pricing);
+        var items = VisibleItemsPriced(order, ctx);
         // Each provisioned purchase or increase can be taken back until its own window closes (CancellationPolicy).
         var appliedAt = AppliedAt(order);
         // "now" is taken before the order is read: a read that waited while the order completed sees a completion later than
@@ -595,12 +593,12 @@ public static partial class OrderQueries
         var cancellableUntil = WindowOpeners(order).ToDictionary(i => i.Id,
             i => CancellationPolicy.CancellableUntil(windows?.GetValueOrDefault(i.OfferId), appliedAt!.Value, at));
         return new OrderDetailDto(
-            order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(i => i.Description).ToList(),
+            order.Id, order.Name, order.Status, order.CustomerId, items.Count, items.Select(p => p.Item.Description).ToList(),
             new CreatedByDto(order.CreatedByUserId, order.CreatedByName, order.CreatedByOrganizationId, order.CreatedByOrganizationName, order.CreatedByOrganizationType),
             order.CreatedAt, order.PlacedAt, order.Date, OrderVisibility.UpdatedAtSeenBy(ctx, order), order.Note, OrderVisibility.VersionSeenBy(ctx, order),
-            items.Select(i => ToItem(i, pricings[i], ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(i.Id) }).ToList(),
-            Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items.Select(i => i.BillingCycle), order.InvoiceContract, order.Currency),
-            Totals(items.Select(i => pricings[i]), order.Currency, ctx.Actor.SeesMarkupAndCost),
+            items.Select(p => ToItem(p, ctx.Actor) with { CancellableUntil = cancellableUntil.GetValueOrDefault(p.Item.Id) }).ToList(),
+            Payment(order.PaymentMethod, order.CardBrand, order.CardLast4, items.Select(p => p.Item.BillingCycle), order.InvoiceContract, order.Currency),
+            Totals(items.Select(p => p.Pricing), order.Currency, ctx.Actor.SeesMarkupAndCost),
             order.Events.Where(e => OrderVisibility.SeesEvent(ctx, e)).OrderBy(e => e.Id)
                 .Select(e => new OrderEventDto(e.At, e.FromStatus, e.ToStatus,
                     e.ActorName is null ? "system" : new EventActorDto(e.ActorName, e.ActorOrganizationName), e.Reason))
@@ -622,9 +620,16 @@ public static partial class OrderQueries
             cycles.Count == 1 ? ApiNames.Of(cycles[0]) : cycles.Count == 0 ? null : "mixed", invoiceContract, currency);
     }
 
-    /// <param name="pricing">The item's <see cref="OrderItem.Pricing"/>, worked out once by the caller, which totals it too.</param>
-    internal static OrderItemDto ToItem(OrderItem i, ItemPricing pricing, Identity.Actor viewer)
+    /// <summary>An item the caller sees, with its <see cref="OrderItem.Pricing"/> worked out once: for its prices and for the totals.</summary>
+    internal readonly record struct PricedItem(OrderItem Item, ItemPricing Pricing);
+
+    /// <summary>The order's items the caller sees (<see cref="OrderVisibility.SeesItem"/>), in their order, each priced once.</summary>
+    internal static List<PricedItem> VisibleItemsPriced(Order order, CustomerContext ctx) =>
+        order.Items.Where(i => OrderVisibility.SeesItem(ctx, i.Kind)).OrderBy(i => i.Position).Select(i => new PricedItem(i, i.Pricing)).ToList();
+
+    internal static OrderItemDto ToItem(PricedItem item, Identity.Actor viewer)
     {
+        var (i, pricing) = item;
         var unit = pricing.UnitPrices;
         var amounts = pricing.Amounts;
         var seen = PriceVisibility.Of(unit, viewer);
