@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -7,7 +8,9 @@ namespace CloudMarket.Data;
 /// A save interceptor that adds rows to a save from what the save changes, inside that save's transaction (the
 /// integration events, Needs attention's tally changes). Changes are detected once (by AppDbContext's save, for all
 /// the recorders and the save itself), then the states are read as they are: every Entries/Entry call would scan all
-/// tracked entities again (a save of a fan-out or delivery batch tracks hundreds).
+/// tracked entities again (a save of a fan-out or delivery batch tracks hundreds). A recorder whose save leaves work for a
+/// background loop of this instance wakes it once that work is committed (<see cref="WakeWhenCommitted"/>), never before:
+/// a loop woken before the commit would find nothing, and a save that fails wakes nobody.
 /// </summary>
 public abstract class SaveRecorder : SaveChangesInterceptor
 {
@@ -35,4 +38,43 @@ public abstract class SaveRecorder : SaveChangesInterceptor
 
     /// <summary>Adds this recorder's rows for what the save changes; the tracker's states are current.</summary>
     protected abstract void RecordDetected(DbContext context);
+
+    private static readonly object Marker = new();
+    private readonly ConditionalWeakTable<DbContext, object> _toWake = new();
+
+    /// <summary>From <see cref="RecordDetected"/>: this save leaves work to do, so <see cref="Committed"/> runs once it is committed.</summary>
+    protected void WakeWhenCommitted(DbContext context) => _toWake.AddOrUpdate(context, Marker);
+
+    /// <summary>A save marked by <see cref="WakeWhenCommitted"/> has committed: wake whoever does its work.</summary>
+    protected virtual void Committed() { }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken ct = default)
+    {
+        WakeIfMarked(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        WakeIfMarked(eventData.Context);
+        return result;
+    }
+
+    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Unmark(eventData.Context);
+
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken ct = default)
+    {
+        Unmark(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void WakeIfMarked(DbContext? context)
+    {
+        if (context is not null && _toWake.Remove(context)) Committed();
+    }
+
+    private void Unmark(DbContext? context)
+    {
+        if (context is not null) _toWake.Remove(context);
+    }
 }

@@ -17,29 +17,6 @@ namespace CloudMarket.Features.Integrations;
 /// </summary>
 public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvider clock) : SaveRecorder
 {
-    private static readonly object Marker = new();
-    private readonly ConditionalWeakTable<DbContext, object> _pending = new();
-
-    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken ct = default)
-    {
-        Notify(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
-    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        Notify(eventData.Context);
-        return result;
-    }
-
-    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
-
-    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken ct = default)
-    {
-        Forget(eventData.Context);
-        return Task.CompletedTask;
-    }
-
     protected override void RecordDetected(DbContext context)
     {
         // A save that is retried after a concurrency conflict must not record its events twice.
@@ -80,10 +57,13 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
 
         if (added.Count == 0) return;
         context.Set<IntegrationEvent>().AddRange(added);
-        foreach (var e in added) _recorded.AddOrUpdate(e, Marker);
-        _pending.AddOrUpdate(context, Marker);
+        foreach (var e in added) _recorded.AddOrUpdate(e, Recorded);
+        WakeWhenCommitted(context);
     }
 
+    protected override void Committed() => signal.NotifyEvents();
+
+    private static readonly object Recorded = new();
     private readonly ConditionalWeakTable<IntegrationEvent, object> _recorded = new();
 
     /// <summary>The order's own trace when its unit of work carries several orders (<see cref="OrderTraces"/>), else the current span's.</summary>
@@ -100,16 +80,6 @@ public sealed class IntegrationEventRecorder(IntegrationSignal signal, TimeProvi
             : transitioned.FirstOrDefault(o => o.Items.Any(i => i.SubscriptionId is { } id &&
                   (id == subscription.Id || id == subscription.ParentSubscriptionId))) ?? transitioned[0];
 
-    private void Notify(DbContext? context)
-    {
-        if (context is not null && _pending.Remove(context))
-            signal.NotifyEvents();
-    }
-
-    private void Forget(DbContext? context)
-    {
-        if (context is not null) _pending.Remove(context);
-    }
 }
 
 /// <summary>
