@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using CloudMarket.Features.Orders;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -87,6 +88,10 @@ public sealed class ApiJsonOk<TValue>(TValue value) : IResult, IEndpointMetadata
         return httpContext.RequestServices.GetRequiredService<ApiJsonWriter>().WriteAsync(httpContext.Response, Value);
     }
 
+    /// <summary>Ok's own metadata, so that the OpenAPI document describes the answer exactly as it would describe Ok's.</summary>
     static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TValue), ["application/json"]));
+        MetadataOf<Ok<TValue>>(method, builder);
+
+    private static void MetadataOf<TResult>(MethodInfo method, EndpointBuilder builder) where TResult : IEndpointMetadataProvider =>
+        TResult.PopulateMetadata(method, builder);
 }
