@@ -16,8 +16,18 @@ namespace CloudMarket.Infrastructure;
 /// the options turns off System.Text.Json's generated fast path for every type (<see cref="ApiJsonContext"/>).
 /// <c>ApiJsonTests</c> checks every enum an endpoint reads or writes carries it.
 /// </summary>
-public sealed class ApiEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.CamelCase, allowIntegerValues: false)
+public sealed class ApiEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(EnumsAsNames.Naming, EnumsAsNames.AllowIntegerValues)
     where TEnum : struct, Enum;
+
+/// <summary>
+/// How every enum the app exchanges travels, in the API (<see cref="ApiEnumConverter{TEnum}"/>) and with vendors and webhook
+/// receivers (<see cref="WebSetup.ConfigureJson"/>): its camelCase name, never its number.
+/// </summary>
+public static class EnumsAsNames
+{
+    public static readonly JsonNamingPolicy Naming = JsonNamingPolicy.CamelCase;
+    public const bool AllowIntegerValues = false;
+}
 
 /// <summary>
 /// Source-generated serialization for the answers read most: the order lists (and searches) and the order detail

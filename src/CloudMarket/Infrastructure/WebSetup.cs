@@ -28,7 +28,7 @@ public static class WebSetup
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         ConfigureNamesAndNumbers(json);
-        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.Converters.Add(new JsonStringEnumConverter(EnumsAsNames.Naming, EnumsAsNames.AllowIntegerValues));
     }
 
     private static void ConfigureNamesAndNumbers(JsonSerializerOptions json)
