@@ -9,8 +9,10 @@ namespace CloudMarket.Data;
 /// integration events, Needs attention's tally changes). Changes are detected once (by AppDbContext's save, for all
 /// the recorders and the save itself), then the states are read as they are: every Entries/Entry call would scan all
 /// tracked entities again (a save of a fan-out or delivery batch tracks hundreds). A recorder whose save leaves work for a
-/// background loop of this instance wakes it once that work is committed (<see cref="WakeWhenCommitted"/>), never before:
-/// a loop woken before the commit would find nothing, and a save that fails wakes nobody.
+/// background loop of this instance wakes it once the save has succeeded (<see cref="WakeWhenCommitted"/>), and a save that
+/// fails wakes nobody: a loop woken before the work is committed would find nothing. The saves that mark (placements,
+/// retries, order transitions) run in their own transaction, so their success is their commit; a save inside a caller's
+/// transaction would wake the loop before that transaction commits, and the loop would find its work at its next poll.
 /// </summary>
 public abstract class SaveRecorder : SaveChangesInterceptor
 {
@@ -45,7 +47,7 @@ public abstract class SaveRecorder : SaveChangesInterceptor
     /// <summary>From <see cref="RecordDetected"/>: this save leaves work to do, so <see cref="Committed"/> runs once it is committed.</summary>
     protected void WakeWhenCommitted(DbContext context) => _toWake.AddOrUpdate(context, Marker);
 
-    /// <summary>A save marked by <see cref="WakeWhenCommitted"/> has committed: wake whoever does its work.</summary>
+    /// <summary>A save marked by <see cref="WakeWhenCommitted"/> has succeeded: wake whoever does its work.</summary>
     protected virtual void Committed() { }
 
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken ct = default)
