@@ -10,7 +10,7 @@ namespace CloudMarket.Data;
 /// the recorders and the save itself), then the states are read as they are: every Entries/Entry call would scan all
 /// tracked entities again (a save of a fan-out or delivery batch tracks hundreds). A recorder whose save leaves work for a
 /// background loop of this instance wakes it once the save has succeeded (<see cref="WakeWhenCommitted"/>), and a save that
-/// fails wakes nobody: a loop woken before the work is committed would find nothing. The saves that mark (placements,
+/// fails or is cancelled wakes nobody: a loop woken before the work is committed would find nothing. The saves that mark (placements,
 /// retries, order transitions) run in their own transaction, so their success is their commit; a save inside a caller's
 /// transaction would wake the loop before that transaction commits, and the loop would find its work at its next poll.
 /// </summary>
@@ -65,6 +65,16 @@ public abstract class SaveRecorder : SaveChangesInterceptor
     public override void SaveChangesFailed(DbContextErrorEventData eventData) => Unmark(eventData.Context);
 
     public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken ct = default)
+    {
+        Unmark(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    // A cancelled save is not a failed one to EF Core: without these its mark would stay on the (pooled) context and the
+    // next save of whatever request gets that context would wake the loop for nothing.
+    public override void SaveChangesCanceled(DbContextEventData eventData) => Unmark(eventData.Context);
+
+    public override Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken ct = default)
     {
         Unmark(eventData.Context);
         return Task.CompletedTask;

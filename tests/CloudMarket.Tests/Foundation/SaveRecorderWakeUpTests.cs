@@ -1,12 +1,15 @@
 using CloudMarket.Data;
+using CloudMarket.Features.Integrations.Email;
 using CloudMarket.Features.Provisioning;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CloudMarket.Tests.Foundation;
 
 /// <summary>
-/// A save recorder wakes its background loop only once the save it marked has committed (<c>SaveRecorder.WakeWhenCommitted</c>):
+/// A save recorder wakes its background loop only once the save it marked has succeeded (<c>SaveRecorder.WakeWhenCommitted</c>):
 /// here the provisioning worker, after a save that added jobs (<see cref="ProvisioningJobsCommitted"/>). The tests that place
 /// orders would pass without the wake-up too (the worker also polls), so this is where it is held. On a real SQLite database
 /// in memory; the signal is read, not waited for.
@@ -26,8 +29,8 @@ public sealed class SaveRecorderWakeUpTests : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private SqliteAppDbContext Db() => new(new DbContextOptionsBuilder<SqliteAppDbContext>()
-        .UseSqlite(_connection).AddInterceptors(new ProvisioningJobsCommitted(_signal)).Options);
+    private SqliteAppDbContext Db(params IInterceptor[] more) => new(new DbContextOptionsBuilder<SqliteAppDbContext>()
+        .UseSqlite(_connection).AddInterceptors([new ProvisioningJobsCommitted(_signal), .. more]).Options);
 
     /// <summary>Whether the worker has been woken since it last looked (and it looks now).</summary>
     private Task<bool> WorkerWoken() => _signal.WaitAsync(TimeSpan.Zero, TestContext.Current.CancellationToken);
@@ -87,5 +90,40 @@ public sealed class SaveRecorderWakeUpTests : IDisposable
         await other.SaveChangesAsync(Ct);
 
         Assert.False(await WorkerWoken());
+    }
+
+    /// <summary>
+    /// A save cancelled while its statements run (EF Core tells interceptors of that apart from a failure) wakes nobody, and
+    /// leaves no mark behind for the context's next save.
+    /// </summary>
+    [Fact]
+    public async Task A_cancelled_save_wakes_nobody_now_or_at_the_next_save()
+    {
+        var cancelOnce = new CancelTheFirstStatement();
+        await using var db = Db(cancelOnce);
+        var job = new ProvisioningJob(1, Now);
+        db.ProvisioningJobs.Add(job);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.SaveChangesAsync(Ct));
+        Assert.False(await WorkerWoken());
+
+        db.Entry(job).State = EntityState.Detached;
+        db.Set<EmailOptOut>().Add(new EmailOptOut(Guid.NewGuid(), "order.completed"));
+        await db.SaveChangesAsync(Ct);
+
+        Assert.False(await WorkerWoken());
+    }
+
+    /// <summary>Cancels the first statement sent, as a request aborted in the middle of its save would.</summary>
+    private sealed class CancelTheFirstStatement : DbCommandInterceptor
+    {
+        private int _sent;
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken ct = default) =>
+            Interlocked.Increment(ref _sent) == 1 ? throw new OperationCanceledException() : ValueTask.FromResult(result);
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken ct = default) =>
+            Interlocked.Increment(ref _sent) == 1 ? throw new OperationCanceledException() : ValueTask.FromResult(result);
     }
 }
