@@ -5,7 +5,6 @@ using CloudMarket.Features.Orders;
 using CloudMarket.Features.Subscriptions;
 using CloudMarket.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CloudMarket.Features.Integrations;
 
