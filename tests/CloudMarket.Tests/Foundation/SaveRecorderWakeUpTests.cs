@@ -37,6 +37,16 @@ public sealed class SaveRecorderWakeUpTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>A job saved through <paramref name="db"/>, the worker woken by it and that wake-up taken, so the test starts from a quiet signal.</summary>
+    private async Task<ProvisioningJob> SavedJobAsync(SqliteAppDbContext db)
+    {
+        var job = new ProvisioningJob(1, Now);
+        db.ProvisioningJobs.Add(job);
+        await db.SaveChangesAsync(Ct);
+        Assert.True(await WorkerWoken());
+        return job;
+    }
+
     [Fact]
     public async Task A_save_that_commits_new_jobs_wakes_the_worker_once()
     {
@@ -53,10 +63,7 @@ public sealed class SaveRecorderWakeUpTests : IDisposable
     public async Task A_save_that_only_changes_a_job_wakes_nobody()
     {
         await using var db = Db();
-        var job = new ProvisioningJob(1, Now);
-        db.ProvisioningJobs.Add(job);
-        await db.SaveChangesAsync(Ct);
-        Assert.True(await WorkerWoken());
+        var job = await SavedJobAsync(db);
 
         job.DueAt = Now.AddMinutes(5);
         await db.SaveChangesAsync(Ct);
@@ -72,10 +79,7 @@ public sealed class SaveRecorderWakeUpTests : IDisposable
     public async Task A_failed_save_wakes_nobody_now_or_at_the_next_save()
     {
         await using var db = Db();
-        var first = new ProvisioningJob(1, Now);
-        db.ProvisioningJobs.Add(first);
-        await db.SaveChangesAsync(Ct);
-        Assert.True(await WorkerWoken());
+        var first = await SavedJobAsync(db);
 
         await using var other = Db();
         var duplicate = new ProvisioningJob(2, Now);
