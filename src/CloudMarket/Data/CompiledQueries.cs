@@ -45,3 +45,89 @@ internal sealed class PerModel<TQuery>(Func<TQuery> compile) where TQuery : clas
 
     public TQuery For(AppDbContext db) => _byModel.GetValue(db.Model, _create);
 }
+
+/// <summary>
+/// Turns a query expression built from stand-in values into a compiled query's body (<c>EF.CompileAsyncQuery</c>): the
+/// same expression a request builds, built once with a stand-in for each value a request brings, so that the query is
+/// written once, by the code that also runs it uncompiled. Every place the expression holds a stand-in, as a constant or
+/// a captured value, becomes the expression the subclass gives for it (a parameter of the compiled query); the query's
+/// roots become the context parameter's sets; other captured values stay as constants where the subclass says the shape
+/// decides them. Any other captured value makes <see cref="Replace"/> return null: the caller then runs the query
+/// uncompiled, never as a compiled query that kept one request's value.
+/// </summary>
+internal abstract class StandInReplacer : ExpressionVisitor
+{
+    /// <summary>The compiled query's first parameter: the context it runs on.</summary>
+    protected ParameterExpression Db { get; } = Expression.Parameter(typeof(AppDbContext), "db");
+
+    private bool _foreign;
+
+    /// <summary>The expression with its stand-ins replaced; null if it captured a value that is neither a stand-in nor decided by the shape.</summary>
+    public Expression? Replace(Expression expression)
+    {
+        var body = Visit(expression);
+        return _foreign ? null : body;
+    }
+
+    /// <summary>What replaces a stand-in value; null for any other value.</summary>
+    protected abstract Expression? StandInFor(object? value);
+
+    /// <summary>Whether a captured value that is not a stand-in is one the query's shape decides, and may be written in as a constant.</summary>
+    protected abstract bool DecidedByShape(object? value);
+
+    protected override Expression VisitExtension(Expression node) => node switch
+    {
+        EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Features.Orders.Order) =>
+            Expression.Property(Db, nameof(AppDbContext.Orders)),
+        EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Features.Orders.OrderItem) =>
+            Expression.Property(Db, nameof(AppDbContext.OrderItems)),
+        _ => base.VisitExtension(node),
+    };
+
+    protected override Expression VisitMember(MemberExpression node) =>
+        TryCaptured(node, out var value) ? Captured(value, node.Type) : base.VisitMember(node);
+
+    /// <summary>A constant as written (a LINQ operator's argument, as Take's count, is one): a stand-in's replacement, or itself.</summary>
+    protected override Expression VisitConstant(ConstantExpression node) =>
+        StandInFor(node.Value) is { } replacement ? replacement
+        : node.Value is null || node.Type.IsPrimitive || node.Type.IsEnum || node.Type == typeof(string) ? node
+        : Foreign(node);
+
+    /// <summary>A captured value: a stand-in's replacement, or a constant the shape decides.</summary>
+    protected Expression Captured(object? value, Type type) =>
+        StandInFor(value) is { } replacement ? replacement
+        : DecidedByShape(value) ? Expression.Constant(value, type)
+        : Foreign(Expression.Constant(value, type));
+
+    /// <summary>Marks the expression as holding a value that is neither a stand-in nor decided by the shape.</summary>
+    protected Expression Foreign(Expression node)
+    {
+        _foreign = true;
+        return node;
+    }
+
+    /// <summary>A member chain ending in a constant (a closure's field, a captured object's property): its value now.</summary>
+    protected static bool TryCaptured(MemberExpression node, out object? value)
+    {
+        value = null;
+        object? target;
+        switch (node.Expression)
+        {
+            case ConstantExpression c:
+                target = c.Value;
+                break;
+            case MemberExpression inner when TryCaptured(inner, out var innerValue):
+                target = innerValue;
+                break;
+            default:
+                return false;
+        }
+        value = node.Member switch
+        {
+            FieldInfo f => f.GetValue(target),
+            PropertyInfo p => p.GetValue(target),
+            _ => null,
+        };
+        return node.Member is FieldInfo or PropertyInfo;
+    }
+}

@@ -115,9 +115,8 @@ internal static class CompiledPageQuery
     /// into its parameter, shape-decided captures into constants; null if the expression captured anything else.
     /// </summary>
     /// <param name="viewStatuses">The shape's view's statuses, which its expression writes into the SQL.</param>
-    private sealed class Parameters(IReadOnlyList<OrderStatus>? viewStatuses) : ExpressionVisitor
+    private sealed class Parameters(IReadOnlyList<OrderStatus>? viewStatuses) : StandInReplacer
     {
-        private readonly ParameterExpression _db = Expression.Parameter(typeof(AppDbContext), "db");
         private readonly ParameterExpression _customer = Expression.Parameter(typeof(Guid), "customerId");
         private readonly ParameterExpression _status = Expression.Parameter(typeof(OrderStatus), "status");
         private readonly ParameterExpression _onlyStatus = Expression.Parameter(typeof(OrderStatus), "onlyStatus");
@@ -129,16 +128,9 @@ internal static class CompiledPageQuery
         private readonly ParameterExpression _number = Expression.Parameter(typeof(long), "number");
         private readonly ParameterExpression _take = Expression.Parameter(typeof(int), "take");
         private readonly HashSet<ParameterExpression> _used = [];
-        private bool _foreign;
 
         public ParameterExpression[] All =>
-            [_db, _customer, _status, _onlyStatus, _createdBy, _from, _to, _cursorDate, _cursorId, _number, _take];
-
-        public Expression? Replace(Expression expression)
-        {
-            var body = Visit(expression);
-            return _foreign ? null : body;
-        }
+            [Db, _customer, _status, _onlyStatus, _createdBy, _from, _to, _cursorDate, _cursorId, _number, _take];
 
         /// <summary>Every value the shape says the request brings became a parameter (none was folded into something else).</summary>
         public bool AllUsed(Shape shape) =>
@@ -148,13 +140,6 @@ internal static class CompiledPageQuery
             && _used.Contains(_to) == shape.HasTo
             && _used.Contains(_cursorDate) == (shape.Sort.Key != OrderSortKey.Number)
             && _used.Contains(_cursorId) && _used.Contains(_number) == shape.HasNumber;
-
-        protected override Expression VisitExtension(Expression node) => node switch
-        {
-            EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Order) => Expression.Property(_db, nameof(AppDbContext.Orders)),
-            EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(OrderItem) => Expression.Property(_db, nameof(AppDbContext.OrderItems)),
-            _ => base.VisitExtension(node),
-        };
 
         /// <summary>
         /// <c>EF.Constant(captured)</c> (the view's statuses, written into the SQL on purpose): the value itself as the
@@ -166,16 +151,7 @@ internal static class CompiledPageQuery
                 ? Captured(value, node.Type) is ConstantExpression constant ? constant : Foreign(node)
                 : base.VisitMethodCall(node);
 
-        protected override Expression VisitMember(MemberExpression node) =>
-            TryCaptured(node, out var value) ? Captured(value, node.Type) : base.VisitMember(node);
-
-        protected override Expression VisitConstant(ConstantExpression node) =>
-            node.Value is int n && n == StandIn.Take ? Use(_take)
-            : node.Value is null || node.Type.IsPrimitive || node.Type.IsEnum || node.Type == typeof(string) ? node
-            : Foreign(node);
-
-        /// <summary>A captured value: a stand-in's parameter, or a constant the shape decides.</summary>
-        private Expression Captured(object? value, Type type) => value switch
+        protected override Expression? StandInFor(object? value) => value switch
         {
             Guid g when g == StandIn.Customer => Use(_customer),
             Guid g when g == StandIn.CreatedBy => Use(_createdBy),
@@ -186,47 +162,18 @@ internal static class CompiledPageQuery
             DateTime d when d == StandIn.CursorDate => Use(_cursorDate),
             long l when l == StandIn.CursorId => Use(_cursorId),
             long l when l == StandIn.Number => Use(_number),
-            // The caller's kind (seesInternal…) and the view's statuses: part of the shape.
-            bool or OrderStatus => Expression.Constant(value, type),
-            IReadOnlyList<OrderStatus> statuses when ReferenceEquals(statuses, viewStatuses) => Expression.Constant(value, type),
-            _ => Foreign(Expression.Constant(value, type)),
+            int n when n == StandIn.Take => Use(_take),
+            _ => null,
         };
+
+        /// <summary>The caller's kind (seesInternal…) and the view's statuses: part of the shape.</summary>
+        protected override bool DecidedByShape(object? value) =>
+            value is bool or OrderStatus || (value is IReadOnlyList<OrderStatus> statuses && ReferenceEquals(statuses, viewStatuses));
 
         private ParameterExpression Use(ParameterExpression parameter)
         {
             _used.Add(parameter);
             return parameter;
-        }
-
-        private Expression Foreign(Expression node)
-        {
-            _foreign = true;
-            return node;
-        }
-
-        /// <summary>A member chain ending in a constant (a closure's field, a captured object's property): its value now.</summary>
-        private static bool TryCaptured(MemberExpression node, out object? value)
-        {
-            value = null;
-            object? target;
-            switch (node.Expression)
-            {
-                case ConstantExpression c:
-                    target = c.Value;
-                    break;
-                case MemberExpression inner when TryCaptured(inner, out var innerValue):
-                    target = innerValue;
-                    break;
-                default:
-                    return false;
-            }
-            value = node.Member switch
-            {
-                FieldInfo f => f.GetValue(target),
-                PropertyInfo p => p.GetValue(target),
-                _ => null,
-            };
-            return node.Member is FieldInfo or PropertyInfo;
         }
     }
 }

@@ -244,7 +244,7 @@ public static partial class OrderQueries
         var perName = limit + 1;
         for (var round = 0; round < SearchOfferNameRounds; round++, perName *= 4)
         {
-            var items = matches.OfferNames.Count == 0 ? [] : await OfferNameItems(db, ctx, matches.OfferNames, after, key, ascending, perName).ToListAsync(ct);
+            var items = matches.OfferNames.Count == 0 ? [] : await OfferNameReads.Run(db, ctx, matches.OfferNames, after, key, ascending, perName).ToListAsync(ct);
             // The nearest of the last items of the names that had more: every matching item up to it was read. None: all were.
             (DateTime Date, long Id)? horizon = null;
             foreach (var name in items.GroupBy(i => i.OfferName).Where(g => g.Count() == perName))
@@ -268,7 +268,7 @@ public static partial class OrderQueries
         ascending ? a.CompareTo(b) < 0 : a.CompareTo(b) > 0;
 
     /// <summary>An item of one of the customer's offer names, where its order stands in the list (<see cref="OfferNameItems"/>).</summary>
-    private sealed class OfferNameItem
+    internal sealed class OfferNameItem
     {
         public string OfferName { get; init; } = "";
         public DateTime Date { get; init; }
@@ -279,9 +279,9 @@ public static partial class OrderQueries
     /// For each offer name, at most <paramref name="perName"/> of this customer's items of it the caller may see, after the
     /// cursor in the list's order (<paramref name="key"/>: date or number): one statement, a bound per name on
     /// <see cref="OrderItemListKeys.IndexName"/> or, by number, <see cref="OrderItemListKeys.NumberIndexName"/>. PostgreSQL's
-    /// (<see cref="OfferNameMatchesAsync"/> says why not SQLite's).
+    /// (<see cref="OfferNameMatchesAsync"/> says why not SQLite's). Run by <see cref="OfferNameReads"/>, compiled.
     /// </summary>
-    private static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
+    internal static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
         OrderCursor? after, OrderSortKey key, bool ascending, int perName)
     {
         var customer = ctx.CustomerId;
