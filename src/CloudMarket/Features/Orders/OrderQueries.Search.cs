@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
+using System.Reflection;
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
@@ -120,9 +120,9 @@ public static partial class OrderQueries
             return found.Count > cap ? null : found;
         }
         var (byName, byItem) = TrigramLookups(db, ctx, term);
-        var items = onItems ? await WithLimit(db, byItem, cap + 1).ToListAsync(ct) : [];
+        var items = onItems ? await WithLimit(byItem, cap + 1).ToListAsync(ct) : [];
         if (items.Count > cap) return null;
-        var names = await WithLimit(db, byName, SearchIndexCap + 1).ToListAsync(ct);
+        var names = await WithLimit(byName, SearchIndexCap + 1).ToListAsync(ct);
         return names.Count > SearchIndexCap ? null : names.Union(items).ToList();
     }
 
@@ -154,16 +154,17 @@ public static partial class OrderQueries
     /// estimated matches: for a term of ~2,000 items that can make reading the items table sequentially look cheaper than
     /// the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms planned with the limit known;
     /// performance.md point 23). The lookups hold no other parameter (term and customer are written in), so with the limit
-    /// written in too PostgreSQL plans them knowing everything. (EF.Constant cannot reach Take's count: Take takes an int.)
+    /// written in too PostgreSQL plans them knowing everything. Take takes an int, so <c>EF.Constant</c> cannot be written
+    /// around its count in C#; the call is built as an expression instead, <c>Take(EF.Constant(limit))</c>, which EF Core
+    /// translates as it would the lambda. (Until point 48 the lookup's SQL was made, wrapped in a LIMIT and sent as raw SQL:
+    /// two translations a lookup.)
     /// </summary>
-    private static IQueryable<long> WithLimit(AppDbContext db, IQueryable<long> lookup, int limit)
-    {
-        using var command = lookup.CreateDbCommand();
-        if (command.Parameters.Count > 0) return lookup.Take(limit);
-        // A format string for EF Core's raw SQL, without arguments: the braces a search term may hold are doubled.
-        var sql = $"SELECT \"Value\" FROM (\n{command.CommandText}\n) AS lookup(\"Value\") LIMIT {limit}";
-        return db.Database.SqlQuery<long>(FormattableStringFactory.Create(sql.Replace("{", "{{").Replace("}", "}}")));
-    }
+    private static IQueryable<long> WithLimit(IQueryable<long> lookup, int limit) =>
+        lookup.Provider.CreateQuery<long>(Expression.Call(TakeOfIds, lookup.Expression, Expression.Call(ConstantOfInt, Expression.Constant(limit))));
+
+    private static readonly MethodInfo TakeOfIds = new Func<IQueryable<long>, int, IQueryable<long>>(Queryable.Take).Method;
+
+    private static readonly MethodInfo ConstantOfInt = new Func<int, int>(EF.Constant).Method;
 
     /// <summary>
     /// A page for a term the indexes found more than <see cref="SearchIndexCap"/> times on the platform, too many to list.
