@@ -45,20 +45,26 @@ public static class CustomerOfferNames
     /// The offer names on this customer's items that contain the term, compared as the search compares an order's names
     /// (ILIKE; SQLite's <c>lower()</c> and LIKE, both folding ASCII letters only): at most <paramref name="max"/>, null when
     /// there are more, or when SQLite cannot compare the term as its FTS5 index would, which folds all of Unicode (letters
-    /// beyond ASCII). None: no item of this customer's orders contains the term. Null: one may.
+    /// beyond ASCII). None: no item of this customer's orders contains the term. Null: one may. (On PostgreSQL the search
+    /// reads them in one statement with its first lookup, <c>OrderQueries.NamesAndOwnMatchesAsync</c>.)
     /// </summary>
     internal static async Task<List<string>?> ContainingAsync(AppDbContext db, CustomerContext ctx, string term, int max, CancellationToken ct)
     {
         if (!db.IsPostgres && !term.All(char.IsAscii)) return null;
+        return (await Containing(db, ctx, term).ToListAsync(ct)).OrNullOver(max);
+    }
+
+    /// <summary>The query of <see cref="ContainingAsync"/>, all of the names.</summary>
+    internal static IQueryable<string> Containing(AppDbContext db, CustomerContext ctx, string term)
+    {
         // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter);
         // so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
         var pattern = OrderQueries.LikePattern(term);
         var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag)
             .Where(n => n.CustomerId == EF.Constant(ctx.CustomerId));
-        var containing = await (db.IsPostgres
+        return (db.IsPostgres
                 ? names.Where(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape))
                 : names.Where(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape)))
-            .Select(n => n.OfferName).ToListAsync(ct);
-        return containing.Count > max ? null : containing;
+            .Select(n => n.OfferName);
     }
 }

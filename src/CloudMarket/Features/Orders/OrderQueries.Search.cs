@@ -89,16 +89,48 @@ public static partial class OrderQueries
         // A term on no item of this customer is looked up in its names and notes alone: the items' lookup, platform-wide,
         // would find a product many others bought as frequent and send the page walking all of this customer's orders.
         // Null names: more than the offer-name path reads, or not comparable here; the term may be on the items.
-        var names = await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct);
+        var (names, own) = await NamesAndOwnMatchesAsync(db, ctx, term, ct);
         var onItems = names is null || names.Count > 0;
         // On the items, the customer's own items of those names find the page in any sort, however many of the platform's
         // items hold the term: its platform-wide lookup, which only says "frequent" for such a term, is skipped.
-        if (onItems && await OfferNameMatchesAsync(db, ctx, term, names, ct) is { } byOfferName)
+        if (onItems && OfferNameMatchesOf(names, own, term) is { } byOfferName)
             return new SearchLookup.ByOfferName(byOfferName, term);
-        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, ct) is { } found
+        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, own, ct) is { } found
             ? new SearchLookup.Found(found)
             : new SearchLookup.Frequent(term, onItems);
     }
+
+    /// <summary>
+    /// What every search on PostgreSQL reads first, in one statement (one round trip fewer for every search, performance.md
+    /// point 48): the customer's offer names holding the term (<see cref="CustomerOfferNames.ContainingAsync"/>'s answer, null over
+    /// <see cref="SearchMaxOfferNames"/>) and the names' trigram lookup, the customer's orders whose name or visible note holds it
+    /// (<see cref="OwnMatches"/>). PostgreSQL plans the two halves of its <c>UNION ALL</c> apart, as the two statements they
+    /// were. On SQLite the offer names alone: its FTS5 lookup reads names, notes and items at once, later.
+    /// </summary>
+    private static async Task<(List<string>? Names, OwnMatches? Own)> NamesAndOwnMatchesAsync(AppDbContext db, CustomerContext ctx, string term,
+        CancellationToken ct)
+    {
+        if (!db.IsPostgres) return (await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct), null);
+        var read = await CustomerOfferNames.Containing(db, ctx, term).Select(n => new NameOrOrder { OfferName = n, OrderId = null })
+            .Concat(WithLimit(NamesLookup(db, ctx, term), SearchIndexCap + 1).Select(id => new NameOrOrder { OfferName = null, OrderId = id }))
+            .ToListAsync(ct);
+        var names = read.Where(r => r.OfferName is not null).Select(r => r.OfferName!).ToList();
+        var orders = read.Where(r => r.OfferName is null).Select(r => r.OrderId!.Value).ToList();
+        return (names.OrNullOver(SearchMaxOfferNames), new OwnMatches(orders.OrNullOver(SearchIndexCap)));
+    }
+
+    /// <summary>A row of <see cref="NamesAndOwnMatchesAsync"/>: an offer name, or an order.</summary>
+    private sealed class NameOrOrder
+    {
+        public string? OfferName { get; init; }
+        public long? OrderId { get; init; }
+    }
+
+    /// <summary>
+    /// The names' trigram lookup as read: the customer's visible orders whose name or a note the caller may see holds the term;
+    /// <paramref name="Orders"/> null when more than <see cref="SearchIndexCap"/> do (the term is common here).
+    /// </summary>
+    private sealed record OwnMatches(List<long>? Orders);
 
     /// <summary>Whether the search index can look the term up: a trigram's worth of it (and on SQLite, no offer-name separator).</summary>
     private static bool IndexCanLookUp(AppDbContext db, string term) =>
@@ -111,41 +143,48 @@ public static partial class OrderQueries
     /// keeps <see cref="SearchIndexCap"/> whatever the cap: with more matches than that among its own names and notes, the term
     /// is common here and the page finds them by walking.
     /// </summary>
+    /// <param name="own">The names' lookup, if already read (<see cref="NamesAndOwnMatchesAsync"/>).</param>
     private static async Task<List<long>?> IndexMatchesAsync(AppDbContext db, CustomerContext ctx, string term, int cap, bool onItems,
-        CancellationToken ct)
+        OwnMatches? own, CancellationToken ct)
     {
         if (!db.IsPostgres)
-        {
-            var found = await SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems).ToListAsync(ct);
-            return found.Count > cap ? null : found;
-        }
-        var (byName, byItem) = TrigramLookups(db, ctx, term);
-        var items = onItems ? await WithLimit(byItem, cap + 1).ToListAsync(ct) : [];
+            return (await SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems).ToListAsync(ct)).OrNullOver(cap);
+        var items = onItems ? await WithLimit(ItemsLookup(db, ctx, term), cap + 1).ToListAsync(ct) : [];
         if (items.Count > cap) return null;
-        var names = await WithLimit(byName, SearchIndexCap + 1).ToListAsync(ct);
-        return names.Count > SearchIndexCap ? null : names.Union(items).ToList();
+        // The names' lookup: as read with the offer names, or read now.
+        var names = own is not null ? own.Orders : (await WithLimit(NamesLookup(db, ctx, term), SearchIndexCap + 1).ToListAsync(ct)).OrNullOver(SearchIndexCap);
+        return names?.Union(items).ToList();
     }
 
-    /// <summary>The two trigram lookups of <see cref="IndexMatchesAsync"/> on PostgreSQL, without their limits (<see cref="WithLimit"/>).</summary>
-    private static (IQueryable<long> ByName, IQueryable<long> ByItem) TrigramLookups(AppDbContext db, CustomerContext ctx, string term)
+    /// <summary>
+    /// The names' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL, without its limit (<see cref="WithLimit"/>): the
+    /// customer's visible orders whose name or a note the caller may see holds the term.
+    /// </summary>
+    private static IQueryable<long> NamesLookup(AppDbContext db, CustomerContext ctx, string term)
     {
         // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
         var pattern = LikePattern(term);
         var orders = db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true);
         // Name and the notes the caller may see, each with its trigram index (PostgreSQL ORs the bitmaps).
-        var byName = (ctx.Actor.SeesInternalNotes
+        return (ctx.Actor.SeesInternalNotes
                 ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
                                     || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
                 : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
             .Select(o => o.Id);
-        // Items across the platform (they carry no customer): the page query keeps only this customer's
-        // visible orders. Joining the customer here would hash all of its orders even for a frequent term;
-        // unjoined, a frequent term stops at the limit.
-        var byItem = db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
+    }
+
+    /// <summary>
+    /// The items' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL, without its limit: items across the platform
+    /// (they carry no customer) whose offer name holds the term, the page query keeping only this customer's visible orders.
+    /// Joining the customer here would hash all of its orders even for a frequent term; unjoined, a frequent term stops at the limit.
+    /// </summary>
+    private static IQueryable<long> ItemsLookup(AppDbContext db, CustomerContext ctx, string term)
+    {
+        var pattern = LikePattern(term);
+        return db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
             .Select(i => i.OrderId);
-        return (byName, byItem);
     }
 
     /// <summary>
@@ -199,20 +238,16 @@ public static partial class OrderQueries
     internal sealed record OfferNameMatches(IReadOnlyList<string> OfferNames, IReadOnlyCollection<long> OwnMatches);
 
     /// <summary>
-    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: on SQLite, or with the term in more than
-    /// <see cref="SearchMaxOfferNames"/> of the customer's offer names, or in more than <see cref="SearchIndexCap"/> of its orders'
-    /// names and notes (a term common here, which the walk finds among the newest orders at once), or holding the names'
-    /// separator (the walk checks such a term on the items themselves).
+    /// The matches <see cref="OfferNameRowsAsync"/> needs, or null when it cannot read the page by them: on SQLite (no
+    /// <paramref name="own"/> read), or with the term in more than <see cref="SearchMaxOfferNames"/> of the customer's offer names,
+    /// or in more than <see cref="SearchIndexCap"/> of its orders' names and notes (a term common here, which the walk finds among
+    /// the newest orders at once), or holding the names' separator (the walk checks such a term on the items themselves).
     /// </summary>
-    private static async Task<OfferNameMatches?> OfferNameMatchesAsync(AppDbContext db, CustomerContext ctx, string term,
-        IReadOnlyList<string>? names, CancellationToken ct)
-    {
+    private static OfferNameMatches? OfferNameMatchesOf(IReadOnlyList<string>? names, OwnMatches? own, string term) =>
         // PostgreSQL only: the orders' names and notes are looked up there in trigram indexes of their own, while SQLite's FTS5
         // phrase lookup reads the term's doclists over every column of its one table — for a term on most orders' offers,
         // ~40 ms to find it in none of their names and notes (the walk's 5 ms; performance.md point 26).
-        if (!db.IsPostgres || names is null || term.Contains(OrderOfferNames.Separator)) return null;
-        return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems: false, ct) is { } own ? new OfferNameMatches(names, own) : null;
-    }
+        names is null || own?.Orders is not { } orders || term.Contains(OrderOfferNames.Separator) ? null : new OfferNameMatches(names, orders);
 
     /// <summary>A page of a <see cref="SearchLookup.ByOfferName"/> term: read by its offer names' items, then walked on where they stopped.</summary>
     private static async Task<List<OrderRow>> ByOfferNameRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
@@ -328,11 +363,14 @@ public static partial class OrderQueries
     /// </summary>
     private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, bool onItems, CancellationToken ct)
     {
-        if (await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, ct) is not { } platform) return null;
+        if (await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, own: null, ct) is not { } platform) return null;
         var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
             .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
-        return mine.Count > SearchIndexCap ? null : mine;
+        return mine.OrNullOver(SearchIndexCap);
     }
+
+    /// <summary>The list as read, or null when it holds more than <paramref name="cap"/> (a lookup reads one more than its cap to know).</summary>
+    internal static List<T>? OrNullOver<T>(this List<T> read, int cap) => read.Count > cap ? null : read;
 
     internal const string LikeEscape = @"\";
 
