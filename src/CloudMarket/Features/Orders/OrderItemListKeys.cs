@@ -48,7 +48,7 @@ public static class OrderItemListKeys
 
     /// <summary>
     /// The number sort's index (<see cref="NumberIndexName"/>), for PostgreSQL's model only: SQLite's search does not read by offer
-    /// name (OrderQueries.OfferNameMatchesAsync says why), so there it would only cost every item's insert a write.
+    /// name (OrderQueries.OfferNameMatchesOf says why), so there it would only cost every item's insert a write.
     /// </summary>
     public static void ConfigureNumberIndex(ModelBuilder b) =>
         b.Entity<OrderItem>().HasIndex(CustomerId, nameof(OrderItem.OfferName), nameof(OrderItem.OrderId))

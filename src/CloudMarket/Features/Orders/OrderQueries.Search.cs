@@ -315,7 +315,7 @@ public static partial class OrderQueries
     /// For each offer name, at most <paramref name="perName"/> of this customer's items of it the caller may see, after the
     /// cursor in the list's order (<paramref name="key"/>: date or number): one statement, a bound per name on
     /// <see cref="OrderItemListKeys.IndexName"/> or, by number, <see cref="OrderItemListKeys.NumberIndexName"/>. PostgreSQL's
-    /// (<see cref="OfferNameMatchesAsync"/> says why not SQLite's). Run by <see cref="OfferNameReads"/>, compiled.
+    /// (<see cref="OfferNameMatchesOf"/> says why not SQLite's). Run by <see cref="OfferNameReads"/>, compiled.
     /// </summary>
     internal static IQueryable<OfferNameItem> OfferNameItems(AppDbContext db, CustomerContext ctx, IReadOnlyList<string> offerNames,
         OrderCursor? after, OrderSortKey key, bool ascending, int perName)
