@@ -89,7 +89,6 @@ internal static class CompiledPageQuery
     /// <summary>The page query a request would build (<c>OrderQueries.PageWithItemsQuery</c>), built from stand-ins and compiled.</summary>
     private static Page? Compile(AppDbContext db, CustomerContext ctx, OrderListFilter filter, Shape shape)
     {
-        var standInCustomer = new Organization(StandIn.Customer, ctx.Customer.Name, ctx.Customer.Type, ctx.Customer.ParentId, ctx.Customer.Country);
         var standInFilter = filter with
         {
             Status = shape.HasStatus ? StandIn.Status : null,
@@ -99,7 +98,7 @@ internal static class CompiledPageQuery
             Search = shape.HasNumber ? "#" + StandIn.Number : null,
         };
         var standInCursor = new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId);
-        var query = OrderQueries.PageWithItemsQuery(db, ctx with { Customer = standInCustomer }, standInFilter, standInCursor, StandIn.Take - 1,
+        var query = OrderQueries.PageWithItemsQuery(db, ctx.WithStandInCustomer(StandIn.Customer), standInFilter, standInCursor, StandIn.Take - 1,
             shape.HasOnlyStatus ? StandIn.OnlyStatus : null, shape.Detailed);
 
         var parameters = new Parameters(OrderLifecycle.StatusesOf(shape.View, shape.State));

@@ -41,9 +41,8 @@ internal static class OfferNameReads
     private static Read? Compile(AppDbContext db, CustomerContext ctx, Shape shape)
     {
         var parameters = new Parameters(shape.Names);
-        var standInCustomer = new Organization(Parameters.Customer, ctx.Customer.Name, ctx.Customer.Type, ctx.Customer.ParentId, ctx.Customer.Country);
         var standInCursor = shape.HasCursor ? new OrderCursor(new OrderSort(shape.Key, shape.Ascending), default, Parameters.CursorDate, Parameters.CursorId) : null;
-        var query = OrderQueries.OfferNameItems(db, ctx with { Customer = standInCustomer }, parameters.Names, standInCursor, shape.Key, shape.Ascending,
+        var query = OrderQueries.OfferNameItems(db, ctx.WithStandInCustomer(Parameters.Customer), parameters.Names, standInCursor, shape.Key, shape.Ascending,
             Parameters.PerName);
         var body = parameters.Replace(query.Expression);
         if (body is null || !parameters.AllUsed(shape)) return null;

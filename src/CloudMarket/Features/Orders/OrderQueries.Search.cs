@@ -57,8 +57,10 @@ public static partial class OrderQueries
         /// <summary>
         /// More than <see cref="SearchIndexCap"/> match on the platform: <see cref="FrequentTermRowsAsync"/>. <paramref name="OnItems"/>:
         /// the term may be on this customer's items (<see cref="CustomerOfferNames"/>), so the wider lookup looks them up too.
+        /// <paramref name="Own"/>: the names' lookup as <see cref="LookUpAsync"/> read it (null on SQLite), which the wider
+        /// lookup needs as well and does not read again.
         /// </summary>
-        internal sealed record Frequent(string Term, bool OnItems) : SearchLookup
+        internal sealed record Frequent(string Term, bool OnItems, OwnMatches? Own) : SearchLookup
         {
             /// <summary>The wider lookup, once per request (a status-sorted list asks for each status).</summary>
             internal Task<List<long>?>? Narrowed { get; set; }
@@ -70,7 +72,7 @@ public static partial class OrderQueries
         /// </summary>
         internal sealed record ByOfferName(OfferNameMatches Matches, string Term) : SearchLookup
         {
-            internal Frequent Walk { get; } = new(Term, OnItems: true);
+            internal Frequent Walk { get; } = new(Term, OnItems: true, new OwnMatches(Matches.OwnMatches));
         }
     }
 
@@ -97,7 +99,7 @@ public static partial class OrderQueries
             return new SearchLookup.ByOfferName(byOfferName, term);
         return await IndexMatchesAsync(db, ctx, term, SearchIndexCap, onItems, own, ct) is { } found
             ? new SearchLookup.Found(found)
-            : new SearchLookup.Frequent(term, onItems);
+            : new SearchLookup.Frequent(term, onItems, own);
     }
 
     /// <summary>
@@ -130,7 +132,7 @@ public static partial class OrderQueries
     /// The names' trigram lookup as read: the customer's visible orders whose name or a note the caller may see holds the term;
     /// <paramref name="Orders"/> null when more than <see cref="SearchIndexCap"/> do (the term is common here).
     /// </summary>
-    private sealed record OwnMatches(List<long>? Orders);
+    internal sealed record OwnMatches(IReadOnlyCollection<long>? Orders);
 
     /// <summary>Whether the search index can look the term up: a trigram's worth of it (and on SQLite, no offer-name separator).</summary>
     private static bool IndexCanLookUp(AppDbContext db, string term) =>
@@ -139,7 +141,7 @@ public static partial class OrderQueries
     /// <summary>
     /// The index lookups of a term the index can look up (<see cref="IndexCanLookUp"/>): the orders it matches anywhere the caller may
     /// look (null over <paramref name="cap"/>); the items' offer names only when <paramref name="onItems"/>. On PostgreSQL the
-    /// items' lookup first, the names' only when the items' stayed under the cap. The names' lookup is this customer's own and
+    /// items' lookup first, the names' (unless already read) only when the items' stayed under the cap. The names' lookup is this customer's own and
     /// keeps <see cref="SearchIndexCap"/> whatever the cap: with more matches than that among its own names and notes, the term
     /// is common here and the page finds them by walking.
     /// </summary>
@@ -227,7 +229,7 @@ public static partial class OrderQueries
         var walked = await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus, SearchWalkBudget).ToListAsync(ct);
         if (walked.Count > limit) return walked;
         var reached = new OrderCursor(filter.Sort, last.Status, last.Date, last.Id);
-        var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent.Term, frequent.OnItems, ct));
+        var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent, ct));
         walked.AddRange(await PageQuery(db, ctx, filter, reached, limit - walked.Count, narrowed, onlyStatus).ToListAsync(ct));
         return walked;
     }
@@ -361,9 +363,9 @@ public static partial class OrderQueries
     /// query of its own, unordered: the page query, ordered and limited, would walk the customer's orders newest first
     /// for a few thousand matches of other customers (PostgreSQL expects a fifth of them to be Fabrikam's; 350 ms).
     /// </summary>
-    private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, string term, bool onItems, CancellationToken ct)
+    private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, SearchLookup.Frequent frequent, CancellationToken ct)
     {
-        if (await IndexMatchesAsync(db, ctx, term, SearchWideCap, onItems, own: null, ct) is not { } platform) return null;
+        if (await IndexMatchesAsync(db, ctx, frequent.Term, SearchWideCap, frequent.OnItems, frequent.Own, ct) is not { } platform) return null;
         var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
             .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
         return mine.OrNullOver(SearchIndexCap);

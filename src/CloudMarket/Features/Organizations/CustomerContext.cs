@@ -19,6 +19,13 @@ public sealed record CustomerContext(Actor Actor, Organization Customer, Organiz
     public Guid CustomerId => Customer.Id;
     public bool IsActingOnBehalf => Actor.OrganizationId != Customer.Id;
 
+    /// <summary>
+    /// This context with another customer id, the customer otherwise as it is: the stand-in a compiled query's expression is
+    /// built from (<c>StandInReplacer</c>), never a context a request runs with.
+    /// </summary>
+    internal CustomerContext WithStandInCustomer(Guid standIn) =>
+        this with { Customer = new Organization(standIn, Customer.Name, Customer.Type, Customer.ParentId, Customer.Country) };
+
     /// <summary>Every endpoint taking a CustomerContext reads <c>X-On-Behalf-Of</c>: its OpenAPI operation says so.</summary>
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
         builder.Metadata.Add(new OpenApiSetup.CustomerScopedMetadata());
