@@ -30,7 +30,7 @@ public sealed class Scenarios(string baseUrl, Options opt)
     public Options Options => opt;
 
     public static AppDbContext Context(Options opt, params IInterceptor[] interceptors) => opt.Provider == "Postgres"
-        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(opt.ConnectionString).AddInterceptors(interceptors).Options)
+        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseAppNpgsql(opt.ConnectionString).AddInterceptors(interceptors).Options)
         : new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite($"Data Source={opt.SqliteFile}").AddInterceptors(interceptors).Options);
 
     public async Task SignInAsync()

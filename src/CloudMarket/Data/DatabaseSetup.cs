@@ -32,7 +32,7 @@ public static class DatabaseSetup
                 var pg = configuration.GetConnectionString("Postgres")
                          ?? throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(DatabaseOptions),
                              ["Database:Provider is Postgres but ConnectionStrings:Postgres is not set."]);
-                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseNpgsql(TunePostgres(pg)).AddInterceptors(sp.GetServices<IInterceptor>()));
+                services.AddDbContextPool<AppDbContext, PostgresAppDbContext>((sp, o) => o.UseAppNpgsql(TunePostgres(pg)).AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddDbContext<DataProtectionKeyStore>(o => o.UseNpgsql(NotMultiplexed(pg)));
                 if (configuration.GetConnectionString(ReplicaConnectionString) is { Length: > 0 } replica)
                     services.AddSingleton(sp => new ReadReplica(replica, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));

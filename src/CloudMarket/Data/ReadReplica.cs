@@ -24,7 +24,7 @@ public sealed class ReadReplica
     public ReadReplica(string connectionString, TimeProvider clock, ILoggerFactory logs)
     {
         _contexts = new PooledDbContextFactory<PostgresAppDbContext>(new DbContextOptionsBuilder<PostgresAppDbContext>()
-            .UseNpgsql(Tune(connectionString)).UseLoggerFactory(logs).Options);
+            .UseAppNpgsql(Tune(connectionString)).UseLoggerFactory(logs).Options);
         _clock = clock;
         _log = logs.CreateLogger<ReadReplica>();
     }

@@ -24,6 +24,9 @@ public static class QueryPlans
     /// </summary>
     public static async Task<string> PostgresGenericAsync(AppDbContext db, DbCommand command)
     {
+        // As the app sends it: a statement tagged for it has its values written in (ValuesWrittenIn's interceptor, which a
+        // command made by CreateDbCommand has not been through).
+        ValuesWrittenIn.WriteIn(command);
         // One transaction holds one physical connection: the app's connections are multiplexed (DatabaseSetup.TunePostgres),
         // so outside a transaction the SET, the PREPARE and the EXPLAIN could each go out on another one.
         await using var transaction = await db.Database.BeginTransactionAsync();
@@ -38,7 +41,10 @@ public static class QueryPlans
         await command.ExecuteNonQueryAsync();
         try
         {
-            command.CommandText = $"EXPLAIN EXECUTE planned({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
+            // (A statement whose values are all written in has no parameter list: "planned()" is not SQL.)
+            command.CommandText = parameters.Count == 0
+                ? "EXPLAIN EXECUTE planned"
+                : $"EXPLAIN EXECUTE planned({string.Join(", ", parameters.Select(p => Literal(p.Value)))})";
             return await LinesAsync(command);
         }
         finally

@@ -87,6 +87,9 @@ public abstract class OrderSearchApiTests(CloudMarketFactory app)
     [InlineData("[a]")]
     [InlineData("'")]
     [InlineData("\\")]
+    // SQL and placeholder look-alikes: on PostgreSQL the term is written into the statement's text (ValuesWrittenIn).
+    [InlineData("'); DELETE FROM \"Orders\"; --")]
+    [InlineData("@p @__p_0 E'\\' /* $$")]
     // Full-text syntax (SQLite's FTS5 index): read as text, never as an operator.
     [InlineData("\"x\"")]
     [InlineData("a*b")]

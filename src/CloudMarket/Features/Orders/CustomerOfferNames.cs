@@ -57,14 +57,15 @@ public static class CustomerOfferNames
     /// <summary>The query of <see cref="ContainingAsync"/>, all of the names.</summary>
     internal static IQueryable<string> Containing(AppDbContext db, CustomerContext ctx, string term)
     {
-        // Written into the SQL, like the index lookups that follow (OrderQueries.WithLimit says why they carry no parameter);
-        // so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
+        // Written into the SQL (ValuesWrittenIn), like the index lookups that follow (OrderQueries.WithLimit says why they carry
+        // no parameter); so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
         var pattern = OrderQueries.LikePattern(term);
-        var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag)
-            .Where(n => n.CustomerId == EF.Constant(ctx.CustomerId));
+        var customerId = ctx.CustomerId;
+        var names = db.Set<CustomerOfferName>().AsNoTracking().TagWith(OrderQueries.SearchLookupTag).WithValuesWrittenIn()
+            .Where(n => n.CustomerId == customerId);
         return (db.IsPostgres
-                ? names.Where(n => EF.Functions.ILike(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape))
-                : names.Where(n => EF.Functions.Like(n.OfferName, EF.Constant(pattern), OrderQueries.LikeEscape)))
+                ? names.Where(n => EF.Functions.ILike(n.OfferName, pattern, OrderQueries.LikeEscape))
+                : names.Where(n => EF.Functions.Like(n.OfferName, pattern, OrderQueries.LikeEscape)))
             .Select(n => n.OfferName);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Linq.Expressions;
-using System.Reflection;
 using CloudMarket.Data;
 using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
@@ -164,15 +163,15 @@ public static partial class OrderQueries
     /// </summary>
     private static IQueryable<long> NamesLookup(AppDbContext db, CustomerContext ctx, string term)
     {
-        // The pattern is inlined (EF.Constant), not a parameter: each term is planned for its own
+        // The pattern is written in with the customer (ValuesWrittenIn), not a parameter: each term is planned for its own
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
         var pattern = LikePattern(term);
-        var orders = db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true);
+        var orders = db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, valuesWrittenIn: true);
         // Name and the notes the caller may see, each with its trigram index (PostgreSQL ORs the bitmaps).
         return (ctx.Actor.SeesInternalNotes
-                ? orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
-                                    || EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape))
-                : orders.Where(o => EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape) || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)))
+                ? orders.Where(o => EF.Functions.ILike(o.Name, pattern, LikeEscape) || EF.Functions.ILike(o.Note!, pattern, LikeEscape)
+                                    || EF.Functions.ILike(o.InternalNote!, pattern, LikeEscape))
+                : orders.Where(o => EF.Functions.ILike(o.Name, pattern, LikeEscape) || EF.Functions.ILike(o.Note!, pattern, LikeEscape)))
             .Select(o => o.Id);
     }
 
@@ -184,28 +183,20 @@ public static partial class OrderQueries
     private static IQueryable<long> ItemsLookup(AppDbContext db, CustomerContext ctx, string term)
     {
         var pattern = LikePattern(term);
-        return db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).Where(OrderVisibility.VisibleItem(ctx))
-            .Where(i => EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
+        return db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).WithValuesWrittenIn().Where(OrderVisibility.VisibleItem(ctx))
+            .Where(i => EF.Functions.ILike(i.OfferName, pattern, LikeEscape))
             .Select(i => i.OrderId);
     }
 
     /// <summary>
-    /// A trigram lookup with its LIMIT written into the SQL. EF Core sends Take's count as a parameter; once Npgsql has
-    /// prepared a popular term's lookup, PostgreSQL may switch to a generic plan, which assumes a LIMIT of a tenth of the
-    /// estimated matches: for a term of ~2,000 items that can make reading the items table sequentially look cheaper than
-    /// the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms planned with the limit known;
-    /// performance.md point 23). The lookups hold no other parameter (term and customer are written in), so with the limit
-    /// written in too PostgreSQL plans them knowing everything. Take takes an int, so <c>EF.Constant</c> cannot be written
-    /// around its count in C#; the call is built as an expression instead, <c>Take(EF.Constant(limit))</c>, which EF Core
-    /// translates as it would the lambda. (Until point 48 the lookup's SQL was made, wrapped in a LIMIT and sent as raw SQL:
-    /// two translations a lookup.)
+    /// A trigram lookup with its LIMIT written into the SQL, as its other values are (<see cref="ValuesWrittenIn"/>). With the
+    /// limit a parameter, once Npgsql had prepared a popular term's lookup PostgreSQL could switch to a generic plan, which
+    /// assumes a LIMIT of a tenth of the estimated matches: for a term of ~2,000 items that can make reading the items table
+    /// sequentially look cheaper than the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms
+    /// planned with the limit known; performance.md point 23). With the limit written in too PostgreSQL plans the lookup
+    /// knowing everything.
     /// </summary>
-    private static IQueryable<long> WithLimit(IQueryable<long> lookup, int limit) =>
-        lookup.Provider.CreateQuery<long>(Expression.Call(TakeOfIds, lookup.Expression, Expression.Call(ConstantOfInt, Expression.Constant(limit))));
-
-    private static readonly MethodInfo TakeOfIds = new Func<IQueryable<long>, int, IQueryable<long>>(Queryable.Take).Method;
-
-    private static readonly MethodInfo ConstantOfInt = new Func<int, int>(EF.Constant).Method;
+    private static IQueryable<long> WithLimit(IQueryable<long> lookup, int limit) => lookup.Take(limit);
 
     /// <summary>
     /// A page for a term the indexes found more than <see cref="SearchIndexCap"/> times on the platform, too many to list.
@@ -222,7 +213,7 @@ public static partial class OrderQueries
         // The last order the budget reaches; none if the list has fewer orders than that, and the walk reads them all. The
         // customer is written into the SQL: a prepared statement's generic plan, made for an average customer of a few hundred
         // orders, sorts all of a big customer's orders for the thousandth (45 ms for 200,000 against 0.9).
-        var last = await Sorted(Window(db, ctx, filter, after, onlyStatus, inlineCustomer: true), filter)
+        var last = await Sorted(Window(db, ctx, filter, after, onlyStatus, valuesWrittenIn: true), filter)
             .Skip(SearchWalkBudget - 1).Select(o => new { o.Status, o.Date, o.Id }).FirstOrDefaultAsync(ct);
         if (last is null)
             return await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus).ToListAsync(ct);
@@ -366,7 +357,7 @@ public static partial class OrderQueries
     private static async Task<List<long>?> NarrowedMatchesAsync(AppDbContext db, CustomerContext ctx, SearchLookup.Frequent frequent, CancellationToken ct)
     {
         if (await IndexMatchesAsync(db, ctx, frequent.Term, SearchWideCap, frequent.OnItems, frequent.Own, ct) is not { } platform) return null;
-        var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, inlineCustomer: true)
+        var mine = await db.Orders.AsNoTracking().TagWith(SearchLookupTag).VisibleOrders(ctx, valuesWrittenIn: true)
             .Where(o => platform.Contains(o.Id)).Select(o => o.Id).Take(SearchIndexCap + 1).ToListAsync(ct);
         return mine.OrNullOver(SearchIndexCap);
     }
@@ -408,7 +399,9 @@ public static partial class OrderQueries
         if (searchMatches is not null)
             // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
             // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).
-            return o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id);
+            // (On PostgreSQL by ValuesWrittenIn, for which the page is tagged: EF.Constant would have EF Core write its SQL anew
+            // for each request. SQLite's planner does not look at values; there they stay as EF Core writes them.)
+            return db.IsPostgres ? o => o.Id == number || searchMatches.Contains(o.Id) : o => o.Id == number || EF.Constant(searchMatches).Contains(o.Id);
         // Frequent terms (and those no index can look up): checked order by order while the page walks the customer's
         // newest orders until it is full (FrequentTermRowsAsync bounds the walk).
         var seesInternal = ctx.Actor.SeesInternalNotes;
@@ -416,9 +409,9 @@ public static partial class OrderQueries
         if (db.IsPostgres)
         {
             var pattern = LikePattern(q);
-            own = o => o.Id == number || EF.Functions.ILike(o.Name, EF.Constant(pattern), LikeEscape)
-                       || EF.Functions.ILike(o.Note!, EF.Constant(pattern), LikeEscape)
-                       || (seesInternal && EF.Functions.ILike(o.InternalNote!, EF.Constant(pattern), LikeEscape));
+            own = o => o.Id == number || EF.Functions.ILike(o.Name, pattern, LikeEscape)
+                       || EF.Functions.ILike(o.Note!, pattern, LikeEscape)
+                       || (seesInternal && EF.Functions.ILike(o.InternalNote!, pattern, LikeEscape));
         }
         else
         {
@@ -448,12 +441,12 @@ public static partial class OrderQueries
             var pattern = LikePattern(q);
             if (onRow)
                 return seesMarkup
-                    ? o => EF.Functions.ILike(o.VisibleOfferNames, EF.Constant(pattern), LikeEscape)
-                           || EF.Functions.ILike(o.MarkupOfferNames, EF.Constant(pattern), LikeEscape)
-                    : o => EF.Functions.ILike(o.VisibleOfferNames, EF.Constant(pattern), LikeEscape);
+                    ? o => EF.Functions.ILike(o.VisibleOfferNames, pattern, LikeEscape)
+                           || EF.Functions.ILike(o.MarkupOfferNames, pattern, LikeEscape)
+                    : o => EF.Functions.ILike(o.VisibleOfferNames, pattern, LikeEscape);
             // Written as (SELECT 1 … LIMIT 1) IS NOT NULL, not EXISTS: PostgreSQL may run an EXISTS under OR as a hashed
             // subplan, i.e. first read every matching item of the platform (3.8 s for "microsoft 365" at 1,000,000 orders).
-            return o => visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, EF.Constant(pattern), LikeEscape))
+            return o => visibleItems.Where(i => i.OrderId == o.Id && EF.Functions.ILike(i.OfferName, pattern, LikeEscape))
                 .Select(i => (int?)1).FirstOrDefault() != null;
         }
         var term = q.ToLower();

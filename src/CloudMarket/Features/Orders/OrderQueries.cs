@@ -204,7 +204,7 @@ public static partial class OrderQueries
         // The customer in the SQL for a text search, each planned for this customer's size: its statements are one per term
         // anyway, and a prepared statement's generic plan, made for an average customer of a few hundred orders, may sort all
         // of a 200,000-order customer's orders (performance.md points 2 and 23).
-        var query = Window(db, ctx, filter, after, onlyStatus, inlineCustomer: filter.SearchedText is not null);
+        var query = Window(db, ctx, filter, after, onlyStatus, valuesWrittenIn: filter.SearchedText is not null);
         if (walkBudget is { } budget)
             query = Sorted(query, filter).Take(budget);
         return Sorted(query.MatchingText(db, ctx, filter, searchMatches), filter).Take(limit + 1);
@@ -285,9 +285,9 @@ public static partial class OrderQueries
 
     /// <summary>The customer's orders a list shows, after the cursor, before any text search; unsorted.</summary>
     private static IQueryable<Order> Window(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after, OrderStatus? onlyStatus,
-        bool inlineCustomer)
+        bool valuesWrittenIn)
     {
-        var query = Filtered(db, ctx, filter, inlineCustomer);
+        var query = Filtered(db, ctx, filter, valuesWrittenIn);
         if (onlyStatus is { } only)
             query = query.Where(o => o.Status == only);
         if (after is not null)
@@ -523,9 +523,9 @@ public static partial class OrderQueries
                                  && i.OpensCancellationWindow);
 
     /// <summary>The customer's visible orders that the list's view and filters keep, but for a text search (<see cref="MatchingText"/>).</summary>
-    private static IQueryable<Order> Filtered(AppDbContext db, CustomerContext ctx, OrderListFilter filter, bool inlineCustomer)
+    private static IQueryable<Order> Filtered(AppDbContext db, CustomerContext ctx, OrderListFilter filter, bool valuesWrittenIn)
     {
-        var query = db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer);
+        var query = db.Orders.AsNoTracking().VisibleOrders(ctx, valuesWrittenIn);
         var statuses = OrderLifecycle.StatusesOf(filter.View, filter.State);
         if (statuses is [var only])
             // One status (Draft): an equality, a bound on the (CustomerId, Status, Date, Id) index.
@@ -533,8 +533,11 @@ public static partial class OrderQueries
         else if (statuses is not null)
             // Written into the SQL, not a parameter: a view's statuses never vary, and Recent's are the predicate of
             // IX_Orders_Recent, which PostgreSQL (in a prepared statement's generic plan) and SQLite match only against
-            // the same constants.
-            query = query.Where(o => EF.Constant(statuses).Contains(o.Status));
+            // the same constants. (In a statement whose values are all written in, by the interceptor: EF.Constant would
+            // have EF Core write its SQL anew at every execution, ValuesWrittenIn.)
+            query = valuesWrittenIn && db.IsPostgres
+                ? query.Where(o => statuses.Contains(o.Status))
+                : query.Where(o => EF.Constant(statuses).Contains(o.Status));
         if (filter.Status is { } status)
             query = query.Where(o => o.Status == status);
         if (filter.CreatedBy is { } by)

@@ -63,7 +63,7 @@ public static class OrderSchedule
     internal static IQueryable<OrderItem> OtherHoldingItems(AppDbContext db, CustomerContext ctx, long orderId, ScheduleKind kind,
         List<Guid> subscriptionIds)
     {
-        var holding = db.Orders.VisibleOrders(ctx, inlineCustomer: true)
+        var holding = db.Orders.VisibleOrders(ctx, valuesWrittenIn: true)
             .Where(o => o.Id != orderId && o.Schedule == kind && Holding.Contains(o.Status)).Select(o => o.Id);
         return db.OrderItems.AsNoTracking().Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => holding.Contains(i.OrderId) && i.SubscriptionId != null && subscriptionIds.Contains(i.SubscriptionId.Value))

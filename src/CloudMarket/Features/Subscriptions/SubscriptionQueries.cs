@@ -110,7 +110,7 @@ public static class SubscriptionQueries
     internal static IQueryable<Order> ScheduledOrdersOf(AppDbContext db, CustomerContext ctx, Guid id)
     {
         var items = ItemsOf(db, ctx, id);
-        return db.Orders.AsNoTracking().VisibleOrders(ctx, inlineCustomer: true)
+        return db.Orders.AsNoTracking().VisibleOrders(ctx, valuesWrittenIn: true)
             .Where(o => o.Status == OrderStatus.Scheduled && items.Any(i => i.OrderId == o.Id))
             .OrderBy(o => o.ScheduledFor).ThenBy(o => o.Id).Take(MaxOrdersShown);
     }
