@@ -118,6 +118,34 @@ public sealed class SearchIndexTests : IAsyncLifetime
         Assert.All(pages, s => Assert.Equal(0, s.Parameters));
     }
 
+    /// <summary>
+    /// A search of a view with a set of statuses (Recent, Historical "Active") sends its page with the statuses written in like
+    /// its other values: as constants they can match the predicate of the partial index <c>IX_Orders_Recent</c>, which a
+    /// parameter never does in a prepared statement's generic plan; and the page's SQL is still EF Core's cached one
+    /// (ValuesWrittenIn, performance.md point 49).
+    /// </summary>
+    [Theory]
+    [InlineData(OrderView.Recent, HistoricalState.All)]
+    [InlineData(OrderView.Historical, HistoricalState.Active)]
+    public async Task ASearchOfAViewWithStatuses_SendsThemWrittenIn(OrderView view, HistoricalState state)
+    {
+        var connectionString = await _app.WithDbAsync(db => Task.FromResult(db.Database.GetConnectionString()!));
+        var recorder = new StatementRecorder();
+        await using var db = new CloudMarket.Data.PostgresAppDbContext(new DbContextOptionsBuilder<CloudMarket.Data.PostgresAppDbContext>()
+            .UseAppNpgsql(connectionString).AddInterceptors(recorder).Options);
+        var ctx = await _app.CustomerContextAsync(Demo.SellerAdmin, Demo.Fabrikam);
+
+        await OrderQueries.ListAsync(db, ctx, new OrderListFilter(view, state, Search: "zzq-absent"), cursor: null, limit: 25, default);
+        await OrderQueries.ListAsync(db, ctx, new OrderListFilter(view, state, Search: "acronis"), cursor: null, limit: 25, default);
+
+        var pages = recorder.Statements.Where(s => s.Sql.Contains("\"ScheduledFor\"", StringComparison.Ordinal)
+                                                  && s.Sql.Contains(ValuesWrittenIn.Tag, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(pages);
+        Assert.All(pages, s => Assert.Equal(0, s.Parameters));
+        var statuses = OrderLifecycle.StatusesOf(view, state)!;
+        Assert.All(pages, s => Assert.Contains($"\"Status\" = ANY (ARRAY[{string.Join(",", statuses.Select(x => $"E'{x}'::text"))}]::text[])", s.Sql));
+    }
+
     private sealed class StatementRecorder : DbCommandInterceptor
     {
         public List<(string Sql, int Parameters)> Statements { get; } = [];
