@@ -187,6 +187,7 @@ public static class ValuesWrittenIn
         type == typeof(string) ? "text" : type == typeof(Guid) ? "uuid" : type == typeof(long) ? "bigint" : type == typeof(int) ? "integer"
         : type == typeof(short) ? "smallint" : type == typeof(bool) ? "boolean" : null;
 
+    /// <summary>On the readers only: every tagged statement is a LINQ query, which EF Core runs as a reader.</summary>
     private sealed class Writer : DbCommandInterceptor
     {
         public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
@@ -197,19 +198,6 @@ public static class ValuesWrittenIn
 
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
             InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            WriteIn(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-        {
-            WriteIn(command);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<object> result, CancellationToken cancellationToken = default)
         {
             WriteIn(command);
             return ValueTask.FromResult(result);

@@ -57,7 +57,7 @@ public static class CustomerOfferNames
     /// <summary>The query of <see cref="ContainingAsync"/>, all of the names.</summary>
     internal static IQueryable<string> Containing(AppDbContext db, CustomerContext ctx, string term)
     {
-        // Written into the SQL (ValuesWrittenIn), like the index lookups that follow (OrderQueries.WithLimit says why they carry
+        // Written into the SQL (ValuesWrittenIn), like the index lookups that follow (OrderQueries.ItemsLookup says why they carry
         // no parameter); so all of them, without a LIMIT: a customer's names holding a term are a few of the catalog's.
         var pattern = OrderQueries.LikePattern(term);
         var customerId = ctx.CustomerId;

@@ -113,7 +113,7 @@ public static partial class OrderQueries
     {
         if (!db.IsPostgres) return (await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct), null);
         var read = await CustomerOfferNames.Containing(db, ctx, term).Select(n => new NameOrOrder { OfferName = n, OrderId = null })
-            .Concat(WithLimit(NamesLookup(db, ctx, term), SearchIndexCap + 1).Select(id => new NameOrOrder { OfferName = null, OrderId = id }))
+            .Concat(NamesLookup(db, ctx, term, SearchIndexCap + 1).Select(id => new NameOrOrder { OfferName = null, OrderId = id }))
             .ToListAsync(ct);
         var names = read.Where(r => r.OfferName is not null).Select(r => r.OfferName!).ToList();
         var orders = read.Where(r => r.OfferName is null).Select(r => r.OrderId!.Value).ToList();
@@ -150,18 +150,19 @@ public static partial class OrderQueries
     {
         if (!db.IsPostgres)
             return (await SqliteOrderSearch.MatchQuery(db, ctx, term, cap, onItems).ToListAsync(ct)).OrNullOver(cap);
-        var items = onItems ? await WithLimit(ItemsLookup(db, ctx, term), cap + 1).ToListAsync(ct) : [];
+        var items = onItems ? await ItemsLookup(db, ctx, term, cap + 1).ToListAsync(ct) : [];
         if (items.Count > cap) return null;
         // The names' lookup: as read with the offer names, or read now.
-        var names = own is not null ? own.Orders : (await WithLimit(NamesLookup(db, ctx, term), SearchIndexCap + 1).ToListAsync(ct)).OrNullOver(SearchIndexCap);
+        var names = own is not null ? own.Orders : (await NamesLookup(db, ctx, term, SearchIndexCap + 1).ToListAsync(ct)).OrNullOver(SearchIndexCap);
         return names?.Union(items).ToList();
     }
 
     /// <summary>
-    /// The names' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL, without its limit (<see cref="WithLimit"/>): the
-    /// customer's visible orders whose name or a note the caller may see holds the term.
+    /// The names' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL: at most <paramref name="limit"/> of the
+    /// customer's visible orders whose name or a note the caller may see holds the term, the limit written in as
+    /// <see cref="ItemsLookup"/> says.
     /// </summary>
-    private static IQueryable<long> NamesLookup(AppDbContext db, CustomerContext ctx, string term)
+    private static IQueryable<long> NamesLookup(AppDbContext db, CustomerContext ctx, string term, int limit)
     {
         // The pattern is written in with the customer (ValuesWrittenIn), not a parameter: each term is planned for its own
         // selectivity (trigram index for a rare one), never by a prepared statement's generic plan.
@@ -172,31 +173,30 @@ public static partial class OrderQueries
                 ? orders.Where(o => EF.Functions.ILike(o.Name, pattern, LikeEscape) || EF.Functions.ILike(o.Note!, pattern, LikeEscape)
                                     || EF.Functions.ILike(o.InternalNote!, pattern, LikeEscape))
                 : orders.Where(o => EF.Functions.ILike(o.Name, pattern, LikeEscape) || EF.Functions.ILike(o.Note!, pattern, LikeEscape)))
-            .Select(o => o.Id);
+            .Select(o => o.Id).Take(limit);
     }
 
     /// <summary>
-    /// The items' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL, without its limit: items across the platform
-    /// (they carry no customer) whose offer name holds the term, the page query keeping only this customer's visible orders.
-    /// Joining the customer here would hash all of its orders even for a frequent term; unjoined, a frequent term stops at the limit.
+    /// The items' trigram lookup of <see cref="IndexMatchesAsync"/> on PostgreSQL: at most <paramref name="limit"/> items across
+    /// the platform (they carry no customer) whose offer name holds the term, the page query keeping only this customer's
+    /// visible orders. Joining the customer here would hash all of its orders even for a frequent term; unjoined, a frequent
+    /// term stops at the limit.
+    /// <para>
+    /// The LIMIT is written into the SQL with the lookup's other values (<see cref="ValuesWrittenIn"/>). With the limit a
+    /// parameter, once Npgsql had prepared a popular term's lookup PostgreSQL could switch to a generic plan, which assumes a
+    /// LIMIT of a tenth of the estimated matches: for a term of ~2,000 items that can make reading the items table
+    /// sequentially look cheaper than the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms
+    /// planned with the limit known; performance.md point 23). With the limit written in too PostgreSQL plans the lookup
+    /// knowing everything.
+    /// </para>
     /// </summary>
-    private static IQueryable<long> ItemsLookup(AppDbContext db, CustomerContext ctx, string term)
+    private static IQueryable<long> ItemsLookup(AppDbContext db, CustomerContext ctx, string term, int limit)
     {
         var pattern = LikePattern(term);
         return db.OrderItems.AsNoTracking().TagWith(SearchLookupTag).WithValuesWrittenIn().Where(OrderVisibility.VisibleItem(ctx))
             .Where(i => EF.Functions.ILike(i.OfferName, pattern, LikeEscape))
-            .Select(i => i.OrderId);
+            .Select(i => i.OrderId).Take(limit);
     }
-
-    /// <summary>
-    /// A trigram lookup with its LIMIT written into the SQL, as its other values are (<see cref="ValuesWrittenIn"/>). With the
-    /// limit a parameter, once Npgsql had prepared a popular term's lookup PostgreSQL could switch to a generic plan, which
-    /// assumes a LIMIT of a tenth of the estimated matches: for a term of ~2,000 items that can make reading the items table
-    /// sequentially look cheaper than the trigram index (the benchmark's run of 16:37: 266–294 ms per search against 4–6 ms
-    /// planned with the limit known; performance.md point 23). With the limit written in too PostgreSQL plans the lookup
-    /// knowing everything.
-    /// </summary>
-    private static IQueryable<long> WithLimit(IQueryable<long> lookup, int limit) => lookup.Take(limit);
 
     /// <summary>
     /// A page for a term the indexes found more than <see cref="SearchIndexCap"/> times on the platform, too many to list.
