@@ -89,15 +89,18 @@ internal abstract class StandInReplacer : ExpressionVisitor
 
     /// <summary>A constant as written (a LINQ operator's argument, as Take's count, is one): a stand-in's replacement, or itself.</summary>
     protected override Expression VisitConstant(ConstantExpression node) =>
-        StandInFor(node.Value) is { } replacement ? replacement
+        StandInFor(node.Value) is { } replacement ? As(replacement, node.Type)
         : node.Value is null || node.Type.IsPrimitive || node.Type.IsEnum || node.Type == typeof(string) ? node
         : Foreign(node);
 
     /// <summary>A captured value: a stand-in's replacement, or a constant the shape decides.</summary>
     protected Expression Captured(object? value, Type type) =>
-        StandInFor(value) is { } replacement ? replacement
+        StandInFor(value) is { } replacement ? As(replacement, type)
         : DecidedByShape(value) ? Expression.Constant(value, type)
         : Foreign(Expression.Constant(value, type));
+
+    /// <summary>A replacement as the type of the value it stands in for (an array parameter for a captured collection).</summary>
+    private static Expression As(Expression replacement, Type type) => replacement.Type == type ? replacement : Expression.Convert(replacement, type);
 
     /// <summary>Marks the expression as holding a value that is neither a stand-in nor decided by the shape.</summary>
     protected Expression Foreign(Expression node)

@@ -55,7 +55,7 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
                 .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstAsync());
             foreach (var detailed in new[] { false, true })
             {
-                var pages = await PageByPageAsync(ctx, ShapeFilters()[shape](creator), onlyStatus: null, detailed);
+                var (pages, _) = await PageByPageAsync(ctx, ShapeFilters()[shape](creator), onlyStatus: null, detailed);
                 Assert.True(pages > 0, $"{shape}, {email} in {ctx.Customer.Name}: no page");
             }
         }
@@ -104,8 +104,10 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
     }
 
     [Fact]
-    public async Task ATextSearch_IsNotCompiled()
+    public async Task ATextSearchWithoutMatches_IsNotCompiled()
     {
+        // Without matches the page walks the customer's orders checking the term on each, with the term written into its
+        // SQL for PostgreSQL to plan the walk for it: built per request.
         var ctx = await app.CustomerContextAsync(Demo.SellerAdmin, DemoData.Fabrikam);
         var served = await app.WithDbAsync(db => Task.FromResult(CompiledPageQuery.TryRun(db, ctx,
             new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: "office"), after: null, Limit, onlyStatus: null, detailed: true)));
@@ -113,20 +115,60 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
     }
 
     /// <summary>
+    /// A text search's page among the orders its indexes matched is compiled on PostgreSQL (docs/performance.md, point 50),
+    /// one query per shape of list, and finds exactly what the query built per request finds: for each customer, caller,
+    /// text (one that is a number also finds that order) and set of matches, never those of the request that compiled it.
+    /// The matches hold orders a customer's user may not see (markup-only ones) and another customer's: neither is shown.
+    /// On SQLite the page keeps its matches as EF Core writes them, which a compiled query cannot take: built per request.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task EachShape_OfATextSearchAmongItsMatches_IsCompiledOnPostgres_AndPagesLikeTheQueryBuiltPerRequest(string shape)
+    {
+        var postgres = await app.WithDbAsync(db => Task.FromResult(db.IsPostgres));
+        var rowsSeen = 0;
+        foreach (var (email, customer) in new[] { (Demo.SellerAdmin, DemoData.Fabrikam), (Demo.FabrikamAdmin, DemoData.Fabrikam), (Demo.SellerAdmin, DemoData.Tailspin) })
+        {
+            var ctx = await app.CustomerContextAsync(email, customer);
+            var (creator, unmatched, odd) = await app.WithDbAsync(async db => (
+                await db.Orders.Where(o => o.CustomerId == customer).GroupBy(o => o.CreatedByUserId).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstAsync(),
+                await db.Orders.Where(o => o.CustomerId == customer && !o.IsMarkupOnly).OrderBy(o => o.Id).Select(o => o.Id).FirstAsync(),
+                await db.Orders.Where(o => o.Id % 2 == 1 || o.IsMarkupOnly || o.Status == OrderStatus.Draft).Select(o => o.Id).ToListAsync()));
+            // Every customer's odd orders, markup-only ones and drafts (a view of its own), but not the one a text that is its number finds.
+            var matches = odd.Where(id => id != unmatched).ToList();
+            foreach (var (text, among) in new[] { ("office", matches), (unmatched.ToString(), matches), ("office", matches.Where(id => id % 4 == 1).ToList()) })
+                foreach (var detailed in new[] { false, true })
+                {
+                    var filter = ShapeFilters()[shape](creator) with { Search = text };
+                    if (!postgres)
+                    {
+                        var served = await app.WithDbAsync(db => Task.FromResult(CompiledPageQuery.TryRun(db, ctx, filter, after: null, Limit, onlyStatus: null, detailed, among)));
+                        Assert.Null(served);
+                        continue;
+                    }
+                    rowsSeen += (await PageByPageAsync(ctx, filter, onlyStatus: null, detailed, among)).Rows;
+                }
+        }
+        // Every shape found orders among its matches for some caller: its pages were compared, not only its empty answer.
+        Assert.True(!postgres || rowsSeen > 0, $"{shape}: no order found");
+    }
+
+    /// <summary>
     /// Every page of the list from the compiled query, each checked against the query built per request, and its items
     /// against the orders' items read whole.
     /// </summary>
-    private async Task<int> PageByPageAsync(CustomerContext ctx, OrderListFilter filter, OrderStatus? onlyStatus, bool detailed)
+    private async Task<(int Pages, int Rows)> PageByPageAsync(CustomerContext ctx, OrderListFilter filter, OrderStatus? onlyStatus, bool detailed,
+        IReadOnlyCollection<long>? searchMatches = null)
     {
         string? cursor = null;
-        var pages = 0;
+        var (pages, rows) = (0, 0);
         do
         {
             var (read, built, whole) = await app.WithDbAsync(async db =>
             {
-                var read = await CompiledRowsAsync(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), onlyStatus, detailed);
+                var read = await CompiledRowsAsync(db, ctx, filter, OrderCursor.Decode(cursor, filter.Sort), onlyStatus, detailed, searchMatches);
                 var ids = read.Rows.Select(r => r.Id).ToArray();
-                return (read, await OrderQueries.PageQuery(db, ctx, filter, cursor, Limit, onlyStatus: onlyStatus).ToListAsync(),
+                return (read, await OrderQueries.PageQuery(db, ctx, filter, cursor, Limit, searchMatches, onlyStatus).ToListAsync(),
                     await db.OrderItems.AsNoTracking().Where(i => ids.Contains(i.OrderId)).Where(OrderVisibility.VisibleItem(ctx))
                         .OrderBy(i => i.OrderId).ThenBy(i => i.Position).ToListAsync());
             });
@@ -139,16 +181,17 @@ public abstract class CompiledPageQueryTests(CloudMarketFactory app)
                 compiled.SelectMany(o => whole.Where(i => i.OrderId == o.Id)).Select(i => (i.OrderId, i.Description, detailed ? i.Pricing.Amounts : null)),
                 read.Items.Select(i => (i.OrderId, i.Description, i.Pricing?.Amounts)));
             pages++;
+            rows += compiled.Count;
             cursor = compiled.Count > Limit ? new OrderCursor(filter.Sort, compiled[Limit - 1].Status, compiled[Limit - 1].Date, compiled[Limit - 1].Id).Encode() : null;
         }
         while (cursor is not null && pages < 6);
-        return pages;
+        return (pages, rows);
     }
 
     private static async Task<OrderQueries.PageRead> CompiledRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, OrderStatus? onlyStatus, bool detailed)
+        OrderCursor? after, OrderStatus? onlyStatus, bool detailed, IReadOnlyCollection<long>? searchMatches = null)
     {
-        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus, detailed);
+        var served = CompiledPageQuery.TryRun(db, ctx, filter, after, Limit, onlyStatus, detailed, searchMatches);
         Assert.NotNull(served);
         return OrderQueries.FromRowsWithItems(await served.ToListAsync());
     }

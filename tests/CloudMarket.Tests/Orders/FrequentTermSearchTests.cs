@@ -245,9 +245,9 @@ public abstract class FrequentTermSearchTests(CloudMarketFactory app)
         var url = $"{OrdersUrl}?{All}&to={await DayBeforeTheDenseBlockAsync():yyyy-MM-dd}&q={Uri.EscapeDataString(Dense)}&limit=3";
 
         var statements = await app.Statements.OfGetAsync(client, url);
-        Assert.Contains(statements, s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal));
-        var readingItems = statements.Where(s => s.Contains("\"OrderItems\"", StringComparison.Ordinal)).ToList();
-        Assert.Single(readingItems, s => !s.Contains(OrderQueries.SearchTag, StringComparison.Ordinal));
+        var walking = statements.Where(s => s.Contains($"\"{nameof(Order.VisibleOfferNames)}\"", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(walking);
+        Assert.All(walking, s => Assert.DoesNotContain("\"OrderItems\"", s, StringComparison.Ordinal));
     }
 
     /// <summary>

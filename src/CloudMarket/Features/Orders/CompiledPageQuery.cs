@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using CloudMarket.Data;
@@ -6,9 +7,9 @@ using CloudMarket.Features.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 // A page of a customer's orders: customer, status filter, the status sort's one status, creator, from, to, the cursor's
-// date and number, the searched order number, rows to take.
+// date and number, the searched order number, a text search's matches and the number its text also finds, rows to take.
 using Page = System.Func<CloudMarket.Data.AppDbContext, System.Guid, CloudMarket.Features.Orders.OrderStatus,
-    CloudMarket.Features.Orders.OrderStatus, System.Guid, System.DateTime, System.DateTime, System.DateTime, long, long, int,
+    CloudMarket.Features.Orders.OrderStatus, System.Guid, System.DateTime, System.DateTime, System.DateTime, long, long, long[], long, int,
     System.Collections.Generic.IAsyncEnumerable<CloudMarket.Features.Orders.OrderQueries.PageItemRow>>;
 
 namespace CloudMarket.Features.Orders;
@@ -28,13 +29,20 @@ namespace CloudMarket.Features.Orders;
 /// kind — a filter added later without a stand-in — leaves that shape uncompiled, and it runs as a query built per
 /// request, as before: never a compiled query that kept one request's value.
 /// </para>
+/// <para>
+/// A text search's page among the orders its indexes matched is compiled too, on PostgreSQL (point 50): its matches and
+/// customer are parameters of the compiled query, and the statement is tagged so that <see cref="ValuesWrittenIn"/> writes
+/// them into the SQL as it is sent, for PostgreSQL to plan the page for its own few matches (points 2 and 49). SQLite's
+/// page keeps its matches as EF Core writes them (<c>EF.Constant</c>), which a compiled query cannot take; there, and for a
+/// search that walks the customer's orders checking the term on each (a frequent term), the page is built per request.
+/// </para>
 /// </summary>
 internal static class CompiledPageQuery
 {
     /// <summary>What decides a page query's expression, apart from the values that become its parameters.</summary>
     internal readonly record struct Shape(
         bool Npgsql, bool SeesMarkup, bool SeesInternalNotes, OrderView View, HistoricalState State, OrderSort Sort, bool Detailed,
-        bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasOnlyStatus);
+        bool HasStatus, bool HasCreatedBy, bool HasFrom, bool HasTo, bool HasNumber, bool HasOnlyStatus, bool HasMatches);
 
     private static class StandIn
     {
@@ -48,28 +56,34 @@ internal static class CompiledPageQuery
         public const long CursorId = 9_000_000_000_000_000_003;
         public const long Number = 9_000_000_000_000_000_004;
         public const int Take = 1_000_000_005;
+        /// <summary>A text search's matches: this very array (compared by reference, as no request's matches are it).</summary>
+        public static readonly long[] Matches = [9_000_000_000_000_000_008];
+        /// <summary>A searched text that is a number, so that the number it also finds (a term "1234" finds order 1234) is a stand-in too.</summary>
+        public const long TextNumber = 9_000_000_000_000_000_009;
     }
 
     private static readonly PerModel<ConcurrentDictionary<Shape, Page?>> Compiled = new(() => new());
 
     /// <summary>
     /// The page's rows with their items from the shape's compiled query; null when the list is not one a compiled query
-    /// serves (a text search: its matches are written into the SQL on purpose, <see cref="OrderQueries"/>), or its shape
-    /// could not be compiled.
+    /// serves (a text search on SQLite, or one without matches that walks the customer's orders), or its shape could not
+    /// be compiled.
     /// </summary>
+    /// <param name="searchMatches">A text search's matches (<see cref="OrderQueries"/>'s index lookups): the orders the page is among.</param>
     /// <param name="detailed">Whether the items are read with their prices (the detailed view, the export) or as descriptions.</param>
     public static IAsyncEnumerable<OrderQueries.PageItemRow>? TryRun(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, OrderStatus? onlyStatus, bool detailed)
+        OrderCursor? after, int limit, OrderStatus? onlyStatus, bool detailed, IReadOnlyCollection<long>? searchMatches = null)
     {
-        if (filter.SearchedText is not null) return null;
+        if (filter.SearchedText is not null && (searchMatches is null || !db.IsPostgres)) return null;
         after ??= FromTheStart(filter);
         var number = filter.SearchedNumber;
         var shape = new Shape(db.IsPostgres, OrderVisibility.SeesMarkup(ctx), ctx.Actor.SeesInternalNotes, filter.View, filter.State,
             filter.Sort, detailed, filter.Status is not null, filter.CreatedBy is not null, filter.From is not null, filter.To is not null,
-            number is not null, onlyStatus is not null);
+            number is not null, onlyStatus is not null, HasMatches: filter.SearchedText is not null);
         var page = Compiled.For(db).GetOrAdd(shape, s => Compile(db, ctx, filter, s));
         return page?.Invoke(db, ctx.CustomerId, filter.Status ?? default, onlyStatus ?? default, filter.CreatedBy ?? default,
-            filter.From ?? default, filter.To ?? default, after.Date, after.Id, number ?? default, limit + 1);
+            filter.From ?? default, filter.To ?? default, after.Date, after.Id, number ?? default, [.. searchMatches ?? []],
+            OrderQueries.NumberTheTextFinds(filter.SearchedText), limit + 1);
     }
 
     /// <summary>
@@ -95,17 +109,17 @@ internal static class CompiledPageQuery
             CreatedBy = shape.HasCreatedBy ? StandIn.CreatedBy : null,
             From = shape.HasFrom ? StandIn.From : null,
             To = shape.HasTo ? StandIn.To : null,
-            Search = shape.HasNumber ? "#" + StandIn.Number : null,
+            Search = shape.HasNumber ? "#" + StandIn.Number : shape.HasMatches ? StandIn.TextNumber.ToString(CultureInfo.InvariantCulture) : null,
         };
         var standInCursor = new OrderCursor(filter.Sort, StandIn.OnlyStatus, StandIn.CursorDate, StandIn.CursorId);
         var query = OrderQueries.PageWithItemsQuery(db, ctx.WithStandInCustomer(StandIn.Customer), standInFilter, standInCursor, StandIn.Take - 1,
-            shape.HasOnlyStatus ? StandIn.OnlyStatus : null, shape.Detailed);
+            shape.HasOnlyStatus ? StandIn.OnlyStatus : null, shape.Detailed, shape.HasMatches ? StandIn.Matches : null);
 
         var parameters = new Parameters(OrderLifecycle.StatusesOf(shape.View, shape.State));
         var body = parameters.Replace(query.Expression);
         if (body is null || !parameters.AllUsed(shape)) return null;
-        var lambda = Expression.Lambda<Func<AppDbContext, Guid, OrderStatus, OrderStatus, Guid, DateTime, DateTime, DateTime, long, long, int,
-            IQueryable<OrderQueries.PageItemRow>>>(body, parameters.All);
+        var lambda = Expression.Lambda<Func<AppDbContext, Guid, OrderStatus, OrderStatus, Guid, DateTime, DateTime, DateTime, long, long, long[], long,
+            int, IQueryable<OrderQueries.PageItemRow>>>(body, parameters.All);
         return EF.CompileAsyncQuery(lambda);
     }
 
@@ -125,11 +139,13 @@ internal static class CompiledPageQuery
         private readonly ParameterExpression _cursorDate = Expression.Parameter(typeof(DateTime), "cursorDate");
         private readonly ParameterExpression _cursorId = Expression.Parameter(typeof(long), "cursorId");
         private readonly ParameterExpression _number = Expression.Parameter(typeof(long), "number");
+        private readonly ParameterExpression _matches = Expression.Parameter(typeof(long[]), "searchMatches");
+        private readonly ParameterExpression _textNumber = Expression.Parameter(typeof(long), "textNumber");
         private readonly ParameterExpression _take = Expression.Parameter(typeof(int), "take");
         private readonly HashSet<ParameterExpression> _used = [];
 
         public ParameterExpression[] All =>
-            [Db, _customer, _status, _onlyStatus, _createdBy, _from, _to, _cursorDate, _cursorId, _number, _take];
+            [Db, _customer, _status, _onlyStatus, _createdBy, _from, _to, _cursorDate, _cursorId, _number, _matches, _textNumber, _take];
 
         /// <summary>Every value the shape says the request brings became a parameter (none was folded into something else).</summary>
         public bool AllUsed(Shape shape) =>
@@ -138,7 +154,8 @@ internal static class CompiledPageQuery
             && _used.Contains(_createdBy) == shape.HasCreatedBy && _used.Contains(_from) == shape.HasFrom
             && _used.Contains(_to) == shape.HasTo
             && _used.Contains(_cursorDate) == (shape.Sort.Key != OrderSortKey.Number)
-            && _used.Contains(_cursorId) && _used.Contains(_number) == shape.HasNumber;
+            && _used.Contains(_cursorId) && _used.Contains(_number) == shape.HasNumber
+            && _used.Contains(_matches) == shape.HasMatches && _used.Contains(_textNumber) == shape.HasMatches;
 
         /// <summary>
         /// <c>EF.Constant(captured)</c> (the view's statuses, written into the SQL on purpose): the value itself as the
@@ -162,6 +179,8 @@ internal static class CompiledPageQuery
             long l when l == StandIn.CursorId => Use(_cursorId),
             long l when l == StandIn.Number => Use(_number),
             int n when n == StandIn.Take => Use(_take),
+            long l when l == StandIn.TextNumber => Use(_textNumber),
+            IReadOnlyCollection<long> m when ReferenceEquals(m, StandIn.Matches) => Use(_matches),
             _ => null,
         };
 

@@ -207,8 +207,8 @@ public static partial class OrderQueries
     /// (<see cref="SearchWideCap"/> on the platform) narrowed to this customer's orders — or, for a term more frequent than
     /// that as well, from walking on (point 23 says what that still costs).
     /// </summary>
-    private static async Task<List<OrderRow>> FrequentTermRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, CancellationToken ct)
+    private static async Task<PageRead> FrequentTermRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup.Frequent frequent, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
     {
         // The last order the budget reaches; none if the list has fewer orders than that, and the walk reads them all. The
         // customer is written into the SQL: a prepared statement's generic plan, made for an average customer of a few hundred
@@ -216,13 +216,12 @@ public static partial class OrderQueries
         var last = await Sorted(Window(db, ctx, filter, after, onlyStatus, valuesWrittenIn: true), filter)
             .Skip(SearchWalkBudget - 1).Select(o => new { o.Status, o.Date, o.Id }).FirstOrDefaultAsync(ct);
         if (last is null)
-            return await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus).ToListAsync(ct);
-        var walked = await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus, SearchWalkBudget).ToListAsync(ct);
-        if (walked.Count > limit) return walked;
+            return PageRead.Of(await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus).ToListAsync(ct));
+        var walked = PageRead.Of(await PageQuery(db, ctx, filter, after, limit, searchMatches: null, onlyStatus, SearchWalkBudget).ToListAsync(ct));
+        if (walked.Rows.Count > limit) return walked;
         var reached = new OrderCursor(filter.Sort, last.Status, last.Date, last.Id);
         var narrowed = await (frequent.Narrowed ??= NarrowedMatchesAsync(db, ctx, frequent, ct));
-        walked.AddRange(await PageQuery(db, ctx, filter, reached, limit - walked.Count, narrowed, onlyStatus).ToListAsync(ct));
-        return walked;
+        return walked.Then(await PageAmongAsync(db, ctx, filter, reached, limit - walked.Rows.Count, narrowed, onlyStatus, detailed, ct));
     }
 
     /// <summary>What a frequent term's page is read by when it is on this customer's items (<see cref="OfferNameRowsAsync"/>).</summary>
@@ -243,13 +242,12 @@ public static partial class OrderQueries
         names is null || own?.Orders is not { } orders || term.Contains(OrderOfferNames.Separator) ? null : new OfferNameMatches(names, orders);
 
     /// <summary>A page of a <see cref="SearchLookup.ByOfferName"/> term: read by its offer names' items, then walked on where they stopped.</summary>
-    private static async Task<List<OrderRow>> ByOfferNameRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
-        OrderCursor? after, int limit, SearchLookup.ByOfferName byOfferName, OrderStatus? onlyStatus, CancellationToken ct)
+    private static async Task<PageRead> ByOfferNameRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter,
+        OrderCursor? after, int limit, SearchLookup.ByOfferName byOfferName, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
     {
-        var (found, stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName.Matches, onlyStatus, ct);
-        if (stoppedAt is not null)
-            found.AddRange(await FrequentTermRowsAsync(db, ctx, filter, stoppedAt, limit - found.Count, byOfferName.Walk, onlyStatus, ct));
-        return found;
+        var (found, stoppedAt) = await OfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName.Matches, onlyStatus, detailed, ct);
+        return stoppedAt is null ? found
+            : found.Then(await FrequentTermRowsAsync(db, ctx, filter, stoppedAt, limit - found.Rows.Count, byOfferName.Walk, onlyStatus, detailed, ct));
     }
 
     /// <summary>
@@ -263,13 +261,13 @@ public static partial class OrderQueries
     /// stopped at, and the walk goes on from there. The cost is a page's worth of index rows per offer name, however many of
     /// the customer's newest orders lack the term (performance.md point 26).
     /// </summary>
-    private static async Task<(List<OrderRow> Rows, OrderCursor? StoppedAt)> OfferNameRowsAsync(AppDbContext db, CustomerContext ctx,
-        OrderListFilter filter, OrderCursor? after, int limit, OfferNameMatches matches, OrderStatus? onlyStatus, CancellationToken ct)
+    private static async Task<(PageRead Read, OrderCursor? StoppedAt)> OfferNameRowsAsync(AppDbContext db, CustomerContext ctx,
+        OrderListFilter filter, OrderCursor? after, int limit, OfferNameMatches matches, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
     {
         var (key, ascending) = KeyOf(filter.Sort);
         // Where a row stands in the list: the number sort has no date (its cursor carries none either).
         (DateTime, long) At(DateTime date, long id) => key == OrderSortKey.Number ? (DateTime.MinValue, id) : (date, id);
-        var rows = new List<OrderRow>();
+        var read = new PageRead([], []);
         var perName = limit + 1;
         for (var round = 0; round < SearchOfferNameRounds; round++, perName *= 4)
         {
@@ -284,12 +282,12 @@ public static partial class OrderQueries
             bool UpToHorizon((DateTime, long) position) => horizon is null || !Nearer(horizon.Value, position, ascending);
             var candidates = items.Where(i => UpToHorizon(At(i.Date, i.OrderId))).Select(i => i.OrderId).Concat(matches.OwnMatches).Distinct().ToList();
             // Run even without candidates: a term that is a number also finds the order of that number (Matching).
-            var page = await PageQuery(db, ctx, filter, after, limit - rows.Count, candidates, onlyStatus).ToListAsync(ct);
-            rows.AddRange(page.Where(r => UpToHorizon(At(r.Date, r.Id))));
-            if (horizon is null || rows.Count > limit) return (rows, null);
+            var page = await PageAmongAsync(db, ctx, filter, after, limit - read.Rows.Count, candidates, onlyStatus, detailed, ct);
+            read = read.Then(page.Where(r => UpToHorizon(At(r.Date, r.Id))));
+            if (horizon is null || read.Rows.Count > limit) return (read, null);
             after = new OrderCursor(filter.Sort, onlyStatus ?? default, horizon.Value.Date, horizon.Value.Id);
         }
-        return (rows, after);
+        return (read, after);
     }
 
     /// <summary>Whether a position (date, number) comes before another in the list's order.</summary>
@@ -380,6 +378,12 @@ public static partial class OrderQueries
     private static long? NumberInText(string q) => long.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     /// <summary>
+    /// The order number <see cref="Matching"/> finds for a searched text besides its matches: the text's own number, or -1,
+    /// which no order has. Always a number, so that the page's statement is the same whatever the text is.
+    /// </summary>
+    internal static long NumberTheTextFinds(string? text) => text is not null && NumberInText(text) is { } n ? n : -1;
+
+    /// <summary>
     /// Whether the indexes have shown that no order the caller may see matches the text: it is found nowhere the caller may
     /// look, and it is no order's number. The page would be empty (<see cref="Matching"/> keeps the matches and the number),
     /// so it is not read: for a term that is frequent elsewhere and absent here, the page's statement, which EF Core
@@ -395,7 +399,7 @@ public static partial class OrderQueries
     private static Expression<Func<Order, bool>> Matching(AppDbContext db, CustomerContext ctx, string q,
         IReadOnlyCollection<long>? searchMatches)
     {
-        var number = NumberInText(q) ?? -1;
+        var number = NumberTheTextFinds(q);
         if (searchMatches is not null)
             // Inlined, not parameters: a prepared statement's generic plan cannot know how few the matches
             // are (or how rare a pattern), and walked all 200,000 orders of the big customer (43 ms).

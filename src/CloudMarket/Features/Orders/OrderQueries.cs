@@ -134,12 +134,9 @@ public static partial class OrderQueries
     }
 
     /// <summary>
-    /// The page's rows: from its shape's compiled query (<see cref="CompiledPageQuery"/>), which reads their items too, or,
-    /// for a text search (whose matches are written into the SQL) or a shape that could not be compiled, from the query
-    /// built for this request, whose items are read after it: a text search's statements are unique to it, so EF Core
-    /// translates each anew, and the join costs more to translate than its second statement costs to run (docs/performance.md,
-    /// point 45). A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>; one they
-    /// found nowhere, no page at all (<see cref="FindsNoOrder"/>).
+    /// The page's rows. A term the indexes found too often on the platform to list takes <see cref="FrequentTermRowsAsync"/>,
+    /// one on the customer's items <see cref="ByOfferNameRowsAsync"/>, one they found nowhere no page at all
+    /// (<see cref="FindsNoOrder"/>); any other list is one page, among a search's matches if it has them (<see cref="PageAmongAsync"/>).
     /// </summary>
     private static async Task<PageRead> PageRowsAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
         int limit, SearchLookup? search, OrderStatus? onlyStatus, bool detailed, CancellationToken ct)
@@ -147,14 +144,23 @@ public static partial class OrderQueries
         if (FindsNoOrder(search, filter))
             return new PageRead([], []);
         if (search is SearchLookup.Frequent frequent)
-            return PageRead.Of(await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, ct));
+            return await FrequentTermRowsAsync(db, ctx, filter, after, limit, frequent, onlyStatus, detailed, ct);
         if (search is SearchLookup.ByOfferName byOfferName)
-            return PageRead.Of(await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, ct));
-        var matches = (search as SearchLookup.Found)?.Orders;
-        return (matches is null ? CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed) : null) is { } compiled
-            ? FromRowsWithItems(await compiled.ToListAsync(ct))
-            : PageRead.Of(await PageQuery(db, ctx, filter, after, limit, matches, onlyStatus).ToListAsync(ct));
+            return await ByOfferNameRowsAsync(db, ctx, filter, after, limit, byOfferName, onlyStatus, detailed, ct);
+        return await PageAmongAsync(db, ctx, filter, after, limit, (search as SearchLookup.Found)?.Orders, onlyStatus, detailed, ct);
     }
+
+    /// <summary>
+    /// One page of the list, among a text search's matches if it has them: from its shape's compiled query
+    /// (<see cref="CompiledPageQuery"/>), which reads the orders' items in the same statement, or, for a shape it does not
+    /// serve (a search without matches, one on SQLite, a shape that could not be compiled), from the query built for this
+    /// request, whose items are read after it (docs/performance.md, points 45 and 50).
+    /// </summary>
+    private static async Task<PageRead> PageAmongAsync(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
+        int limit, IReadOnlyCollection<long>? searchMatches, OrderStatus? onlyStatus, bool detailed, CancellationToken ct) =>
+        CompiledPageQuery.TryRun(db, ctx, filter, after, limit, onlyStatus, detailed, searchMatches) is { } compiled
+            ? FromRowsWithItems(await compiled.ToListAsync(ct))
+            : PageRead.Of(await PageQuery(db, ctx, filter, after, limit, searchMatches, onlyStatus).ToListAsync(ct));
 
     /// <summary>
     /// A page's orders as read (one more than the page when another follows), and their visible items in order when the
@@ -167,6 +173,15 @@ public static partial class OrderQueries
         /// <summary>This page's rows and then another's; the items only if both read theirs.</summary>
         public PageRead Then(PageRead more) =>
             new([.. Rows, .. more.Rows], Items is not null && more.Items is not null ? [.. Items, .. more.Items] : null);
+
+        /// <summary>The rows that pass, with their items.</summary>
+        public PageRead Where(Func<OrderRow, bool> keep)
+        {
+            var rows = Rows.Where(keep).ToList();
+            if (Items is null || rows.Count == Rows.Count) return this with { Rows = rows };
+            var kept = rows.Select(r => r.Id).ToHashSet();
+            return new PageRead(rows, [.. Items.Where(i => kept.Contains(i.OrderId))]);
+        }
     }
 
     /// <summary>A visible item of an order on a page: its description, and in the detailed view what its amounts are computed from.</summary>
@@ -239,9 +254,9 @@ public static partial class OrderQueries
     /// <see cref="CompiledPageQuery"/>'s compiled query; lists it does not serve read their items in a second statement.
     /// </summary>
     internal static IQueryable<PageItemRow> PageWithItemsQuery(AppDbContext db, CustomerContext ctx, OrderListFilter filter, OrderCursor? after,
-        int limit, OrderStatus? onlyStatus, bool detailed)
+        int limit, OrderStatus? onlyStatus, bool detailed, IReadOnlyCollection<long>? searchMatches = null)
     {
-        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches: null, onlyStatus)
+        var joined = PageOrders(db, ctx, filter, after, limit, searchMatches, onlyStatus)
             .LeftJoin(db.OrderItems.Where(OrderVisibility.VisibleItem(OrderVisibility.SeesMarkup(ctx))), o => o.Id, i => i.OrderId,
                 (o, i) => new OrderAndItem { Order = o, Item = i });
         var row = RowOf(ctx.Actor.SeesInternalNotes);
