@@ -77,12 +77,13 @@ internal abstract class StandInReplacer : ExpressionVisitor
 
     protected override Expression VisitExtension(Expression node) => node switch
     {
-        EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Features.Orders.Order) =>
-            Expression.Property(Db, nameof(AppDbContext.Orders)),
-        EntityQueryRootExpression { EntityType.ClrType: var type } when type == typeof(Features.Orders.OrderItem) =>
-            Expression.Property(Db, nameof(AppDbContext.OrderItems)),
+        EntityQueryRootExpression { EntityType.ClrType: var type } => Expression.Call(Db, SetOf.MakeGenericMethod(type)),
         _ => base.VisitExtension(node),
     };
+
+    /// <summary><c>DbContext.Set&lt;T&gt;()</c>: a query root on the compiled query's context, whatever the entity.</summary>
+    private static readonly MethodInfo SetOf = typeof(Microsoft.EntityFrameworkCore.DbContext).GetMethod(
+        nameof(Microsoft.EntityFrameworkCore.DbContext.Set), Type.EmptyTypes)!;
 
     protected override Expression VisitMember(MemberExpression node) =>
         TryCaptured(node, out var value) ? Captured(value, node.Type) : base.VisitMember(node);

@@ -112,16 +112,22 @@ public static partial class OrderQueries
         CancellationToken ct)
     {
         if (!db.IsPostgres) return (await CustomerOfferNames.ContainingAsync(db, ctx, term, SearchMaxOfferNames, ct), null);
-        var read = await CustomerOfferNames.Containing(db, ctx, term).Select(n => new NameOrOrder { OfferName = n, OrderId = null })
-            .Concat(NamesLookup(db, ctx, term, SearchIndexCap + 1).Select(id => new NameOrOrder { OfferName = null, OrderId = id }))
-            .ToListAsync(ct);
+        var read = await SearchLookupReads.NamesAndOwnMatches(db, ctx, term).ToListAsync(ct);
         var names = read.Where(r => r.OfferName is not null).Select(r => r.OfferName!).ToList();
         var orders = read.Where(r => r.OfferName is null).Select(r => r.OrderId!.Value).ToList();
         return (names.OrNullOver(SearchMaxOfferNames), new OwnMatches(orders.OrNullOver(SearchIndexCap)));
     }
 
+    /// <summary>
+    /// The statement of <see cref="NamesAndOwnMatchesAsync"/> on PostgreSQL, run as <see cref="SearchLookupReads"/>' compiled query:
+    /// the customer's offer names holding the term, then the names' lookup.
+    /// </summary>
+    internal static IQueryable<NameOrOrder> NamesAndOwnMatchesQuery(AppDbContext db, CustomerContext ctx, string term) =>
+        CustomerOfferNames.Containing(db, ctx, term).Select(n => new NameOrOrder { OfferName = n, OrderId = null })
+            .Concat(NamesLookup(db, ctx, term, SearchIndexCap + 1).Select(id => new NameOrOrder { OfferName = null, OrderId = id }));
+
     /// <summary>A row of <see cref="NamesAndOwnMatchesAsync"/>: an offer name, or an order.</summary>
-    private sealed class NameOrOrder
+    internal sealed class NameOrOrder
     {
         public string? OfferName { get; init; }
         public long? OrderId { get; init; }
