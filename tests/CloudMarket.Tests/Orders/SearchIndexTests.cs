@@ -153,6 +153,49 @@ public sealed class SearchIndexTests : IAsyncLifetime
         Assert.Contains(pages, s => s.Sql.Contains(writtenIn, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A term on the customer's items in several offer names, their orders interleaved, is read by those names' items
+    /// (performance.md point 26), each name's read stopping at a different place: page after page, in both sorts, the list
+    /// is exactly the term's orders in the list's order, each once. The first page is read among its candidates by the
+    /// compiled page (point 50): one statement with the orders' items, the candidates written in.
+    /// </summary>
+    [Theory]
+    [InlineData("-date")]
+    [InlineData("number")]
+    public async Task ATermInSeveralOfferNames_IsListedInTheListsOrder_PageAfterPage(string sort)
+    {
+        const string Term = "Tapir Suite";
+        const int Limit = 5;
+        // Four names, their orders interleaved: each name's read stops at its sixth item, far from where the others' do.
+        var tapirs = await _app.WithDbAsync(async db => await AddOrdersWithOfferNamesAsync(db,
+            await db.Organizations.SingleAsync(o => o.Id == DemoData.Fabrikam), (await db.Orders.MinAsync(o => o.Date)).AddDays(-1),
+            Enumerable.Range(0, 40).Select(n => $"{Term} {n % 4}").ToList()));
+        var connectionString = await _app.WithDbAsync(db => Task.FromResult(db.Database.GetConnectionString()!));
+        var recorder = new StatementRecorder();
+        await using var db = new CloudMarket.Data.PostgresAppDbContext(new DbContextOptionsBuilder<CloudMarket.Data.PostgresAppDbContext>()
+            .UseAppNpgsql(connectionString).AddInterceptors(recorder).Options);
+        var ctx = await _app.CustomerContextAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        OrderSort.TryParse(sort, out var parsed);
+        var filter = new OrderListFilter(OrderView.Historical, HistoricalState.All, Search: Term, Sort: parsed);
+
+        var first = await OrderQueries.ListAsync(db, ctx, filter, cursor: null, Limit, default);
+        var page = Assert.Single(recorder.Statements, s => s.Sql.Contains(ValuesWrittenIn.Tag, StringComparison.Ordinal)
+                                                          && s.Sql.Contains("\"ScheduledFor\"", StringComparison.Ordinal));
+        Assert.Equal(0, page.Parameters);
+        Assert.Contains("\"OrderItems\"", page.Sql, StringComparison.Ordinal);
+        Assert.Matches(@"""Id"" = ANY \(ARRAY\[\d+::bigint(,\d+::bigint)*\]::bigint\[\]\)", page.Sql);
+
+        var listed = first.Items.Select(o => o.Id).ToList();
+        for (var next = first.NextCursor; next is not null;)
+        {
+            var more = await OrderQueries.ListAsync(db, ctx, filter, next, Limit, default);
+            listed.AddRange(more.Items.Select(o => o.Id));
+            next = more.NextCursor;
+        }
+        // Every order of the term, newest or lowest number first (their dates rise with their numbers).
+        Assert.Equal(sort == "number" ? tapirs : Enumerable.Reverse(tapirs), listed);
+    }
+
     private sealed class StatementRecorder : DbCommandInterceptor
     {
         public List<(string Sql, int Parameters)> Statements { get; } = [];
