@@ -61,6 +61,7 @@ internal abstract class StandInReplacer : ExpressionVisitor
     protected ParameterExpression Db { get; } = Expression.Parameter(typeof(AppDbContext), "db");
 
     private bool _foreign;
+    private readonly HashSet<object> _used = [];
 
     /// <summary>The expression with its stand-ins replaced; null if it captured a value that is neither a stand-in nor decided by the shape.</summary>
     public Expression? Replace(Expression expression)
@@ -102,6 +103,26 @@ internal abstract class StandInReplacer : ExpressionVisitor
 
     /// <summary>A replacement as the type of the value it stands in for (an array parameter for a captured collection).</summary>
     private static Expression As(Expression replacement, Type type) => replacement.Type == type ? replacement : Expression.Convert(replacement, type);
+
+    /// <summary>A stand-in met in the expression: recorded (<see cref="Used"/>), and its replacement answered.</summary>
+    protected Expression Use(object standIn, Expression replacement)
+    {
+        _used.Add(standIn);
+        return replacement;
+    }
+
+    /// <summary>A stand-in met in the expression, replaced by the parameter it is keyed by.</summary>
+    protected ParameterExpression Use(ParameterExpression parameter)
+    {
+        _used.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>
+    /// Whether the expression held that stand-in (keyed by its parameter or its value). A subclass checks that every value its
+    /// shape says a request brings was met: one folded into something else would leave a compiled query that kept it.
+    /// </summary>
+    protected bool Used(object standIn) => _used.Contains(standIn);
 
     /// <summary>Marks the expression as holding a value that is neither a stand-in nor decided by the shape.</summary>
     protected Expression Foreign(Expression node)

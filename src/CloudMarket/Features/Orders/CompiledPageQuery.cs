@@ -142,20 +142,19 @@ internal static class CompiledPageQuery
         private readonly ParameterExpression _matches = Expression.Parameter(typeof(long[]), "searchMatches");
         private readonly ParameterExpression _textNumber = Expression.Parameter(typeof(long), "textNumber");
         private readonly ParameterExpression _take = Expression.Parameter(typeof(int), "take");
-        private readonly HashSet<ParameterExpression> _used = [];
 
         public ParameterExpression[] All =>
             [Db, _customer, _status, _onlyStatus, _createdBy, _from, _to, _cursorDate, _cursorId, _number, _matches, _textNumber, _take];
 
         /// <summary>Every value the shape says the request brings became a parameter (none was folded into something else).</summary>
         public bool AllUsed(Shape shape) =>
-            _used.Contains(_customer) && _used.Contains(_take)
-            && _used.Contains(_status) == shape.HasStatus && _used.Contains(_onlyStatus) == shape.HasOnlyStatus
-            && _used.Contains(_createdBy) == shape.HasCreatedBy && _used.Contains(_from) == shape.HasFrom
-            && _used.Contains(_to) == shape.HasTo
-            && _used.Contains(_cursorDate) == (shape.Sort.Key != OrderSortKey.Number)
-            && _used.Contains(_cursorId) && _used.Contains(_number) == shape.HasNumber
-            && _used.Contains(_matches) == shape.HasMatches && _used.Contains(_textNumber) == shape.HasMatches;
+            Used(_customer) && Used(_take)
+            && Used(_status) == shape.HasStatus && Used(_onlyStatus) == shape.HasOnlyStatus
+            && Used(_createdBy) == shape.HasCreatedBy && Used(_from) == shape.HasFrom
+            && Used(_to) == shape.HasTo
+            && Used(_cursorDate) == (shape.Sort.Key != OrderSortKey.Number)
+            && Used(_cursorId) && Used(_number) == shape.HasNumber
+            && Used(_matches) == shape.HasMatches && Used(_textNumber) == shape.HasMatches;
 
         /// <summary>
         /// <c>EF.Constant(captured)</c> (the view's statuses, written into the SQL on purpose): the value itself as the
@@ -187,11 +186,5 @@ internal static class CompiledPageQuery
         /// <summary>The caller's kind (seesInternal…) and the view's statuses: part of the shape.</summary>
         protected override bool DecidedByShape(object? value) =>
             value is bool or OrderStatus || (value is IReadOnlyList<OrderStatus> statuses && ReferenceEquals(statuses, viewStatuses));
-
-        private ParameterExpression Use(ParameterExpression parameter)
-        {
-            _used.Add(parameter);
-            return parameter;
-        }
     }
 }

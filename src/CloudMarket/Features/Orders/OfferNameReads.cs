@@ -65,33 +65,26 @@ internal static class OfferNameReads
         private readonly ParameterExpression _cursorDate = Expression.Parameter(typeof(DateTime), "cursorDate");
         private readonly ParameterExpression _cursorId = Expression.Parameter(typeof(long), "cursorId");
         private readonly ParameterExpression _perName = Expression.Parameter(typeof(int), "perName");
-        private readonly HashSet<object> _used = [];
 
         public ParameterExpression[] All => [Db, _customer, _names, _cursorDate, _cursorId, _perName];
 
         /// <summary>Every value the shape says the request brings became a parameter (none was folded into something else).</summary>
         public bool AllUsed(Shape shape) =>
-            _used.Contains(_customer) && _used.Contains(_perName) && Names.All(_used.Contains)
-            && _used.Contains(_cursorId) == shape.HasCursor
-            && _used.Contains(_cursorDate) == (shape.HasCursor && shape.Key != OrderSortKey.Number);
+            Used(_customer) && Used(_perName) && Names.All(Used)
+            && Used(_cursorId) == shape.HasCursor
+            && Used(_cursorDate) == (shape.HasCursor && shape.Key != OrderSortKey.Number);
 
         protected override Expression? StandInFor(object? value) => value switch
         {
-            Guid g when g == Customer => Use(_customer, _customer),
-            DateTime d when d == CursorDate => Use(_cursorDate, _cursorDate),
-            long l when l == CursorId => Use(_cursorId, _cursorId),
-            int n when n == PerName => Use(_perName, _perName),
+            Guid g when g == Customer => Use(_customer),
+            DateTime d when d == CursorDate => Use(_cursorDate),
+            long l when l == CursorId => Use(_cursorId),
+            int n when n == PerName => Use(_perName),
             string s when Array.IndexOf(Names, s) is var at and >= 0 => Use(Names[at], Expression.ArrayIndex(_names, Expression.Constant(at))),
             _ => null,
         };
 
         /// <summary>Nothing: the read's shape is decided by which expression is built, not by values written in.</summary>
         protected override bool DecidedByShape(object? value) => false;
-
-        private Expression Use(object standIn, Expression replacement)
-        {
-            _used.Add(standIn);
-            return replacement;
-        }
     }
 }

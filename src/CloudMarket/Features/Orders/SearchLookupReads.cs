@@ -55,12 +55,11 @@ internal static class SearchLookupReads
 
         private readonly ParameterExpression _customer = Expression.Parameter(typeof(Guid), "customerId");
         private readonly ParameterExpression _pattern = Expression.Parameter(typeof(string), "pattern");
-        private readonly HashSet<ParameterExpression> _used = [];
 
         public ParameterExpression[] All => [Db, _customer, _pattern];
 
         /// <summary>Both values became parameters (none was folded into something else).</summary>
-        public bool AllUsed => _used.Contains(_customer) && _used.Contains(_pattern);
+        public bool AllUsed => Used(_customer) && Used(_pattern);
 
         protected override Expression? StandInFor(object? value) => value switch
         {
@@ -71,11 +70,5 @@ internal static class SearchLookupReads
 
         /// <summary>Nothing: the caller's kind decides which expression is built, not values written in.</summary>
         protected override bool DecidedByShape(object? value) => false;
-
-        private ParameterExpression Use(ParameterExpression parameter)
-        {
-            _used.Add(parameter);
-            return parameter;
-        }
     }
 }
