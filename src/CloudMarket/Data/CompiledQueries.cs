@@ -112,11 +112,7 @@ internal abstract class StandInReplacer : ExpressionVisitor
     }
 
     /// <summary>A stand-in met in the expression, replaced by the parameter it is keyed by.</summary>
-    protected ParameterExpression Use(ParameterExpression parameter)
-    {
-        _used.Add(parameter);
-        return parameter;
-    }
+    protected ParameterExpression Use(ParameterExpression parameter) => (ParameterExpression)Use(parameter, parameter);
 
     /// <summary>
     /// Whether the expression held that stand-in (keyed by its parameter or its value). A subclass checks that every value its
