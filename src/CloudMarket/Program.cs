@@ -17,6 +17,9 @@ using CloudMarket.VendorSandbox;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 
+// Before any of the app's threads start: glibc fixes its arena limit the first time it needs one more.
+MallocArenas.Cap();
+
 if (args.Contains("--vendor-sandbox"))
 {
     // The vendor sandbox on its own, e.g. to share one between app instances.

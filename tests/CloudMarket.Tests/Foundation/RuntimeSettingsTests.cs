@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CloudMarket.Infrastructure;
 
 namespace CloudMarket.Tests.Foundation;
 
@@ -32,5 +33,42 @@ public sealed class RuntimeSettingsTests
     {
         // On two cores the server GC kept ~40 MB more for no measurable gain (docs/operations.md, "Memory").
         Assert.False(ShippedConfigProperties().GetProperty("System.GC.Server").GetBoolean());
+    }
+
+    [Fact]
+    public void MallocArenas_AreCappedAtOnePerCore_AndAtLeastTwo()
+    {
+        Assert.Equal(2, MallocArenas.CapFor(1));
+        Assert.Equal(2, MallocArenas.CapFor(2));
+        Assert.Equal(16, MallocArenas.CapFor(16));
+    }
+
+    [Fact]
+    public void MallocArenas_CapIsAcceptedByTheCLibrary_UnlessTheHostSetItsOwn()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Null(MallocArenas.Cap()); // no glibc arenas elsewhere: nothing to set
+            return;
+        }
+        // The host's MALLOC_ARENA_MAX, read by glibc as the process started, wins: then the app sets nothing.
+        // (Capping this test process's arenas too is harmless: its threads share the ones it has.)
+        var hostValue = Environment.GetEnvironmentVariable(MallocArenas.EnvironmentVariable);
+        if (hostValue is not null)
+        {
+            Assert.Null(MallocArenas.Cap());
+            return;
+        }
+        // Found libc, found mallopt and glibc accepted M_ARENA_MAX: what Program.cs relies on as it starts.
+        Assert.Equal(MallocArenas.CapFor(Environment.ProcessorCount), MallocArenas.Cap());
+        try
+        {
+            Environment.SetEnvironmentVariable(MallocArenas.EnvironmentVariable, "4");
+            Assert.Null(MallocArenas.Cap());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(MallocArenas.EnvironmentVariable, null);
+        }
     }
 }
