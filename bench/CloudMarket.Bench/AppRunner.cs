@@ -43,7 +43,7 @@ public sealed class AppRunner : IAsyncDisposable
         info.Environment["Security__SignInRequestsPerMinute"] = "10000";
         // A run outlasts an access token's 15 minutes; the driver signs in once per user.
         info.Environment["Security__AccessTokenMinutes"] = "240";
-        // Production's refusals of an unsafe start (docs/deployment.md) are lifted the way an operator trying
+        // Production's refusals of an unsafe start (docs/operations.md) are lifted the way an operator trying
         // the app would: throwaway keys, the vendor sandbox for the vendors (below), and the demo users to sign in as.
         info.Environment["DataProtection__AllowUnencryptedKeys"] = "true";
         info.Environment["Demo__Seed"] = "true";
