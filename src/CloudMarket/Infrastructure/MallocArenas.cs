@@ -6,8 +6,8 @@ namespace CloudMarket.Infrastructure;
 /// glibc's malloc arenas capped at one per core (at least two), as the app's own default on Linux.
 /// </summary>
 /// <remarks>
-/// Why: glibc gives a thread that mallocs while another holds an arena's lock an arena of its own, up to eight
-/// per core, and keeps their free pages. A .NET app allocates its objects on the GC's heap, not with malloc; what
+/// Why: glibc gives the threads that malloc arenas of their own, up to eight per core, and keeps their free
+/// pages. A .NET app allocates its objects on the GC's heap, not with malloc; what
 /// mallocs is the runtime itself (the JIT, the type loader) and native libraries, so the extra arenas buy little
 /// and held 46–63 MB of an instance after the benchmark's bursts, against 24 MB with two (docs/performance.md,
 /// points 38 and 52). glibc reads <c>MALLOC_ARENA_MAX</c> from the environment as the process starts, which a host
