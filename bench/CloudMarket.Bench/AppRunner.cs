@@ -29,11 +29,8 @@ public sealed class AppRunner : IAsyncDisposable
     public static async Task<AppRunner> StartAsync(string appDll, IDictionary<string, string> settings, string logFile)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [appDll])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(appDll))!,
-        };
+        // Redirected and logged by StartLogged, as the sandbox's.
+        var info = new ProcessStartInfo("dotnet", [appDll]) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(appDll))! };
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_TieredPGO"] = "1";
@@ -71,7 +68,7 @@ public sealed class AppRunner : IAsyncDisposable
             info.Environment[$"Vendors__{vendor}__BaseUrl"] = sandboxUrl;
             info.Environment[$"Vendors__{vendor}__ApiKey"] = sandboxKey;
         }
-        foreach (var (k, v) in settings) info.Environment[k] = v;
+        WithSettings(info, settings);
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         // Settings for the sandbox given with --app-env (VendorSandbox__Faults__…) go to it.
         var sandbox = StartLogged(WithSettings(new ProcessStartInfo("dotnet", [appDll, "--vendor-sandbox", "--urls", sandboxUrl])

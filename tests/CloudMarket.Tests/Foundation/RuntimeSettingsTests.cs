@@ -6,7 +6,8 @@ namespace CloudMarket.Tests.Foundation;
 /// <summary>
 /// The runtime settings the app ships with in CloudMarket.runtimeconfig.json (CloudMarket.csproj), which the process
 /// reads as it starts: the same file <see cref="Infrastructure.AppProcess"/> and an operator's `dotnet CloudMarket.dll`
-/// run with. Their effect on memory and CPU is measured by the benchmark (docs/performance.md, point 51), not here.
+/// run with; and glibc's arena cap, which Program.cs sets first thing (MallocArenas). Their effect on memory and CPU is
+/// measured by the benchmark (docs/performance.md, points 51 and 52), not here.
 /// </summary>
 public sealed class RuntimeSettingsTests
 {
