@@ -79,7 +79,7 @@ public sealed class AppRunner : IAsyncDisposable
         var process = StartLogged(info, log);
         var runner = new AppRunner(process, sandbox, $"http://127.0.0.1:{port}", mailPickup, sandboxUrl, sandboxKey);
         CpuMeter.AddApp(process.Id);
-        CpuMeter.AddApp(sandbox.Id);
+        CpuMeter.AddVendorSandbox(sandbox.Id);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddMinutes(5);
         while (DateTime.UtcNow < until)

@@ -4,8 +4,13 @@ using Npgsql;
 
 namespace CloudMarket.Bench;
 
-/// <summary>CPU time of the app, of PostgreSQL and of this driver over an interval, per request or per order.</summary>
-public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs)
+/// <summary>
+/// CPU time of the app, of PostgreSQL and of this driver over an interval, per request or per order.
+/// <paramref name="AppMs"/> includes the vendor sandbox's process (as when it ran inside the app, so figures stay
+/// comparable run to run); <paramref name="VendorSandboxMs"/> is that part of it alone: the vendor's cost, which a
+/// deployment pays on the vendor's machines, not on CloudMarket's.
+/// </summary>
+public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs, double VendorSandboxMs = 0)
 {
     public double TotalMs => AppMs + PostgresMs + DriverMs;
 
@@ -16,11 +21,20 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs)
     public double CeilingPerSecond => TotalMs <= 0 ? double.NaN : Math.Round(Environment.ProcessorCount * 1000 / TotalMs, 0);
 
     public CpuShare Per(double count) => count <= 0
-        ? new CpuShare(double.NaN, double.NaN, double.NaN)
-        : new CpuShare(Math.Round(AppMs / count, 3), Math.Round(PostgresMs / count, 3), Math.Round(DriverMs / count, 3));
+        ? new CpuShare(double.NaN, double.NaN, double.NaN, double.NaN)
+        : new CpuShare(Math.Round(AppMs / count, 3), Math.Round(PostgresMs / count, 3), Math.Round(DriverMs / count, 3),
+            Math.Round(VendorSandboxMs / count, 3));
 
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"CPU ms app {AppMs} + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s)");
+    /// <summary>
+    /// The most a second the cores could serve if the vendor's work ran elsewhere, as in a deployment: the bound
+    /// CloudMarket's own cost sets.
+    /// </summary>
+    public double CeilingWithoutVendorPerSecond => TotalMs - VendorSandboxMs <= 0
+        ? double.NaN
+        : Math.Round(Environment.ProcessorCount * 1000 / (TotalMs - VendorSandboxMs), 0);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"CPU ms app {AppMs} (vendor sandbox {VendorSandboxMs} of it) + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s, {CeilingWithoutVendorPerSecond}/s without the sandbox)");
 }
 
 /// <summary>
@@ -32,19 +46,39 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs)
 public static class CpuMeter
 {
     private static readonly HashSet<int> AppPids = [];
+    private static readonly HashSet<int> VendorSandboxPids = [];
     private static int? _postmasterPid;
     private static readonly double TickMs = 1000.0 / 100; // USER_HZ is 100 on Linux
 
     public static void AddApp(int pid) { lock (AppPids) AppPids.Add(pid); }
 
-    public static void RemoveApp(int pid) { lock (AppPids) AppPids.Remove(pid); }
+    /// <summary>A vendor sandbox's process: counted in the app's share and, apart, as its part of it.</summary>
+    public static void AddVendorSandbox(int pid)
+    {
+        lock (AppPids)
+        {
+            AppPids.Add(pid);
+            VendorSandboxPids.Add(pid);
+        }
+    }
+
+    /// <summary>An app or vendor sandbox process that is ending.</summary>
+    public static void RemoveApp(int pid)
+    {
+        lock (AppPids)
+        {
+            AppPids.Remove(pid);
+            VendorSandboxPids.Remove(pid);
+        }
+    }
 
     /// <summary>Finds the PostgreSQL server of the connection (same machine: its data folder's postmaster.pid).</summary>
     public static async Task AttachPostgresAsync(string connectionString)
     {
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString);
+            // The server's own database: the benchmark's is created later, by the app.
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("SHOW data_directory", connection);
             var folder = (string)(await command.ExecuteScalarAsync())!;
@@ -58,16 +92,22 @@ public static class CpuMeter
 
     public static Reading Read()
     {
-        int[] apps;
-        lock (AppPids) apps = [.. AppPids];
-        return new Reading(apps.Sum(p => Ticks(p, children: false)), _postmasterPid is { } pm ? PostgresTicks(pm) : 0,
-            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+        int[] apps, sandboxes;
+        lock (AppPids)
+        {
+            apps = [.. AppPids.Except(VendorSandboxPids)];
+            sandboxes = [.. VendorSandboxPids];
+        }
+        var sandboxTicks = sandboxes.Sum(p => Ticks(p, children: false));
+        return new Reading(apps.Sum(p => Ticks(p, children: false)) + sandboxTicks, _postmasterPid is { } pm ? PostgresTicks(pm) : 0,
+            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, sandboxTicks);
     }
 
-    public readonly record struct Reading(long AppTicks, long PostgresTicks, double DriverMs)
+    public readonly record struct Reading(long AppTicks, long PostgresTicks, double DriverMs, long VendorSandboxTicks)
     {
         public CpuShare Since(Reading start) =>
-            new((AppTicks - start.AppTicks) * TickMs, (PostgresTicks - start.PostgresTicks) * TickMs, DriverMs - start.DriverMs);
+            new((AppTicks - start.AppTicks) * TickMs, (PostgresTicks - start.PostgresTicks) * TickMs, DriverMs - start.DriverMs,
+                (VendorSandboxTicks - start.VendorSandboxTicks) * TickMs);
     }
 
     private static long PostgresTicks(int postmaster)
