@@ -33,8 +33,10 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs, 
         ? double.NaN
         : Math.Round(Environment.ProcessorCount * 1000 / (TotalMs - VendorSandboxMs), 0);
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"CPU ms app {AppMs} (vendor sandbox {VendorSandboxMs} of it) + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s, {CeilingWithoutVendorPerSecond}/s without the sandbox)");
+    public override string ToString() => VendorSandboxMs >= 0.01
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"CPU ms app {AppMs} (vendor sandbox {VendorSandboxMs} of it) + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s, {CeilingWithoutVendorPerSecond}/s without the sandbox)")
+        : string.Create(CultureInfo.InvariantCulture, $"CPU ms app {AppMs} + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s)");
 }
 
 /// <summary>
