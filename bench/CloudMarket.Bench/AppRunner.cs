@@ -51,8 +51,13 @@ public sealed class AppRunner : IAsyncDisposable
         info.Environment["Webhooks__AllowLocalTargets"] = "true";
         // The mails go to a pickup folder of this process's own, removed when it stops, as a relay takes each mail away.
         // The app's default folder kept every mail of every run (453,306 files after a few runs), and creating a file in
-        // it cost the kernel more and more (ext4's search for a free inode: ~8 % of the app's samples, point 30).
-        var mailPickup = Directory.CreateTempSubdirectory("cloudmarket-bench-mail-");
+        // it cost the kernel more and more (ext4's search for a free inode: ~8 % of the app's samples, point 30). Even a
+        // folder of its own on this machine's disk cost ~11 % of the app's CPU in the place step (ext4 checks the recently
+        // deleted inodes it passes, and /tmp has had millions: point 53), a cost of the disk's history, not the app's; a
+        // relay takes mail over a socket. So the folder is in memory (tmpfs) where the machine has one.
+        var mailPickup = Directory.Exists(MemoryFolder)
+            ? Directory.CreateDirectory(Path.Combine(MemoryFolder, "cloudmarket-bench-mail-" + Guid.NewGuid().ToString("N")[..12]))
+            : Directory.CreateTempSubdirectory("cloudmarket-bench-mail-");
         info.Environment["Email__PickupDirectory"] = mailPickup.FullName;
         // The vendor sandbox as a process of its own, on a port and with a key the driver knows, so it can change the
         // vendor's latency while the app runs (SetVendorLatencyAsync), as the tests change its faults. Not inside the app
@@ -164,6 +169,9 @@ public sealed class AppRunner : IAsyncDisposable
         listener.Stop();
         return port;
     }
+
+    /// <summary>Linux's shared-memory tmpfs: files there are memory, created without a disk's inode search.</summary>
+    private const string MemoryFolder = "/dev/shm";
 
     public async ValueTask DisposeAsync()
     {
