@@ -18,7 +18,7 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs, 
     /// The most requests a second the machine's cores could serve at this cost, whatever the latency: the bound
     /// a closed-loop run on this machine cannot pass, and the evidence for a throughput target out of reach.
     /// </summary>
-    public double CeilingPerSecond => TotalMs <= 0 ? double.NaN : Math.Round(Environment.ProcessorCount * 1000 / TotalMs, 0);
+    public double CeilingPerSecond => Ceiling(TotalMs);
 
     public CpuShare Per(double count) => count <= 0
         ? new CpuShare(double.NaN, double.NaN, double.NaN, double.NaN)
@@ -29,14 +29,18 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs, 
     /// The most a second the cores could serve if the vendor's work ran elsewhere, as in a deployment: the bound
     /// CloudMarket's own cost sets.
     /// </summary>
-    public double CeilingWithoutVendorPerSecond => TotalMs - VendorSandboxMs <= 0
-        ? double.NaN
-        : Math.Round(Environment.ProcessorCount * 1000 / (TotalMs - VendorSandboxMs), 0);
+    public double CeilingWithoutVendorPerSecond => Ceiling(TotalMs - VendorSandboxMs);
 
-    public override string ToString() => VendorSandboxMs >= 0.01
-        ? string.Create(CultureInfo.InvariantCulture,
-            $"CPU ms app {AppMs} (vendor sandbox {VendorSandboxMs} of it) + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s, {CeilingWithoutVendorPerSecond}/s without the sandbox)")
-        : string.Create(CultureInfo.InvariantCulture, $"CPU ms app {AppMs} + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s)");
+    private static double Ceiling(double msPerRequest) =>
+        msPerRequest <= 0 ? double.NaN : Math.Round(Environment.ProcessorCount * 1000 / msPerRequest, 0);
+
+    /// <summary>The shares; the sandbox's part only where it is something (the lists' rows have none).</summary>
+    public override string ToString()
+    {
+        var withSandbox = VendorSandboxMs >= 0.01;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU ms app {AppMs}{(withSandbox ? $" (vendor sandbox {VendorSandboxMs} of it)" : "")} + PostgreSQL {PostgresMs} + driver {DriverMs} (ceiling {CeilingPerSecond}/s{(withSandbox ? $", {CeilingWithoutVendorPerSecond}/s without the sandbox" : "")})");
+    }
 }
 
 /// <summary>
@@ -47,27 +51,22 @@ public sealed record CpuShare(double AppMs, double PostgresMs, double DriverMs, 
 /// </summary>
 public static class CpuMeter
 {
+    // Apart, so that each process's CPU is read once: the app's share is both sets', the sandbox's part the second's.
+    private static readonly Lock Pids = new();
     private static readonly HashSet<int> AppPids = [];
     private static readonly HashSet<int> VendorSandboxPids = [];
     private static int? _postmasterPid;
     private static readonly double TickMs = 1000.0 / 100; // USER_HZ is 100 on Linux
 
-    public static void AddApp(int pid) { lock (AppPids) AppPids.Add(pid); }
+    public static void AddApp(int pid) { lock (Pids) AppPids.Add(pid); }
 
     /// <summary>A vendor sandbox's process: counted in the app's share and, apart, as its part of it.</summary>
-    public static void AddVendorSandbox(int pid)
-    {
-        lock (AppPids)
-        {
-            AppPids.Add(pid);
-            VendorSandboxPids.Add(pid);
-        }
-    }
+    public static void AddVendorSandbox(int pid) { lock (Pids) VendorSandboxPids.Add(pid); }
 
     /// <summary>An app or vendor sandbox process that is ending.</summary>
     public static void RemoveApp(int pid)
     {
-        lock (AppPids)
+        lock (Pids)
         {
             AppPids.Remove(pid);
             VendorSandboxPids.Remove(pid);
@@ -95,9 +94,9 @@ public static class CpuMeter
     public static Reading Read()
     {
         int[] apps, sandboxes;
-        lock (AppPids)
+        lock (Pids)
         {
-            apps = [.. AppPids.Except(VendorSandboxPids)];
+            apps = [.. AppPids];
             sandboxes = [.. VendorSandboxPids];
         }
         var sandboxTicks = sandboxes.Sum(p => Ticks(p, children: false));
