@@ -54,8 +54,6 @@ stop_pg() {
     return
   fi
   for dir in "$PGREPLICA" "$PGDATA"; do run_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; done
-  # The app's mail pickup folders (in memory, AppRunner), if the driver was stopped before it could remove them.
-  rm -rf /dev/shm/cloudmarket-bench-mail-*
 }
 trap stop_pg EXIT
 run_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null

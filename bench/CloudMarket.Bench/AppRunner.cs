@@ -10,18 +10,16 @@ public sealed class AppRunner : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Process _sandbox;
-    private readonly DirectoryInfo _mailPickup;
     private readonly string _sandboxUrl;
     private readonly string _sandboxKey;
     public string BaseUrl { get; }
     public int Pid => _process.Id;
 
-    private AppRunner(Process process, Process sandbox, string baseUrl, DirectoryInfo mailPickup, string sandboxUrl, string sandboxKey)
+    private AppRunner(Process process, Process sandbox, string baseUrl, string sandboxUrl, string sandboxKey)
     {
         _process = process;
         _sandbox = sandbox;
         BaseUrl = baseUrl;
-        _mailPickup = mailPickup;
         _sandboxUrl = sandboxUrl;
         _sandboxKey = sandboxKey;
     }
@@ -49,16 +47,13 @@ public sealed class AppRunner : IAsyncDisposable
         info.Environment["Https__Enforce"] = "false";
         // The webhook scenario's receiver listens on loopback over plain HTTP (docs/webhooks.md, "Targets").
         info.Environment["Webhooks__AllowLocalTargets"] = "true";
-        // The mails go to a pickup folder of this process's own, removed when it stops, as a relay takes each mail away.
-        // The app's default folder kept every mail of every run (453,306 files after a few runs), and creating a file in
-        // it cost the kernel more and more (ext4's search for a free inode: ~8 % of the app's samples, point 30). Even a
-        // folder of its own on this machine's disk cost ~11 % of the app's CPU in the place step (ext4 checks the recently
-        // deleted inodes it passes, and /tmp has had millions: point 53), a cost of the disk's history, not the app's; a
-        // relay takes mail over a socket. So the folder is in memory (tmpfs) where the machine has one.
-        var mailPickup = Directory.Exists(MemoryFolder)
-            ? Directory.CreateDirectory(Path.Combine(MemoryFolder, "cloudmarket-bench-mail-" + Guid.NewGuid().ToString("N")[..12]))
-            : Directory.CreateTempSubdirectory("cloudmarket-bench-mail-");
-        info.Environment["Email__PickupDirectory"] = mailPickup.FullName;
+        // The mails go over SMTP to the driver's relay on loopback, as a deployment's go to its relay (MailRelay). Until
+        // point 54 they went to a pickup folder: on this machine's disk creating each file cost the kernel more and more
+        // with the disk's history (points 30 and 53), and in memory it still measured a path no deployment takes.
+        info.Environment["Email__Smtp__Host"] = "127.0.0.1";
+        info.Environment["Email__Smtp__Port"] = MailRelay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Plain SMTP on loopback, as EmailOptions allows for a relay on the same host.
+        info.Environment["Email__Smtp__UseTls"] = "false";
         // The vendor sandbox as a process of its own, on a port and with a key the driver knows, so it can change the
         // vendor's latency while the app runs (SetVendorLatencyAsync), as the tests change its faults. Not inside the app
         // (VendorSandbox__InProcess): the sandbox keeps the vendor's world in memory (every subscription, purchase and
@@ -82,7 +77,7 @@ public sealed class AppRunner : IAsyncDisposable
             Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["VendorSandbox__ApiKey"] = sandboxKey },
         }, settings.Where(s => s.Key.StartsWith("VendorSandbox__", StringComparison.Ordinal))), log);
         var process = StartLogged(info, log);
-        var runner = new AppRunner(process, sandbox, $"http://127.0.0.1:{port}", mailPickup, sandboxUrl, sandboxKey);
+        var runner = new AppRunner(process, sandbox, $"http://127.0.0.1:{port}", sandboxUrl, sandboxKey);
         CpuMeter.AddApp(process.Id);
         CpuMeter.AddVendorSandbox(sandbox.Id);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -170,9 +165,6 @@ public sealed class AppRunner : IAsyncDisposable
         return port;
     }
 
-    /// <summary>Linux's shared-memory tmpfs: files there are memory, created without a disk's inode search.</summary>
-    private const string MemoryFolder = "/dev/shm";
-
     public async ValueTask DisposeAsync()
     {
         foreach (var process in new[] { _process, _sandbox })
@@ -185,6 +177,5 @@ public sealed class AppRunner : IAsyncDisposable
             }
             process.Dispose();
         }
-        _mailPickup.Delete(recursive: true);
     }
 }
