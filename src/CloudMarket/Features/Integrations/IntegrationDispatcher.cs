@@ -38,7 +38,10 @@ public sealed class IntegrationDispatcher(
     /// <summary>Deliveries being sent (webhooks and e-mails), against <see cref="IntegrationOptions.MaxConcurrentDeliveries"/>.</summary>
     private int _inFlight;
 
-    /// <summary>The endpoint each running webhook delivery calls, to cap calls per endpoint.</summary>
+    /// <summary>
+    /// Where each running delivery goes (<see cref="IntegrationQueue.DestinationOf"/>: its endpoint, or the mail relay), to
+    /// cap what one destination holds at <see cref="WebhookOptions.MaxConcurrentPerEndpoint"/>.
+    /// </summary>
     private readonly ConcurrentDictionary<long, long> _calling = new();
 
     /// <summary>Deliveries sent together and recorded in one save.</summary>
@@ -182,7 +185,7 @@ public sealed class IntegrationDispatcher(
         {
             Interlocked.Add(ref _inFlight, deliveries.Length);
             foreach (var d in deliveries)
-                if (d.EndpointId is { } endpointId) _calling[d.Id] = endpointId;
+                _calling[d.Id] = IntegrationQueue.DestinationOf(d.EndpointId);
             _running[Interlocked.Increment(ref _batches)] = RunAsync(deliveries, ct);
         }
         return claimed.Count == free;
@@ -197,7 +200,7 @@ public sealed class IntegrationDispatcher(
             max, Now, Lease, busy, ct);
     }
 
-    /// <summary>A batch may hold more calls to one endpoint than it may have in flight: give the extras back at once.</summary>
+    /// <summary>A batch may hold more deliveries to one destination than it may have in flight: give the extras back at once.</summary>
     private async Task<IReadOnlyList<ClaimedDelivery>> KeepPerEndpointCapAsync(IReadOnlyList<ClaimedDelivery> claimed)
     {
         var cap = options.Value.MaxConcurrentPerEndpoint;
@@ -206,12 +209,13 @@ public sealed class IntegrationDispatcher(
         var extra = new List<long>();
         foreach (var d in claimed)
         {
-            if (d.EndpointId is { } e && inFlight.GetValueOrDefault(e) >= cap)
+            var destination = IntegrationQueue.DestinationOf(d.EndpointId);
+            if (inFlight.GetValueOrDefault(destination) >= cap)
             {
                 extra.Add(d.Id);
                 continue;
             }
-            if (d.EndpointId is { } endpoint) inFlight[endpoint] = inFlight.GetValueOrDefault(endpoint) + 1;
+            inFlight[destination] = inFlight.GetValueOrDefault(destination) + 1;
             keep.Add(d);
         }
         if (extra.Count > 0)

@@ -34,10 +34,22 @@ public static class IntegrationQueue
     }
 
     /// <summary>
+    /// Where a delivery goes, for capping what one destination holds in flight: its webhook endpoint, or for an e-mail
+    /// (no endpoint) <see cref="MailRelay"/>.
+    /// </summary>
+    public static long DestinationOf(long? endpointId) => endpointId ?? MailRelay;
+
+    /// <summary>
+    /// The destination of every e-mail: the one SMTP relay, capped as one endpoint is, so that a slow or silent relay
+    /// cannot take every slot from the webhooks (docs/webhooks.md). Endpoint ids start at 1.
+    /// </summary>
+    public const long MailRelay = 0;
+
+    /// <summary>
     /// Due deliveries to enabled endpoints (and e-mails). A sequenced webhook delivery waits until every
     /// earlier delivery of the same order to the same endpoint has ended: event N+1 is not sent before N
-    /// succeeded there. <paramref name="busyEndpoints"/> are left out, so one slow receiver cannot take
-    /// every slot of this instance.
+    /// succeeded there. <paramref name="busyEndpoints"/> (destinations, <see cref="DestinationOf"/>) are left out, so one
+    /// slow receiver or mail relay cannot take every slot of this instance.
     /// </summary>
     public static async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(AppDbContext db, string owner, int max, DateTime now,
         TimeSpan lease, IReadOnlyCollection<long> busyEndpoints, CancellationToken ct)
@@ -128,7 +140,15 @@ public static class IntegrationQueue
     {
         var skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : "";
         // Endpoint ids are numbers of ours, never client text: safe to write into the statement.
-        var busy = busyEndpoints.Count == 0 ? "" : $"AND (d.\"EndpointId\" IS NULL OR d.\"EndpointId\" NOT IN ({string.Join(",", busyEndpoints)}))";
+        var endpoints = busyEndpoints.Where(e => e != MailRelay).ToList();
+        var notBusy = endpoints.Count == 0 ? "" : $"d.\"EndpointId\" NOT IN ({string.Join(",", endpoints)})";
+        var busy = (busyEndpoints.Contains(MailRelay), notBusy) switch
+        {
+            (false, "") => "",
+            (false, _) => $"AND (d.\"EndpointId\" IS NULL OR {notBusy})",
+            (true, "") => "AND d.\"EndpointId\" IS NOT NULL",
+            (true, _) => $"AND d.\"EndpointId\" IS NOT NULL AND {notBusy}",
+        };
         return $$"""
             UPDATE "Deliveries"
             SET "LeaseOwner" = {0}, "LeaseExpiresAt" = {1}, "Attempts" = "Attempts" + 1
