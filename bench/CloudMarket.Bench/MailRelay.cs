@@ -16,7 +16,7 @@ namespace CloudMarket.Bench;
 /// <summary>
 /// The mail relay the benchmark's app sends its e-mails to: an SMTP server on loopback in the driver's process (its CPU is
 /// the driver's, as the webhook receiver's is), which accepts every mail and keeps only the count. The app sends mail as a
-/// deployment does (<c>Email:Smtp:Host</c>, MailKit over one connection a delivery batch, docs/operations.md), so the place
+/// deployment does (<c>Email:Smtp:Host</c>, MailKit over one connection a delivery batch, docs/notifications.md), so the place
 /// and webhook steps measure that path, not a pickup folder (docs/performance.md, point 54).
 /// </summary>
 public static class MailRelay
@@ -38,7 +38,7 @@ public static class MailRelay
         var services = new ServiceProvider();
         services.Add(new CountingStore());
         services.Add(new AnsweringAtOnce());
-        // Runs for the driver's lifetime; a failure to listen shows as the app's mails failing, which the steps report.
+        // Runs for the driver's lifetime; were it not listening, the place steps' mailsPerOrder would show 0.
         _ = new SmtpServer.SmtpServer(options, services).StartAsync(CancellationToken.None);
         return port;
     }

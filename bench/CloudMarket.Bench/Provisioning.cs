@@ -10,8 +10,8 @@ namespace CloudMarket.Bench;
 
 /// <summary>
 /// Place → completed: clients create and place one-item orders for a fixed time while the app's
-/// worker provisions them with the vendor sandbox, and sends their e-mails to the driver's relay (MailRelay); the figure is orders completed per
-/// second from the first placement to the last completion. Rounds first, not counted, warm the path up for 90 s
+/// worker provisions them with the vendor sandbox and its dispatcher mails them to the driver's relay (<see cref="MailRelay"/>);
+/// the figure is orders completed per second from the first placement to the last completion. Rounds first, not counted, warm the path up for 90 s
 /// and until the app's CPU per order stops falling: the app has just started, or has only served lists, and tiered
 /// compilation re-compiles the placing and provisioning code for its first minute or more (docs/performance.md,
 /// point 15: the JIT took 3–3.6 s of CPU in every 5 s for the first ~95 s of placing, then nothing).
