@@ -31,6 +31,29 @@ public sealed class OpenQueuePlanTests : IAsyncLifetime
         AssertReadsOpenRowsInOrder(plan, "IX_Deliveries_Open", "Deliveries", "d");
     }
 
+    /// <summary>
+    /// While the mails in flight are at their cap, the claim leaves them out (IntegrationQueue.DestinationOf). On the index
+    /// of every open delivery it then read past each waiting mail to reach the webhook calls: 7,700 blocks a claim with
+    /// 20,000 mails waiting (docs/performance.md, point 54). The calls' own open rows are an index of their own.
+    /// </summary>
+    [Fact]
+    public async Task WhileTheMailsAreAtTheirCap_TheClaimReadsTheCallsOwnOpenRowsInOrder_NotPastTheWaitingMails()
+    {
+        var client = await _app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
+        // A public address, so the endpoint is accepted without a name to resolve; nothing is sent (the claim is only planned).
+        var (endpoint, _) = await client.CreateWebhookAsync(new Uri("https://93.184.216.34/hook"));
+        var plan = await _app.WithDbAsync(async db =>
+        {
+            await db.Database.ExecuteSqlRawAsync(Deliveries(5000, completed: true, endpoint: null));
+            await db.Database.ExecuteSqlRawAsync("ANALYZE \"Deliveries\"");
+            await db.Database.ExecuteSqlRawAsync(Deliveries(20000, completed: false, endpoint: null));
+            await db.Database.ExecuteSqlRawAsync(Deliveries(200, completed: false, endpoint: endpoint));
+            return await PlanAsync(db, IntegrationQueue.DeliveriesClaimSql(postgres: true, [IntegrationQueue.MailRelay]));
+        });
+
+        AssertReadsOpenRowsInOrder(plan, "IX_Deliveries_OpenCalls", "Deliveries", "d");
+    }
+
     [Fact]
     public async Task TheEventsClaim_ReadsWaitingEventsInOrder_AndLooksUpThePreviousEventOfTheOrder_NotEveryWaitingOne()
     {
@@ -102,12 +125,15 @@ public sealed class OpenQueuePlanTests : IAsyncLifetime
         Assert.DoesNotContain("Sort", plan);
     }
 
-    /// <summary>Sequenced deliveries of 2,500 orders, a few each, as a platform has them (no endpoint row is needed to plan the probe).</summary>
-    private static string Deliveries(int count, bool completed) => $$"""
+    /// <summary>
+    /// Sequenced deliveries of 2,500 orders, a few each, as a platform has them (no endpoint row is needed to plan the probe);
+    /// to an endpoint when one is given. Without one they are what the claim takes for mails: it tells them by the missing endpoint.
+    /// </summary>
+    private static string Deliveries(int count, bool completed, long? endpoint = null) => $$"""
         INSERT INTO "Deliveries" ("Channel", "EventId", "EventType", "Sequence", "Sequenced", "Body", "CreatedAt", "Status", "DueAt",
-                                  "Attempts", "Failures", "OrderId", "CompletedAt")
+                                  "Attempts", "Failures", "OrderId", "CompletedAt", "EndpointId")
         SELECT 'Webhook', gen_random_uuid()::text, 'order.completed', g, true, 'x', now(), 'Pending', now() - interval '1 minute', 0, 0, g % 2500,
-               {{(completed ? "now()" : "NULL")}}
+               {{(completed ? "now()" : "NULL")}}, {{(endpoint is { } e ? e.ToString() : "NULL")}}
         FROM generate_series(1, {{count}}) g
         """;
 

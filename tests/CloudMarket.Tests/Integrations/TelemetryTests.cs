@@ -33,7 +33,9 @@ public sealed class TelemetryTests(TelemetryTests.TracedFactory app) : IClassFix
         // Listeners are process-wide: other test apps' spans land here too. Start from the call that reached
         // this test's own receiver and follow its trace.
         bool ToReceiver(Activity a) => a.Kind == ActivityKind.Client && (a.GetTagItem("url.full") as string)?.StartsWith(receiver.Url.ToString()) == true;
-        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.Snapshot()), s => s.Any(ToReceiver), "the webhook call's span");
+        // The call's span ends before its parent, the delivery's, which ends once the answer is recorded: wait for both.
+        bool WithItsDelivery(List<Activity> s) => s.FirstOrDefault(ToReceiver) is { } call && s.Any(a => a.SpanId == call.ParentSpanId);
+        var spans = await Eventually.WaitAsync(() => Task.FromResult(app.Spans.Snapshot()), WithItsDelivery, "the webhook call's span and its delivery's");
         var hook = spans.Single(ToReceiver);
         var delivery = spans.Single(a => a.SpanId == hook.ParentSpanId);
         Assert.Equal("webhook delivery", delivery.DisplayName);

@@ -376,6 +376,9 @@ namespace CloudMarket.Data.Migrations.Postgres
                     b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
                         .HasFilter("\"CompletedAt\" IS NULL");
 
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_OpenCalls")
+                        .HasFilter("\"CompletedAt\" IS NULL AND \"EndpointId\" IS NOT NULL");
+
                     b.ToTable("Deliveries", (string)null);
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);

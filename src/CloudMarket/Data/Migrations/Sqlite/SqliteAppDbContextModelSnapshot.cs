@@ -366,6 +366,9 @@ namespace CloudMarket.Data.Migrations.Sqlite
                     b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_Open")
                         .HasFilter("\"CompletedAt\" IS NULL");
 
+                    b.HasIndex(new[] { "DueAt", "Id" }, "IX_Deliveries_OpenCalls")
+                        .HasFilter("\"CompletedAt\" IS NULL AND \"EndpointId\" IS NOT NULL");
+
                     b.ToTable("Deliveries", (string)null);
                 });
 
