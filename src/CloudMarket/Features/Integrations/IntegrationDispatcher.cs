@@ -187,8 +187,8 @@ public sealed class IntegrationDispatcher(
         var free = options.Value.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
         if (free <= 0) return false;
         var claimed = await ClaimAsync(free, ct);
-        // Batches of at most DeliveryBatch (MailBatch e-mails), so that one endpoint has several in flight: each records its attempts
-        // when its own calls are answered, and its slots are claimed again while the others are still out.
+        // Batches of at most DeliveryBatch (MailBatch e-mails), so that one endpoint has several in flight: each records
+        // its attempts when its own calls are answered, and its slots are claimed again while the others are still out.
         foreach (var deliveries in (await KeepPerEndpointCapAsync(claimed)).GroupBy(d => d.EndpointId)
                      .SelectMany(g => g.Chunk(g.Key is null ? MailBatch : DeliveryBatch)))
         {
