@@ -20,9 +20,13 @@ public static class QueueTables
     /// took 30 ms with 10,000 waiting. In the claim's order a claim reads its batch and stops.
     /// </summary>
     /// <param name="endedColumn">The column that is null while the row is open (the filter, as the claim writes it).</param>
-    public static IndexBuilder<T> OpenRowsIndex<T>(EntityTypeBuilder<T> table, Expression<Func<T, object?>> claimOrder, string endedColumn)
+    /// <param name="only">A further condition, for an index of some of the open rows (SQL, as the claim writes it).</param>
+    /// <param name="name">The index's name after the table's (<c>IX_Deliveries_Open</c>).</param>
+    public static IndexBuilder<T> OpenRowsIndex<T>(EntityTypeBuilder<T> table, Expression<Func<T, object?>> claimOrder, string endedColumn,
+        string? only = null, string name = "Open")
         where T : class =>
-        table.HasIndex(claimOrder, $"IX_{table.Metadata.GetTableName()}_Open").HasFilter($"\"{endedColumn}\" IS NULL");
+        table.HasIndex(claimOrder, $"IX_{table.Metadata.GetTableName()}_{name}")
+            .HasFilter($"\"{endedColumn}\" IS NULL" + (only is null ? "" : $" AND {only}"));
 
     /// <summary>
     /// How full PostgreSQL fills a queue table's pages (of 100). A claim's lease (owner, expiry, attempt number)

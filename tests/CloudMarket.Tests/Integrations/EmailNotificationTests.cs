@@ -245,11 +245,14 @@ public abstract class EmailNotificationTests(CloudMarketFactory app, TestSmtpSer
 
 public static class SmtpSettings
 {
-    public static IDictionary<string, string?> With(TestSmtpServer smtp)
+    public static IDictionary<string, string?> With(TestSmtpServer smtp) => ToPort(smtp.Port);
+
+    /// <summary>The integrations' settings with e-mail over plain SMTP to a server on loopback at this port.</summary>
+    public static Dictionary<string, string?> ToPort(int port)
     {
         var settings = IntegrationSettings.Live();
         settings["Email:Smtp:Host"] = "127.0.0.1";
-        settings["Email:Smtp:Port"] = smtp.Port.ToString();
+        settings["Email:Smtp:Port"] = port.ToString();
         settings["Email:Smtp:UseTls"] = "false";
         return settings;
     }

@@ -90,10 +90,7 @@ public sealed class SilentMailRelay : IAsyncDisposable
     /// <summary>The integrations' settings with e-mail over SMTP to this relay, two delivery slots and one per destination.</summary>
     public IDictionary<string, string?> Settings()
     {
-        var settings = IntegrationSettings.Live();
-        settings["Email:Smtp:Host"] = "127.0.0.1";
-        settings["Email:Smtp:Port"] = Port.ToString();
-        settings["Email:Smtp:UseTls"] = "false";
+        var settings = SmtpSettings.ToPort(Port);
         settings["Integrations:MaxConcurrentDeliveries"] = "2";
         settings["Integrations:MaxConcurrentPerEndpoint"] = "1";
         return settings;

@@ -42,14 +42,9 @@ public sealed class OpenQueuePlanTests : IAsyncLifetime
         var client = await _app.ClientAsync(Demo.SellerAdmin, Demo.Fabrikam);
         // A public address, so the endpoint is accepted without a name to resolve; nothing is sent (the claim is only planned).
         var (endpoint, _) = await client.CreateWebhookAsync(new Uri("https://93.184.216.34/hook"));
-        var plan = await _app.WithDbAsync(async db =>
-        {
-            await db.Database.ExecuteSqlRawAsync(Deliveries(5000, completed: true, endpoint: null));
-            await db.Database.ExecuteSqlRawAsync("ANALYZE \"Deliveries\"");
-            await db.Database.ExecuteSqlRawAsync(Deliveries(20000, completed: false, endpoint: null));
-            await db.Database.ExecuteSqlRawAsync(Deliveries(200, completed: false, endpoint: endpoint));
-            return await PlanAsync(db, IntegrationQueue.DeliveriesClaimSql(postgres: true, [IntegrationQueue.MailRelay]));
-        });
+        var plan = await PlanAfterABurstAsync("Deliveries",
+            ended => ended ? Deliveries(5000, completed: true) : Deliveries(20000, completed: false) + ";\n" + Deliveries(200, completed: false, endpoint),
+            IntegrationQueue.DeliveriesClaimSql(postgres: true, [IntegrationQueue.MailRelay]));
 
         AssertReadsOpenRowsInOrder(plan, "IX_Deliveries_OpenCalls", "Deliveries", "d");
     }

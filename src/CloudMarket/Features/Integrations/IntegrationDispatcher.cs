@@ -189,7 +189,7 @@ public sealed class IntegrationDispatcher(
         var claimed = await ClaimAsync(free, ct);
         // Batches of at most DeliveryBatch (MailBatch e-mails), so that one endpoint has several in flight: each records
         // its attempts when its own calls are answered, and its slots are claimed again while the others are still out.
-        foreach (var deliveries in (await KeepPerEndpointCapAsync(claimed)).GroupBy(d => d.EndpointId)
+        foreach (var deliveries in (await KeepPerDestinationCapAsync(claimed)).GroupBy(d => d.EndpointId)
                      .SelectMany(g => g.Chunk(g.Key is null ? MailBatch : DeliveryBatch)))
         {
             Interlocked.Add(ref _inFlight, deliveries.Length);
@@ -210,7 +210,7 @@ public sealed class IntegrationDispatcher(
     }
 
     /// <summary>A batch may hold more deliveries to one destination than it may have in flight: give the extras back at once.</summary>
-    private async Task<IReadOnlyList<ClaimedDelivery>> KeepPerEndpointCapAsync(IReadOnlyList<ClaimedDelivery> claimed)
+    private async Task<IReadOnlyList<ClaimedDelivery>> KeepPerDestinationCapAsync(IReadOnlyList<ClaimedDelivery> claimed)
     {
         var cap = options.Value.MaxConcurrentPerEndpoint;
         var inFlight = _calling.Values.GroupBy(e => e).ToDictionary(g => g.Key, g => g.Count());

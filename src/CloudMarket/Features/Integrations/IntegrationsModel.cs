@@ -42,7 +42,7 @@ public static class IntegrationsModel
             // The webhook calls' own open rows, in the claim's order: while the mails are at their cap, the claim leaves them
             // out, and on the index above it read past every waiting mail to reach the calls (7,700 blocks a claim with
             // 20,000 mails waiting, docs/performance.md point 54). A call is in both; a mail only in the one above.
-            e.HasIndex(x => new { x.DueAt, x.Id }, "IX_Deliveries_OpenCalls").HasFilter($"\"{nameof(Delivery.CompletedAt)}\" IS NULL AND {WithEndpoint}");
+            QueueTables.OpenRowsIndex(e, x => new { x.DueAt, x.Id }, nameof(Delivery.CompletedAt), only: WithEndpoint, name: "OpenCalls");
             // The claim's probe of an order's previous delivery to an endpoint, and an endpoint's deletion (cascade):
             // webhook deliveries only. E-mails (two in three deliveries) have no endpoint and no entry, so their insert
             // and their ending (a new row version, indexed anew) write fewer index entries (docs/performance.md, point 31).
